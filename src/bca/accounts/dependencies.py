@@ -1,0 +1,79 @@
+"""Authentication of requests: ``CurrentUser``, ``CurrentSession`` and ``AdminUser``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from bca.accounts import repository
+from bca.accounts.models import AuthSession, User
+from bca.accounts.service import is_revoked
+from bca.core.dependencies import BackendsDep, SessionDep
+from bca.core.errors import NotFound, Unauthorized
+from bca.core.security import decode_access_token
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from /v1/auth/signin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    session: AuthSession
+
+
+async def authenticate(
+    session: SessionDep,
+    backends: BackendsDep,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized()
+    principal = await principal_from_token(session, backends, credentials.credentials)
+    if principal is None:
+        raise Unauthorized("The access token is invalid, expired or revoked.")
+    request.state.user_id = principal.user.id
+    return principal
+
+
+async def principal_from_token(
+    session: SessionDep, backends: BackendsDep, token: str
+) -> Principal | None:
+    """Decode, check the revocation set, then load the live session and its user.
+
+    The cache answers revocation at once across instances; the database row check behind it
+    keeps revocation true even if the cache lost its state.
+    """
+    claims = decode_access_token(token, key=backends.settings.signing_key)
+    if claims is None or await is_revoked(backends, claims.session_id):
+        return None
+    active = await repository.get_active_session(session, claims.session_id)
+    if active is None or active[1].id != claims.user_id:
+        return None
+    return Principal(user=active[1], session=active[0])
+
+
+PrincipalDep = Annotated[Principal, Depends(authenticate)]
+
+
+def _current_user(principal: PrincipalDep) -> User:
+    return principal.user
+
+
+def _current_session(principal: PrincipalDep) -> AuthSession:
+    return principal.session
+
+
+def _admin_user(principal: PrincipalDep) -> User:
+    # Admin endpoints do not exist for anyone else (404, not 403).
+    if principal.user.role != "admin":
+        raise NotFound()
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+CurrentSession = Annotated[AuthSession, Depends(_current_session)]
+AdminUser = Annotated[User, Depends(_admin_user)]

@@ -1,0 +1,166 @@
+"""Every SQL statement of the accounts domain."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bca.accounts.models import AuthSession, EmailToken, RefreshToken, User
+from bca.core.time import utcnow
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def find_user_by_login(session: AsyncSession, login: str) -> User | None:
+    login = login.strip().lower()
+    column = User.email if "@" in login else User.username
+    user: User | None = await session.scalar(select(User).where(column == login))
+    return user
+
+
+async def email_exists(session: AsyncSession, email: str) -> bool:
+    return bool(await session.scalar(select(func.count()).where(User.email == email)))
+
+
+async def username_exists(session: AsyncSession, username: str) -> bool:
+    return bool(await session.scalar(select(func.count()).where(User.username == username)))
+
+
+async def get_active_session(
+    session: AsyncSession, session_id: uuid.UUID
+) -> tuple[AuthSession, User] | None:
+    """The signed-in device and its user, if the session is live and the user may act."""
+    row = (
+        await session.execute(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(
+                AuthSession.id == session_id,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > utcnow(),
+                User.deactivated_at.is_(None),
+                User.locked.is_(False),
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def list_active_sessions(
+    session: AsyncSession, user_id: uuid.UUID, *, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> Sequence[AuthSession]:
+    query = select(AuthSession).where(
+        AuthSession.user_id == user_id,
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > utcnow(),
+    )
+    if after is not None:
+        query = query.where(
+            or_(
+                AuthSession.created_at > after[0],
+                (AuthSession.created_at == after[0]) & (AuthSession.id > after[1]),
+            )
+        )
+    query = query.order_by(AuthSession.created_at, AuthSession.id).limit(limit)
+    return (await session.scalars(query)).all()
+
+
+async def revoke_sessions(
+    session: AsyncSession, user_id: uuid.UUID, *, except_session: uuid.UUID | None = None
+) -> list[uuid.UUID]:
+    """Revoke every live session of a user; returns the ids so the cache can be told."""
+    query = (
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .returning(AuthSession.id)
+    )
+    if except_session is not None:
+        query = query.where(AuthSession.id != except_session)
+    return list((await session.scalars(query)).all())
+
+
+async def revoke_session(session: AsyncSession, session_id: uuid.UUID) -> bool:
+    revoked = await session.scalar(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .returning(AuthSession.id)
+    )
+    return revoked is not None
+
+
+async def spend_refresh_token(session: AsyncSession, token_hash: str) -> uuid.UUID | None:
+    """Mark a refresh token spent; only one concurrent caller can win it.
+
+    The conditional UPDATE is the whole race guard: a second presenter of the same token
+    finds it already spent and is treated as a replay.
+    """
+    session_id: uuid.UUID | None = await session.scalar(
+        update(RefreshToken)
+        .where(RefreshToken.token_hash == token_hash, RefreshToken.spent_at.is_(None))
+        .values(spent_at=utcnow())
+        .returning(RefreshToken.session_id)
+    )
+    return session_id
+
+
+async def find_spent_refresh_token(session: AsyncSession, token_hash: str) -> uuid.UUID | None:
+    session_id: uuid.UUID | None = await session.scalar(
+        select(RefreshToken.session_id).where(
+            RefreshToken.token_hash == token_hash, RefreshToken.spent_at.is_not(None)
+        )
+    )
+    return session_id
+
+
+async def use_email_token(session: AsyncSession, token_hash: str, purpose: str) -> uuid.UUID | None:
+    """Consume a single-use mailed token atomically; returns its user when it was valid."""
+    user_id: uuid.UUID | None = await session.scalar(
+        update(EmailToken)
+        .where(
+            EmailToken.token_hash == token_hash,
+            EmailToken.purpose == purpose,
+            EmailToken.used_at.is_(None),
+            EmailToken.expires_at > utcnow(),
+        )
+        .values(used_at=utcnow())
+        .returning(EmailToken.user_id)
+    )
+    return user_id
+
+
+async def clear_push_token(session: AsyncSession, push_token: str) -> None:
+    """A device token belongs to one session: a re-sign-in on the device takes it over."""
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.push_token == push_token)
+        .values(push_token=None, push_platform=None)
+    )
+
+
+async def search_users(
+    session: AsyncSession, *, q: str | None, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> Sequence[User]:
+    query = select(User)
+    if q:
+        pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                User.email.like(pattern, escape="\\"),
+                User.username.like(pattern, escape="\\"),
+                func.lower(User.nickname).like(pattern, escape="\\"),
+            )
+        )
+    if after is not None:
+        query = query.where(
+            or_(User.created_at > after[0], (User.created_at == after[0]) & (User.id > after[1]))
+        )
+    query = query.order_by(User.created_at, User.id).limit(limit)
+    return (await session.scalars(query)).all()

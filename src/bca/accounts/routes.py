@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import EmailStr
+
+from bca.accounts import service
+from bca.accounts.dependencies import AdminUser, CurrentSession, CurrentUser
+from bca.accounts.models import User
+from bca.accounts.schemas import (
+    USERNAME_PATTERN,
+    AdminUserRead,
+    Availability,
+    DeactivateRequest,
+    LockRequest,
+    MeUpdate,
+    PasswordChangeRequest,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    PushTokenRequest,
+    RefreshRequest,
+    SessionRead,
+    SigninRequest,
+    SignupRequest,
+    TokenPair,
+    TokenRequest,
+    UserRead,
+    normalize_email,
+)
+from bca.core.dependencies import BackendsDep, PageDep, SessionDep
+from bca.core.pagination import Page, decode_time_cursor, page_of, time_key
+
+router = APIRouter(prefix="/v1", tags=["accounts"])
+admin_router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+NO_CONTENT = {"status_code": status.HTTP_204_NO_CONTENT, "response_class": Response}
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def user_read(user: User) -> UserRead:
+    return UserRead(
+        id=user.id,
+        email=user.email,
+        username=user.username,
+        nickname=user.nickname,
+        email_verified=user.email_verified_at is not None,
+        role="admin" if user.role == "admin" else "user",
+        created_at=user.created_at,
+    )
+
+
+def token_pair(issued: service.IssuedTokens) -> TokenPair:
+    return TokenPair(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+        session_id=issued.session.id,
+        user=user_read(issued.user),
+    )
+
+
+@router.post("/auth/signup", status_code=201, response_model=UserRead)
+async def signup(
+    data: SignupRequest, session: SessionDep, backends: BackendsDep, request: Request
+) -> UserRead:
+    user = await service.signup(session, backends, data=data, client_address=client_address(request))
+    return user_read(user)
+
+
+@router.get("/auth/availability", response_model=Availability)
+async def availability(
+    session: SessionDep,
+    email: Annotated[EmailStr | None, Query(max_length=320)] = None,
+    username: Annotated[str | None, Query(pattern=USERNAME_PATTERN)] = None,
+) -> Availability:
+    email_free, username_free = await service.availability(
+        session, email=normalize_email(email) if email else None, username=username
+    )
+    return Availability(email=email_free, username=username_free)
+
+
+@router.post("/auth/email/verify", **NO_CONTENT)
+async def verify_email(data: TokenRequest, session: SessionDep) -> None:
+    await service.verify_email(session, token=data.token)
+
+
+@router.post("/auth/email/resend", status_code=202, response_class=Response)
+async def resend_verification(user: CurrentUser, session: SessionDep, backends: BackendsDep) -> None:
+    await service.resend_verification(session, backends, user=user)
+
+
+@router.post("/auth/signin", response_model=TokenPair)
+async def signin(
+    data: SigninRequest, session: SessionDep, backends: BackendsDep, request: Request
+) -> TokenPair:
+    issued = await service.signin(
+        session, backends, data=data, client_address=client_address(request)
+    )
+    return token_pair(issued)
+
+
+@router.post("/auth/refresh", response_model=TokenPair)
+async def refresh(data: RefreshRequest, session: SessionDep, backends: BackendsDep) -> TokenPair:
+    return token_pair(await service.refresh(session, backends, refresh_token=data.refresh_token))
+
+
+@router.post("/auth/signout", **NO_CONTENT)
+async def signout(current: CurrentSession, session: SessionDep, backends: BackendsDep) -> None:
+    await service.signout(session, backends, auth_session=current)
+
+
+@router.post("/auth/signout-all", **NO_CONTENT)
+async def signout_all(user: CurrentUser, session: SessionDep, backends: BackendsDep) -> None:
+    await service.signout_all(session, backends, user=user)
+
+
+@router.post("/auth/password/change", **NO_CONTENT)
+async def change_password(
+    data: PasswordChangeRequest,
+    user: CurrentUser,
+    current: CurrentSession,
+    session: SessionDep,
+    backends: BackendsDep,
+) -> None:
+    await service.change_password(session, backends, user=user, auth_session=current, data=data)
+
+
+@router.post("/auth/password/reset", status_code=202, response_class=Response)
+async def request_password_reset(
+    data: PasswordResetRequest, session: SessionDep, backends: BackendsDep, request: Request
+) -> None:
+    await service.request_password_reset(
+        session, backends, email=data.email, client_address=client_address(request)
+    )
+
+
+@router.post("/auth/password/reset/confirm", **NO_CONTENT)
+async def confirm_password_reset(
+    data: PasswordResetConfirm, session: SessionDep, backends: BackendsDep
+) -> None:
+    await service.confirm_password_reset(session, backends, data=data)
+
+
+@router.get("/sessions", response_model=Page[SessionRead])
+async def list_sessions(
+    user: CurrentUser, current: CurrentSession, session: SessionDep, page: PageDep
+) -> Page[SessionRead]:
+    rows = await service.list_sessions(
+        session, user=user, after=decode_time_cursor(page.cursor), limit=page.limit + 1
+    )
+    sessions, next_cursor = page_of(rows, limit=page.limit, key=time_key)
+    items = [
+        SessionRead(
+            id=item.id,
+            device_name=item.device_name,
+            created_at=item.created_at,
+            last_used_at=item.last_used_at,
+            current=item.id == current.id,
+        )
+        for item in sessions
+    ]
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.put("/sessions/current/push", **NO_CONTENT)
+async def set_push_token(data: PushTokenRequest, current: CurrentSession, session: SessionDep) -> None:
+    await service.set_push_token(session, auth_session=current, data=data)
+
+
+@router.delete("/sessions/current/push", **NO_CONTENT)
+async def clear_push_token(current: CurrentSession, session: SessionDep) -> None:
+    await service.clear_push_token(session, auth_session=current)
+
+
+@router.delete("/sessions/{session_id}", **NO_CONTENT)
+async def delete_session(
+    session_id: uuid.UUID, user: CurrentUser, session: SessionDep, backends: BackendsDep
+) -> None:
+    await service.delete_session(session, backends, user=user, session_id=session_id)
+
+
+@router.get("/me", response_model=UserRead)
+async def get_me(user: CurrentUser) -> UserRead:
+    return user_read(user)
+
+
+@router.patch("/me", response_model=UserRead)
+async def update_me(data: MeUpdate, user: CurrentUser, session: SessionDep) -> UserRead:
+    return user_read(await service.update_me(session, user=user, nickname=data.nickname))
+
+
+@router.delete("/me", **NO_CONTENT)
+async def deactivate_me(
+    data: DeactivateRequest, user: CurrentUser, session: SessionDep, backends: BackendsDep
+) -> None:
+    await service.deactivate(session, backends, user=user, password=data.password)
+
+
+@admin_router.get("/users", response_model=Page[AdminUserRead])
+async def admin_list_users(
+    _admin: AdminUser,
+    session: SessionDep,
+    page: PageDep,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[AdminUserRead]:
+    rows = await service.list_users(
+        session, q=q, after=decode_time_cursor(page.cursor), limit=page.limit + 1
+    )
+    users, next_cursor = page_of(rows, limit=page.limit, key=time_key)
+    items = [
+        AdminUserRead(
+            **user_read(user).model_dump(),
+            locked=user.locked,
+            deactivated=user.deactivated_at is not None,
+        )
+        for user in users
+    ]
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@admin_router.post("/users/{user_id}/lock", **NO_CONTENT)
+async def admin_lock_user(
+    user_id: uuid.UUID, data: LockRequest, _admin: AdminUser, session: SessionDep, backends: BackendsDep
+) -> None:
+    await service.set_locked(session, backends, user_id=user_id, locked=data.locked)
+
+
+@admin_router.post("/users/{user_id}/revoke-sessions", **NO_CONTENT)
+async def admin_revoke_sessions(
+    user_id: uuid.UUID, _admin: AdminUser, session: SessionDep, backends: BackendsDep
+) -> None:
+    await service.admin_revoke_sessions(session, backends, user_id=user_id)

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+USERNAME_PATTERN = r"^[a-z0-9_.]{3,32}$"
+
+Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN)]
+Password = Annotated[str, Field(min_length=8, max_length=128)]
+Nickname = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+DeviceName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def password_problem(password: str, *, username: str, email: str) -> str | None:
+    lowered = password.lower()
+    if lowered in (username.lower(), email.lower()):
+        return "The password must not equal the username or the email address."
+    return None
+
+
+class SignupRequest(Input):
+    email: EmailStr = Field(max_length=320)
+    username: Username
+    password: Password
+    nickname: Nickname | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return normalize_email(value)
+
+    @model_validator(mode="after")
+    def _password_differs(self) -> Self:
+        problem = password_problem(self.password, username=self.username, email=self.email)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class UserRead(BaseModel):
+    id: uuid.UUID
+    email: str
+    username: str
+    nickname: str | None
+    email_verified: bool
+    role: Literal["user", "admin"]
+    created_at: datetime
+
+
+class AdminUserRead(UserRead):
+    locked: bool
+    deactivated: bool
+
+
+class Availability(BaseModel):
+    email: bool | None
+    username: bool | None
+
+
+class TokenRequest(Input):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class SigninRequest(Input):
+    login: Annotated[str, Field(min_length=1, max_length=320)]
+    password: Annotated[str, Field(min_length=1, max_length=128)]
+    device_name: DeviceName | None = None
+
+
+class RefreshRequest(Input):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    session_id: uuid.UUID
+    user: UserRead
+
+
+class SessionRead(BaseModel):
+    id: uuid.UUID
+    device_name: str | None
+    created_at: datetime
+    last_used_at: datetime
+    current: bool
+
+
+class PushTokenRequest(Input):
+    token: Annotated[str, Field(min_length=1, max_length=4096)]
+    platform: Literal["android", "ios", "web"]
+
+
+class PasswordChangeRequest(Input):
+    current_password: Annotated[str, Field(min_length=1, max_length=128)]
+    new_password: Password
+
+
+class PasswordResetRequest(Input):
+    email: EmailStr = Field(max_length=320)
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return normalize_email(value)
+
+
+class PasswordResetConfirm(Input):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    new_password: Password
+
+
+class MeUpdate(Input):
+    nickname: Nickname | None = None
+
+
+class DeactivateRequest(Input):
+    password: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class LockRequest(Input):
+    locked: bool

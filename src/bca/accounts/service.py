@@ -1,0 +1,413 @@
+"""The rules of accounts and sessions: who may sign in, how tokens rotate, what revokes what."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bca.accounts import repository
+from bca.accounts.errors import (
+    AccountLocked,
+    AlreadyVerified,
+    EmailTaken,
+    EmailUnverified,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    InvalidToken,
+    RefreshTokenReused,
+    UsernameTaken,
+    WeakPassword,
+)
+from bca.accounts.models import AuthSession, EmailToken, RefreshToken, User
+from bca.accounts.schemas import (
+    PasswordChangeRequest,
+    PasswordResetConfirm,
+    PushTokenRequest,
+    SigninRequest,
+    SignupRequest,
+    password_problem,
+)
+from bca.backends import Backends
+from bca.backends.tasks import enqueue_after_commit
+from bca.core.db import after_commit
+from bca.core.errors import NotFound
+from bca.core.ratelimit import (
+    RESEND_PER_USER,
+    RESET_PER_ADDRESS,
+    RESET_PER_EMAIL,
+    SIGNIN_PER_ADDRESS,
+    SIGNUP_PER_ADDRESS,
+    RateLimiter,
+    SigninLockout,
+)
+from bca.core.security import (
+    hash_password,
+    hash_token,
+    issue_access_token,
+    new_opaque_token,
+    verify_password,
+)
+from bca.core.time import utcnow
+from bca.profiles.service import create_first_profile
+from bca.sync.changelog import create_counter
+
+VERIFY_TOKEN_TTL = timedelta(hours=48)
+RESET_TOKEN_TTL = timedelta(hours=1)
+REVOCATIONS_CHANNEL = "bca:revocations"
+
+
+def revoked_session_key(session_id: uuid.UUID) -> str:
+    return f"revoked-session:{session_id}"
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    session: AuthSession
+    user: User
+
+
+def _limiter(backends: Backends) -> RateLimiter:
+    return RateLimiter(backends.cache, enabled=backends.settings.rate_limit_enabled)
+
+
+# --- sign-up and email verification -------------------------------------------------------
+
+
+async def signup(
+    session: AsyncSession, backends: Backends, *, data: SignupRequest, client_address: str
+) -> User:
+    await _limiter(backends).hit("signup", client_address, SIGNUP_PER_ADDRESS)
+    user = await create_account(session, data=data)
+    await _send_email_token(session, backends, user=user, purpose="verify")
+    return user
+
+
+async def create_account(
+    session: AsyncSession, *, data: SignupRequest, role: str = "user", verified: bool = False
+) -> User:
+    """The account, its change-log counter and its first profile, in the caller's transaction."""
+    if await repository.email_exists(session, data.email):
+        raise EmailTaken()
+    if await repository.username_exists(session, data.username):
+        raise UsernameTaken()
+    user = User(
+        email=data.email,
+        username=data.username,
+        nickname=data.nickname,
+        password_hash=await hash_password(data.password),
+        role=role,
+        email_verified_at=utcnow() if verified else None,
+    )
+    try:
+        # A savepoint, so that losing a race on the unique constraints leaves the transaction
+        # usable to find out which one was lost.
+        async with session.begin_nested():
+            session.add(user)
+            await session.flush()
+    except IntegrityError:
+        if await repository.email_exists(session, data.email):
+            raise EmailTaken() from None
+        raise UsernameTaken() from None
+    create_counter(session, user.id)
+    await create_first_profile(session, user_id=user.id, name=data.nickname or data.username)
+    return user
+
+
+async def verify_email(session: AsyncSession, *, token: str) -> None:
+    user_id = await repository.use_email_token(session, hash_token(token), "verify")
+    user = await repository.get_user(session, user_id) if user_id else None
+    if user is None:
+        raise InvalidToken()
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+
+
+async def resend_verification(session: AsyncSession, backends: Backends, *, user: User) -> None:
+    if user.email_verified_at is not None:
+        raise AlreadyVerified()
+    await _limiter(backends).hit("resend", str(user.id), RESEND_PER_USER)
+    await _send_email_token(session, backends, user=user, purpose="verify")
+
+
+async def _send_email_token(
+    session: AsyncSession, backends: Backends, *, user: User, purpose: str
+) -> None:
+    token = new_opaque_token()
+    ttl = VERIFY_TOKEN_TTL if purpose == "verify" else RESET_TOKEN_TTL
+    session.add(
+        EmailToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=hash_token(token),
+            expires_at=utcnow() + ttl,
+        )
+    )
+    public_url = backends.settings.public_url.rstrip("/")
+    if purpose == "verify":
+        subject = "Confirm your B.Ca email address"
+        text = (
+            f"Hello {user.nickname or user.username},\n\n"
+            f"confirm your address by opening this link within 48 hours:\n"
+            f"{public_url}/verify-email?token={token}\n"
+        )
+    else:
+        subject = "Reset your B.Ca password"
+        text = (
+            f"Hello {user.nickname or user.username},\n\n"
+            f"someone asked to reset your password. If it was you, open this link within an hour:\n"
+            f"{public_url}/reset-password?token={token}\n\n"
+            f"If it was not you, ignore this mail; your password stays as it is.\n"
+        )
+    enqueue_after_commit(
+        session, backends.tasks, "accounts.send_email", to=user.email, subject=subject, text=text
+    )
+
+
+# --- sign-in, refresh, sign-out ------------------------------------------------------------
+
+
+async def signin(
+    session: AsyncSession, backends: Backends, *, data: SigninRequest, client_address: str
+) -> IssuedTokens:
+    await _limiter(backends).hit("signin", client_address, SIGNIN_PER_ADDRESS)
+    lockout = SigninLockout(backends.cache)
+    user = await repository.find_user_by_login(session, data.login)
+    account_key = str(user.id) if user else "login:" + data.login.strip().lower()
+    await lockout.check(account_key)
+    password_ok = await verify_password(user.password_hash if user else None, data.password)
+    if user is None or not password_ok or user.deactivated_at is not None:
+        await lockout.record_failure(account_key)
+        raise InvalidCredentials()
+    await lockout.record_success(account_key)
+    # Only someone who knows the password learns about the account's state.
+    if user.locked:
+        raise AccountLocked()
+    if backends.settings.require_email_verification and user.email_verified_at is None:
+        raise EmailUnverified()
+    now = utcnow()
+    auth_session = AuthSession(
+        user_id=user.id,
+        device_name=data.device_name,
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + timedelta(days=backends.settings.refresh_token_ttl_days),
+    )
+    session.add(auth_session)
+    await session.flush()
+    return _issue_tokens(session, backends, auth_session=auth_session, user=user)
+
+
+def _issue_tokens(
+    session: AsyncSession, backends: Backends, *, auth_session: AuthSession, user: User
+) -> IssuedTokens:
+    refresh_token = new_opaque_token()
+    session.add(RefreshToken(session_id=auth_session.id, token_hash=hash_token(refresh_token)))
+    ttl = backends.settings.access_token_ttl_seconds
+    access_token = issue_access_token(
+        user_id=user.id, session_id=auth_session.id, key=backends.settings.signing_key, ttl_seconds=ttl
+    )
+    return IssuedTokens(access_token, refresh_token, ttl, auth_session, user)
+
+
+async def refresh(session: AsyncSession, backends: Backends, *, refresh_token: str) -> IssuedTokens:
+    token_hash = hash_token(refresh_token)
+    session_id = await repository.spend_refresh_token(session, token_hash)
+    if session_id is None:
+        reused_session = await repository.find_spent_refresh_token(session, token_hash)
+        if reused_session is not None:
+            # RFC 9700 reuse detection: either the client or a thief holds a stolen token;
+            # revoking the whole family stops the thief at the cost of one re-sign-in.
+            if await repository.revoke_session(session, reused_session):
+                announce_revoked(session, backends, [reused_session])
+            raise RefreshTokenReused()
+        raise InvalidRefreshToken()
+    active = await repository.get_active_session(session, session_id)
+    if active is None:
+        raise InvalidRefreshToken()
+    auth_session, user = active
+    auth_session.last_used_at = utcnow()
+    return _issue_tokens(session, backends, auth_session=auth_session, user=user)
+
+
+def announce_revoked(
+    session: AsyncSession, backends: Backends, session_ids: list[uuid.UUID]
+) -> None:
+    """After commit, put the sessions in the revocation set and tell every instance.
+
+    Access tokens stay valid for at most their lifetime, so the set entries expire with them.
+    WebSocket connections of these sessions are closed by whoever listens on the channel.
+    """
+    if not session_ids:
+        return
+    ttl = backends.settings.access_token_ttl_seconds
+
+    async def announce() -> None:
+        for session_id in session_ids:
+            await backends.cache.set(revoked_session_key(session_id), "1", ttl=ttl)
+        await backends.cache.publish(
+            REVOCATIONS_CHANNEL, json.dumps({"session_ids": [str(sid) for sid in session_ids]})
+        )
+
+    after_commit(session, announce)
+
+
+async def is_revoked(backends: Backends, session_id: uuid.UUID) -> bool:
+    return await backends.cache.exists(revoked_session_key(session_id))
+
+
+async def signout(
+    session: AsyncSession, backends: Backends, *, auth_session: AuthSession
+) -> None:
+    if await repository.revoke_session(session, auth_session.id):
+        announce_revoked(session, backends, [auth_session.id])
+
+
+async def signout_all(session: AsyncSession, backends: Backends, *, user: User) -> None:
+    announce_revoked(session, backends, await repository.revoke_sessions(session, user.id))
+
+
+async def list_sessions(
+    session: AsyncSession, *, user: User, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> Sequence[AuthSession]:
+    return await repository.list_active_sessions(session, user.id, after=after, limit=limit)
+
+
+async def delete_session(
+    session: AsyncSession, backends: Backends, *, user: User, session_id: uuid.UUID
+) -> None:
+    target = await session.get(AuthSession, session_id)
+    if target is None or target.user_id != user.id or target.revoked_at is not None:
+        raise NotFound()
+    await repository.revoke_session(session, session_id)
+    announce_revoked(session, backends, [session_id])
+
+
+async def set_push_token(
+    session: AsyncSession, *, auth_session: AuthSession, data: PushTokenRequest
+) -> None:
+    await repository.clear_push_token(session, data.token)
+    auth_session.push_token = data.token
+    auth_session.push_platform = data.platform
+
+
+async def clear_push_token(session: AsyncSession, *, auth_session: AuthSession) -> None:
+    auth_session.push_token = None
+    auth_session.push_platform = None
+
+
+# --- passwords -----------------------------------------------------------------------------
+
+
+def _check_new_password(user: User, password: str, field: str) -> None:
+    problem = password_problem(password, username=user.username, email=user.email)
+    if problem:
+        raise WeakPassword(field, problem)
+
+
+async def change_password(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    user: User,
+    auth_session: AuthSession,
+    data: PasswordChangeRequest,
+) -> None:
+    if not await verify_password(user.password_hash, data.current_password):
+        raise InvalidCredentials("The current password is wrong.")
+    _check_new_password(user, data.new_password, "new_password")
+    user.password_hash = await hash_password(data.new_password)
+    revoked = await repository.revoke_sessions(session, user.id, except_session=auth_session.id)
+    announce_revoked(session, backends, revoked)
+
+
+async def request_password_reset(
+    session: AsyncSession, backends: Backends, *, email: str, client_address: str
+) -> None:
+    """Always succeeds from the caller's view; only an existing active account gets a mail."""
+    limiter = _limiter(backends)
+    await limiter.hit("reset", client_address, RESET_PER_ADDRESS)
+    await limiter.hit("reset-email", email, RESET_PER_EMAIL)
+    user = await repository.find_user_by_login(session, email)
+    if user is not None and user.deactivated_at is None:
+        await _send_email_token(session, backends, user=user, purpose="reset")
+
+
+async def confirm_password_reset(
+    session: AsyncSession, backends: Backends, *, data: PasswordResetConfirm
+) -> None:
+    user_id = await repository.use_email_token(session, hash_token(data.token), "reset")
+    user = await repository.get_user(session, user_id) if user_id else None
+    if user is None or user.deactivated_at is not None:
+        raise InvalidToken()
+    _check_new_password(user, data.new_password, "new_password")
+    user.password_hash = await hash_password(data.new_password)
+    # Receiving the mail proves control of the address.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    announce_revoked(session, backends, await repository.revoke_sessions(session, user.id))
+
+
+# --- the account itself --------------------------------------------------------------------
+
+
+async def availability(
+    session: AsyncSession, *, email: str | None, username: str | None
+) -> tuple[bool | None, bool | None]:
+    email_free = None if email is None else not await repository.email_exists(session, email)
+    username_free = (
+        None if username is None else not await repository.username_exists(session, username)
+    )
+    return email_free, username_free
+
+
+async def update_me(session: AsyncSession, *, user: User, nickname: str | None) -> User:
+    user.nickname = nickname
+    await session.flush()
+    return user
+
+
+async def deactivate(
+    session: AsyncSession, backends: Backends, *, user: User, password: str
+) -> None:
+    if not await verify_password(user.password_hash, password):
+        raise InvalidCredentials("The password is wrong.")
+    user.deactivated_at = utcnow()
+    announce_revoked(session, backends, await repository.revoke_sessions(session, user.id))
+
+
+# --- administration ------------------------------------------------------------------------
+
+
+async def list_users(
+    session: AsyncSession, *, q: str | None, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> Sequence[User]:
+    return await repository.search_users(session, q=q, after=after, limit=limit)
+
+
+async def set_locked(
+    session: AsyncSession, backends: Backends, *, user_id: uuid.UUID, locked: bool
+) -> None:
+    target = await repository.get_user(session, user_id)
+    if target is None:
+        raise NotFound()
+    target.locked = locked
+    if locked:
+        announce_revoked(session, backends, await repository.revoke_sessions(session, target.id))
+
+
+async def admin_revoke_sessions(
+    session: AsyncSession, backends: Backends, *, user_id: uuid.UUID
+) -> None:
+    target = await repository.get_user(session, user_id)
+    if target is None:
+        raise NotFound()
+    announce_revoked(session, backends, await repository.revoke_sessions(session, target.id))

@@ -1,0 +1,105 @@
+"""The FastAPI application: routers, middleware, error handlers and the backends' lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+import bca.accounts.tasks  # noqa: F401  # registers the domain's tasks
+from bca import __version__
+from bca.accounts.routes import admin_router
+from bca.accounts.routes import router as accounts_router
+from bca.backends import Backends, create_backends
+from bca.core.dependencies import BackendsDep
+from bca.core.errors import install_error_handlers, problem_response
+from bca.core.observability import ObservabilityMiddleware, configure_logging
+from bca.settings import Settings
+
+READINESS_TIMEOUT_SECONDS = 3.0
+
+
+def create_app(settings: Settings, *, backends: Backends | None = None) -> FastAPI:
+    """Build the app; tests may pass ready-made ``backends`` to share them with fixtures."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = backends is None
+        app.state.backends = backends or create_backends(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.backends.close()
+
+    app = FastAPI(
+        title="B.Ca API",
+        version=__version__,
+        description="The business-card messenger's HTTP API (see API.md for the contract).",
+        lifespan=lifespan,
+    )
+    if backends is not None:
+        app.state.backends = backends
+    install_error_handlers(app)
+    app.add_middleware(ObservabilityMiddleware)
+    app.include_router(accounts_router)
+    app.include_router(admin_router)
+    app.include_router(_operations_router())
+    return app
+
+
+def _operations_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(backends: BackendsDep) -> JSONResponse:
+        async def database() -> None:
+            async with backends.database.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+
+        checks: dict[str, Awaitable[None]] = {
+            "database": database(),
+            "cache": backends.cache.ping(),
+            "storage": backends.storage.ping(),
+            "broker": backends.tasks.ping(),
+        }
+        results = await asyncio.gather(
+            *(asyncio.wait_for(check, READINESS_TIMEOUT_SECONDS) for check in checks.values()),
+            return_exceptions=True,
+        )
+        status = {
+            name: "ok" if not isinstance(result, BaseException) else "down"
+            for name, result in zip(checks, results, strict=True)
+        }
+        if all(value == "ok" for value in status.values()):
+            return JSONResponse({"status": "ok", "checks": status})
+        return problem_response(
+            status=503,
+            code="unavailable",
+            detail="A backend service is not available.",
+            extra={"checks": status},
+        )
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_app_from_environment() -> FastAPI:
+    """Factory for uvicorn (``--workers`` needs an import string)."""
+    from bca.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(level=settings.log_level, json_format=settings.log_json)
+    return create_app(settings)

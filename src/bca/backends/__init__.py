@@ -1,0 +1,48 @@
+"""Every external service the app talks to, chosen once at start-up from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bca.backends.cache import Cache, create_cache
+from bca.backends.mail import Mailer, create_mailer
+from bca.backends.push import PushSender, create_push_sender
+from bca.backends.storage import Storage, create_storage
+from bca.backends.tasks import InProcessTaskQueue, TaskQueue
+from bca.core.db import Database
+from bca.settings import Settings
+
+
+@dataclass
+class Backends:
+    settings: Settings
+    database: Database
+    cache: Cache
+    mailer: Mailer
+    storage: Storage
+    push: PushSender
+    tasks: TaskQueue = field(init=False)
+
+    async def close(self) -> None:
+        await self.tasks.close()
+        await self.push.close()
+        await self.storage.close()
+        await self.cache.close()
+        await self.database.dispose()
+
+
+def create_task_queue(backends: Backends) -> TaskQueue:
+    return InProcessTaskQueue(lambda: backends)
+
+
+def create_backends(settings: Settings) -> Backends:
+    backends = Backends(
+        settings=settings,
+        database=Database(settings.resolved_database_url, pool_size=settings.database_pool_size),
+        cache=create_cache(settings.redis_url),
+        mailer=create_mailer(settings),
+        storage=create_storage(settings),
+        push=create_push_sender(settings),
+    )
+    backends.tasks = create_task_queue(backends)
+    return backends

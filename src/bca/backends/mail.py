@@ -1,0 +1,117 @@
+"""Outgoing mail: console (prints and saves .eml files), SMTP, SES, or off."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+import boto3
+
+from bca.settings import MailBackend, Settings
+
+logger = logging.getLogger(__name__)
+
+
+class Mailer(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+def build_message(*, sender: str, to: str, subject: str, text: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="bca.local")
+    message.set_content(text)
+    return message
+
+
+class ConsoleMailer:
+    """Logs each mail and keeps a copy under the outbox folder, for laptops and demos."""
+
+    def __init__(self, outbox: Path) -> None:
+        self.outbox = outbox
+
+    async def send(self, message: EmailMessage) -> None:
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        name = str(message["Message-ID"]).strip("<>").replace("@", "_").replace("/", "_")
+        path = self.outbox / f"{name}.eml"
+        await asyncio.to_thread(path.write_bytes, bytes(message))
+        logger.info(
+            "mail to %s: %s (saved to %s)\n%s",
+            message["To"],
+            message["Subject"],
+            path,
+            message.get_content() if not message.is_multipart() else "",
+        )
+
+
+class SmtpMailer:
+    """SMTP via a URL: ``smtp://user:password@host:587?starttls=true`` or ``smtps://host:465``."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("BCA_SMTP_URL must look like smtp://host:port or smtps://host:port")
+        query = parse_qs(parts.query)
+        self.hostname = parts.hostname
+        self.use_tls = parts.scheme == "smtps"
+        self.port = parts.port or (465 if self.use_tls else 25)
+        self.start_tls = query.get("starttls", ["false"])[0].lower() in ("1", "true", "yes")
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+
+    async def send(self, message: EmailMessage) -> None:
+        await aiosmtplib.send(
+            message,
+            hostname=self.hostname,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            use_tls=self.use_tls,
+            start_tls=self.start_tls,
+            timeout=30,
+        )
+
+
+class SesMailer:
+    def __init__(self, settings: Settings) -> None:
+        self.client = boto3.client(
+            "ses",
+            region_name=settings.aws_region,
+            endpoint_url=settings.aws_endpoint_url,
+            aws_access_key_id=settings.aws_access_key_id,
+            aws_secret_access_key=settings.aws_secret_access_key,
+        )
+
+    async def send(self, message: EmailMessage) -> None:
+        await asyncio.to_thread(
+            self.client.send_raw_email,
+            Source=str(message["From"]),
+            Destinations=[str(message["To"])],
+            RawMessage={"Data": bytes(message)},
+        )
+
+
+class NullMailer:
+    async def send(self, message: EmailMessage) -> None:
+        logger.debug("mail is off; dropped mail to %s", message["To"])
+
+
+def create_mailer(settings: Settings) -> Mailer:
+    match settings.mail_backend:
+        case MailBackend.console:
+            return ConsoleMailer(settings.outbox_path)
+        case MailBackend.smtp:
+            assert settings.smtp_url is not None  # enforced by Settings validation
+            return SmtpMailer(settings.smtp_url)
+        case MailBackend.ses:
+            return SesMailer(settings)
+        case MailBackend.off:
+            return NullMailer()

@@ -1,0 +1,108 @@
+"""The task layer: tasks are declared once and run in-process or on a broker's workers.
+
+A task is an async function ``fn(backends, **kwargs)`` registered under ``<domain>.<verb_noun>``.
+Services never call a queue directly: they use :func:`enqueue_after_commit`, so that a task is
+only sent once the transaction that produced it has committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bca.core.db import after_commit
+
+if TYPE_CHECKING:
+    from bca.backends import Backends
+
+logger = logging.getLogger(__name__)
+
+TaskFunction = Callable[..., Awaitable[None]]
+REGISTRY: dict[str, TaskFunction] = {}
+
+
+class RetryableTaskError(Exception):
+    """Raised by a task when a later attempt may succeed (a backend hiccup)."""
+
+
+def task(name: str) -> Callable[[TaskFunction], TaskFunction]:
+    def register(function: TaskFunction) -> TaskFunction:
+        if name in REGISTRY:
+            raise ValueError(f"task {name} is declared twice")
+        REGISTRY[name] = function
+        return function
+
+    return register
+
+
+class TaskQueue(Protocol):
+    async def enqueue(self, name: str, **kwargs: Any) -> None: ...
+    async def ping(self) -> None: ...
+    async def drain(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+def enqueue_after_commit(
+    session: AsyncSession, tasks: TaskQueue, name: str, **kwargs: Any
+) -> None:
+    if name not in REGISTRY:
+        raise KeyError(f"unknown task {name}")
+
+    async def send() -> None:
+        await tasks.enqueue(name, **kwargs)
+
+    after_commit(session, send)
+
+
+async def run_task(backends: Backends, name: str, kwargs: dict[str, Any]) -> None:
+    await REGISTRY[name](backends, **kwargs)
+
+
+class InProcessTaskQueue:
+    """Runs tasks as background coroutines of the serving process (embedded default).
+
+    Retries with exponential backoff and jitter like a broker would; a task that keeps failing
+    is logged and dropped, which is acceptable only because nothing here may depend on it for
+    correctness (mail, push, snapshots are all re-derivable).
+    """
+
+    max_attempts = 5
+    base_delay = 0.5
+
+    def __init__(self, backends_getter: Callable[[], Backends]) -> None:
+        self._backends_getter = backends_getter
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def enqueue(self, name: str, **kwargs: Any) -> None:
+        running = asyncio.create_task(self._run(name, kwargs), name=f"task:{name}")
+        self._running.add(running)
+        running.add_done_callback(self._running.discard)
+
+    async def _run(self, name: str, kwargs: dict[str, Any]) -> None:
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                await run_task(self._backends_getter(), name, kwargs)
+                return
+            except Exception:
+                if attempt == self.max_attempts:
+                    logger.exception("task %s failed for good after %d attempts", name, attempt)
+                    return
+                delay = self.base_delay * 2 ** (attempt - 1) * (1 + random.random())  # noqa: S311
+                logger.warning("task %s failed (attempt %d); retrying in %.1fs", name, attempt, delay)
+                await asyncio.sleep(delay)
+
+    async def ping(self) -> None:
+        return None
+
+    async def drain(self) -> None:
+        """Wait until every task enqueued so far (and any they enqueue) has finished."""
+        while self._running:
+            await asyncio.gather(*list(self._running), return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.drain()

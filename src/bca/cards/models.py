@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bca.core.db import Base
+from bca.core.ids import new_id
+from bca.core.time import utcnow
+
+
+class Card(Base):
+    __tablename__ = "cards"
+    __table_args__ = (Index("ix_cards_profile_id_deleted_at", "profile_id", "deleted_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    preview_file_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("files.id"))
+    private: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+
+class CardShareLink(Base):
+    """A capability link to one card; revoking sets ``revoked_at`` and the page 404s."""
+
+    __tablename__ = "card_share_links"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cards.id"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class Subscription(Base):
+    """A card held in a profile's wallet."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index("ix_subscriptions_card_id", "card_id"),)
+
+    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"), primary_key=True)
+    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cards.id"), primary_key=True)
+    subscribed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bca.core.db import Base
+from bca.core.ids import new_id
+from bca.core.time import utcnow
+
+
+class Chat(Base):
+    __tablename__ = "chats"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    title: Mapped[str | None] = mapped_column(String(200))
+    direct: Mapped[bool] = mapped_column(default=False)
+    # "<smaller profile id>:<larger profile id>" for direct chats: the database makes the pair
+    # unique, so concurrent creation of one direct chat cannot produce two.
+    direct_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    owner_profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"))
+    # The counter row of the event index: incremented under the row lock of this chat inside
+    # the writing transaction, so indexes are gapless and unique under concurrent writers.
+    last_event_index: Mapped[int] = mapped_column(default=0)
+    last_event_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Participant(Base):
+    __tablename__ = "chat_participants"
+    __table_args__ = (Index("ix_chat_participants_user_id_left_at", "user_id", "left_at"),)
+
+    chat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chats.id"), primary_key=True)
+    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    muted: Mapped[bool] = mapped_column(default=False)
+    last_read_index: Mapped[int] = mapped_column(default=0)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None]
+
+
+class ChatEvent(Base):
+    __tablename__ = "chat_events"
+
+    chat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chats.id"), primary_key=True)
+    index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(20))
+    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    body: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("files.id"))
+    target_index: Mapped[int | None]
+    target_profile_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("profiles.id"))
+    # Set on a message that was edited or deleted later; a deleted message's body and file
+    # are cleared so they can never be served again.
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+
+class IdempotencyRecord(Base):
+    """The first result of a retried message post, keyed by (user, chat, client key)."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("user_id", "scope", "key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    scope: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    result: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

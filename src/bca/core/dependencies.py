@@ -1,0 +1,61 @@
+"""Request-scoped dependencies shared by every domain, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bca.backends import Backends
+from bca.core.db import release_after_commit, rollback_after_commit
+from bca.core.errors import AppError
+from bca.core.pagination import PageParams, page_params
+from bca.settings import Settings
+
+
+def get_backends(request: Request) -> Backends:
+    backends: Backends = request.app.state.backends
+    return backends
+
+
+BackendsDep = Annotated[Backends, Depends(get_backends)]
+
+
+def get_settings(backends: BackendsDep) -> Settings:
+    return backends.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_session(backends: BackendsDep) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: commit before the response leaves, rollback on error.
+
+    An ``AppError`` whose ``commit_anyway`` is set (refresh-token reuse revokes a session and
+    still answers 401) commits what the service wrote before raising.
+    """
+    async with backends.database.sessionmaker() as session:
+        try:
+            yield session
+        except AppError as error:
+            if error.commit_anyway:
+                await session.commit()
+                await release_after_commit(session)
+            else:
+                await session.rollback()
+                rollback_after_commit(session)
+            raise
+        except BaseException:
+            await session.rollback()
+            rollback_after_commit(session)
+            raise
+        await session.commit()
+    await release_after_commit(session)
+
+
+# scope="function": the commit happens before the response is sent, so a client never sees
+# success for a write that then fails to commit.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+PageDep = Annotated[PageParams, Depends(page_params)]

@@ -1,0 +1,85 @@
+"""Keyset pagination: ``{items, next_cursor}`` with an opaque cursor over a stable sort key."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+
+from bca.core.errors import AppError
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+class InvalidCursor(AppError):
+    status = 422
+    code = "validation_error"
+    detail = "The cursor is not valid."
+
+    def __init__(self) -> None:
+        super().__init__(extra={"errors": [{"loc": ["query", "cursor"], "msg": self.detail}]})
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+class PageParams(BaseModel):
+    cursor: str | None = None
+    limit: int = DEFAULT_LIMIT
+
+
+def page_params(
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> PageParams:
+    return PageParams(cursor=cursor, limit=limit)
+
+
+def encode_cursor(key: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> list[Any] | None:
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidCursor() from None
+    if not isinstance(key, list):
+        raise InvalidCursor()
+    return key
+
+
+def decode_time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """The cursor of lists ordered by ``(created_at, id)``."""
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    try:
+        return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+    except (IndexError, TypeError, ValueError):
+        raise InvalidCursor() from None
+
+
+def page_of(rows: Sequence[T], *, limit: int, key: Callable[[T], list[Any]]) -> tuple[list[T], str | None]:
+    """Cut a ``limit + 1`` row fetch into one page and the cursor of the next one."""
+    if len(rows) <= limit:
+        return list(rows), None
+    return list(rows[:limit]), encode_cursor(key(rows[limit - 1]))
+
+
+def time_key(row: Any) -> list[Any]:
+    return [row.created_at.isoformat(), str(row.id)]

@@ -1,0 +1,165 @@
+"""One Settings class for the whole service.
+
+Every variable carries the ``BCA_`` prefix, except the names the original AWS deployment used
+(``AWS_REGION``, ``AWS_S3_BUCKET_NAME``, ...), which keep working unchanged so that an old
+environment file can be pointed at this server.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Self
+
+from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Mode(StrEnum):
+    embedded = "embedded"
+    production = "production"
+
+
+class MailBackend(StrEnum):
+    console = "console"
+    smtp = "smtp"
+    ses = "ses"
+    off = "off"
+
+
+class StorageBackend(StrEnum):
+    local = "local"
+    s3 = "s3"
+
+
+def _aws(name: str) -> AliasChoices:
+    """Accept both the original deployment's bare name and the ``BCA_``-prefixed one."""
+    return AliasChoices(name, f"BCA_{name}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BCA_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    mode: Mode = Mode.embedded
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    redis_url: str | None = None
+    broker_url: str | None = None
+    storage: StorageBackend | None = None
+    storage_path: Path | None = None
+    secret_key: str | None = None
+    public_url: str = "http://localhost:8000"
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    mail_backend: MailBackend = MailBackend.console
+    mail_from: str = "B.Ca <noreply@bca.local>"
+    smtp_url: str | None = None
+
+    require_email_verification: bool = True
+    rate_limit_enabled: bool = True
+    max_upload_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024
+
+    access_token_ttl_seconds: Annotated[int, Field(ge=30, le=86400)] = 15 * 60
+    refresh_token_ttl_days: Annotated[int, Field(ge=1, le=365)] = 30
+
+    # One endpoint override for every AWS client (S3, SQS, SES): any compatible store works.
+    aws_endpoint_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("BCA_AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL")
+    )
+    aws_region: str = Field(default="us-east-1", validation_alias=_aws("AWS_REGION"))
+    aws_access_key_id: str | None = Field(default=None, validation_alias=_aws("AWS_ACCESS_KEY_ID"))
+    aws_secret_access_key: str | None = Field(
+        default=None, validation_alias=_aws("AWS_SECRET_ACCESS_KEY")
+    )
+    aws_s3_bucket_name: str | None = Field(default=None, validation_alias=_aws("AWS_S3_BUCKET_NAME"))
+    aws_task_sqs_url: str | None = Field(default=None, validation_alias=_aws("AWS_TASK_SQS_URL"))
+    firebase_certificate: Path | None = Field(
+        default=None, validation_alias=_aws("FIREBASE_CERTIFICATE")
+    )
+    fcm_base_url: str = "https://fcm.googleapis.com"
+    fcm_token_uri: str | None = None
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Self:
+        if self.storage is StorageBackend.s3 and not self.aws_s3_bucket_name:
+            raise ValueError("BCA_STORAGE=s3 needs AWS_S3_BUCKET_NAME")
+        if self.mail_backend is MailBackend.smtp and not self.smtp_url:
+            raise ValueError("BCA_MAIL_BACKEND=smtp needs BCA_SMTP_URL")
+        if self.mode is Mode.production and not self.secret_key:
+            raise ValueError("BCA_SECRET_KEY is required when BCA_MODE=production")
+        if self.secret_key is not None and len(self.secret_key) < 32:
+            raise ValueError("BCA_SECRET_KEY must be at least 32 characters")
+        if self.broker_url and self.aws_task_sqs_url:
+            raise ValueError("set either BCA_BROKER_URL or AWS_TASK_SQS_URL, not both")
+        if self.firebase_certificate is not None and not self.firebase_certificate.is_file():
+            raise ValueError(f"FIREBASE_CERTIFICATE: no such file {self.firebase_certificate}")
+        url = self.resolved_database_url
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "BCA_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            # Plain postgres URLs (as RDS consoles print them) get the async driver added.
+            for plain in ("postgresql://", "postgres://"):
+                if self.database_url.startswith(plain):
+                    return "postgresql+asyncpg://" + self.database_url[len(plain) :]
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'bca.db'}"
+
+    @property
+    def storage_backend(self) -> StorageBackend:
+        if self.storage is not None:
+            return self.storage
+        return StorageBackend.s3 if self.aws_s3_bucket_name else StorageBackend.local
+
+    @property
+    def resolved_storage_path(self) -> Path:
+        return self.storage_path or self.data_dir / "storage"
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The JWT signing key; in embedded mode generated once and kept under the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+class SettingsError(Exception):
+    """Raised with one human line per bad variable, so start-up can print it and stop."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]  # overrides are validated here
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            variable = "BCA_" + "_".join(str(part) for part in problem["loc"]).upper()
+            message = problem["msg"].removeprefix("Value error, ")
+            lines.append(message if not problem["loc"] else f"{variable}: {message}")
+        raise SettingsError("; ".join(lines)) from None

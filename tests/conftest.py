@@ -1,0 +1,149 @@
+"""Test harness: every API test runs on both stacks.
+
+- ``sqlite``: the embedded default (SQLite file, in-process cache and tasks, local storage).
+- ``postgres``: the production stack (PostgreSQL and Redis on this machine).
+
+Each session migrates one PostgreSQL database and one SQLite template through Alembic; each
+test then starts from empty tables (TRUNCATE on PostgreSQL, a fresh copy on SQLite).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio as redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bca.app import create_app
+from bca.backends import Backends, create_backends
+from bca.core.migrations import upgrade
+from bca.models import metadata
+from bca.settings import Settings, load_settings
+from tests.factories import Api
+
+pytest_plugins = ["tests.fixtures.moto", "tests.fixtures.smtp"]
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "BCA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("BCA_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+STACKS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+async def postgres_url() -> AsyncIterator[str]:
+    """A database of its own for this session, migrated once, dropped at the end."""
+    name = f"bca_test_{uuid.uuid4().hex[:10]}"
+    admin_base, _ = POSTGRES_ADMIN_URL.rsplit("/", 1)
+
+    async def admin(statement: str) -> None:
+        engine = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+        await engine.dispose()
+
+    await admin(f'CREATE DATABASE "{name}"')
+    url = f"{admin_base}/{name}"
+    # Alembic's env.py runs its own event loop, so it needs a thread of its own.
+    await asyncio.to_thread(upgrade, url)
+    yield url
+    await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _truncate_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+    await engine.dispose()
+
+
+async def _flush_redis() -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    await client.flushdb()
+    await client.aclose()
+
+
+@pytest.fixture(params=STACKS)
+def stack(request: pytest.FixtureRequest) -> str:
+    value: str = request.param
+    return value
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module (or parametrize) to change settings for its tests."""
+    return {}
+
+
+@pytest.fixture
+def settings(
+    stack: str,
+    tmp_path: Path,
+    sqlite_template: Path,
+    request: pytest.FixtureRequest,
+    settings_overrides: dict[str, Any],
+) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "var",
+        "secret_key": "test-secret-key-" + "x" * 32,
+        "rate_limit_enabled": False,
+        "log_json": False,
+        "public_url": "https://bca.test",
+    }
+    if stack == "postgres":
+        values |= {"database_url": request.getfixturevalue("postgres_url"), "redis_url": REDIS_URL}
+    else:
+        database = tmp_path / "bca.db"
+        shutil.copy(sqlite_template, database)
+        values["database_url"] = f"sqlite+aiosqlite:///{database}"
+    return load_settings(**(values | settings_overrides))
+
+
+@pytest.fixture
+async def backends(settings: Settings) -> AsyncIterator[Backends]:
+    if not settings.is_sqlite:
+        assert settings.database_url is not None
+        await _truncate_postgres(settings.database_url)
+        await _flush_redis()
+    created = create_backends(settings)
+    yield created
+    await created.close()
+
+
+def make_client(backends: Backends) -> httpx.AsyncClient:
+    app = create_app(backends.settings, backends=backends)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest.fixture
+async def client(backends: Backends) -> AsyncIterator[httpx.AsyncClient]:
+    async with make_client(backends) as http:
+        yield http
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient, backends: Backends) -> Api:
+    return Api(client, backends)
