@@ -11,11 +11,17 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-import bca.accounts.tasks  # noqa: F401  # registers the domain's tasks
+import bca.tasks_registry  # noqa: F401  # registers every domain's tasks
 from bca import __version__
 from bca.accounts.routes import admin_router
 from bca.accounts.routes import router as accounts_router
 from bca.backends import Backends, create_backends
+from bca.cards import routes as cards_routes
+from bca.chat import routes as chat_routes
+from bca.files import routes as files_routes
+from bca.profiles import routes as profiles_routes
+from bca.realtime import routes as realtime_routes
+from bca.sync import routes as sync_routes
 from bca.core.dependencies import BackendsDep
 from bca.core.errors import install_error_handlers, problem_response
 from bca.core.observability import ObservabilityMiddleware, configure_logging
@@ -47,8 +53,18 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
         app.state.backends = backends
     install_error_handlers(app)
     app.add_middleware(ObservabilityMiddleware)
-    app.include_router(accounts_router)
-    app.include_router(admin_router)
+    for router in (
+        accounts_router,
+        admin_router,
+        profiles_routes.router,
+        cards_routes.router,
+        cards_routes.public_router,
+        files_routes.router,
+        chat_routes.router,
+        realtime_routes.router,
+        sync_routes.router,
+    ):
+        app.include_router(router)
     app.include_router(_operations_router())
     return app
 
