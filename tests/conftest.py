@@ -30,7 +30,7 @@ from bca.models import metadata
 from bca.settings import Settings, load_settings
 from tests.factories import Api
 
-pytest_plugins = ["tests.fixtures.moto", "tests.fixtures.smtp"]
+pytest_plugins = ["tests.fixtures.moto", "tests.fixtures.fcm", "tests.fixtures.smtp"]
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "BCA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -111,6 +111,8 @@ def settings(
         "rate_limit_enabled": False,
         "log_json": False,
         "public_url": "https://bca.test",
+        "password_hash_time_cost": 1,
+        "password_hash_memory_kib": 1024,
     }
     if stack == "postgres":
         values |= {"database_url": request.getfixturevalue("postgres_url"), "redis_url": REDIS_URL}
@@ -145,5 +147,6 @@ async def client(backends: Backends) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def api(client: httpx.AsyncClient, backends: Backends) -> Api:
-    return Api(client, backends)
+def api(client: httpx.AsyncClient, backends: Backends, request: pytest.FixtureRequest) -> Api:
+    inbox = request.getfixturevalue("smtp_inbox") if "smtp_inbox" in request.fixturenames else None
+    return Api(client, backends, inbox)

@@ -46,9 +46,12 @@ def token_from_text(text: str, kind: str) -> str:
 
 
 class Api:
-    def __init__(self, client: httpx.AsyncClient, backends: Backends) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, backends: Backends, smtp_inbox: Any | None = None
+    ) -> None:
         self.client = client
         self.backends = backends
+        self.smtp_inbox = smtp_inbox
 
     def unique(self, prefix: str = "user") -> str:
         return f"{prefix}{next(_counter)}"
@@ -59,8 +62,13 @@ class Api:
         return await self.client.post("/v1/auth/signup", json=body | fields)
 
     async def outbox_texts(self, address: str) -> list[str]:
-        """Mail bodies the console mailer saved for ``address``, oldest first."""
+        """Mail bodies sent to ``address``, oldest first (SMTP inbox, else the console outbox)."""
         await self.backends.tasks.drain()
+        if self.smtp_inbox is not None:
+            return [
+                message.get_body(("plain",)).get_content()
+                for message in self.smtp_inbox.to(address)
+            ]
         outbox = self.backends.settings.outbox_path
         files = sorted(outbox.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns)
         texts = []

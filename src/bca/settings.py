@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024
 
+    # argon2id cost; lower only for test suites (a hash then costs microseconds, not 0.25 s).
+    password_hash_time_cost: Annotated[int, Field(ge=1, le=20)] = 3
+    password_hash_memory_kib: Annotated[int, Field(ge=1024, le=1024 * 1024)] = 64 * 1024
+
     access_token_ttl_seconds: Annotated[int, Field(ge=30, le=86400)] = 15 * 60
     refresh_token_ttl_days: Annotated[int, Field(ge=1, le=365)] = 30
 

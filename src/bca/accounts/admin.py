@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from bca.accounts.schemas import SignupRequest
 from bca.accounts.service import create_account
+from bca.backends import create_passwords
 from bca.core.db import Database
 from bca.core.errors import AppError
 from bca.settings import Settings
@@ -29,7 +30,11 @@ async def create_user_directly(
     try:
         async with database.transaction() as session:
             user = await create_account(
-                session, data=data, role="admin" if admin else "user", verified=True
+                session,
+                create_passwords(settings),
+                data=data,
+                role="admin" if admin else "user",
+                verified=True,
             )
             return user.id
     except AppError as error:

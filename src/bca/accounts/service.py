@@ -46,13 +46,7 @@ from bca.core.ratelimit import (
     RateLimiter,
     SigninLockout,
 )
-from bca.core.security import (
-    hash_password,
-    hash_token,
-    issue_access_token,
-    new_opaque_token,
-    verify_password,
-)
+from bca.core.security import Passwords, hash_token, issue_access_token, new_opaque_token
 from bca.core.time import utcnow
 from bca.profiles.service import create_first_profile
 from bca.sync.changelog import create_counter
@@ -86,13 +80,18 @@ async def signup(
     session: AsyncSession, backends: Backends, *, data: SignupRequest, client_address: str
 ) -> User:
     await _limiter(backends).hit("signup", client_address, SIGNUP_PER_ADDRESS)
-    user = await create_account(session, data=data)
+    user = await create_account(session, backends.passwords, data=data)
     await _send_email_token(session, backends, user=user, purpose="verify")
     return user
 
 
 async def create_account(
-    session: AsyncSession, *, data: SignupRequest, role: str = "user", verified: bool = False
+    session: AsyncSession,
+    passwords: Passwords,
+    *,
+    data: SignupRequest,
+    role: str = "user",
+    verified: bool = False,
 ) -> User:
     """The account, its change-log counter and its first profile, in the caller's transaction."""
     if await repository.email_exists(session, data.email):
@@ -103,7 +102,7 @@ async def create_account(
         email=data.email,
         username=data.username,
         nickname=data.nickname,
-        password_hash=await hash_password(data.password),
+        password_hash=await passwords.hash(data.password),
         role=role,
         email_verified_at=utcnow() if verified else None,
     )
@@ -183,11 +182,13 @@ async def signin(
     user = await repository.find_user_by_login(session, data.login)
     account_key = str(user.id) if user else "login:" + data.login.strip().lower()
     await lockout.check(account_key)
-    password_ok = await verify_password(user.password_hash if user else None, data.password)
+    password_ok = await backends.passwords.verify(user.password_hash if user else None, data.password)
     if user is None or not password_ok or user.deactivated_at is not None:
         await lockout.record_failure(account_key)
         raise InvalidCredentials()
     await lockout.record_success(account_key)
+    if backends.passwords.needs_rehash(user.password_hash):
+        user.password_hash = await backends.passwords.hash(data.password)
     # Only someone who knows the password learns about the account's state.
     if user.locked:
         raise AccountLocked()
@@ -321,10 +322,10 @@ async def change_password(
     auth_session: AuthSession,
     data: PasswordChangeRequest,
 ) -> None:
-    if not await verify_password(user.password_hash, data.current_password):
+    if not await backends.passwords.verify(user.password_hash, data.current_password):
         raise InvalidCredentials("The current password is wrong.")
     _check_new_password(user, data.new_password, "new_password")
-    user.password_hash = await hash_password(data.new_password)
+    user.password_hash = await backends.passwords.hash(data.new_password)
     revoked = await repository.revoke_sessions(session, user.id, except_session=auth_session.id)
     announce_revoked(session, backends, revoked)
 
@@ -349,7 +350,7 @@ async def confirm_password_reset(
     if user is None or user.deactivated_at is not None:
         raise InvalidToken()
     _check_new_password(user, data.new_password, "new_password")
-    user.password_hash = await hash_password(data.new_password)
+    user.password_hash = await backends.passwords.hash(data.new_password)
     # Receiving the mail proves control of the address.
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
@@ -378,7 +379,7 @@ async def update_me(session: AsyncSession, *, user: User, nickname: str | None) 
 async def deactivate(
     session: AsyncSession, backends: Backends, *, user: User, password: str
 ) -> None:
-    if not await verify_password(user.password_hash, password):
+    if not await backends.passwords.verify(user.password_hash, password):
         raise InvalidCredentials("The password is wrong.")
     user.deactivated_at = utcnow()
     announce_revoked(session, backends, await repository.revoke_sessions(session, user.id))

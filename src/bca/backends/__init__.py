@@ -10,6 +10,7 @@ from bca.backends.push import PushSender, create_push_sender
 from bca.backends.storage import Storage, create_storage
 from bca.backends.tasks import InProcessTaskQueue, TaskQueue
 from bca.core.db import Database
+from bca.core.security import Passwords
 from bca.settings import Settings
 
 
@@ -21,6 +22,7 @@ class Backends:
     mailer: Mailer
     storage: Storage
     push: PushSender
+    passwords: Passwords
     tasks: TaskQueue = field(init=False)
 
     async def close(self) -> None:
@@ -35,6 +37,12 @@ def create_task_queue(backends: Backends) -> TaskQueue:
     return InProcessTaskQueue(lambda: backends)
 
 
+def create_passwords(settings: Settings) -> Passwords:
+    return Passwords(
+        time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
+    )
+
+
 def create_backends(settings: Settings) -> Backends:
     backends = Backends(
         settings=settings,
@@ -43,6 +51,7 @@ def create_backends(settings: Settings) -> Backends:
         mailer=create_mailer(settings),
         storage=create_storage(settings),
         push=create_push_sender(settings),
+        passwords=create_passwords(settings),
     )
     backends.tasks = create_task_queue(backends)
     return backends

@@ -16,27 +16,38 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from bca.core.time import utcnow
 
-# argon2id with the library's RFC 9106 "low memory" profile defaults.
-_hasher = PasswordHasher(type=Type.ID)
-# Verified against when the login names nobody, so that unknown users cost the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
 JWT_ALGORITHM = "HS256"
 
+class Passwords:
+    """argon2id hashing; defaults are argon2-cffi's RFC 9106 low-memory profile.
 
-async def hash_password(password: str) -> str:
-    # argon2 is deliberately slow; keep it off the event loop.
-    return await anyio.to_thread.run_sync(_hasher.hash, password)
+    The cost is configurable so that test suites can hash cheaply; hashes made with other
+    parameters still verify, and ``needs_rehash`` lets sign-in upgrade them.
+    """
 
+    def __init__(self, *, time_cost: int = 3, memory_kib: int = 65536, parallelism: int = 4) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
+        )
+        # Verified against when the login names nobody, so unknown users cost the same time.
+        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 
-async def verify_password(password_hash: str | None, password: str) -> bool:
-    def verify() -> bool:
-        try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
-        except (VerificationError, InvalidHashError):
-            return False
+    async def hash(self, password: str) -> str:
+        # argon2 is deliberately slow; keep it off the event loop.
+        return await anyio.to_thread.run_sync(self._hasher.hash, password)
 
-    return await anyio.to_thread.run_sync(verify)
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        def verify() -> bool:
+            try:
+                self._hasher.verify(password_hash or self._dummy_hash, password)
+            except (VerificationError, InvalidHashError):
+                return False
+            return password_hash is not None
+
+        return await anyio.to_thread.run_sync(verify)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(password_hash)
 
 
 def new_opaque_token() -> str:
