@@ -30,7 +30,12 @@ from bca.models import metadata
 from bca.settings import Settings, load_settings
 from tests.factories import Api
 
-pytest_plugins = ["tests.fixtures.moto", "tests.fixtures.fcm", "tests.fixtures.smtp"]
+pytest_plugins = [
+    "tests.fixtures.moto",
+    "tests.fixtures.fcm",
+    "tests.fixtures.smtp",
+    "tests.fixtures.servers",
+]
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "BCA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -103,7 +103,9 @@ class Api:
         assert verified.status_code == 204, verified.text
         if admin:
             async with self.backends.database.transaction() as session:
-                await session.execute(update(User).where(User.id == uuid.UUID(data["id"])).values(role="admin"))
+                await session.execute(
+                    update(User).where(User.id == uuid.UUID(data["id"])).values(role="admin")
+                )
         await self.sign_in_as(user)
         return user
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+import bca.models  # every table, so that foreign keys resolve
 import bca.tasks_registry  # noqa: F401  # registers every domain's tasks
 from bca import __version__
 from bca.accounts.routes import admin_router
@@ -18,14 +19,14 @@ from bca.accounts.routes import router as accounts_router
 from bca.backends import Backends, create_backends
 from bca.cards import routes as cards_routes
 from bca.chat import routes as chat_routes
-from bca.files import routes as files_routes
-from bca.profiles import routes as profiles_routes
-from bca.realtime import routes as realtime_routes
-from bca.sync import routes as sync_routes
 from bca.core.dependencies import BackendsDep
 from bca.core.errors import install_error_handlers, problem_response
 from bca.core.observability import ObservabilityMiddleware, configure_logging
+from bca.files import routes as files_routes
+from bca.profiles import routes as profiles_routes
+from bca.realtime import routes as realtime_routes
 from bca.settings import Settings
+from bca.sync import routes as sync_routes
 
 READINESS_TIMEOUT_SECONDS = 3.0
 

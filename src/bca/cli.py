@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy.exc import DBAPIError
 
 from bca import __version__
 from bca.settings import Settings, SettingsError, load_settings
@@ -17,6 +18,7 @@ app = typer.Typer(
     help="B.Ca backend. Configuration comes from BCA_* environment variables (see README).",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 admin_app = typer.Typer(help="Administration of accounts.", no_args_is_help=True)
@@ -51,7 +53,9 @@ def main_options(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes (more than one needs Redis).", min=1)] = 1,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (more than one needs Redis).", min=1)
+    ] = 1,
 ) -> None:
     """Run the HTTP/WebSocket API.
 
@@ -65,7 +69,10 @@ def serve(
     settings = _settings()
     configure_logging(level=settings.log_level, json_format=settings.log_json)
     if workers > 1 and not settings.redis_url:
-        typer.echo("bca: --workers > 1 needs BCA_REDIS_URL (revocation and pub/sub are shared there)", err=True)
+        typer.echo(
+            "bca: --workers > 1 needs BCA_REDIS_URL (revocation and pub/sub are shared there)",
+            err=True,
+        )
         raise typer.Exit(2)
     url = settings.resolved_database_url
     if settings.is_sqlite:
@@ -119,7 +126,9 @@ def db_current() -> None:
 def create_user(
     email: Annotated[str, typer.Option(help="Email address (marked verified).")],
     username: Annotated[str, typer.Option(help="Username, ^[a-z0-9_.]{3,32}$.")],
-    admin: Annotated[bool, typer.Option("--admin", help="Give the account the admin role.")] = False,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="Give the account the admin role.")
+    ] = False,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
@@ -148,4 +157,10 @@ def create_user(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except (DBAPIError, OSError) as error:
+        # An operator needs the reason in one line, not a traceback.
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        typer.echo(f"bca: cannot reach the database: {reason}", err=True)
+        sys.exit(1)

@@ -81,7 +81,9 @@ class Settings(BaseSettings):
     aws_secret_access_key: str | None = Field(
         default=None, validation_alias=_aws("AWS_SECRET_ACCESS_KEY")
     )
-    aws_s3_bucket_name: str | None = Field(default=None, validation_alias=_aws("AWS_S3_BUCKET_NAME"))
+    aws_s3_bucket_name: str | None = Field(
+        default=None, validation_alias=_aws("AWS_S3_BUCKET_NAME")
+    )
     aws_task_sqs_url: str | None = Field(default=None, validation_alias=_aws("AWS_TASK_SQS_URL"))
     firebase_certificate: Path | None = Field(
         default=None, validation_alias=_aws("FIREBASE_CERTIFICATE")

@@ -23,7 +23,9 @@ async def test_admin_endpoints_do_not_exist_for_users(api: Api) -> None:
 async def test_admin_lists_and_searches_users(api: Api) -> None:
     admin = await api.user(admin=True)
     target = await api.user(nickname="Findable Person")
-    listed = await api.client.get("/v1/admin/users", headers=admin.headers, params={"q": "findable"})
+    listed = await api.client.get(
+        "/v1/admin/users", headers=admin.headers, params={"q": "findable"}
+    )
     assert listed.status_code == 200
     [found] = listed.json()["items"]
     assert found["id"] == target.id
@@ -33,7 +35,9 @@ async def test_admin_lists_and_searches_users(api: Api) -> None:
     pages, cursor = [], None
     while True:
         params = {"limit": 1} | ({"cursor": cursor} if cursor else {})
-        page = (await api.client.get("/v1/admin/users", headers=admin.headers, params=params)).json()
+        page = (
+            await api.client.get("/v1/admin/users", headers=admin.headers, params=params)
+        ).json()
         pages += page["items"]
         cursor = page["next_cursor"]
         if not cursor:

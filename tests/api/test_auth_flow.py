@@ -25,7 +25,15 @@ async def test_signup_to_signout_with_mail_through_real_smtp(api: Api, smtp_inbo
     assert user["email"] == "ada@example.com"
     assert user["email_verified"] is False
     assert user["role"] == "user"
-    assert set(user) == {"id", "email", "username", "nickname", "email_verified", "role", "created_at"}
+    assert set(user) == {
+        "id",
+        "email",
+        "username",
+        "nickname",
+        "email_verified",
+        "role",
+        "created_at",
+    }
 
     login = {"login": "ada@example.com", "password": DEFAULT_PASSWORD}
     unverified = await api.client.post("/v1/auth/signin", json=login)
@@ -39,7 +47,9 @@ async def test_signup_to_signout_with_mail_through_real_smtp(api: Api, smtp_inbo
     assert "https://bca.test/verify-email?token=" in text
     token = token_from_text(text, "verify")
 
-    assert (await api.client.post("/v1/auth/email/verify", json={"token": token})).status_code == 204
+    assert (
+        await api.client.post("/v1/auth/email/verify", json={"token": token})
+    ).status_code == 204
     again = await api.client.post("/v1/auth/email/verify", json={"token": token})
     assert again.status_code == 400
     assert again.json()["code"] == "invalid_token"
@@ -93,7 +103,9 @@ async def test_password_reset_through_mail(api: Api, smtp_inbox: Any) -> None:
         await api.client.post("/v1/auth/password/reset", json={"email": user.email})
     ).status_code == 202
     await api.backends.tasks.drain()
-    token = token_from_text(smtp_inbox.to(user.email)[-1].get_body(("plain",)).get_content(), "reset")
+    token = token_from_text(
+        smtp_inbox.to(user.email)[-1].get_body(("plain",)).get_content(), "reset"
+    )
 
     weak = await api.client.post(
         "/v1/auth/password/reset/confirm", json={"token": token, "new_password": user.username}

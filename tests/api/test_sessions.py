@@ -24,7 +24,9 @@ async def test_refresh_token_reuse_revokes_the_session(api: Api) -> None:
     assert replay.json()["code"] == "token_reused"
     assert replay.headers["WWW-Authenticate"] == "Bearer"
 
-    newer = await api.client.post("/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    newer = await api.client.post(
+        "/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}
+    )
     assert newer.status_code == 401
     assert newer.json()["code"] == "invalid_token"
     assert (await api.client.get("/v1/me", headers=second_headers)).status_code == 401
@@ -88,7 +90,9 @@ async def test_signout_all_and_session_delete(api: Api) -> None:
     assert [item["current"] for item in listed].count(True) == 1
 
     stranger = await api.user()
-    foreign = await api.client.delete(f"/v1/sessions/{tablet['session_id']}", headers=stranger.headers)
+    foreign = await api.client.delete(
+        f"/v1/sessions/{tablet['session_id']}", headers=stranger.headers
+    )
     assert foreign.status_code == 404
     assert (await api.client.get("/v1/me", headers=tablet_headers)).status_code == 200
 
@@ -141,7 +145,9 @@ async def test_push_token_moves_between_sessions_of_one_device(api: Api) -> None
     assert [str(holder) for holder in holders] == [second.id]
 
     bad = await api.client.put(
-        "/v1/sessions/current/push", headers=user.headers, json={"token": "x", "platform": "symbian"}
+        "/v1/sessions/current/push",
+        headers=user.headers,
+        json={"token": "x", "platform": "symbian"},
     )
     assert bad.status_code == 422
     assert (

@@ -126,10 +126,14 @@ async def test_five_failed_signins_lock_the_account_for_a_while(api: Api) -> Non
 async def test_success_resets_the_failure_count(api: Api) -> None:
     user = await api.user()
     for _ in range(4):
-        await api.client.post("/v1/auth/signin", json={"login": user.email, "password": "nope nope"})
+        await api.client.post(
+            "/v1/auth/signin", json={"login": user.email, "password": "nope nope"}
+        )
     assert (await api.signin(user)).status_code == 200
     for _ in range(4):
-        await api.client.post("/v1/auth/signin", json={"login": user.email, "password": "nope nope"})
+        await api.client.post(
+            "/v1/auth/signin", json={"login": user.email, "password": "nope nope"}
+        )
     assert (await api.signin(user)).status_code == 200
 
 

@@ -53,7 +53,11 @@ async def get_active_session(
 
 
 async def list_active_sessions(
-    session: AsyncSession, user_id: uuid.UUID, *, after: tuple[datetime, uuid.UUID] | None, limit: int
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
 ) -> Sequence[AuthSession]:
     query = select(AuthSession).where(
         AuthSession.user_id == user_id,
@@ -150,7 +154,9 @@ async def search_users(
 ) -> Sequence[User]:
     query = select(User)
     if q:
-        pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = (
+            "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
         query = query.where(
             or_(
                 User.email.like(pattern, escape="\\"),

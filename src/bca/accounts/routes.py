@@ -35,8 +35,6 @@ from bca.core.pagination import Page, decode_time_cursor, page_of, time_key
 router = APIRouter(prefix="/v1", tags=["accounts"])
 admin_router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
-NO_CONTENT = {"status_code": status.HTTP_204_NO_CONTENT, "response_class": Response}
-
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
@@ -68,7 +66,9 @@ def token_pair(issued: service.IssuedTokens) -> TokenPair:
 async def signup(
     data: SignupRequest, session: SessionDep, backends: BackendsDep, request: Request
 ) -> UserRead:
-    user = await service.signup(session, backends, data=data, client_address=client_address(request))
+    user = await service.signup(
+        session, backends, data=data, client_address=client_address(request)
+    )
     return user_read(user)
 
 
@@ -84,13 +84,15 @@ async def availability(
     return Availability(email=email_free, username=username_free)
 
 
-@router.post("/auth/email/verify", **NO_CONTENT)
+@router.post("/auth/email/verify", status_code=204)
 async def verify_email(data: TokenRequest, session: SessionDep) -> None:
     await service.verify_email(session, token=data.token)
 
 
 @router.post("/auth/email/resend", status_code=202, response_class=Response)
-async def resend_verification(user: CurrentUser, session: SessionDep, backends: BackendsDep) -> None:
+async def resend_verification(
+    user: CurrentUser, session: SessionDep, backends: BackendsDep
+) -> None:
     await service.resend_verification(session, backends, user=user)
 
 
@@ -109,17 +111,17 @@ async def refresh(data: RefreshRequest, session: SessionDep, backends: BackendsD
     return token_pair(await service.refresh(session, backends, refresh_token=data.refresh_token))
 
 
-@router.post("/auth/signout", **NO_CONTENT)
+@router.post("/auth/signout", status_code=204)
 async def signout(current: CurrentSession, session: SessionDep, backends: BackendsDep) -> None:
     await service.signout(session, backends, auth_session=current)
 
 
-@router.post("/auth/signout-all", **NO_CONTENT)
+@router.post("/auth/signout-all", status_code=204)
 async def signout_all(user: CurrentUser, session: SessionDep, backends: BackendsDep) -> None:
     await service.signout_all(session, backends, user=user)
 
 
-@router.post("/auth/password/change", **NO_CONTENT)
+@router.post("/auth/password/change", status_code=204)
 async def change_password(
     data: PasswordChangeRequest,
     user: CurrentUser,
@@ -139,7 +141,7 @@ async def request_password_reset(
     )
 
 
-@router.post("/auth/password/reset/confirm", **NO_CONTENT)
+@router.post("/auth/password/reset/confirm", status_code=204)
 async def confirm_password_reset(
     data: PasswordResetConfirm, session: SessionDep, backends: BackendsDep
 ) -> None:
@@ -167,17 +169,19 @@ async def list_sessions(
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.put("/sessions/current/push", **NO_CONTENT)
-async def set_push_token(data: PushTokenRequest, current: CurrentSession, session: SessionDep) -> None:
+@router.put("/sessions/current/push", status_code=204)
+async def set_push_token(
+    data: PushTokenRequest, current: CurrentSession, session: SessionDep
+) -> None:
     await service.set_push_token(session, auth_session=current, data=data)
 
 
-@router.delete("/sessions/current/push", **NO_CONTENT)
+@router.delete("/sessions/current/push", status_code=204)
 async def clear_push_token(current: CurrentSession, session: SessionDep) -> None:
     await service.clear_push_token(session, auth_session=current)
 
 
-@router.delete("/sessions/{session_id}", **NO_CONTENT)
+@router.delete("/sessions/{session_id}", status_code=204)
 async def delete_session(
     session_id: uuid.UUID, user: CurrentUser, session: SessionDep, backends: BackendsDep
 ) -> None:
@@ -194,7 +198,7 @@ async def update_me(data: MeUpdate, user: CurrentUser, session: SessionDep) -> U
     return user_read(await service.update_me(session, user=user, nickname=data.nickname))
 
 
-@router.delete("/me", **NO_CONTENT)
+@router.delete("/me", status_code=204)
 async def deactivate_me(
     data: DeactivateRequest, user: CurrentUser, session: SessionDep, backends: BackendsDep
 ) -> None:
@@ -223,14 +227,18 @@ async def admin_list_users(
     return Page(items=items, next_cursor=next_cursor)
 
 
-@admin_router.post("/users/{user_id}/lock", **NO_CONTENT)
+@admin_router.post("/users/{user_id}/lock", status_code=204)
 async def admin_lock_user(
-    user_id: uuid.UUID, data: LockRequest, _admin: AdminUser, session: SessionDep, backends: BackendsDep
+    user_id: uuid.UUID,
+    data: LockRequest,
+    _admin: AdminUser,
+    session: SessionDep,
+    backends: BackendsDep,
 ) -> None:
     await service.set_locked(session, backends, user_id=user_id, locked=data.locked)
 
 
-@admin_router.post("/users/{user_id}/revoke-sessions", **NO_CONTENT)
+@admin_router.post("/users/{user_id}/revoke-sessions", status_code=204)
 async def admin_revoke_sessions(
     user_id: uuid.UUID, _admin: AdminUser, session: SessionDep, backends: BackendsDep
 ) -> None:

@@ -93,7 +93,7 @@ class RefreshRequest(Input):
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105  # a scheme name, not a secret
     expires_in: int
     session_id: uuid.UUID
     user: UserRead

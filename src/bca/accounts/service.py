@@ -182,7 +182,9 @@ async def signin(
     user = await repository.find_user_by_login(session, data.login)
     account_key = str(user.id) if user else "login:" + data.login.strip().lower()
     await lockout.check(account_key)
-    password_ok = await backends.passwords.verify(user.password_hash if user else None, data.password)
+    password_ok = await backends.passwords.verify(
+        user.password_hash if user else None, data.password
+    )
     if user is None or not password_ok or user.deactivated_at is not None:
         await lockout.record_failure(account_key)
         raise InvalidCredentials()
@@ -214,7 +216,10 @@ def _issue_tokens(
     session.add(RefreshToken(session_id=auth_session.id, token_hash=hash_token(refresh_token)))
     ttl = backends.settings.access_token_ttl_seconds
     access_token = issue_access_token(
-        user_id=user.id, session_id=auth_session.id, key=backends.settings.signing_key, ttl_seconds=ttl
+        user_id=user.id,
+        session_id=auth_session.id,
+        key=backends.settings.signing_key,
+        ttl_seconds=ttl,
     )
     return IssuedTokens(access_token, refresh_token, ttl, auth_session, user)
 
@@ -265,9 +270,7 @@ async def is_revoked(backends: Backends, session_id: uuid.UUID) -> bool:
     return await backends.cache.exists(revoked_session_key(session_id))
 
 
-async def signout(
-    session: AsyncSession, backends: Backends, *, auth_session: AuthSession
-) -> None:
+async def signout(session: AsyncSession, backends: Backends, *, auth_session: AuthSession) -> None:
     if await repository.revoke_session(session, auth_session.id):
         announce_revoked(session, backends, [auth_session.id])
 

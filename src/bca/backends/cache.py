@@ -86,9 +86,9 @@ class MemoryCache:
             queue.put_nowait((channel, message))
 
     @asynccontextmanager
-    async def _subscription(self, channels: tuple[str, ...]) -> AsyncIterator[
-        AsyncIterator[tuple[str, str]]
-    ]:
+    async def _subscription(
+        self, channels: tuple[str, ...]
+    ) -> AsyncIterator[AsyncIterator[tuple[str, str]]]:
         queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
         for channel in channels:
             self._subscribers[channel].add(queue)
@@ -151,9 +151,9 @@ class RedisCache:
         await self._client.publish(channel, message)
 
     @asynccontextmanager
-    async def _subscription(self, channels: tuple[str, ...]) -> AsyncIterator[
-        AsyncIterator[tuple[str, str]]
-    ]:
+    async def _subscription(
+        self, channels: tuple[str, ...]
+    ) -> AsyncIterator[AsyncIterator[tuple[str, str]]]:
         pubsub = self._client.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(*channels)
 
@@ -166,7 +166,7 @@ class RedisCache:
             yield messages()
         finally:
             await pubsub.unsubscribe()
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
 
     def subscribe(self, *channels: str) -> Messages:
         return self._subscription(channels)

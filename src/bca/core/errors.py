@@ -137,7 +137,9 @@ _HTTP_CODES = {
 
 def _validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     # Only location and message: the raw input may echo secrets such as passwords.
-    return [{"loc": list(error.get("loc", ())), "msg": str(error.get("msg", ""))} for error in errors]
+    return [
+        {"loc": list(error.get("loc", ())), "msg": str(error.get("msg", ""))} for error in errors
+    ]
 
 
 async def _app_error(_request: Request, error: Exception) -> JSONResponse:

@@ -21,17 +21,27 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def _sqlite_path(database_url: str) -> Path | None:
+    if not database_url.startswith("sqlite"):
+        return None
+    path = database_url.split(":///", 1)[-1]
+    return Path(path) if path and path != ":memory:" else None
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Blocking: call from a thread when an event loop is running (env.py runs its own)."""
-    if database_url.startswith("sqlite"):
-        path = database_url.split(":///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    path = _sqlite_path(database_url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(database_url), revision)
 
 
 def current_revision(database_url: str) -> str | None:
     """The revision the database is at (None when it was never migrated)."""
+    path = _sqlite_path(database_url)
+    if path is not None and not path.exists():
+        return None
+
     async def read() -> str | None:
         engine = create_async_engine(database_url)
         try:

@@ -74,7 +74,9 @@ def decode_time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         raise InvalidCursor() from None
 
 
-def page_of(rows: Sequence[T], *, limit: int, key: Callable[[T], list[Any]]) -> tuple[list[T], str | None]:
+def page_of(
+    rows: Sequence[T], *, limit: int, key: Callable[[T], list[Any]]
+) -> tuple[list[T], str | None]:
     """Cut a ``limit + 1`` row fetch into one page and the cursor of the next one."""
     if len(rows) <= limit:
         return list(rows), None

@@ -18,6 +18,7 @@ from bca.core.time import utcnow
 
 JWT_ALGORITHM = "HS256"
 
+
 class Passwords:
     """argon2id hashing; defaults are argon2-cffi's RFC 9106 low-memory profile.
 
@@ -25,7 +26,9 @@ class Passwords:
     parameters still verify, and ``needs_rehash`` lets sign-in upgrade them.
     """
 
-    def __init__(self, *, time_cost: int = 3, memory_kib: int = 65536, parallelism: int = 4) -> None:
+    def __init__(
+        self, *, time_cost: int = 3, memory_kib: int = 65536, parallelism: int = 4
+    ) -> None:
         self._hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
         )
