@@ -81,3 +81,28 @@ async def test_readiness_fails_when_the_cache_is_down(api: Api) -> None:
     assert body["code"] == "unavailable"
     assert body["checks"]["cache"] == "down"
     assert body["checks"]["database"] == "ok"
+
+
+async def test_a_lost_constraint_race_is_409_and_a_dead_database_503(backends: Any) -> None:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    async with make_client(backends) as client:
+        app = client._transport.app  # type: ignore[attr-defined]
+        router = APIRouter()
+
+        @router.get("/race")
+        async def race() -> None:
+            raise IntegrityError("INSERT ...", {}, Exception("duplicate key"))
+
+        @router.get("/down")
+        async def down() -> None:
+            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+        app.include_router(router)
+        race_response = await client.get("/race")
+        down_response = await client.get("/down")
+    assert race_response.status_code == 409
+    assert race_response.json()["code"] == "conflict"
+    assert down_response.status_code == 503
+    assert down_response.json()["code"] == "unavailable"
+    assert down_response.headers["Retry-After"] == "5"

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -175,6 +176,25 @@ async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _integrity_error(_request: Request, error: Exception) -> JSONResponse:
+    # Services translate the constraint races they expect into specific codes; this is the net
+    # for the rest: a lost race on a unique or foreign key is the client's conflict, not a 500.
+    logger.warning("integrity error answered 409: %s", str(error).splitlines()[0])
+    return problem_response(
+        status=409, code="conflict", detail="The request conflicts with a concurrent change."
+    )
+
+
+async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
+    logger.error("database unavailable: %s", str(error).splitlines()[0])
+    return problem_response(
+        status=503,
+        code="unavailable",
+        detail="The database is not available; try again shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unhandled_error(request: Request, error: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
     logger.exception("unhandled error", extra={"request_id": request_id})
@@ -190,4 +210,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(InterfaceError, _database_unavailable)
     app.add_exception_handler(Exception, _unhandled_error)
