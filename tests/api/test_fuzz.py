@@ -7,7 +7,6 @@ them, authenticated as a real signed-in user, to the embedded stack.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
