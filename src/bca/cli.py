@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from enum import Enum
 from typing import Annotated
 
 import typer
@@ -24,6 +25,8 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 admin_app = typer.Typer(help="Administration of accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
+sync_app = typer.Typer(help="Offline sync: change logs and snapshots.", no_args_is_help=True)
+app.add_typer(sync_app, name="sync")
 
 
 def _settings() -> Settings:
@@ -154,6 +157,104 @@ def create_user(
         typer.echo(f"bca: {error}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"created user {user_id}{' (admin)' if admin else ''}")
+
+
+class WorkerPool(str, Enum):
+    prefork = "prefork"
+    solo = "solo"
+    threads = "threads"
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Processes (or threads) running tasks.", min=1)] = 1,
+    loglevel: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
+    queues: Annotated[
+        str | None, typer.Option(help="Comma-separated queues to consume (default: the task queue).")
+    ] = None,
+    pool: Annotated[WorkerPool, typer.Option(help="Celery pool: prefork (processes) or solo.")] = (
+        WorkerPool.prefork
+    ),
+    beat: Annotated[
+        bool, typer.Option("--beat/--no-beat", help="Also run the periodic schedule (one worker only).")
+    ] = False,
+) -> None:
+    """Run background tasks from the broker (BCA_BROKER_URL or AWS_TASK_SQS_URL).
+
+    Tasks are acknowledged only when finished: a worker killed mid-task leaves the task to be
+    run again by another (or the restarted) worker.
+    """
+    from bca.worker.celery_app import worker_app
+
+    settings = _settings()
+    if not settings.broker_url and not settings.aws_task_sqs_url:
+        typer.echo(
+            "bca: the worker needs a broker: set BCA_BROKER_URL (redis://, amqp://) or "
+            "AWS_TASK_SQS_URL (without one, tasks run inside `bca serve`)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    argv = ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}", f"--pool={pool.value}"]
+    if queues:
+        argv.append(f"--queues={queues}")
+    if beat:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        argv += ["--beat", f"--schedule={settings.data_dir / 'celerybeat-schedule'}"]
+    worker_app(settings).worker_main(argv)
+
+
+@sync_app.command("compact")
+def sync_compact(
+    retention_days: Annotated[
+        int | None, typer.Option(help="Keep entries younger than this (default from settings).", min=1)
+    ] = None,
+    keep_last: Annotated[
+        int | None, typer.Option(help="Keep at least the last N entries of every user.", min=0)
+    ] = None,
+) -> None:
+    """Compact every user's change log now (the worker's beat schedule does it hourly)."""
+    from bca.backends import create_backends
+    from bca.sync.tasks import compact_all
+
+    settings = _settings()
+
+    async def run() -> tuple[int, int]:
+        backends = create_backends(settings)
+        try:
+            return await compact_all(backends, retention_days=retention_days, keep_last=keep_last)
+        finally:
+            await backends.close()
+
+    users, removed = asyncio.run(run())
+    typer.echo(f"compacted {users} change logs, {removed} entries removed")
+
+
+@sync_app.command("rebuild")
+def sync_rebuild(
+    user_id: Annotated[str, typer.Argument(help="The user whose snapshot to rebuild.")],
+) -> None:
+    """Rebuild one user's snapshot file now, in this process."""
+    import uuid
+
+    from bca.backends import create_backends
+    from bca.sync.snapshots import update_snapshot
+
+    settings = _settings()
+    try:
+        target = uuid.UUID(user_id)
+    except ValueError:
+        typer.echo(f"bca: not a user id: {user_id}", err=True)
+        raise typer.Exit(2) from None
+
+    async def run() -> None:
+        backends = create_backends(settings)
+        try:
+            await update_snapshot(backends, target, rebuild=True)
+        finally:
+            await backends.close()
+
+    asyncio.run(run())
+    typer.echo(f"snapshot of {user_id} rebuilt")
 
 
 def main() -> None:

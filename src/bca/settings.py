@@ -89,6 +89,17 @@ class Settings(BaseSettings):
         default=None, validation_alias=_aws("FIREBASE_CERTIFICATE")
     )
     fcm_base_url: str = "https://fcm.googleapis.com"
+
+    # Task layer and sync (see README "Background work and offline sync").
+    # Seconds a broker waits for a task's acknowledgement before handing it to another worker
+    # (tasks are acknowledged only when finished); also the TTL of a snapshot build's lock.
+    task_visibility_timeout: Annotated[int, Field(ge=1, le=43200)] = 900
+    task_max_retries: Annotated[int, Field(ge=0, le=100)] = 8
+    # A snapshot update runs at most once per user per this many seconds, after the writes.
+    sync_snapshot_debounce_seconds: Annotated[float, Field(ge=0, le=3600)] = 5.0
+    # Compaction keeps change-log entries younger than this, and the last N of every user.
+    sync_retention_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    sync_keep_last: Annotated[int, Field(ge=0)] = 1000
     fcm_token_uri: str | None = None
 
     @model_validator(mode="after")

@@ -34,6 +34,12 @@ class Backends:
 
 
 def create_task_queue(backends: Backends) -> TaskQueue:
+    """In-process (embedded default) or Celery when a broker is configured."""
+    settings = backends.settings
+    if settings.broker_url or settings.aws_task_sqs_url:
+        from bca.worker.celery_app import create_task_queue as create_celery_queue
+
+        return create_celery_queue(settings)
     return InProcessTaskQueue(lambda: backends)
 
 
@@ -54,4 +60,7 @@ def create_backends(settings: Settings) -> Backends:
         passwords=create_passwords(settings),
     )
     backends.tasks = create_task_queue(backends)
+    # Sessions carry the backends so that the change log can enqueue snapshot updates after
+    # their commit (see bca.sync.changelog); nothing else reads it.
+    backends.database.sessionmaker.configure(info={"bca.backends": backends})
     return backends

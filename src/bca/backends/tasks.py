@@ -41,15 +41,16 @@ def task(name: str) -> Callable[[TaskFunction], TaskFunction]:
 
 
 class TaskQueue(Protocol):
-    async def enqueue(self, name: str, **kwargs: Any) -> None: ...
+    async def enqueue(self, name: str, /, *, countdown: float = 0, **kwargs: Any) -> None:
+        """Send task ``name`` with ``kwargs``, to start no sooner than ``countdown`` seconds."""
+        ...
+
     async def ping(self) -> None: ...
     async def drain(self) -> None: ...
     async def close(self) -> None: ...
 
 
-def enqueue_after_commit(
-    session: AsyncSession, tasks: TaskQueue, name: str, **kwargs: Any
-) -> None:
+def enqueue_after_commit(session: AsyncSession, tasks: TaskQueue, name: str, **kwargs: Any) -> None:
     if name not in REGISTRY:
         raise KeyError(f"unknown task {name}")
 
@@ -78,12 +79,14 @@ class InProcessTaskQueue:
         self._backends_getter = backends_getter
         self._running: set[asyncio.Task[None]] = set()
 
-    async def enqueue(self, name: str, **kwargs: Any) -> None:
-        running = asyncio.create_task(self._run(name, kwargs), name=f"task:{name}")
+    async def enqueue(self, name: str, /, *, countdown: float = 0, **kwargs: Any) -> None:
+        running = asyncio.create_task(self._run(name, kwargs, countdown), name=f"task:{name}")
         self._running.add(running)
         running.add_done_callback(self._running.discard)
 
-    async def _run(self, name: str, kwargs: dict[str, Any]) -> None:
+    async def _run(self, name: str, kwargs: dict[str, Any], countdown: float = 0) -> None:
+        if countdown > 0:
+            await asyncio.sleep(countdown)
         for attempt in range(1, self.max_attempts + 1):
             try:
                 await run_task(self._backends_getter(), name, kwargs)
@@ -93,7 +96,9 @@ class InProcessTaskQueue:
                     logger.exception("task %s failed for good after %d attempts", name, attempt)
                     return
                 delay = self.base_delay * 2 ** (attempt - 1) * (1 + random.random())  # noqa: S311
-                logger.warning("task %s failed (attempt %d); retrying in %.1fs", name, attempt, delay)
+                logger.warning(
+                    "task %s failed (attempt %d); retrying in %.1fs", name, attempt, delay
+                )
                 await asyncio.sleep(delay)
 
     async def ping(self) -> None:
@@ -106,3 +111,34 @@ class InProcessTaskQueue:
 
     async def close(self) -> None:
         await self.drain()
+
+
+class CeleryTaskQueue:
+    """Sends tasks to a Celery broker (Redis, RabbitMQ or SQS); ``bca worker`` runs them.
+
+    ``send_task`` is blocking (it may reconnect and retry publishing), so it runs in a thread
+    and never stalls the event loop of the API.
+    """
+
+    def __init__(self, app: Any, *, ping: Callable[[], None]) -> None:
+        self._app = app
+        self._ping = ping
+
+    @property
+    def app(self) -> Any:
+        return self._app
+
+    async def enqueue(self, name: str, /, *, countdown: float = 0, **kwargs: Any) -> None:
+        await asyncio.to_thread(
+            self._app.send_task, name, kwargs=kwargs, countdown=countdown or None
+        )
+
+    async def ping(self) -> None:
+        await asyncio.to_thread(self._ping)
+
+    async def drain(self) -> None:
+        """Nothing to wait for here: the tasks run in other processes."""
+        return None
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._app.close)

@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bca.core.db import BigIntType, Base
+from bca.core.db import Base, BigIntType
 from bca.core.time import utcnow
 
 
@@ -30,6 +30,13 @@ class Change(Base):
     """One entry of a user's change log: which entity changed and how (data read at sync)."""
 
     __tablename__ = "sync_changes"
+    # The newest entry per (user, entity) is looked up at every write (was it visible before?)
+    # and kept by compaction; the primary key (user_id, seq) serves the reads by cursor.
+    __table_args__ = (
+        Index(
+            "ix_sync_changes_user_id_entity_entity_id_seq", "user_id", "entity", "entity_id", "seq"
+        ),
+    )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigIntType, primary_key=True, autoincrement=False)

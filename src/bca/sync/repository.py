@@ -1,0 +1,186 @@
+"""Every SQL statement of sync: the log by cursor, rendering, snapshot pointers, compaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bca.core.time import utcnow
+from bca.sync import render, visibility
+from bca.sync.models import Change, ChangeCounter, Snapshot
+
+
+async def get_counter(session: AsyncSession, user_id: uuid.UUID) -> ChangeCounter | None:
+    counter: ChangeCounter | None = await session.scalar(
+        select(ChangeCounter)
+        .where(ChangeCounter.user_id == user_id)
+        .execution_options(populate_existing=True)
+    )
+    return counter
+
+
+async def read_log(
+    session: AsyncSession, user_id: uuid.UUID, *, since: int, limit: int
+) -> Sequence[Change]:
+    """Entries after ``since`` in order: one range scan of the (user_id, seq) primary key."""
+    return (
+        await session.scalars(
+            select(Change)
+            .where(Change.user_id == user_id, Change.seq > since)
+            .order_by(Change.seq)
+            .limit(limit)
+        )
+    ).all()
+
+
+async def render_entities(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    entity: str,
+    keys: Collection[str] | None,
+    *,
+    public_url: str,
+) -> dict[str, render.Data]:
+    """The entities of one type as ``user_id`` sees them now (``keys=None``: all of them)."""
+    rows = (await session.execute(visibility.statement(entity, [user_id], keys))).all()
+    return render.render_rows(entity, rows, public_url=public_url)
+
+
+# --- snapshot pointers ----------------------------------------------------------------------
+
+
+async def get_snapshot(session: AsyncSession, user_id: uuid.UUID) -> Snapshot | None:
+    snapshot: Snapshot | None = await session.scalar(
+        select(Snapshot)
+        .where(Snapshot.user_id == user_id)
+        .execution_options(populate_existing=True)
+    )
+    return snapshot
+
+
+async def ensure_snapshot_row(
+    session: AsyncSession, user_id: uuid.UUID, *, rebuild: bool = False
+) -> Snapshot:
+    """The user's pointer row, created (empty) on first use."""
+    snapshot = await get_snapshot(session, user_id)
+    if snapshot is None:
+        snapshot = Snapshot(user_id=user_id, cursor=0, schema_version=1, rebuild_requested=True)
+        session.add(snapshot)
+        await session.flush()
+    elif rebuild:
+        snapshot.rebuild_requested = True
+        await session.flush()
+    return snapshot
+
+
+async def clear_rebuild_request(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await session.execute(
+        update(Snapshot).where(Snapshot.user_id == user_id).values(rebuild_requested=False)
+    )
+
+
+async def switch_snapshot(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    expected_key: str | None,
+    new_key: str,
+    cursor: int,
+    etag: str,
+    schema_version: int,
+) -> bool:
+    """Point the user at the new file, unless someone else switched it meanwhile."""
+    condition = (
+        Snapshot.storage_key.is_(None)
+        if expected_key is None
+        else Snapshot.storage_key == expected_key
+    )
+    result = await session.execute(
+        update(Snapshot)
+        .where(Snapshot.user_id == user_id, condition)
+        .values(
+            storage_key=new_key,
+            cursor=cursor,
+            etag=etag,
+            schema_version=schema_version,
+            built_at=utcnow(),
+        )
+        .returning(Snapshot.user_id)
+    )
+    return result.first() is not None
+
+
+# --- compaction -----------------------------------------------------------------------------
+
+
+async def users_with_old_entries(
+    session: AsyncSession, *, older_than: datetime, after: uuid.UUID | None, limit: int
+) -> Sequence[uuid.UUID]:
+    query = select(ChangeCounter.user_id).where(
+        exists().where(
+            Change.user_id == ChangeCounter.user_id,
+            Change.seq > ChangeCounter.compacted_through,
+            Change.created_at < older_than,
+        )
+    )
+    if after is not None:
+        query = query.where(ChangeCounter.user_id > after)
+    return (await session.scalars(query.order_by(ChangeCounter.user_id).limit(limit))).all()
+
+
+async def compaction_horizon(
+    session: AsyncSession, user_id: uuid.UUID, *, older_than: datetime, keep_last: int
+) -> int:
+    """The highest seq that may go: older than the cutoff and not among the last ``keep_last``."""
+    counter = await get_counter(session, user_id)
+    if counter is None:
+        return 0
+    by_age = await session.scalar(
+        select(func.max(Change.seq)).where(
+            Change.user_id == user_id, Change.created_at < older_than
+        )
+    )
+    horizon = min(int(by_age or 0), counter.last_seq - keep_last)
+    return max(horizon, counter.compacted_through)
+
+
+async def compact(session: AsyncSession, user_id: uuid.UUID, *, through: int) -> int:
+    """Drop entries up to ``through`` except each entity's newest entry when it is an upsert.
+
+    What survives below the horizon is exactly the set of entities the user sees, which is what
+    the write path needs to tell "visible before" (see ``bca.sync.changelog``). Cursors at or
+    below ``through`` answer 410 from now on.
+    """
+    newer = aliased(Change)
+    superseded = exists().where(
+        newer.user_id == Change.user_id,
+        newer.entity == Change.entity,
+        newer.entity_id == Change.entity_id,
+        newer.seq > Change.seq,
+    )
+    result = await session.execute(
+        delete(Change)
+        .where(
+            Change.user_id == user_id,
+            Change.seq <= through,
+            or_(Change.op == "delete", superseded),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(ChangeCounter)
+        .where(ChangeCounter.user_id == user_id, ChangeCounter.compacted_through < through)
+        .values(compacted_through=through)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def bulk_insert_changes(session: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
+    """For benchmarks and tests that need a large log without running the writers."""
+    if rows:
+        await session.execute(insert(Change), list(rows))

@@ -1,0 +1,84 @@
+"""Celery on SQS (moto's server): a real ``bca worker`` consuming the predefined queue."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from bca.backends import Backends
+from bca.settings import Settings
+from tests.factories import Api
+from tests.fixtures.moto import (
+    MOTO_ACCESS_KEY_ID,
+    MOTO_REGION,
+    MOTO_SECRET_ACCESS_KEY,
+    moto_client,
+)
+from tests.fixtures.worker import WorkerProcess, eventually, worker_env
+from tests.sync_factories import open_copy, tables, worker_user
+
+
+@pytest.fixture
+def stack() -> str:
+    return "postgres"
+
+
+@pytest.fixture
+def sqs_queue(moto_endpoint: str) -> str:
+    url: str = moto_client(moto_endpoint, "sqs").create_queue(
+        QueueName=f"bca-tasks-{uuid.uuid4().hex[:10]}"
+    )["QueueUrl"]
+    return url
+
+
+@pytest.fixture
+def settings_overrides(moto_endpoint: str, sqs_queue: str) -> dict[str, Any]:
+    return {
+        "aws_task_sqs_url": sqs_queue,
+        "aws_endpoint_url": moto_endpoint,
+        "aws_region": MOTO_REGION,
+        "aws_access_key_id": MOTO_ACCESS_KEY_ID,
+        "aws_secret_access_key": MOTO_SECRET_ACCESS_KEY,
+        "sync_snapshot_debounce_seconds": 0,
+        "task_visibility_timeout": 30,
+    }
+
+
+async def test_tasks_run_on_a_worker_fed_by_sqs(
+    api: Api, client: httpx.AsyncClient, backends: Backends, settings: Settings
+) -> None:
+    ready = await client.get("/readyz")
+    assert ready.json()["checks"]["broker"] == "ok", ready.text
+    worker = WorkerProcess.start(worker_env(settings), "--pool=solo")
+    try:
+        await worker.wait_for_log("ready")
+        alice = await worker_user(client, backends, api)
+
+        async def built() -> httpx.Response | None:
+            response = await client.get("/v1/sync/snapshot", headers=alice.headers)
+            return response if response.status_code == 200 else None
+
+        snapshot = await eventually(built)
+    finally:
+        worker.stop()
+    assert "accounts.send_email" in worker.output()
+    assert len(tables(open_copy(snapshot.content))["profiles"]) == 1
+
+
+async def test_readiness_sees_a_missing_queue(settings: Settings, moto_endpoint: str) -> None:
+    from bca.backends import create_backends
+
+    missing = settings.model_copy(
+        update={
+            "aws_task_sqs_url": f"{moto_endpoint}/123456789012/no-such-queue-{uuid.uuid4().hex}"
+        }
+    )
+    backends = create_backends(missing)
+    try:
+        with pytest.raises(Exception):  # noqa: B017, PT011  # the queue does not exist
+            await backends.tasks.ping()
+    finally:
+        await backends.close()
