@@ -22,6 +22,8 @@ _counter = itertools.count(1)
 
 @dataclass
 class TestUser:
+    __test__ = False  # a data holder, not a test class
+
     id: str
     email: str
     username: str

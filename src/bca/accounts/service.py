@@ -49,6 +49,7 @@ from bca.core.ratelimit import (
 from bca.core.security import Passwords, hash_token, issue_access_token, new_opaque_token
 from bca.core.time import utcnow
 from bca.profiles.service import create_first_profile
+from bca.sync.audience import record_account_change
 from bca.sync.changelog import create_counter
 
 VERIFY_TOKEN_TTL = timedelta(hours=48)
@@ -385,6 +386,9 @@ async def deactivate(
     if not await backends.passwords.verify(user.password_hash, password):
         raise InvalidCredentials("The password is wrong.")
     user.deactivated_at = utcnow()
+    await session.flush()
+    # Its profiles vanish for everyone: their sync copies must drop them too.
+    await record_account_change(session, user.id)
     announce_revoked(session, backends, await repository.revoke_sessions(session, user.id))
 
 

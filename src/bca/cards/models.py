@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bca.core.db import Base
@@ -49,3 +49,6 @@ class Subscription(Base):
     profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"), primary_key=True)
     card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cards.id"), primary_key=True)
     subscribed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Made by presenting a valid share link: such an entry survives the card turning private
+    # (the owner handed it out), while entries made by merely seeing a public card do not.
+    via_share_link: Mapped[bool] = mapped_column(default=False, server_default=false())

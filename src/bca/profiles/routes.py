@@ -1,3 +1,272 @@
-from fastapi import APIRouter
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+
+from bca.accounts.dependencies import CurrentUser
+from bca.core.dependencies import BackendsDep, PageDep, SessionDep, SettingsDep
+from bca.core.pagination import Page, decode_time_cursor, page_of, time_key
+from bca.files.http import MULTIPART_BODY, UPLOAD_ERRORS, UploadDep
+from bca.files.service import optional_file_url
+from bca.profiles import service
+from bca.profiles.dependencies import IfMatchDep, problems, set_etag
+from bca.profiles.models import Relation
+from bca.profiles.schemas import (
+    FollowerStatus,
+    ProfileCreate,
+    ProfileOut,
+    ProfileRead,
+    ProfileSummary,
+    ProfileUpdate,
+    RelationRead,
+    RelationStatus,
+    RelationUpdate,
+)
+from bca.profiles.service import ProfileView
+from bca.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["profiles"])
+
+NO_CONTENT: dict[str, Any] = {"status_code": status.HTTP_204_NO_CONTENT, "response_class": Response}
+
+
+def profile_out(view: ProfileView, settings: Settings) -> ProfileRead | ProfileSummary:
+    profile = view.profile
+    image_url = optional_file_url(settings.public_url, profile.image_file_id)
+    if not view.full:
+        return ProfileSummary(id=profile.id, name=profile.name, image_url=image_url, private=True)
+    return ProfileRead(
+        id=profile.id,
+        name=profile.name,
+        team_name=profile.team_name,
+        description=profile.description,
+        email=profile.email,
+        phone=profile.phone,
+        address=profile.address,
+        sns=profile.sns,
+        data=profile.data,
+        image_url=image_url,
+        private=profile.private,
+        version=profile.version,
+        created_at=profile.created_at,
+        updated_at=profile.updated_at,
+        mine=view.mine,
+    )
+
+
+def _with_etag(view: ProfileView, settings: Settings, response: Response) -> ProfileOut:
+    if view.full:
+        set_etag(response, view.profile.version)
+    return profile_out(view, settings)
+
+
+def relation_read(relation: Relation) -> RelationRead:
+    return RelationRead(
+        profile_id=relation.profile_id,
+        target_id=relation.target_id,
+        status=relation.status,  # the column holds only these values
+        created_at=relation.created_at,
+    )
+
+
+def _by_target(relation: Relation) -> list[str]:
+    return [relation.created_at.isoformat(), str(relation.target_id)]
+
+
+def _by_follower(relation: Relation) -> list[str]:
+    return [relation.created_at.isoformat(), str(relation.profile_id)]
+
+
+# --- profiles -------------------------------------------------------------------------------
+
+
+@router.post("/profiles", status_code=201, response_model=ProfileRead, responses=problems(409))
+async def create_profile(
+    data: ProfileCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> ProfileOut:
+    view = await service.create_profile(session, user=user, data=data)
+    return _with_etag(view, settings, response)
+
+
+@router.get("/profiles", response_model=Page[ProfileRead])
+async def list_my_profiles(
+    user: CurrentUser, session: SessionDep, settings: SettingsDep, page: PageDep
+) -> Page[ProfileRead | ProfileSummary]:
+    views = await service.list_my_profiles(
+        session, user=user, after=decode_time_cursor(page.cursor), limit=page.limit + 1
+    )
+    items, next_cursor = page_of(views, limit=page.limit, key=lambda view: time_key(view.profile))
+    return Page(items=[profile_out(view, settings) for view in items], next_cursor=next_cursor)
+
+
+@router.get("/profiles/search", response_model=Page[ProfileOut])
+async def search_profiles(
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageDep,
+    q: Annotated[str, Query(min_length=2, max_length=100)],
+) -> Page[ProfileRead | ProfileSummary]:
+    """Visible profiles whose name or team contains ``q`` (case-insensitive).
+
+    Private profiles match on their name only, and appear as their summary; profiles you
+    hid (from any of your profiles) are left out.
+    """
+    views = await service.search_profiles(
+        session,
+        user=user,
+        q=q.strip(),
+        after=decode_time_cursor(page.cursor),
+        limit=page.limit + 1,
+    )
+    items, next_cursor = page_of(views, limit=page.limit, key=lambda view: time_key(view.profile))
+    return Page(items=[profile_out(view, settings) for view in items], next_cursor=next_cursor)
+
+
+@router.get("/profiles/{profile_id}", response_model=ProfileOut, responses=problems(404))
+async def get_profile(
+    profile_id: uuid.UUID,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> ProfileOut:
+    view = await service.require_visible_profile(session, user=user, profile_id=profile_id)
+    return _with_etag(view, settings, response)
+
+
+@router.patch(
+    "/profiles/{profile_id}", response_model=ProfileRead, responses=problems(403, 404, 412)
+)
+async def update_profile(
+    profile_id: uuid.UUID,
+    data: ProfileUpdate,
+    if_match: IfMatchDep,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> ProfileOut:
+    view = await service.update_profile(
+        session, user=user, profile_id=profile_id, data=data, if_match=if_match
+    )
+    return _with_etag(view, settings, response)
+
+
+@router.delete("/profiles/{profile_id}", **NO_CONTENT, responses=problems(403, 404, 412))
+async def delete_profile(
+    profile_id: uuid.UUID, if_match: IfMatchDep, user: CurrentUser, session: SessionDep
+) -> None:
+    await service.delete_profile(session, user=user, profile_id=profile_id, if_match=if_match)
+
+
+@router.put(
+    "/profiles/{profile_id}/image",
+    response_model=ProfileRead,
+    openapi_extra=MULTIPART_BODY,
+    responses=UPLOAD_ERRORS | problems(403, 404, 412),
+)
+async def set_profile_image(
+    profile_id: uuid.UUID,
+    source: UploadDep,
+    if_match: IfMatchDep,
+    user: CurrentUser,
+    session: SessionDep,
+    backends: BackendsDep,
+    response: Response,
+) -> ProfileOut:
+    """Upload the profile's image (PNG, JPEG, GIF or WebP; re-encoded, metadata dropped)."""
+    view = await service.set_profile_image(
+        session, backends, user=user, profile_id=profile_id, source=source, if_match=if_match
+    )
+    return _with_etag(view, backends.settings, response)
+
+
+# --- relations ------------------------------------------------------------------------------
+
+
+@router.put(
+    "/profiles/{me}/relations/{target}", response_model=RelationRead, responses=problems(403, 404)
+)
+async def set_relation(
+    me: uuid.UUID, target: uuid.UUID, data: RelationUpdate, user: CurrentUser, session: SessionDep
+) -> RelationRead:
+    """Follow, hide or block ``target`` as my profile ``me``.
+
+    Following a private profile gives ``follow_requested`` until its owner accepts. Blocking
+    ends follows both ways and hides each profile from the other's owner.
+    """
+    relation = await service.set_relation(
+        session, user=user, me=me, target_id=target, status=data.status
+    )
+    return relation_read(relation)
+
+
+@router.delete("/profiles/{me}/relations/{target}", **NO_CONTENT, responses=problems(404))
+async def delete_relation(
+    me: uuid.UUID, target: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> None:
+    await service.delete_relation(session, user=user, me=me, target_id=target)
+
+
+@router.get("/profiles/{me}/relations", response_model=Page[RelationRead], responses=problems(404))
+async def list_relations(
+    me: uuid.UUID,
+    user: CurrentUser,
+    session: SessionDep,
+    page: PageDep,
+    relation_status: Annotated[RelationStatus | None, Query(alias="status")] = None,
+) -> Page[RelationRead]:
+    relations = await service.list_relations(
+        session,
+        user=user,
+        me=me,
+        status=relation_status,
+        after=decode_time_cursor(page.cursor),
+        limit=page.limit + 1,
+    )
+    items, next_cursor = page_of(relations, limit=page.limit, key=_by_target)
+    return Page(items=[relation_read(item) for item in items], next_cursor=next_cursor)
+
+
+@router.get("/profiles/{me}/followers", response_model=Page[RelationRead], responses=problems(404))
+async def list_followers(
+    me: uuid.UUID,
+    user: CurrentUser,
+    session: SessionDep,
+    page: PageDep,
+    follower_status: Annotated[FollowerStatus | None, Query(alias="status")] = None,
+) -> Page[RelationRead]:
+    """Relations pointing at ``me``: accepted follows and pending requests (both by default)."""
+    relations = await service.list_followers(
+        session,
+        user=user,
+        me=me,
+        status=follower_status,
+        after=decode_time_cursor(page.cursor),
+        limit=page.limit + 1,
+    )
+    items, next_cursor = page_of(relations, limit=page.limit, key=_by_follower)
+    return Page(items=[relation_read(item) for item in items], next_cursor=next_cursor)
+
+
+@router.post("/profiles/{me}/followers/{requester}/accept", **NO_CONTENT, responses=problems(404))
+async def accept_follower(
+    me: uuid.UUID, requester: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> None:
+    await service.answer_follow_request(session, user=user, me=me, requester=requester, accept=True)
+
+
+@router.post("/profiles/{me}/followers/{requester}/reject", **NO_CONTENT, responses=problems(404))
+async def reject_follower(
+    me: uuid.UUID, requester: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> None:
+    await service.answer_follow_request(
+        session, user=user, me=me, requester=requester, accept=False
+    )

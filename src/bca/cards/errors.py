@@ -1,0 +1,26 @@
+from bca.core.errors import Conflict, Forbidden, NotFound
+
+
+class CardNotFound(NotFound):
+    detail = "The card does not exist or is not visible to you."
+
+
+class NotYourCard(Forbidden):
+    detail = "This card belongs to someone else."
+
+
+class CardLimitReached(Conflict):
+    code = "limit_reached"
+    detail = "A profile may hold at most 100 cards."
+
+
+class ShareLinkNotFound(NotFound):
+    detail = "This card has no active share link."
+
+
+class SubscriptionNotFound(NotFound):
+    detail = "This card is not in this wallet."
+
+
+class NotSubscribersOwner(Forbidden):
+    detail = "Only the card's owner may list its subscribers."

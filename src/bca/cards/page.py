@@ -1,0 +1,94 @@
+"""The public card page (server-rendered HTML, no JavaScript) and the card's QR code."""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from typing import Literal
+
+import segno
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from bca.cards.models import Card
+from bca.cards.vcard import Contact
+
+QrFormat = Literal["png", "svg"]
+
+# Everything on the page is inline and same-origin; no script may ever run, and the share
+# token in the URL must not leak to the sites the card links to (no Referer).
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    # A share link is for the people it was given to, not for search engines.
+    "X-Robots-Tag": "noindex",
+    # Revoking the link must take effect at once, so nothing may serve a stale copy.
+    "Cache-Control": "no-store",
+}
+
+_PHONE_CHARS = re.compile(r"[^0-9+*#]")
+
+
+@functools.cache
+def _templates() -> Environment:
+    # autoescape for every template: card data is whatever its owner typed.
+    return Environment(
+        loader=PackageLoader("bca", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _tel_href(value: str) -> str | None:
+    digits = _PHONE_CHARS.sub("", value)
+    return f"tel:{digits}" if digits else None
+
+
+def _safe_href(url: str) -> str | None:
+    """Only web links become links; any other scheme (``javascript:`` ...) stays plain text."""
+    return url if url.lower().startswith(("https://", "http://")) else None
+
+
+def render_card_page(
+    *,
+    contact: Contact,
+    card: Card,
+    page_url: str,
+    vcard_path: str,
+    preview_path: str | None,
+    preview_url: str | None,
+) -> str:
+    template = _templates().get_template("card.html")
+    return template.render(
+        contact=contact,
+        card=card,
+        page_url=page_url,
+        vcard_path=vcard_path,
+        preview_path=preview_path,
+        preview_url=preview_url,
+        description=contact.headline or "Business card on B.Ca",
+        phones=[(phone, _tel_href(phone.value)) for phone in contact.phones],
+        urls=[(url, _safe_href(url)) for url in contact.urls],
+    )
+
+
+def render_missing_page() -> str:
+    return _templates().get_template("card_missing.html").render()
+
+
+def qr_code(text: str, fmt: QrFormat) -> bytes:
+    qr = segno.make(text, error="m")
+    out = io.BytesIO()
+    if fmt == "svg":
+        qr.save(out, kind="svg", scale=8, border=4, xmldecl=True)
+    else:
+        qr.save(out, kind="png", scale=8, border=4)
+    return out.getvalue()
+
+
+QR_MEDIA_TYPES: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml"}

@@ -1,0 +1,330 @@
+"""The rules of cards, their share links and the wallets (subscriptions) that hold them.
+
+Decisions worth knowing:
+
+- A card is visible as its profile is (blocked, deleted, deactivated: not at all; private
+  profile: only to the owner and accepted followers), and a private card only to its owner
+  and to those who hold it in a wallet. Holding a card keeps it visible.
+- One share link per card at a time: ``POST /share`` returns the live one if there is one,
+  ``DELETE /share`` revokes it (the page and its vCard then 404). The QR code encodes the live
+  link, is offered to anyone who sees the card, and is 404 while the card has no link, so a
+  QR code never creates a link behind the owner's back.
+- A wallet entry made by presenting a valid share link survives the card turning private
+  (the owner handed that link out); entries made because the card was public are removed
+  when it turns private. Revoking a link does not empty wallets: a handed-out card stays
+  handed out. A block ends the wallet entries between the two profiles.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bca.accounts.models import User
+from bca.backends import Backends
+from bca.cards import repository
+from bca.cards.errors import (
+    CardLimitReached,
+    CardNotFound,
+    NotSubscribersOwner,
+    NotYourCard,
+    ShareLinkNotFound,
+    SubscriptionNotFound,
+)
+from bca.cards.models import Card, CardShareLink, Subscription
+from bca.cards.repository import MAX_CARDS_PER_PROFILE, Pair
+from bca.cards.schemas import CardCreate, CardUpdate
+from bca.cards.vcard import Contact, contact_of
+from bca.core.time import utcnow
+from bca.files import repository as files_repository
+from bca.files import service as files_service
+from bca.files.service import Download, UploadSource
+from bca.files.uploads import IMAGE_KINDS
+from bca.profiles import repository as profiles_repository
+from bca.profiles.dependencies import IfMatch, check_if_match
+from bca.profiles.models import Profile
+from bca.profiles.service import require_own_profile, require_visible_profile
+from bca.sync.audience import record_card_change, record_subscription_change, users_watching_profile
+
+
+@dataclass(frozen=True)
+class SharedCard:
+    card: Card
+    profile: Profile
+    contact: Contact
+
+
+def share_url(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/c/{token}"
+
+
+def _touch(card: Card) -> None:
+    card.version += 1
+    card.updated_at = utcnow()
+
+
+async def require_visible_card(
+    session: AsyncSession, *, user: User, card_id: uuid.UUID
+) -> tuple[Card, Profile]:
+    found = await repository.get_visible(session, user.id, card_id)
+    if found is None:
+        raise CardNotFound()
+    return found
+
+
+async def _owned_card(
+    session: AsyncSession, *, user: User, card_id: uuid.UUID, if_match: IfMatch | None = None
+) -> tuple[Card, Profile]:
+    """404 when not visible, 403 when visible but someone else's; locked, 412 when stale."""
+    card, profile = await require_visible_card(session, user=user, card_id=card_id)
+    if profile.user_id != user.id:
+        raise NotYourCard()
+    locked = await repository.lock(session, card.id)
+    if locked is None:
+        raise CardNotFound()
+    check_if_match(if_match, locked.version)
+    return locked, profile
+
+
+async def _record_removed(session: AsyncSession, removed: Sequence[Pair]) -> None:
+    for holder, card_id in removed:
+        await record_subscription_change(session, holder, card_id)
+
+
+# --- cards ----------------------------------------------------------------------------------
+
+
+async def create_card(
+    session: AsyncSession, *, user: User, me: uuid.UUID, data: CardCreate
+) -> Card:
+    # The profile row lock serialises concurrent creations against the per-profile limit.
+    profile = await require_own_profile(session, user=user, profile_id=me, for_update=True)
+    if await repository.count_live(session, profile.id) >= MAX_CARDS_PER_PROFILE:
+        raise CardLimitReached()
+    now = utcnow()
+    card = Card(
+        profile_id=profile.id,
+        name=data.name,
+        data=data.data.stored(),
+        private=data.private,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(card)
+    await session.flush()
+    await record_card_change(session, card.id)
+    return card
+
+
+async def list_cards(
+    session: AsyncSession,
+    *,
+    user: User,
+    profile_id: uuid.UUID,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Card]:
+    await require_visible_profile(session, user=user, profile_id=profile_id)
+    return await repository.list_of_profile(session, user.id, profile_id, after=after, limit=limit)
+
+
+async def get_card(session: AsyncSession, *, user: User, card_id: uuid.UUID) -> Card:
+    card, _ = await require_visible_card(session, user=user, card_id=card_id)
+    return card
+
+
+async def update_card(
+    session: AsyncSession,
+    *,
+    user: User,
+    card_id: uuid.UUID,
+    data: CardUpdate,
+    if_match: IfMatch | None,
+) -> Card:
+    card, profile = await _owned_card(session, user=user, card_id=card_id, if_match=if_match)
+    changes: dict[str, object] = {}
+    if data.name is not None and data.name != card.name:
+        changes["name"] = data.name
+    if data.data is not None and data.data.stored() != card.data:
+        changes["data"] = data.data.stored()
+    if data.private is not None and data.private != card.private:
+        changes["private"] = data.private
+    if not changes:
+        return card
+    watchers = await users_watching_profile(session, profile.id)
+    for key, value in changes.items():
+        setattr(card, key, value)
+    _touch(card)
+    await session.flush()
+    if changes.get("private") is True:
+        removed = await repository.delete_subscriptions_lost_by_privatising(
+            session, card.id, owner=user.id
+        )
+        await _record_removed(session, removed)
+    await record_card_change(session, card.id, also=watchers)
+    return card
+
+
+async def delete_card(
+    session: AsyncSession, *, user: User, card_id: uuid.UUID, if_match: IfMatch | None
+) -> None:
+    card, profile = await _owned_card(session, user=user, card_id=card_id, if_match=if_match)
+    watchers = await users_watching_profile(session, profile.id)
+    await repository.soft_delete(session, [card.id])
+    await repository.revoke_links(session, [card.id])
+    await _record_removed(
+        session, await repository.delete_subscriptions_of_cards(session, [card.id])
+    )
+    await record_card_change(session, card.id, also=watchers)
+
+
+async def set_card_preview(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    user: User,
+    card_id: uuid.UUID,
+    source: UploadSource,
+    if_match: IfMatch | None,
+) -> Card:
+    await _owned_card(session, user=user, card_id=card_id, if_match=if_match)
+    await files_service.end_read_transaction(session)
+    async with files_service.receive_upload(
+        session, backends, user=user, source=source, kinds=IMAGE_KINDS, purpose="card_preview"
+    ) as stored:
+        card, _ = await _owned_card(session, user=user, card_id=card_id, if_match=if_match)
+        previous = card.preview_file_id
+        card.preview_file_id = stored.id
+        _touch(card)
+        await session.flush()
+        if previous is not None:
+            await files_service.retire_file(session, backends, previous)
+        await record_card_change(session, card.id)
+    return card
+
+
+async def card_contact(
+    session: AsyncSession, *, user: User, card_id: uuid.UUID
+) -> tuple[Card, Contact]:
+    card, _ = await require_visible_card(session, user=user, card_id=card_id)
+    return card, contact_of(name=card.name, data=card.data)
+
+
+# --- sharing --------------------------------------------------------------------------------
+
+
+async def share_card(session: AsyncSession, *, user: User, card_id: uuid.UUID) -> CardShareLink:
+    card, _ = await _owned_card(session, user=user, card_id=card_id)
+    link = await repository.active_link(session, card.id)
+    if link is not None:
+        return link
+    return await repository.add_link(session, card.id, secrets.token_urlsafe(24))
+
+
+async def unshare_card(session: AsyncSession, *, user: User, card_id: uuid.UUID) -> None:
+    card, _ = await _owned_card(session, user=user, card_id=card_id)
+    await repository.revoke_links(session, [card.id])
+
+
+async def qr_link(session: AsyncSession, *, user: User, card_id: uuid.UUID) -> CardShareLink:
+    card, _ = await require_visible_card(session, user=user, card_id=card_id)
+    link = await repository.active_link(session, card.id)
+    if link is None:
+        raise ShareLinkNotFound()
+    return link
+
+
+async def shared_card(session: AsyncSession, *, token: str) -> SharedCard:
+    found = await repository.find_shared(session, token)
+    if found is None:
+        raise CardNotFound()
+    card, profile = found
+    return SharedCard(
+        card=card, profile=profile, contact=contact_of(name=card.name, data=card.data)
+    )
+
+
+async def shared_preview(session: AsyncSession, backends: Backends, *, token: str) -> Download:
+    shared = await shared_card(session, token=token)
+    if shared.card.preview_file_id is None:
+        raise CardNotFound()
+    row = await files_repository.get_live(session, shared.card.preview_file_id)
+    if row is None:
+        raise CardNotFound()
+    return await files_service.download(backends, row)
+
+
+# --- wallet ---------------------------------------------------------------------------------
+
+
+async def subscribe(
+    session: AsyncSession,
+    *,
+    user: User,
+    me: uuid.UUID,
+    card_id: uuid.UUID,
+    share_token: str | None,
+) -> tuple[Subscription, Card, bool]:
+    """Put a card in my profile's wallet; ``True`` when the entry is new.
+
+    A private card needs its live share link's token. A token that does not belong to this
+    card is a 404 like any card one may not see, even if the card is public.
+    """
+    holder = await require_own_profile(session, user=user, profile_id=me)
+    if share_token is not None:
+        found = await repository.find_shared(session, share_token)
+        if found is None or found[0].id != card_id:
+            raise CardNotFound()
+        card, profile = found
+        if await profiles_repository.get_visible(session, user.id, profile.id) is None:
+            raise CardNotFound()
+    else:
+        card, _ = await require_visible_card(session, user=user, card_id=card_id)
+    subscription, created = await repository.add_subscription(
+        session, holder.id, card.id, via_share_link=share_token is not None
+    )
+    if created:
+        await record_subscription_change(session, holder.id, card.id)
+    return subscription, card, created
+
+
+async def unsubscribe(
+    session: AsyncSession, *, user: User, me: uuid.UUID, card_id: uuid.UUID
+) -> None:
+    holder = await require_own_profile(session, user=user, profile_id=me)
+    if not await repository.delete_subscription(session, holder.id, card_id):
+        raise SubscriptionNotFound()
+    await record_subscription_change(session, holder.id, card_id)
+
+
+async def list_subscriptions(
+    session: AsyncSession,
+    *,
+    user: User,
+    me: uuid.UUID,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[tuple[Subscription, Card]]:
+    holder = await require_own_profile(session, user=user, profile_id=me)
+    return await repository.list_subscriptions(
+        session, user.id, holder.id, after=after, limit=limit
+    )
+
+
+async def list_subscribers(
+    session: AsyncSession,
+    *,
+    user: User,
+    card_id: uuid.UUID,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Subscription]:
+    card, profile = await require_visible_card(session, user=user, card_id=card_id)
+    if profile.user_id != user.id:
+        raise NotSubscribersOwner()
+    return await repository.list_subscribers(session, user.id, card.id, after=after, limit=limit)

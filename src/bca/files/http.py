@@ -1,0 +1,71 @@
+"""HTTP plumbing shared by every route that takes an upload or serves a stored file."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.responses import RedirectResponse, StreamingResponse
+
+from bca.files.service import Download, UploadSource
+
+
+def _upload_source(request: Request) -> UploadSource:
+    # The body is handed over unread: FastAPI's UploadFile would spool all of it first.
+    return UploadSource(
+        body=request.stream(),
+        content_type=request.headers.get("content-type"),
+        content_length=request.headers.get("content-length"),
+    )
+
+
+UploadDep = Annotated[UploadSource, Depends(_upload_source)]
+
+MULTIPART_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            }
+        },
+    }
+}
+
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"description": "too_large: over the upload limit, or an image over 40 megapixels"},
+    415: {"description": "unsupported_media_type: the content is not an accepted type"},
+    422: {"description": "validation_error: no file part, an empty file, a bad file name"},
+}
+
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The bytes (local storage)", "content": {"application/octet-stream": {}}},
+    307: {"description": "Redirect to a short-lived pre-signed object-storage URL"},
+    404: {"description": "not_found"},
+}
+
+
+def file_response(download: Download) -> Response:
+    if download.redirect_url is not None:
+        return RedirectResponse(
+            download.redirect_url, status_code=307, headers={"Cache-Control": "no-store"}
+        )
+    assert download.body is not None
+    disposition = "inline" if download.is_image else "attachment"
+    return StreamingResponse(
+        download.body,
+        media_type=download.file.content_type,
+        headers={
+            "Content-Length": str(download.file.size),
+            "Content-Disposition": f'{disposition}; filename="{download.filename}"',
+            "ETag": f'"{download.file.sha256}"',
+            "Cache-Control": "private, max-age=300",
+            # Served bytes are data, never a page: no sniffing into HTML, no scripts, no forms.
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )

@@ -1,0 +1,203 @@
+"""The rules of files: what may be uploaded, where it goes, and who gets it back.
+
+An upload is stored first and recorded second: the object is written under a generated key
+(``files/<uuid>``, never the client's filename), then its row is inserted in the caller's
+transaction. If anything fails after the object is stored, the object is deleted again, so a
+failed upload leaves neither a row nor an orphan object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Collection
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bca.accounts.models import User
+from bca.backends import Backends
+from bca.backends.storage import Storage
+from bca.core.db import after_commit
+from bca.core.ids import new_id
+from bca.core.time import utcnow
+from bca.files import repository
+from bca.files.errors import FileNotFound
+from bca.files.models import StoredFile
+from bca.files.uploads import (
+    ATTACHMENT_KINDS,
+    EXTENSIONS,
+    Kind,
+    MultipartFileReader,
+    check_declared_length,
+    store_object,
+)
+
+logger = logging.getLogger(__name__)
+
+PRESIGNED_URL_TTL_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class UploadSource:
+    """The raw request body and the headers needed to parse it, not yet read."""
+
+    body: AsyncIterator[bytes]
+    content_type: str | None
+    content_length: str | None
+
+
+@dataclass(frozen=True)
+class Download:
+    """Either a short-lived URL to fetch the bytes from, or the bytes as a stream."""
+
+    file: StoredFile
+    redirect_url: str | None = None
+    body: AsyncIterator[bytes] | None = None
+
+    @property
+    def filename(self) -> str:
+        media_type = self.file.content_type.split(";")[0].strip()
+        return f"{self.file.id}.{EXTENSIONS.get(media_type, 'bin')}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.file.content_type.startswith("image/")
+
+
+def file_url(public_url: str, file_id: uuid.UUID) -> str:
+    return f"{public_url.rstrip('/')}/v1/files/{file_id}"
+
+
+def optional_file_url(public_url: str, file_id: uuid.UUID | None) -> str | None:
+    return None if file_id is None else file_url(public_url, file_id)
+
+
+def storage_key(file_id: uuid.UUID) -> str:
+    return f"files/{file_id}"
+
+
+async def end_read_transaction(session: AsyncSession) -> None:
+    """End the request's transaction, which so far only read (authentication, authorisation),
+    before a request body of up to ``max_upload_bytes`` streams in.
+
+    An exception to "services never commit", on purpose: a slow upload must not hold a
+    pooled connection idle in a transaction, nor, on SQLite, the database's write lock (every
+    transaction there begins with ``BEGIN IMMEDIATE``) and with it every other request. The
+    writes that follow the upload run in a fresh transaction that the request still commits.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read_transaction called with pending writes")
+    await session.commit()
+
+
+async def _discard(storage: Storage, key: str) -> None:
+    try:
+        await storage.delete(key)
+    except Exception:
+        logger.exception("could not delete the object of a failed upload", extra={"key": key})
+
+
+@contextlib.asynccontextmanager
+async def receive_upload(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    user: User,
+    source: UploadSource,
+    kinds: Collection[Kind],
+    purpose: str,
+) -> AsyncIterator[StoredFile]:
+    """Stream the upload into storage, add its row, and hand the row to the caller's block.
+
+    Whatever the block does with the row (point a profile at it...) belongs to the same
+    transaction; if the block or the row's insert fails, the object is deleted again.
+    """
+    max_bytes = backends.settings.max_upload_bytes
+    check_declared_length(source.content_length, max_bytes=max_bytes)
+    reader = MultipartFileReader(source.body, source.content_type, max_file_bytes=max_bytes)
+    file_id = new_id()
+    key = storage_key(file_id)
+    async with contextlib.aclosing(reader.chunks()) as chunks:
+        stored = await store_object(backends.storage, key, chunks, kinds=kinds, max_bytes=max_bytes)
+    try:
+        row = StoredFile(
+            id=file_id,
+            owner_user_id=user.id,
+            storage_key=stored.key,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            purpose=purpose,
+            created_at=utcnow(),
+        )
+        session.add(row)
+        await session.flush()
+        yield row
+    except BaseException:
+        await _discard(backends.storage, key)
+        raise
+
+
+async def upload_file(
+    session: AsyncSession, backends: Backends, *, user: User, source: UploadSource
+) -> StoredFile:
+    """A chat attachment (image, PDF or plain text), visible to its uploader until posted."""
+    await end_read_transaction(session)
+    async with receive_upload(
+        session, backends, user=user, source=source, kinds=ATTACHMENT_KINDS, purpose="upload"
+    ) as row:
+        pass
+    return row
+
+
+async def retire_file(session: AsyncSession, backends: Backends, file_id: uuid.UUID) -> None:
+    """A replaced profile image or card preview: the row is marked deleted and the object
+    removed once that commits. A file that was also posted in a chat stays."""
+    row = await repository.get_live(session, file_id)
+    if row is None or await repository.posted_in_a_chat(session, file_id):
+        return
+    await repository.mark_deleted(session, row)
+    storage, key = backends.storage, row.storage_key
+
+    async def delete_object() -> None:
+        await _discard(storage, key)
+
+    after_commit(session, delete_object)
+
+
+async def open_file(
+    session: AsyncSession, backends: Backends, *, user: User, file_id: uuid.UUID
+) -> Download:
+    row = await repository.get_visible(session, user.id, file_id)
+    if row is None:
+        raise FileNotFound()
+    return await download(backends, row)
+
+
+async def download(backends: Backends, row: StoredFile) -> Download:
+    """A pre-signed URL where storage offers one (S3), else the bytes streamed from storage.
+
+    The first chunk is read here so that a missing object is a clean 404 rather than a
+    response that breaks off after its headers were sent.
+    """
+    url = await backends.storage.presigned_url(
+        row.storage_key, expires_in=PRESIGNED_URL_TTL_SECONDS
+    )
+    if url is not None:
+        return Download(file=row, redirect_url=url)
+    stream = backends.storage.open_stream(row.storage_key)
+    try:
+        first = await anext(stream)
+    except StopAsyncIteration:
+        first = b""
+    except KeyError:
+        raise FileNotFound() from None
+    return Download(file=row, body=_prepend(first, stream))
+
+
+async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in rest:
+        yield chunk

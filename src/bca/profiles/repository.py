@@ -1,0 +1,396 @@
+"""Every SQL statement of profiles and relations, scoped to what the viewing user may see.
+
+Visibility is decided per *user*, not per acting profile: a user sees a profile unless it is
+deleted, its owner is deactivated, or a block exists between it and any profile of the user
+(in either direction). The clauses below are the single definition of that rule; other
+domains (cards, files, chat, sync) build their queries on them so that blocking hides
+everywhere by construction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.util import AliasedClass
+
+from bca.accounts.models import User
+from bca.core.time import utcnow
+from bca.profiles.models import Profile, Relation
+
+FOLLOW = "follow"
+FOLLOW_REQUESTED = "follow_requested"
+HIDE = "hide"
+BLOCK = "block"
+
+ProfileEntity = type[Profile] | AliasedClass[Profile]
+
+
+# --- visibility clauses ---------------------------------------------------------------------
+
+
+def profile_ids_of(user_id: uuid.UUID) -> Select[uuid.UUID]:
+    """Every profile of a user, deleted ones included (their relations are gone anyway)."""
+    mine = aliased(Profile)
+    return select(mine.id).where(mine.user_id == user_id)
+
+
+def active_profile_ids_of(user_id: uuid.UUID) -> Select[uuid.UUID]:
+    mine = aliased(Profile)
+    return select(mine.id).where(mine.user_id == user_id, mine.deleted_at.is_(None))
+
+
+def owner_active(profile: ProfileEntity = Profile) -> ColumnElement[bool]:
+    return exists().where(User.id == profile.user_id, User.deactivated_at.is_(None))
+
+
+def blocked_between(viewer: uuid.UUID, profile_id: Any) -> ColumnElement[bool]:
+    """A block between ``profile_id`` and any profile of ``viewer``, whoever blocked whom."""
+    block = aliased(Relation)
+    mine = profile_ids_of(viewer)
+    return (
+        exists()
+        .where(
+            block.status == BLOCK,
+            or_(
+                and_(block.profile_id == profile_id, block.target_id.in_(mine)),
+                and_(block.target_id == profile_id, block.profile_id.in_(mine)),
+            ),
+        )
+        .correlate_except(block)
+    )
+
+
+def profile_visible(viewer: uuid.UUID, profile: ProfileEntity = Profile) -> ColumnElement[bool]:
+    """The profile exists for ``viewer`` at all (possibly only as a private summary)."""
+    return and_(
+        profile.deleted_at.is_(None),
+        owner_active(profile),
+        or_(profile.user_id == viewer, ~blocked_between(viewer, profile.id)),
+    )
+
+
+def relation_from_user(viewer: uuid.UUID, profile_id: Any, status: str) -> ColumnElement[bool]:
+    relation = aliased(Relation)
+    return (
+        exists()
+        .where(
+            relation.target_id == profile_id,
+            relation.status == status,
+            relation.profile_id.in_(active_profile_ids_of(viewer)),
+        )
+        .correlate_except(relation)
+    )
+
+
+def profile_full_view(viewer: uuid.UUID, profile: ProfileEntity = Profile) -> ColumnElement[bool]:
+    """``viewer`` may see every field: the owner, anyone for a public profile, or an accepted
+    follower (from any of the viewer's live profiles) for a private one."""
+    return or_(
+        profile.user_id == viewer,
+        profile.private.is_(False),
+        relation_from_user(viewer, profile.id, FOLLOW),
+    )
+
+
+def keyset_after(created_at: Any, key: Any, after: tuple[datetime, uuid.UUID] | None) -> Any:
+    """The keyset condition "after this (created_at, id)"; always true on the first page."""
+    if after is None:
+        return true()
+    return or_(created_at > after[0], and_(created_at == after[0], key > after[1]))
+
+
+# --- profiles -------------------------------------------------------------------------------
+
+
+async def lock_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Serialise a user's profile creations so the per-user limit holds under concurrency."""
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+async def count_active_profiles(session: AsyncSession, user_id: uuid.UUID) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Profile)
+        .where(Profile.user_id == user_id, Profile.deleted_at.is_(None))
+    )
+    return int(count or 0)
+
+
+async def get_visible(
+    session: AsyncSession, viewer: uuid.UUID, profile_id: uuid.UUID
+) -> tuple[Profile, bool] | None:
+    """The profile and whether ``viewer`` sees it in full."""
+    row = (
+        await session.execute(
+            select(Profile, profile_full_view(viewer))
+            .where(Profile.id == profile_id, profile_visible(viewer))
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    return (row[0], bool(row[1])) if row else None
+
+
+async def get_own(
+    session: AsyncSession, owner: uuid.UUID, profile_id: uuid.UUID, *, for_update: bool = False
+) -> Profile | None:
+    """A live profile of ``owner``: the acting ``{me}`` of every endpoint that takes one.
+
+    ``for_update`` locks the row (PostgreSQL) and refreshes it, so that a read-check-write of
+    ``version`` cannot lose a concurrent update.
+    """
+    query = select(Profile).where(
+        Profile.id == profile_id, Profile.user_id == owner, Profile.deleted_at.is_(None)
+    )
+    if for_update:
+        query = query.with_for_update()
+    profile: Profile | None = await session.scalar(query.execution_options(populate_existing=True))
+    return profile
+
+
+async def get_live(session: AsyncSession, profile_id: uuid.UUID) -> Profile | None:
+    """A profile that is not deleted and whose owner is active, ignoring blocks."""
+    profile: Profile | None = await session.scalar(
+        select(Profile).where(
+            Profile.id == profile_id, Profile.deleted_at.is_(None), owner_active()
+        )
+    )
+    return profile
+
+
+async def list_own(
+    session: AsyncSession,
+    owner: uuid.UUID,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Profile]:
+    query = select(Profile).where(Profile.user_id == owner, Profile.deleted_at.is_(None))
+    query = query.where(keyset_after(Profile.created_at, Profile.id, after))
+    return (
+        await session.scalars(query.order_by(Profile.created_at, Profile.id).limit(limit))
+    ).all()
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def search(
+    session: AsyncSession,
+    viewer: uuid.UUID,
+    *,
+    q: str,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[tuple[Profile, bool]]:
+    """Visible profiles whose name (or, when the viewer may read it, team) contains ``q``.
+
+    A private profile's team is not part of its summary, so it is not matched either: a
+    search must not reveal what the projection hides. Profiles the viewer hid are left out.
+    """
+    pattern = _like_pattern(q.lower())
+    full = profile_full_view(viewer)
+    query = select(Profile, full).where(
+        profile_visible(viewer),
+        or_(
+            func.lower(Profile.name).like(pattern, escape="\\"),
+            and_(full, func.lower(Profile.team_name).like(pattern, escape="\\")),
+        ),
+        ~relation_from_user(viewer, Profile.id, HIDE),
+    )
+    query = query.where(keyset_after(Profile.created_at, Profile.id, after))
+    rows = await session.execute(query.order_by(Profile.created_at, Profile.id).limit(limit))
+    return [(row[0], bool(row[1])) for row in rows.all()]
+
+
+async def soft_delete(session: AsyncSession, profile: Profile) -> None:
+    now = utcnow()
+    profile.deleted_at = now
+    profile.updated_at = now
+    profile.version += 1
+    await session.flush()
+
+
+# --- relations ------------------------------------------------------------------------------
+
+
+async def get_relation(
+    session: AsyncSession, profile_id: uuid.UUID, target_id: uuid.UUID, *, for_update: bool = False
+) -> Relation | None:
+    query = select(Relation).where(
+        Relation.profile_id == profile_id, Relation.target_id == target_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    relation: Relation | None = await session.scalar(
+        query.execution_options(populate_existing=True)
+    )
+    return relation
+
+
+async def user_blocked_by(session: AsyncSession, blocker: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Whether profile ``blocker`` blocks any profile of ``user_id``."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Relation)
+        .where(
+            Relation.profile_id == blocker,
+            Relation.status == BLOCK,
+            Relation.target_id.in_(profile_ids_of(user_id)),
+        )
+    )
+    return bool(found)
+
+
+async def user_blocks_other_than(
+    session: AsyncSession, user_id: uuid.UUID, target_id: uuid.UUID, *, acting: uuid.UUID
+) -> bool:
+    """Whether a profile of ``user_id`` other than ``acting`` blocks ``target_id``."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Relation)
+        .where(
+            Relation.target_id == target_id,
+            Relation.status == BLOCK,
+            Relation.profile_id.in_(profile_ids_of(user_id)),
+            Relation.profile_id != acting,
+        )
+    )
+    return bool(found)
+
+
+async def upsert_relation(
+    session: AsyncSession, profile_id: uuid.UUID, target_id: uuid.UUID, status: str
+) -> Relation:
+    relation = await get_relation(session, profile_id, target_id, for_update=True)
+    now = utcnow()
+    if relation is None:
+        relation = Relation(
+            profile_id=profile_id,
+            target_id=target_id,
+            status=status,
+            created_at=now,
+            updated_at=now,
+        )
+        # A savepoint: a concurrent PUT of the same pair may win the insert; then update it.
+        try:
+            async with session.begin_nested():
+                session.add(relation)
+        except IntegrityError:
+            relation = await get_relation(session, profile_id, target_id, for_update=True)
+            if relation is None:
+                raise
+    if relation.status != status:
+        relation.status = status
+        relation.updated_at = now
+    await session.flush()
+    return relation
+
+
+async def delete_relation(
+    session: AsyncSession,
+    profile_id: uuid.UUID,
+    target_id: uuid.UUID,
+    *,
+    statuses: Sequence[str] | None = None,
+) -> bool:
+    query = delete(Relation).where(
+        Relation.profile_id == profile_id, Relation.target_id == target_id
+    )
+    if statuses is not None:
+        query = query.where(Relation.status.in_(statuses))
+    removed = await session.execute(query.returning(Relation.profile_id))
+    return removed.first() is not None
+
+
+async def delete_relations_of(
+    session: AsyncSession, profile_id: uuid.UUID
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Remove every relation from or to a profile; returns the removed pairs."""
+    removed = await session.execute(
+        delete(Relation)
+        .where(or_(Relation.profile_id == profile_id, Relation.target_id == profile_id))
+        .returning(Relation.profile_id, Relation.target_id)
+    )
+    return [(row[0], row[1]) for row in removed.all()]
+
+
+async def grant_follow_requests(session: AsyncSession, target_id: uuid.UUID) -> list[uuid.UUID]:
+    """A profile that turned public has nothing left to approve: pending requests become follows."""
+    granted = await session.execute(
+        update(Relation)
+        .where(Relation.target_id == target_id, Relation.status == FOLLOW_REQUESTED)
+        .values(status=FOLLOW, updated_at=utcnow())
+        .returning(Relation.profile_id)
+    )
+    return [row[0] for row in granted.all()]
+
+
+async def list_relations(
+    session: AsyncSession,
+    profile_id: uuid.UUID,
+    *,
+    status: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Relation]:
+    """What ``profile_id`` thinks of others, blocks included (so they can be undone), but
+    only towards profiles that still exist for anyone."""
+    target = aliased(Profile)
+    query = (
+        select(Relation)
+        .join(target, target.id == Relation.target_id)
+        .where(Relation.profile_id == profile_id, target.deleted_at.is_(None), owner_active(target))
+    )
+    if status is not None:
+        query = query.where(Relation.status == status)
+    query = query.where(keyset_after(Relation.created_at, Relation.target_id, after))
+    return (
+        await session.scalars(query.order_by(Relation.created_at, Relation.target_id).limit(limit))
+    ).all()
+
+
+async def list_followers(
+    session: AsyncSession,
+    profile_id: uuid.UUID,
+    *,
+    statuses: Sequence[str],
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Relation]:
+    """Follows and follow requests pointing at ``profile_id``. Never hides or blocks: what
+    others think of me in private is theirs."""
+    follower = aliased(Profile)
+    query = (
+        select(Relation)
+        .join(follower, follower.id == Relation.profile_id)
+        .where(
+            Relation.target_id == profile_id,
+            Relation.status.in_(statuses),
+            follower.deleted_at.is_(None),
+            owner_active(follower),
+        )
+    )
+    query = query.where(keyset_after(Relation.created_at, Relation.profile_id, after))
+    return (
+        await session.scalars(query.order_by(Relation.created_at, Relation.profile_id).limit(limit))
+    ).all()
