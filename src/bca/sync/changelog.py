@@ -97,7 +97,7 @@ def visible_now(
     found: set[tuple[uuid.UUID, str]] = set()
     for user_chunk in _chunks(users):
         for key_chunk in _chunks(keys):
-            rows = session.execute(visibility.statement(entity, user_chunk, key_chunk))
+            rows = session.execute(*visibility.statement(entity, user_chunk, key_chunk))
             found |= visibility.visible_pairs(entity, rows)
     return found
 

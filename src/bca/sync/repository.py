@@ -47,7 +47,7 @@ async def render_entities(
     public_url: str,
 ) -> dict[str, render.Data]:
     """The entities of one type as ``user_id`` sees them now (``keys=None``: all of them)."""
-    rows = (await session.execute(visibility.statement(entity, [user_id], keys))).all()
+    rows = (await session.execute(*visibility.statement(entity, [user_id], keys))).all()
     return render.render_rows(entity, rows, public_url=public_url)
 
 

@@ -26,6 +26,7 @@ For a viewer U (see also the README's sync section):
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection
 from typing import Any
@@ -33,10 +34,12 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    TupleType,
+    Uuid,
     and_,
+    bindparam,
     case,
     exists,
-    false,
     func,
     literal,
     or_,
@@ -153,7 +156,7 @@ def _profile_level(viewer: Viewer, profile: Any) -> ColumnElement[str]:
     )
 
 
-def _profile_candidates(user_id: uuid.UUID) -> Any:
+def _profile_candidates(user_id: Any) -> Any:
     """Every profile id one viewer might see; the visibility predicate then filters them.
 
     Not correlated (the viewer is a constant here), so the database computes the set once
@@ -190,15 +193,22 @@ def _single(viewers: Collection[uuid.UUID]) -> uuid.UUID:
     return next(iter(viewers))
 
 
-def profiles(viewers: Collection[uuid.UUID], ids: Collection[uuid.UUID] | None) -> AnySelect:
+# The statements are built once per (entity, everything-or-some) with bind parameters and
+# reused: building them is far costlier than running them (ORM aliasing and adaptation), and a
+# write touching a card would otherwise spend most of its time here.
+VIEWERS = bindparam("viewers", expanding=True, type_=Uuid())
+VIEWER = bindparam("viewer", type_=Uuid())
+IDS = bindparam("ids", expanding=True, type_=Uuid())
+PAIRS = bindparam("pairs", expanding=True, type_=TupleType(Uuid(), Uuid()))
+Scope = Any
+"""``None`` for everything one viewer sees, else the bind parameter of the ids to check."""
+
+
+def profiles(viewers: Any, ids: Scope) -> AnySelect:
     """Rows (viewer, Profile, level) for the visible profiles."""
     viewer = aliased(User, name="viewer")
     profile = aliased(Profile, name="seen")
-    scope = (
-        profile.id.in_(_profile_candidates(_single(viewers)))
-        if ids is None
-        else profile.id.in_(ids)
-    )
+    scope = profile.id.in_(_profile_candidates(VIEWER)) if ids is None else profile.id.in_(ids)
     return (
         select(viewer.id.label("viewer"), profile, _profile_level(viewer, profile).label("level"))
         .select_from(viewer)
@@ -221,15 +231,13 @@ def _card_visible(viewer: Viewer, card: Any, profile: Any) -> ColumnElement[bool
     )
 
 
-def cards(viewers: Collection[uuid.UUID], ids: Collection[uuid.UUID] | None) -> AnySelect:
+def cards(viewers: Any, ids: Scope) -> AnySelect:
     """Rows (viewer, Card) for the visible cards."""
     viewer = aliased(User, name="viewer")
     card = aliased(Card, name="seen_card")
     profile = aliased(Profile, name="card_profile")
     scope: ColumnElement[bool] = (
-        card.profile_id.in_(_profile_candidates(_single(viewers)))
-        if ids is None
-        else card.id.in_(ids)
+        card.profile_id.in_(_profile_candidates(VIEWER)) if ids is None else card.id.in_(ids)
     )
     return (
         select(viewer.id.label("viewer"), card)
@@ -240,9 +248,7 @@ def cards(viewers: Collection[uuid.UUID], ids: Collection[uuid.UUID] | None) -> 
     )
 
 
-def relations(
-    viewers: Collection[uuid.UUID], ids: Collection[tuple[uuid.UUID, uuid.UUID]] | None
-) -> AnySelect:
+def relations(viewers: Any, ids: Scope) -> AnySelect:
     """Rows (viewer, Relation) for the visible relations; ids are (profile_id, target_id)."""
     viewer = aliased(User, name="viewer")
     relation = aliased(Relation, name="seen_relation")
@@ -250,13 +256,11 @@ def relations(
     target = aliased(Profile, name="target")
     mine_out = relation.profile_id.in_(_mine(viewer))
     mine_in = and_(relation.target_id.in_(_mine(viewer)), relation.status != "block")
-    scope: ColumnElement[bool]
-    if ids is None:
-        scope = or_(mine_out, mine_in)
-    elif ids:
-        scope = tuple_(relation.profile_id, relation.target_id).in_(list(ids))
-    else:
-        scope = false()
+    scope: ColumnElement[bool] = (
+        or_(mine_out, mine_in)
+        if ids is None
+        else tuple_(relation.profile_id, relation.target_id).in_(ids)
+    )
     return (
         select(viewer.id.label("viewer"), relation)
         .select_from(viewer)
@@ -272,21 +276,15 @@ def relations(
     )
 
 
-def subscriptions(
-    viewers: Collection[uuid.UUID], ids: Collection[tuple[uuid.UUID, uuid.UUID]] | None
-) -> AnySelect:
+def subscriptions(viewers: Any, ids: Scope) -> AnySelect:
     """Rows (viewer, Subscription) for the visible subscriptions; ids are (profile_id, card_id)."""
     viewer = aliased(User, name="viewer")
     subscription = aliased(Subscription, name="seen_subscription")
     card = aliased(Card, name="held_card")
     profile = aliased(Profile, name="held_profile")
-    scope: ColumnElement[bool]
-    if ids is None:
-        scope = true()
-    elif ids:
-        scope = tuple_(subscription.profile_id, subscription.card_id).in_(list(ids))
-    else:
-        scope = false()
+    scope: ColumnElement[bool] = (
+        true() if ids is None else tuple_(subscription.profile_id, subscription.card_id).in_(ids)
+    )
     return (
         select(viewer.id.label("viewer"), subscription)
         .select_from(viewer)
@@ -297,7 +295,7 @@ def subscriptions(
     )
 
 
-def chats(viewers: Collection[uuid.UUID], ids: Collection[uuid.UUID] | None) -> AnySelect:
+def chats(viewers: Any, ids: Scope) -> AnySelect:
     """Rows (viewer, Chat, my Participant, participant_count, unread_count) for visible chats.
 
     A user taking part with two of their profiles gets two rows; the renderer keeps one.
@@ -345,23 +343,38 @@ def chats(viewers: Collection[uuid.UUID], ids: Collection[uuid.UUID] | None) -> 
     )
 
 
+_BUILDERS = {
+    "profile": (profiles, IDS),
+    "card": (cards, IDS),
+    "chat": (chats, IDS),
+    "relation": (relations, PAIRS),
+    "subscription": (subscriptions, PAIRS),
+}
+
+
+@functools.cache
+def _template(entity: str, everything: bool) -> AnySelect:
+    builder, ids = _BUILDERS[entity]
+    return builder(VIEWERS, None if everything else ids)
+
+
 def statement(
     entity: str, viewers: Collection[uuid.UUID], keys: Collection[str] | None
-) -> AnySelect:
-    """The visibility statement of ``entity`` for change-log keys (``None``: everything)."""
+) -> tuple[AnySelect, dict[str, Any]]:
+    """The visibility statement of ``entity`` for change-log keys (``None``: everything) and
+    its parameters, to pass together to ``session.execute``."""
     from bca.sync.render import parse_id, parse_pair
 
-    if entity in ("relation", "subscription"):
-        pairs = None if keys is None else [p for p in map(parse_pair, keys) if p is not None]
-        return relations(viewers, pairs) if entity == "relation" else subscriptions(viewers, pairs)
-    ids = None if keys is None else [i for i in map(parse_id, keys) if i is not None]
-    if entity == "profile":
-        return profiles(viewers, ids)
-    if entity == "card":
-        return cards(viewers, ids)
-    if entity == "chat":
-        return chats(viewers, ids)
-    raise ValueError(f"unknown entity {entity}")
+    if entity not in _BUILDERS:
+        raise ValueError(f"unknown entity {entity}")
+    parameters: dict[str, Any] = {"viewers": list(viewers)}
+    if keys is None:
+        parameters["viewer"] = _single(viewers)
+    elif entity in ("relation", "subscription"):
+        parameters["pairs"] = [pair for pair in map(parse_pair, keys) if pair is not None]
+    else:
+        parameters["ids"] = [found for found in map(parse_id, keys) if found is not None]
+    return _template(entity, keys is None), parameters
 
 
 def visible_pairs(entity: str, rows: Any) -> set[tuple[uuid.UUID, str]]:
