@@ -40,6 +40,7 @@ from bca.cards.models import Card, CardShareLink, Subscription
 from bca.cards.repository import MAX_CARDS_PER_PROFILE, Pair
 from bca.cards.schemas import CardCreate, CardUpdate
 from bca.cards.vcard import Contact, contact_of
+from bca.core.db import end_read_only_transaction
 from bca.core.time import utcnow
 from bca.files import repository as files_repository
 from bca.files import service as files_service
@@ -193,7 +194,7 @@ async def set_card_preview(
     if_match: IfMatch | None,
 ) -> Card:
     await _owned_card(session, user=user, card_id=card_id, if_match=if_match)
-    await files_service.end_read_transaction(session)
+    await end_read_only_transaction(session)
     async with files_service.receive_upload(
         session, backends, user=user, source=source, kinds=IMAGE_KINDS, purpose="card_preview"
     ) as stored:

@@ -91,8 +91,37 @@ async def release_after_commit(session: AsyncSession) -> None:
             logger.exception("after-commit side effect failed")
 
 
-def rollback_after_commit(session: AsyncSession) -> None:
+ON_ROLLBACK_KEY = "bca.on_rollback"
+
+
+def on_rollback(session: AsyncSession, callback: AfterCommit) -> None:
+    """Run ``callback`` if the session's transaction does not commit (compensation for work
+    outside the database, such as an object already written to storage)."""
+    session.info.setdefault(ON_ROLLBACK_KEY, []).append(callback)
+
+
+async def release_on_rollback(session: AsyncSession) -> None:
+    """Drop the after-commit side effects and run the compensations instead."""
     session.info.pop(_AFTER_COMMIT_KEY, None)
+    callbacks: list[AfterCommit] = session.info.pop(ON_ROLLBACK_KEY, [])
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:
+            logger.exception("compensation after rollback failed")
+
+
+async def end_read_only_transaction(session: AsyncSession) -> None:
+    """End a transaction that has only read, before waiting on something slow.
+
+    An exception to "commit only at the boundary", for requests that wait (a long-poll, an
+    upload streaming in): a pooled connection must not idle in a transaction, and on SQLite
+    every transaction holds the write lock (``BEGIN IMMEDIATE``). Writes that follow run in a
+    fresh transaction that the boundary still commits.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read_only_transaction called with pending writes")
+    await session.commit()
 
 
 class Database:
@@ -119,8 +148,9 @@ class Database:
                 await session.commit()
             except BaseException:
                 await session.rollback()
-                rollback_after_commit(session)
+                await release_on_rollback(session)
                 raise
+        session.info.pop(ON_ROLLBACK_KEY, None)
         await release_after_commit(session)
 
     async def dispose(self) -> None:

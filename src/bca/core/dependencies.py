@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends import Backends
-from bca.core.db import release_after_commit, rollback_after_commit
+from bca.core.db import ON_ROLLBACK_KEY, release_after_commit, release_on_rollback
 from bca.core.errors import AppError
 from bca.core.pagination import PageParams, page_params
 from bca.settings import Settings
@@ -41,17 +41,25 @@ async def get_session(backends: BackendsDep) -> AsyncIterator[AsyncSession]:
             yield session
         except AppError as error:
             if error.commit_anyway:
-                await session.commit()
-                await release_after_commit(session)
+                await _commit(session)
             else:
                 await session.rollback()
-                rollback_after_commit(session)
+                await release_on_rollback(session)
             raise
         except BaseException:
             await session.rollback()
-            rollback_after_commit(session)
+            await release_on_rollback(session)
             raise
+        await _commit(session)
+
+
+async def _commit(session: AsyncSession) -> None:
+    try:
         await session.commit()
+    except BaseException:
+        await release_on_rollback(session)
+        raise
+    session.info.pop(ON_ROLLBACK_KEY, None)
     await release_after_commit(session)
 
 

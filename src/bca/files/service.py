@@ -2,8 +2,8 @@
 
 An upload is stored first and recorded second: the object is written under a generated key
 (``files/<uuid>``, never the client's filename), then its row is inserted in the caller's
-transaction. If anything fails after the object is stored, the object is deleted again, so a
-failed upload leaves neither a row nor an orphan object.
+transaction. If that transaction does not commit, the object is deleted again (``on_rollback``),
+so a failed upload leaves neither a row nor an orphan object.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bca.accounts.models import User
 from bca.backends import Backends
 from bca.backends.storage import Storage
-from bca.core.db import after_commit
+from bca.core.db import after_commit, end_read_only_transaction, on_rollback
 from bca.core.ids import new_id
 from bca.core.time import utcnow
 from bca.files import repository
@@ -78,20 +78,6 @@ def storage_key(file_id: uuid.UUID) -> str:
     return f"files/{file_id}"
 
 
-async def end_read_transaction(session: AsyncSession) -> None:
-    """End the request's transaction, which so far only read (authentication, authorisation),
-    before a request body of up to ``max_upload_bytes`` streams in.
-
-    An exception to "services never commit", on purpose: a slow upload must not hold a
-    pooled connection idle in a transaction, nor, on SQLite, the database's write lock (every
-    transaction there begins with ``BEGIN IMMEDIATE``) and with it every other request. The
-    writes that follow the upload run in a fresh transaction that the request still commits.
-    """
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("end_read_transaction called with pending writes")
-    await session.commit()
-
-
 async def _discard(storage: Storage, key: str) -> None:
     try:
         await storage.delete(key)
@@ -112,7 +98,7 @@ async def receive_upload(
     """Stream the upload into storage, add its row, and hand the row to the caller's block.
 
     Whatever the block does with the row (point a profile at it...) belongs to the same
-    transaction; if the block or the row's insert fails, the object is deleted again.
+    transaction; if it does not commit, the object is deleted again.
     """
     max_bytes = backends.settings.max_upload_bytes
     check_declared_length(source.content_length, max_bytes=max_bytes)
@@ -121,30 +107,34 @@ async def receive_upload(
     key = storage_key(file_id)
     async with contextlib.aclosing(reader.chunks()) as chunks:
         stored = await store_object(backends.storage, key, chunks, kinds=kinds, max_bytes=max_bytes)
-    try:
-        row = StoredFile(
-            id=file_id,
-            owner_user_id=user.id,
-            storage_key=stored.key,
-            content_type=stored.content_type,
-            size=stored.size,
-            sha256=stored.sha256,
-            purpose=purpose,
-            created_at=utcnow(),
-        )
-        session.add(row)
-        await session.flush()
-        yield row
-    except BaseException:
-        await _discard(backends.storage, key)
-        raise
+    storage = backends.storage
+
+    async def discard_object() -> None:
+        await _discard(storage, key)
+
+    # Whatever fails from here on (the row, the caller's block, the final commit) rolls the
+    # transaction back, and the object goes with it.
+    on_rollback(session, discard_object)
+    row = StoredFile(
+        id=file_id,
+        owner_user_id=user.id,
+        storage_key=stored.key,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        purpose=purpose,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    yield row
 
 
 async def upload_file(
     session: AsyncSession, backends: Backends, *, user: User, source: UploadSource
 ) -> StoredFile:
     """A chat attachment (image, PDF or plain text), visible to its uploader until posted."""
-    await end_read_transaction(session)
+    await end_read_only_transaction(session)
     async with receive_upload(
         session, backends, user=user, source=source, kinds=ATTACHMENT_KINDS, purpose="upload"
     ) as row:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bca.accounts.models import User
 from bca.backends import Backends
 from bca.cards import repository as cards_repository
+from bca.core.db import end_read_only_transaction
 from bca.core.time import utcnow
 from bca.files import service as files_service
 from bca.files.service import UploadSource
@@ -208,7 +209,7 @@ async def set_profile_image(
 ) -> ProfileView:
     # Authorise before reading a byte of the body, then let the transaction go while it streams.
     await _editable(session, user=user, profile_id=profile_id, if_match=if_match)
-    await files_service.end_read_transaction(session)
+    await end_read_only_transaction(session)
     async with files_service.receive_upload(
         session, backends, user=user, source=source, kinds=IMAGE_KINDS, purpose="profile_image"
     ) as stored:
