@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -159,7 +159,7 @@ def create_user(
     typer.echo(f"created user {user_id}{' (admin)' if admin else ''}")
 
 
-class WorkerPool(str, Enum):
+class WorkerPool(StrEnum):
     prefork = "prefork"
     solo = "solo"
     threads = "threads"
@@ -167,16 +167,20 @@ class WorkerPool(str, Enum):
 
 @app.command()
 def worker(
-    concurrency: Annotated[int, typer.Option(help="Processes (or threads) running tasks.", min=1)] = 1,
+    concurrency: Annotated[
+        int, typer.Option(help="Processes (or threads) running tasks.", min=1)
+    ] = 1,
     loglevel: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     queues: Annotated[
-        str | None, typer.Option(help="Comma-separated queues to consume (default: the task queue).")
+        str | None,
+        typer.Option(help="Comma-separated queues to consume (default: the task queue)."),
     ] = None,
     pool: Annotated[WorkerPool, typer.Option(help="Celery pool: prefork (processes) or solo.")] = (
         WorkerPool.prefork
     ),
     beat: Annotated[
-        bool, typer.Option("--beat/--no-beat", help="Also run the periodic schedule (one worker only).")
+        bool,
+        typer.Option("--beat/--no-beat", help="Also run the periodic schedule (one worker only)."),
     ] = False,
 ) -> None:
     """Run background tasks from the broker (BCA_BROKER_URL or AWS_TASK_SQS_URL).
@@ -194,7 +198,12 @@ def worker(
             err=True,
         )
         raise typer.Exit(2)
-    argv = ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}", f"--pool={pool.value}"]
+    argv = [
+        "worker",
+        f"--concurrency={concurrency}",
+        f"--loglevel={loglevel}",
+        f"--pool={pool.value}",
+    ]
     if queues:
         argv.append(f"--queues={queues}")
     if beat:
@@ -206,7 +215,8 @@ def worker(
 @sync_app.command("compact")
 def sync_compact(
     retention_days: Annotated[
-        int | None, typer.Option(help="Keep entries younger than this (default from settings).", min=1)
+        int | None,
+        typer.Option(help="Keep entries younger than this (default from settings).", min=1),
     ] = None,
     keep_last: Annotated[
         int | None, typer.Option(help="Keep at least the last N entries of every user.", min=0)

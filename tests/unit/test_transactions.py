@@ -22,10 +22,14 @@ async def test_side_effects_follow_the_outcome(tmp_path: Path) -> None:
     assert ran == ["published"]
 
     ran.clear()
-    with pytest.raises(RuntimeError):
+
+    async def failing_write() -> None:
         async with database.transaction() as session:
             after_commit(session, lambda: note("published"))
             on_rollback(session, lambda: note("compensated"))
             raise RuntimeError("the write failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_write()
     assert ran == ["compensated"]
     await database.dispose()
