@@ -1,3 +1,180 @@
-from fastapi import APIRouter
+"""``GET /v1/ws``: every new event of the user's chats, typing relay and ping, on one socket.
+
+Protocol (JSON text frames):
+- authenticate with ``?access_token=`` or, within 10 s, a first message
+  ``{"type": "auth", "access_token": "..."}``; the server answers
+  ``{"type": "ready", "user_id": ..., "session_id": ...}`` once delivery is live;
+- server to client: ``{"type": "event", "event": {...}}`` (the ``event`` of the chat API, in
+  index order per chat), ``{"type": "typing", "chat_id", "profile_id"}``, ``{"type": "pong"}``,
+  ``{"type": "error", "code", "detail"}`` for a message the server did not understand;
+- client to server: ``{"type": "ping"}``, ``{"type": "typing", "chat_id": "..."}`` (relayed to
+  the chat's other participants, at most once a second per chat).
+Close codes: 4401 unauthorized (bad or expired token, or the session was revoked while
+connected: revocation closes the socket at once); 4408 the client fell too far behind (its queue
+of unsent messages overflowed) — reconnect and catch up with ``GET /v1/chats/{id}/events``;
+1012 delivery was interrupted on the server side (same remedy); 1013 realtime delivery is
+unavailable, try again later; 1001 the server is shutting down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from contextlib import suppress
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketState
+
+from bca.accounts.dependencies import principal_from_token
+from bca.backends import Backends
+from bca.chat import service as chat_service
+from bca.core.security import decode_access_token
+from bca.realtime.hub import (
+    CLOSE_UNAUTHORIZED,
+    Connection,
+    HubUnavailable,
+    hub_for,
+    publish_typing,
+)
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["realtime"])
+
+AUTH_TIMEOUT = 10.0
+CLOSE_TIMEOUT = 5.0
+TYPING_INTERVAL = 1.0
+MAX_CLIENT_MESSAGE = 4096
+CLOSE_TRY_AGAIN_LATER = 1013
+
+
+@router.websocket("/ws")
+async def realtime(websocket: WebSocket) -> None:
+    backends: Backends = websocket.app.state.backends
+    await websocket.accept()
+    token = websocket.query_params.get("access_token") or await _auth_message(websocket)
+    claims = decode_access_token(token, key=backends.settings.signing_key) if token else None
+    if token is None or claims is None:
+        await _close(websocket, CLOSE_UNAUTHORIZED, "authentication required")
+        return
+    try:
+        # Registered before the session is checked, so a revocation published in between
+        # still reaches this connection.
+        async with hub_for(backends).connect(
+            user_id=claims.user_id, session_id=claims.session_id
+        ) as connection:
+            async with backends.database.transaction() as session:
+                principal = await principal_from_token(session, backends, token)
+            if principal is None:
+                await _close(websocket, CLOSE_UNAUTHORIZED, "invalid, expired or revoked token")
+                return
+            ready = {
+                "type": "ready",
+                "user_id": str(claims.user_id),
+                "session_id": str(claims.session_id),
+            }
+            await websocket.send_text(json.dumps(ready))
+            await _serve(websocket, backends, connection)
+    except HubUnavailable:
+        await _close(websocket, CLOSE_TRY_AGAIN_LATER, "realtime delivery unavailable")
+
+
+async def _auth_message(websocket: WebSocket) -> str | None:
+    try:
+        received = await asyncio.wait_for(websocket.receive(), AUTH_TIMEOUT)
+    except TimeoutError:
+        return None
+    message = _parse(received.get("text"))
+    token = message.get("access_token") if message and message.get("type") == "auth" else None
+    return token if isinstance(token, str) and token else None
+
+
+async def _serve(websocket: WebSocket, backends: Backends, connection: Connection) -> None:
+    reader = asyncio.create_task(_read(websocket, backends, connection))
+    writer = asyncio.create_task(_write(websocket, connection))
+    watched: set[asyncio.Future[Any]] = {reader, writer, connection.closing}
+    try:
+        await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for running in (reader, writer):
+            running.cancel()
+        await asyncio.gather(reader, writer, return_exceptions=True)
+    if connection.closing.done():
+        code, reason = connection.closing.result()
+        await _close(websocket, code, reason)
+
+
+async def _write(websocket: WebSocket, connection: Connection) -> None:
+    while True:
+        text = await connection.queue.get()
+        await websocket.send_text(text)
+
+
+async def _read(websocket: WebSocket, backends: Backends, connection: Connection) -> None:
+    last_typing: dict[uuid.UUID, float] = {}
+    while True:
+        received = await websocket.receive()
+        if received["type"] == "websocket.disconnect":
+            return
+        text = received.get("text")
+        message = _parse(text) if text is not None and len(text) <= MAX_CLIENT_MESSAGE else None
+        kind = message.get("type") if message else None
+        if kind == "ping":
+            connection.offer(json.dumps({"type": "pong"}))
+        elif kind == "typing" and message is not None:
+            await _relay_typing(backends, connection, message, last_typing)
+        elif kind != "auth":
+            _error(connection, "validation_error", "Send JSON text: ping or typing.")
+
+
+async def _relay_typing(
+    backends: Backends,
+    connection: Connection,
+    message: dict[str, Any],
+    last_typing: dict[uuid.UUID, float],
+) -> None:
+    try:
+        chat_id = uuid.UUID(str(message.get("chat_id")))
+    except ValueError:
+        _error(connection, "validation_error", "typing needs a chat_id.")
+        return
+    now = time.monotonic()
+    if now - last_typing.get(chat_id, -TYPING_INTERVAL) < TYPING_INTERVAL:
+        return
+    last_typing[chat_id] = now
+    async with backends.database.transaction() as session:
+        audience = await chat_service.typing_audience(
+            session, user_id=connection.user_id, chat_id=chat_id
+        )
+    if audience is None:
+        _error(connection, "not_found", "No such chat.")
+        return
+    profile_id, user_ids = audience
+    if user_ids:
+        await publish_typing(backends, chat_id=chat_id, profile_id=profile_id, user_ids=user_ids)
+
+
+def _parse(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return None
+    return message if isinstance(message, dict) else None
+
+
+def _error(connection: Connection, code: str, detail: str) -> None:
+    connection.offer(json.dumps({"type": "error", "code": code, "detail": detail}))
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    """Close unless the client is already gone; a stuck client does not hold us up."""
+    if WebSocketState.DISCONNECTED in (websocket.application_state, websocket.client_state):
+        return
+    with suppress(Exception):
+        await asyncio.wait_for(websocket.close(code=code, reason=reason), CLOSE_TIMEOUT)

@@ -1,0 +1,30 @@
+"""Errors of the chat domain, each with the stable code API.md names."""
+
+from __future__ import annotations
+
+from bca.core.errors import AppError, Conflict, Forbidden
+
+
+class Blocked(Forbidden):
+    code = "blocked"
+    detail = "One of the two profiles blocks the other."
+
+
+class NotInvitable(Forbidden):
+    code = "not_invitable"
+    detail = "Only profiles that follow you, or that you follow, can be invited."
+
+
+class AlreadyParticipant(Conflict):
+    detail = "This person already takes part in the chat."
+
+
+class InvalidField(AppError):
+    """A body field that is well-formed but names something unusable (a file, a message)."""
+
+    status = 422
+    code = "validation_error"
+    detail = "The request is not valid."
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, extra={"errors": [{"loc": ["body", field], "msg": message}]})

@@ -1,0 +1,484 @@
+"""Every SQL statement of the chat domain.
+
+Reads of profiles, relations, files and sessions (tables of other domains) are written here as
+chat needs them: a chat only counts and invites participants whose profile is not deleted and
+whose owner is not deactivated, and pushes only to live sessions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bca.accounts.models import AuthSession, User
+from bca.chat.models import Chat, ChatEvent, IdempotencyRecord, Participant
+from bca.core.time import utcnow
+from bca.files.models import StoredFile
+from bca.profiles.models import Profile, Relation
+
+MESSAGE = "message"
+MESSAGE_EDITED = "message_edited"
+DEPARTURES = ("member_left", "member_kicked")
+
+
+@dataclass(frozen=True)
+class ChatView:
+    """A chat as one participant sees it."""
+
+    chat: Chat
+    participant: Participant
+    unread_count: int
+    participant_count: int
+
+
+@dataclass(frozen=True)
+class PushTarget:
+    session_id: uuid.UUID
+    token: str
+
+
+# --- profiles, relations, files (read only) --------------------------------------------------
+
+
+def _live_profile(profile: type[Profile] = Profile) -> ColumnElement[bool]:
+    """A profile that exists for others: not deleted, its owner not deactivated."""
+    return and_(
+        profile.deleted_at.is_(None),
+        exists().where(User.id == profile.user_id, User.deactivated_at.is_(None)),
+    )
+
+
+async def own_profile(
+    session: AsyncSession, *, user_id: uuid.UUID, profile_id: uuid.UUID
+) -> Profile | None:
+    profile: Profile | None = await session.scalar(
+        select(Profile).where(
+            Profile.id == profile_id, Profile.user_id == user_id, Profile.deleted_at.is_(None)
+        )
+    )
+    return profile
+
+
+async def live_profiles(
+    session: AsyncSession, profile_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Profile]:
+    if not profile_ids:
+        return {}
+    rows = await session.scalars(
+        select(Profile).where(Profile.id.in_(profile_ids), _live_profile())
+    )
+    return {profile.id: profile for profile in rows.all()}
+
+
+async def relations_between(
+    session: AsyncSession, profile_id: uuid.UUID, others: Sequence[uuid.UUID]
+) -> list[Relation]:
+    """Relations in both directions between one profile and each of ``others``."""
+    if not others:
+        return []
+    rows = await session.scalars(
+        select(Relation).where(
+            or_(
+                and_(Relation.profile_id == profile_id, Relation.target_id.in_(others)),
+                and_(Relation.target_id == profile_id, Relation.profile_id.in_(others)),
+            )
+        )
+    )
+    return list(rows.all())
+
+
+async def upload_of(
+    session: AsyncSession, *, file_id: uuid.UUID, owner_user_id: uuid.UUID
+) -> StoredFile | None:
+    """A file the user uploaded themselves: the only kind they may attach to a message."""
+    stored: StoredFile | None = await session.scalar(
+        select(StoredFile).where(
+            StoredFile.id == file_id,
+            StoredFile.owner_user_id == owner_user_id,
+            StoredFile.deleted_at.is_(None),
+        )
+    )
+    return stored
+
+
+# --- chats and participants ------------------------------------------------------------------
+
+
+async def find_direct_chat(session: AsyncSession, direct_key: str) -> Chat | None:
+    chat: Chat | None = await session.scalar(select(Chat).where(Chat.direct_key == direct_key))
+    return chat
+
+
+def _my_chats(user_id: uuid.UUID) -> Select[Chat, Participant, int, int]:
+    """The chats a user takes part in, with what only they see: unread count, mute."""
+    other = aliased(Participant)
+    other_profile = aliased(Profile)
+    unread = (
+        select(func.count())
+        .select_from(ChatEvent)
+        .where(
+            ChatEvent.chat_id == Participant.chat_id,
+            ChatEvent.index > Participant.last_read_index,
+            ChatEvent.type == MESSAGE,
+            ChatEvent.profile_id != Participant.profile_id,
+            ChatEvent.deleted_at.is_(None),
+        )
+        .correlate(Participant)
+        .scalar_subquery()
+    )
+    participants = (
+        select(func.count())
+        .select_from(other)
+        .join(other_profile, other_profile.id == other.profile_id)
+        .where(other.chat_id == Chat.id, other.left_at.is_(None), _live_profile(other_profile))
+        .correlate(Chat)
+        .scalar_subquery()
+    )
+    return (
+        select(Chat, Participant, unread, participants)
+        .select_from(Participant)
+        .join(Chat, Chat.id == Participant.chat_id)
+        .join(Profile, Profile.id == Participant.profile_id)
+        .where(
+            Participant.user_id == user_id,
+            Participant.left_at.is_(None),
+            Profile.deleted_at.is_(None),
+        )
+    )
+
+
+async def lock_chat(session: AsyncSession, chat_id: uuid.UUID) -> Chat | None:
+    """Load a chat and hold its row lock until the transaction ends.
+
+    Every write to a chat starts here, so that writers of one chat run one after another and
+    each sees the membership and state the previous one committed. (SQLite has no row locks;
+    there every transaction already holds the database's write lock from its first statement.)
+    """
+    chat: Chat | None = await session.scalar(
+        select(Chat)
+        .where(Chat.id == chat_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    return chat
+
+
+async def chat_view(
+    session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID
+) -> ChatView | None:
+    query = _my_chats(user_id).where(Chat.id == chat_id)
+    row = (await session.execute(query.execution_options(populate_existing=True))).first()
+    return ChatView(row[0], row[1], row[2], row[3]) if row else None
+
+
+async def list_chats(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[ChatView]:
+    """Most recent activity first; the cursor is the last row's ``(last_event_at, id)``."""
+    query = _my_chats(user_id)
+    if before is not None:
+        query = query.where(
+            or_(
+                Chat.last_event_at < before[0],
+                and_(Chat.last_event_at == before[0], Chat.id < before[1]),
+            )
+        )
+    query = query.order_by(Chat.last_event_at.desc(), Chat.id.desc()).limit(limit)
+    rows = (await session.execute(query.execution_options(populate_existing=True))).all()
+    return [ChatView(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+async def membership(
+    session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID
+) -> Participant | None:
+    """The user's live participation in a chat (a user takes part with one profile at most)."""
+    participant: Participant | None = await session.scalar(
+        select(Participant)
+        .join(Profile, Profile.id == Participant.profile_id)
+        .where(
+            Participant.chat_id == chat_id,
+            Participant.user_id == user_id,
+            Participant.left_at.is_(None),
+            Profile.deleted_at.is_(None),
+        )
+        .order_by(Participant.joined_at)
+        .limit(1)
+    )
+    return participant
+
+
+async def get_participant(
+    session: AsyncSession, *, chat_id: uuid.UUID, profile_id: uuid.UUID
+) -> Participant | None:
+    return await session.get(Participant, (chat_id, profile_id))
+
+
+async def active_participants(session: AsyncSession, chat_id: uuid.UUID) -> list[Participant]:
+    rows = await session.scalars(
+        select(Participant)
+        .where(Participant.chat_id == chat_id, Participant.left_at.is_(None))
+        .order_by(Participant.joined_at, Participant.profile_id)
+    )
+    return list(rows.all())
+
+
+async def visible_participants(
+    session: AsyncSession,
+    chat_id: uuid.UUID,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Participant]:
+    query = (
+        select(Participant)
+        .join(Profile, Profile.id == Participant.profile_id)
+        .where(Participant.chat_id == chat_id, Participant.left_at.is_(None), _live_profile())
+    )
+    if after is not None:
+        query = query.where(
+            or_(
+                Participant.joined_at > after[0],
+                and_(Participant.joined_at == after[0], Participant.profile_id > after[1]),
+            )
+        )
+    query = query.order_by(Participant.joined_at, Participant.profile_id).limit(limit)
+    return list((await session.scalars(query)).all())
+
+
+async def member_user_ids(session: AsyncSession, chat_id: uuid.UUID) -> list[uuid.UUID]:
+    """The users an event of the chat goes to: those taking part with a profile not deleted."""
+    rows = await session.scalars(
+        select(Participant.user_id)
+        .join(Profile, Profile.id == Participant.profile_id)
+        .where(
+            Participant.chat_id == chat_id,
+            Participant.left_at.is_(None),
+            Profile.deleted_at.is_(None),
+        )
+    )
+    return sorted(set(rows.all()))
+
+
+async def departure_index(
+    session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID
+) -> int | None:
+    """The index of the event by which a user last left the chat (None if they never did).
+
+    A departed participant may still read the chat's history up to that event, which tells
+    them that (and by whom) they were removed, but nothing after it.
+    """
+    departed = select(Participant.profile_id).where(
+        Participant.chat_id == chat_id,
+        Participant.user_id == user_id,
+        Participant.left_at.is_not(None),
+    )
+    index: int | None = await session.scalar(
+        select(func.max(ChatEvent.index)).where(
+            ChatEvent.chat_id == chat_id,
+            ChatEvent.type.in_(DEPARTURES),
+            ChatEvent.target_profile_id.in_(departed),
+        )
+    )
+    return index
+
+
+async def allocate_index(session: AsyncSession, chat_id: uuid.UUID, *, now: datetime) -> int | None:
+    """Take the next event index of a chat; None when the chat does not exist.
+
+    The UPDATE locks the chat's row until the transaction ends, so concurrent writers of one
+    chat queue here and each gets the next number: no gaps (a rolled-back writer's increment is
+    rolled back with it) and no duplicates. Never ``max(index) + 1``, which races.
+    """
+    index: int | None = await session.scalar(
+        update(Chat)
+        .where(Chat.id == chat_id)
+        .values(last_event_index=Chat.last_event_index + 1, last_event_at=now)
+        .returning(Chat.last_event_index)
+        .execution_options(synchronize_session=False)
+    )
+    return index
+
+
+async def claim_index(session: AsyncSession, chat_id: uuid.UUID, *, now: datetime) -> Chat | None:
+    """``allocate_index`` that also returns the chat row, for writers that will certainly write
+    an event (or fail and roll back): one statement both locks the chat and numbers the event."""
+    chat: Chat | None = await session.scalar(
+        update(Chat)
+        .where(Chat.id == chat_id)
+        .values(last_event_index=Chat.last_event_index + 1, last_event_at=now)
+        .returning(Chat)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return chat
+
+
+async def present_participants(
+    session: AsyncSession, chat_id: uuid.UUID
+) -> list[tuple[Participant, bool]]:
+    """Everyone taking part, oldest first, each with whether their profile is still alive."""
+    rows = await session.execute(
+        select(Participant, Profile.deleted_at.is_(None))
+        .join(Profile, Profile.id == Participant.profile_id)
+        .where(Participant.chat_id == chat_id, Participant.left_at.is_(None))
+        .order_by(Participant.joined_at, Participant.profile_id)
+    )
+    return [(row[0], bool(row[1])) for row in rows.all()]
+
+
+async def mark_read(
+    session: AsyncSession, *, chat_id: uuid.UUID, profile_id: uuid.UUID, index: int
+) -> bool:
+    """Move the read marker forward only; True when it moved."""
+    moved = await session.scalar(
+        update(Participant)
+        .where(
+            Participant.chat_id == chat_id,
+            Participant.profile_id == profile_id,
+            Participant.last_read_index < index,
+        )
+        .values(last_read_index=index)
+        .returning(Participant.profile_id)
+        .execution_options(synchronize_session=False)
+    )
+    return moved is not None
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+async def list_events(
+    session: AsyncSession, *, chat_id: uuid.UUID, after: int, limit: int, through: int | None
+) -> list[tuple[ChatEvent, StoredFile | None]]:
+    query = (
+        select(ChatEvent, StoredFile)
+        .outerjoin(
+            StoredFile, and_(StoredFile.id == ChatEvent.file_id, StoredFile.deleted_at.is_(None))
+        )
+        .where(ChatEvent.chat_id == chat_id, ChatEvent.index > after)
+    )
+    if through is not None:
+        query = query.where(ChatEvent.index <= through)
+    rows = (await session.execute(query.order_by(ChatEvent.index).limit(limit))).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+async def get_event(session: AsyncSession, *, chat_id: uuid.UUID, index: int) -> ChatEvent | None:
+    return await session.get(ChatEvent, (chat_id, index))
+
+
+async def get_file(session: AsyncSession, file_id: uuid.UUID | None) -> StoredFile | None:
+    if file_id is None:
+        return None
+    stored: StoredFile | None = await session.scalar(
+        select(StoredFile).where(StoredFile.id == file_id, StoredFile.deleted_at.is_(None))
+    )
+    return stored
+
+
+async def forget_edits(session: AsyncSession, *, chat_id: uuid.UUID, index: int) -> None:
+    """Clear the bodies that edit events of a deleted message carried."""
+    await session.execute(
+        update(ChatEvent)
+        .where(
+            ChatEvent.chat_id == chat_id,
+            ChatEvent.type == MESSAGE_EDITED,
+            ChatEvent.target_index == index,
+        )
+        .values(body=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- idempotency -----------------------------------------------------------------------------
+
+
+async def idempotent_result(
+    session: AsyncSession, *, user_id: uuid.UUID, scope: str, key: str
+) -> IdempotencyRecord | None:
+    record: IdempotencyRecord | None = await session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id,
+            IdempotencyRecord.scope == scope,
+            IdempotencyRecord.key == key,
+        )
+    )
+    return record
+
+
+# --- push ------------------------------------------------------------------------------------
+
+
+async def pushable_message(
+    session: AsyncSession, *, chat_id: uuid.UUID, index: int
+) -> tuple[ChatEvent, Chat, Profile] | None:
+    """A message that still exists, with its chat and its (live) sender's profile."""
+    row = (
+        await session.execute(
+            select(ChatEvent, Chat, Profile)
+            .join(Chat, Chat.id == ChatEvent.chat_id)
+            .join(Profile, Profile.id == ChatEvent.profile_id)
+            .where(
+                ChatEvent.chat_id == chat_id,
+                ChatEvent.index == index,
+                ChatEvent.type == MESSAGE,
+                ChatEvent.deleted_at.is_(None),
+                _live_profile(),
+            )
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+async def push_targets(
+    session: AsyncSession, *, chat_id: uuid.UUID, sender_profile_id: uuid.UUID
+) -> list[PushTarget]:
+    """Devices to notify of a message: every live session with a push token of every active
+    participant except the sender, those who muted the chat and those who block the sender."""
+    sender_user = select(Profile.user_id).where(Profile.id == sender_profile_id).scalar_subquery()
+    blocks_sender = exists().where(
+        Relation.profile_id == Participant.profile_id,
+        Relation.target_id == sender_profile_id,
+        Relation.status == "block",
+    )
+    rows = (
+        await session.execute(
+            select(AuthSession.id, AuthSession.push_token)
+            .join(Participant, Participant.user_id == AuthSession.user_id)
+            .join(User, User.id == AuthSession.user_id)
+            .where(
+                Participant.chat_id == chat_id,
+                Participant.left_at.is_(None),
+                Participant.muted.is_(False),
+                Participant.profile_id != sender_profile_id,
+                Participant.user_id != sender_user,
+                ~blocks_sender,
+                AuthSession.push_token.is_not(None),
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > utcnow(),
+                User.deactivated_at.is_(None),
+                User.locked.is_(False),
+            )
+            .order_by(AuthSession.id)
+        )
+    ).all()
+    return [PushTarget(row[0], row[1]) for row in rows if row[1]]
+
+
+async def forget_push_token(session: AsyncSession, *, session_id: uuid.UUID, token: str) -> None:
+    """Only if the session still holds that token: the device may have sent a new one since."""
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.push_token == token)
+        .values(push_token=None, push_platform=None)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+MAX_BODY = 8000
+MAX_PARTICIPANTS = 200
+MAX_EVENTS_PAGE = 500
+MAX_WAIT_SECONDS = 30.0
+MAX_INDEX = 2**31 - 1
+"""Event indexes are 32-bit integers in the database; larger ones cannot name an event."""
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Body = Annotated[str, Field(max_length=MAX_BODY)]
+
+EventType = Literal[
+    "member_joined",
+    "member_left",
+    "member_kicked",
+    "message",
+    "message_edited",
+    "message_deleted",
+    "chat_updated",
+]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChatCreate(Input):
+    profile_id: uuid.UUID
+    participant_ids: Annotated[list[uuid.UUID], Field(max_length=MAX_PARTICIPANTS)] = []
+    title: Title | None = None
+    direct: bool = False
+
+    @model_validator(mode="after")
+    def _direct_shape(self) -> Self:
+        if self.direct and len(set(self.participant_ids)) != 1:
+            raise ValueError("A direct chat has exactly one other participant.")
+        if self.direct and self.title is not None:
+            raise ValueError("A direct chat has no title.")
+        return self
+
+
+class ChatUpdate(Input):
+    """``title: null`` clears the title; a field left out stays as it is."""
+
+    title: Title | None = None
+    muted: bool | None = None
+
+
+class ParticipantAdd(Input):
+    profile_id: uuid.UUID
+
+
+class MessageCreate(Input):
+    body: Body | None = None
+    file_id: uuid.UUID | None = None
+    reply_to: Annotated[int, Field(ge=1, le=MAX_INDEX)] | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if self.file_id is None and (self.body is None or not self.body.strip()):
+            raise ValueError("A message needs a body or a file.")
+        return self
+
+
+class MessageEdit(Input):
+    body: Body
+
+    @model_validator(mode="after")
+    def _not_blank(self) -> Self:
+        if not self.body.strip():
+            raise ValueError("The body must not be empty.")
+        return self
+
+
+class ReadMarker(Input):
+    index: Annotated[int, Field(ge=0, le=MAX_INDEX)]
+
+
+class FileRef(BaseModel):
+    id: uuid.UUID
+    content_type: str
+    size: int
+    url: str
+
+
+class EventRead(BaseModel):
+    chat_id: uuid.UUID
+    index: int
+    type: EventType
+    profile_id: uuid.UUID
+    created_at: datetime
+    body: str | None = None
+    file: FileRef | None = None
+    target_index: int | None = None
+    target_profile_id: uuid.UUID | None = None
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+
+class EventsPage(BaseModel):
+    events: list[EventRead]
+    next_after: int
+
+
+class ChatRead(BaseModel):
+    id: uuid.UUID
+    title: str | None
+    direct: bool
+    owner_profile_id: uuid.UUID
+    my_profile_id: uuid.UUID
+    participant_count: int
+    last_event_index: int
+    last_event_at: datetime
+    unread_count: int
+    muted: bool
+    created_at: datetime
+
+
+class ParticipantRead(BaseModel):
+    profile_id: uuid.UUID
+    joined_at: datetime
+    owner: bool

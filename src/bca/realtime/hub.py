@@ -1,0 +1,372 @@
+"""The pub/sub hub: one per app, fed by the cache's pub/sub so that every instance hears every
+event, and fanning each message out to this instance's WebSocket connections and long-poll
+waiters.
+
+Why one shared channel: writers publish each chat event once, with the ids of the users who may
+receive it (computed in the writing transaction, so membership changes take effect exactly at
+their event: a kicked user gets the ``member_kicked`` event and nothing after it). Every instance
+filters by the users connected to it. That costs each instance a look at every event, which is
+cheap next to a Redis subscription per user or per chat, and keeps the cache interface small.
+
+The hub listens only while someone needs it (a connection or a waiter): the first one starts the
+subscription and waits until it is live (a probe message published to the channel came back), the
+last one stops it. So apps built without a lifespan (the test harness) leave nothing running
+once their connections are closed; :func:`stop_hub` stops it unconditionally at shutdown.
+
+If the subscription breaks, events may have been lost: every connection is closed with 1012
+(reconnect and catch up with ``GET /v1/chats/{id}/events``) and every waiter is woken to re-read
+the database, then the hub subscribes again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+import weakref
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bca.accounts.service import REVOCATIONS_CHANNEL
+from bca.backends import Backends
+from bca.backends.cache import Cache
+from bca.core.db import after_commit
+from bca.core.errors import Unavailable
+
+logger = logging.getLogger(__name__)
+
+CHAT_CHANNEL = "bca:chat"
+
+QUEUE_LIMIT = 512
+"""Messages a connection may have waiting to be sent; a client further behind is disconnected."""
+REORDER_WINDOW = 0.25
+"""Seconds an event that overtook an earlier one of its chat is held back for the earlier one."""
+READY_TIMEOUT = 10.0
+RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001
+CLOSE_RESTART = 1012
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_SLOW = 4408
+
+
+class HubUnavailable(Unavailable):
+    detail = "Realtime delivery is not available right now; try again shortly."
+
+
+class Connection:
+    """One WebSocket's mailbox: a bounded queue of ready-to-send texts and a close request.
+
+    Everything the hub does to a connection is synchronous (``offer``, ``close``), so one slow
+    client can never hold up the dispatch to the others; only the connection's own writer
+    awaits the network.
+    """
+
+    def __init__(self, *, user_id: uuid.UUID, session_id: uuid.UUID, limit: int) -> None:
+        self.user_id = user_id
+        self.session_id = session_id
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=limit)
+        self.closing: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
+        self._next_index: dict[str, int] = {}
+        self._held: dict[str, dict[int, str]] = defaultdict(dict)
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+
+    def offer(self, text: str) -> None:
+        if self.closing.done():
+            return
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self.close(CLOSE_TOO_SLOW, "too far behind; reconnect and catch up with the events API")
+
+    def close(self, code: int, reason: str) -> None:
+        if not self.closing.done():
+            self.closing.set_result((code, reason))
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+
+    def offer_event(self, chat_id: str, index: int, text: str, *, departed: bool) -> None:
+        """Deliver events of one chat in index order when writers' publishes overtake.
+
+        Two transactions commit in index order, but their after-commit publishes race (on one
+        instance or across several). An event that arrives ahead of a missing predecessor is
+        held for up to REORDER_WINDOW; if the gap does not fill by then, the held events go out
+        anyway and the client fills the gap from the events API.
+        """
+        expected = self._next_index.get(chat_id)
+        if expected is None or index == expected:
+            self._send_in_order(chat_id, index, text)
+        elif index < expected:
+            self.offer(text)  # late, after its window: out of order beats lost
+        else:
+            self._held[chat_id][index] = text
+            if chat_id not in self._timers:
+                loop = asyncio.get_running_loop()
+                self._timers[chat_id] = loop.call_later(REORDER_WINDOW, self._flush, chat_id)
+        if departed:
+            # The user left with this event; if they come back, numbering restarts from there.
+            self._flush(chat_id)
+            self._next_index.pop(chat_id, None)
+
+    def _send_in_order(self, chat_id: str, index: int, text: str) -> None:
+        self.offer(text)
+        self._next_index[chat_id] = index + 1
+        held = self._held.get(chat_id)
+        while held and self._next_index[chat_id] in held:
+            following = self._next_index[chat_id]
+            self.offer(held.pop(following))
+            self._next_index[chat_id] = following + 1
+        if not held:
+            self._held.pop(chat_id, None)
+            timer = self._timers.pop(chat_id, None)
+            if timer is not None:
+                timer.cancel()
+
+    def _flush(self, chat_id: str) -> None:
+        timer = self._timers.pop(chat_id, None)
+        if timer is not None:
+            timer.cancel()
+        held = self._held.pop(chat_id, {})
+        for index in sorted(held):
+            self.offer(held[index])
+            self._next_index[chat_id] = index + 1
+
+
+class Hub:
+    def __init__(self, cache: Cache) -> None:
+        # Weak, so that a hub kept in the registry does not keep its cache alive.
+        self._cache_ref = weakref.ref(cache)
+        self._lock = asyncio.Lock()
+        self._holders = 0
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._probe: str | None = None
+        self._by_user: defaultdict[uuid.UUID, set[Connection]] = defaultdict(set)
+        self._by_session: defaultdict[uuid.UUID, set[Connection]] = defaultdict(set)
+        self._waiters: defaultdict[uuid.UUID, set[asyncio.Event]] = defaultdict(set)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
+    @asynccontextmanager
+    async def connect(
+        self, *, user_id: uuid.UUID, session_id: uuid.UUID, limit: int | None = None
+    ) -> AsyncIterator[Connection]:
+        """Register a connection; it receives everything published after this returns."""
+        connection = Connection(user_id=user_id, session_id=session_id, limit=limit or QUEUE_LIMIT)
+        self._by_user[user_id].add(connection)
+        self._by_session[session_id].add(connection)
+        try:
+            await self._retain()
+            try:
+                yield connection
+            finally:
+                await self._release()
+        finally:
+            connection.close(CLOSE_NORMAL, "")
+            _discard(self._by_user, user_id, connection)
+            _discard(self._by_session, session_id, connection)
+
+    @asynccontextmanager
+    async def watch(self, chat_id: uuid.UUID) -> AsyncIterator[asyncio.Event]:
+        """An event set whenever something is published for the chat (or delivery broke)."""
+        woken = asyncio.Event()
+        self._waiters[chat_id].add(woken)
+        try:
+            await self._retain()
+            try:
+                yield woken
+            finally:
+                await self._release()
+        finally:
+            _discard(self._waiters, chat_id, woken)
+
+    async def stop(self) -> None:
+        """Stop listening and close every connection (server shutdown)."""
+        async with self._lock:
+            task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        self._interrupt(CLOSE_GOING_AWAY, "server shutting down")
+
+    async def _retain(self) -> None:
+        async with self._lock:
+            self._holders += 1
+            if self._task is None:
+                self._ready = asyncio.Event()
+                self._task = asyncio.create_task(self._listen(), name="bca-realtime-hub")
+            ready = self._ready
+        try:
+            await asyncio.wait_for(ready.wait(), READY_TIMEOUT)
+        except TimeoutError:
+            await self._release()
+            raise HubUnavailable() from None
+
+    async def _release(self) -> None:
+        async with self._lock:
+            self._holders -= 1
+            if self._holders > 0 or self._task is None:
+                return
+            task, self._task = self._task, None
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+    async def _listen(self) -> None:
+        attempt = 0
+        while True:
+            cache = self._cache_ref()
+            if cache is None:
+                return
+            nonce = uuid.uuid4().hex
+            try:
+                async with cache.subscribe(CHAT_CHANNEL, REVOCATIONS_CHANNEL) as messages:
+                    self._probe = nonce
+                    await cache.publish(CHAT_CHANNEL, json.dumps({"kind": "probe", "nonce": nonce}))
+                    async for channel, data in messages:
+                        if self._dispatch(channel, data):
+                            attempt = 0
+                logger.warning("realtime subscription ended; resubscribing")
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("realtime subscription failed; resubscribing")
+            if self._ready.is_set():
+                self._ready.clear()
+                self._interrupt(CLOSE_RESTART, "realtime delivery interrupted; reconnect")
+            await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+            attempt += 1
+
+    def _interrupt(self, code: int, reason: str) -> None:
+        for connections in list(self._by_user.values()):
+            for connection in list(connections):
+                connection.close(code, reason)
+        for waiters in list(self._waiters.values()):
+            for woken in waiters:
+                woken.set()
+
+    def _dispatch(self, channel: str, data: str) -> bool:
+        """Route one message; True once the subscription is known to be live."""
+        try:
+            message = json.loads(data)
+            if channel == REVOCATIONS_CHANNEL:
+                self._revoke(message)
+            elif message.get("kind") == "probe":
+                if message.get("nonce") == self._probe:
+                    self._ready.set()
+            elif message.get("kind") == "event":
+                self._deliver_event(message)
+            elif message.get("kind") == "typing":
+                self._deliver_typing(message)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            logger.warning("ignored a malformed realtime message on %s", channel)
+        return self._ready.is_set()
+
+    def _revoke(self, message: dict[str, Any]) -> None:
+        for raw in message.get("session_ids", []):
+            for connection in list(self._by_session.get(uuid.UUID(raw), ())):
+                connection.close(CLOSE_UNAUTHORIZED, "session revoked")
+
+    def _deliver_event(self, message: dict[str, Any]) -> None:
+        chat_id = str(message["chat_id"])
+        event = message["event"]
+        index = int(event["index"])
+        departed = message.get("departed_user_id")
+        text = json.dumps({"type": "event", "event": event}, separators=(",", ":"))
+        for raw in message["user_ids"]:
+            user_id = uuid.UUID(raw)
+            for connection in list(self._by_user.get(user_id, ())):
+                connection.offer_event(chat_id, index, text, departed=raw == departed)
+        for woken in self._waiters.get(uuid.UUID(chat_id), ()):
+            woken.set()
+
+    def _deliver_typing(self, message: dict[str, Any]) -> None:
+        text = json.dumps(
+            {"type": "typing", "chat_id": message["chat_id"], "profile_id": message["profile_id"]},
+            separators=(",", ":"),
+        )
+        for raw in message["user_ids"]:
+            for connection in list(self._by_user.get(uuid.UUID(raw), ())):
+                connection.offer(text)
+
+
+def _discard(index: defaultdict[uuid.UUID, set[Any]], key: uuid.UUID, item: Any) -> None:
+    members = index.get(key)
+    if members is not None:
+        members.discard(item)
+        if not members:
+            del index[key]
+
+
+# Keyed by the cache object, one per Backends: Backends itself is an unhashable dataclass.
+_hubs: weakref.WeakKeyDictionary[Cache, Hub] = weakref.WeakKeyDictionary()
+
+
+def hub_for(backends: Backends) -> Hub:
+    hub = _hubs.get(backends.cache)
+    if hub is None:
+        hub = _hubs[backends.cache] = Hub(backends.cache)
+    return hub
+
+
+async def stop_hub(backends: Backends) -> None:
+    """For ``Backends.close()``: stop the hub before the cache it listens to goes away."""
+    hub = _hubs.pop(backends.cache, None)
+    if hub is not None:
+        await hub.stop()
+
+
+def publish_event_after_commit(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    chat_id: uuid.UUID,
+    event: dict[str, Any],
+    user_ids: Iterable[uuid.UUID],
+    departed_user_id: uuid.UUID | None = None,
+) -> None:
+    """Announce a chat event to every instance once (and only if) its transaction commits.
+
+    ``user_ids`` are the users who may receive it: the participants after the change, plus
+    the one who just left or was kicked (``departed_user_id``), who gets this last event.
+    """
+    recipients = {str(user_id) for user_id in user_ids}
+    if departed_user_id is not None:
+        recipients.add(str(departed_user_id))
+    payload = json.dumps(
+        {
+            "kind": "event",
+            "chat_id": str(chat_id),
+            "user_ids": sorted(recipients),
+            "departed_user_id": str(departed_user_id) if departed_user_id else None,
+            "event": event,
+        },
+        separators=(",", ":"),
+    )
+
+    async def publish() -> None:
+        await backends.cache.publish(CHAT_CHANNEL, payload)
+
+    after_commit(session, publish)
+
+
+async def publish_typing(
+    backends: Backends, *, chat_id: uuid.UUID, profile_id: uuid.UUID, user_ids: Iterable[uuid.UUID]
+) -> None:
+    payload = {
+        "kind": "typing",
+        "chat_id": str(chat_id),
+        "profile_id": str(profile_id),
+        "user_ids": sorted(str(user_id) for user_id in user_ids),
+    }
+    await backends.cache.publish(CHAT_CHANNEL, json.dumps(payload, separators=(",", ":")))
