@@ -26,6 +26,10 @@ class Backends:
     tasks: TaskQueue = field(init=False)
 
     async def close(self) -> None:
+        # Imported here: the hub builds on these backends (an import cycle otherwise).
+        from bca.realtime.hub import stop_hub
+
+        await stop_hub(self)
         await self.tasks.close()
         await self.push.close()
         await self.storage.close()
