@@ -39,6 +39,7 @@ from bca.chat.schemas import (
     FileRef,
     MessageCreate,
 )
+from bca.core.db import end_read_only_transaction
 from bca.core.errors import Conflict, Forbidden, NotFound
 from bca.core.time import utcnow
 from bca.files.models import StoredFile
@@ -660,18 +661,16 @@ async def read_events(
     """Events after ``after``; with ``wait``, long-poll until one arrives or the wait ends.
 
     Waiting is woken by the realtime hub, never by polling the database, and holds no
-    transaction: the caller's ids are plain values here because the session's objects expire
-    when its transaction ends.
+    transaction.
     """
     page = await _events_page(session, user_id=user_id, chat_id=chat_id, after=after, limit=limit)
     if page.events or wait <= 0:
         return page
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    # End the read transaction before waiting: on SQLite every transaction holds the database's
-    # write lock (BEGIN IMMEDIATE), and on PostgreSQL it would pin a pooled connection for up to
-    # 30 s. Rolling back a transaction that only read loses nothing.
-    await session.rollback()
+    # No transaction while waiting (see end_read_only_transaction): it would hold SQLite's write
+    # lock or pin a pooled PostgreSQL connection for up to 30 s.
+    await end_read_only_transaction(session)
     async with hub_for(backends).watch(chat_id) as woken:
         while True:
             # Cleared before reading: an event published during the read still wakes the wait.
@@ -679,7 +678,7 @@ async def read_events(
             page = await _events_page(
                 session, user_id=user_id, chat_id=chat_id, after=after, limit=limit
             )
-            await session.rollback()
+            await end_read_only_transaction(session)
             remaining = deadline - loop.time()
             if page.events or remaining <= 0:
                 return page
