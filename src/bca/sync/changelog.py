@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import case, event, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction, aliased
 
@@ -157,26 +157,43 @@ def decide(session: Session, pending: dict[Key, bool]) -> list[tuple[uuid.UUID, 
 
 
 def append(session: Session, entries: Sequence[tuple[uuid.UUID, str, str, str]]) -> None:
-    """Allocate gapless sequence numbers (locks in user-id order) and insert the entries."""
+    """Allocate gapless sequence numbers and insert the entries.
+
+    Per chunk of users, two statements whatever the fan-out: lock the counter rows in user-id
+    order (so concurrent writers cannot deadlock), then advance each by its number of entries.
+    """
     per_user: dict[uuid.UUID, list[tuple[str, str, str]]] = defaultdict(list)
     for user_id, entity, entity_id, op in entries:
         per_user[user_id].append((entity, entity_id, op))
     rows: list[dict[str, Any]] = []
-    for user_id in sorted(per_user):
-        items = per_user[user_id]
-        last = session.execute(
-            update(ChangeCounter)
-            .where(ChangeCounter.user_id == user_id)
-            .values(last_seq=ChangeCounter.last_seq + len(items))
-            .returning(ChangeCounter.last_seq)
-        ).scalar()
-        if last is None:
-            raise LookupError(f"user {user_id} has no change counter")
-        first = last - len(items) + 1
-        rows.extend(
-            {"user_id": user_id, "seq": first + offset, "entity": e, "entity_id": i, "op": op}
-            for offset, (e, i, op) in enumerate(items)
+    for users in _chunks(sorted(per_user)):
+        session.execute(
+            select(ChangeCounter.user_id)
+            .where(ChangeCounter.user_id.in_(users))
+            .order_by(ChangeCounter.user_id)
+            .with_for_update()
         )
+        increments = case(
+            {user_id: len(per_user[user_id]) for user_id in users}, value=ChangeCounter.user_id
+        )
+        advanced = {
+            user_id: last_seq
+            for user_id, last_seq in session.execute(
+                update(ChangeCounter)
+                .where(ChangeCounter.user_id.in_(users))
+                .values(last_seq=ChangeCounter.last_seq + increments)
+                .returning(ChangeCounter.user_id, ChangeCounter.last_seq)
+            )
+        }
+        for user_id in users:
+            if user_id not in advanced:
+                raise LookupError(f"user {user_id} has no change counter")
+            items = per_user[user_id]
+            first = advanced[user_id] - len(items) + 1
+            rows.extend(
+                {"user_id": user_id, "seq": first + offset, "entity": e, "entity_id": i, "op": op}
+                for offset, (e, i, op) in enumerate(items)
+            )
     for chunk in _chunks(rows, 1000):
         session.execute(insert(Change), list(chunk))
 
