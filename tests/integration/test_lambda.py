@@ -17,7 +17,7 @@ from bca.settings import Settings
 from bca.worker import lambda_handler
 from bca.worker.aws_lambda import decode_task
 from tests.factories import Api, token_from_text
-from tests.fixtures.moto import MOTO_ACCESS_KEY_ID, MOTO_REGION, MOTO_SECRET_ACCESS_KEY, moto_client
+from tests.fixtures.moto import MOTO_REGION, create_queue, moto_client, sqs_task_settings
 
 
 @pytest.fixture
@@ -27,22 +27,12 @@ def stack() -> str:
 
 @pytest.fixture
 def sqs_queue(moto_endpoint: str) -> str:
-    url: str = moto_client(moto_endpoint, "sqs").create_queue(
-        QueueName=f"bca-lambda-{uuid.uuid4().hex[:10]}"
-    )["QueueUrl"]
-    return url
+    return create_queue(moto_endpoint, "bca-lambda")
 
 
 @pytest.fixture
 def settings_overrides(moto_endpoint: str, sqs_queue: str) -> dict[str, Any]:
-    return {
-        "aws_task_sqs_url": sqs_queue,
-        "aws_endpoint_url": moto_endpoint,
-        "aws_region": MOTO_REGION,
-        "aws_access_key_id": MOTO_ACCESS_KEY_ID,
-        "aws_secret_access_key": MOTO_SECRET_ACCESS_KEY,
-        "sync_snapshot_debounce_seconds": 0,
-    }
+    return sqs_task_settings(moto_endpoint, sqs_queue) | {"sync_snapshot_debounce_seconds": 0}
 
 
 @pytest.fixture

@@ -11,12 +11,7 @@ import pytest
 from bca.backends import Backends
 from bca.settings import Settings
 from tests.factories import Api
-from tests.fixtures.moto import (
-    MOTO_ACCESS_KEY_ID,
-    MOTO_REGION,
-    MOTO_SECRET_ACCESS_KEY,
-    moto_client,
-)
+from tests.fixtures.moto import create_queue, sqs_task_settings
 from tests.fixtures.worker import WorkerProcess, eventually, worker_env
 from tests.sync_factories import open_copy, tables, worker_user
 
@@ -28,22 +23,14 @@ def stack() -> str:
 
 @pytest.fixture
 def sqs_queue(moto_endpoint: str) -> str:
-    url: str = moto_client(moto_endpoint, "sqs").create_queue(
-        QueueName=f"bca-tasks-{uuid.uuid4().hex[:10]}"
-    )["QueueUrl"]
-    return url
+    return create_queue(moto_endpoint, "bca-tasks")
 
 
 @pytest.fixture
 def settings_overrides(moto_endpoint: str, sqs_queue: str) -> dict[str, Any]:
-    return {
-        "aws_task_sqs_url": sqs_queue,
-        "aws_endpoint_url": moto_endpoint,
-        "aws_region": MOTO_REGION,
-        "aws_access_key_id": MOTO_ACCESS_KEY_ID,
-        "aws_secret_access_key": MOTO_SECRET_ACCESS_KEY,
-        "sync_snapshot_debounce_seconds": 0,
+    return sqs_task_settings(moto_endpoint, sqs_queue) | {
         "task_visibility_timeout": 30,
+        "sync_snapshot_debounce_seconds": 0,
     }
 
 
