@@ -40,7 +40,10 @@ pytest_plugins = [
 POSTGRES_ADMIN_URL = os.environ.get(
     "BCA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("BCA_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+REDIS_SERVER = os.environ.get("BCA_TEST_REDIS_SERVER", "redis://127.0.0.1:6379")
+"""The Redis server of the suite; it uses databases 9 (cache), 10 and 11 (brokers) there.
+Point it at a private ``redis-server`` to run two suites on one machine at once."""
+REDIS_URL = f"{REDIS_SERVER}/9"
 STACKS = ["sqlite", "postgres"]
 
 

@@ -19,10 +19,11 @@ from bca.backends import Backends
 from bca.settings import Settings
 from bca.sync.models import Snapshot
 from bca.sync.snapshots import TEST_DELAY_VARIABLE
+from tests.conftest import REDIS_SERVER
 from tests.factories import DEFAULT_PASSWORD, Api, TestUser
 from tests.fixtures.worker import WorkerProcess, eventually, worker_env
 
-BROKER_URL = "redis://127.0.0.1:6379/11"
+BROKER_URL = f"{REDIS_SERVER}/11"
 
 
 @pytest.fixture

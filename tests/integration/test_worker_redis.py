@@ -12,11 +12,12 @@ import redis.asyncio as redis
 from bca.backends import Backends
 from bca.backends.tasks import CeleryTaskQueue
 from bca.settings import Settings
+from tests.conftest import REDIS_SERVER
 from tests.factories import Api
 from tests.fixtures.worker import WorkerProcess, eventually, worker_env
 from tests.sync_factories import open_copy, tables, worker_user
 
-BROKER_URL = "redis://127.0.0.1:6379/10"
+BROKER_URL = f"{REDIS_SERVER}/10"
 
 
 @pytest.fixture
