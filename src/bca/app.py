@@ -38,6 +38,8 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = backends is None
         app.state.backends = backends or create_backends(settings)
+        if owned:
+            app.state.backends.tasks.start_periodic()
         try:
             yield
         finally:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from bca.backends import Backends
-from bca.sync.models import Change
+from bca.sync.models import Change, HeldEntity
 from tests.factories import Api, TestUser
 from tests.sync_factories import (
     changes_since,
@@ -219,7 +219,7 @@ async def test_limit_is_validated(api: Api, client: httpx.AsyncClient) -> None:
         assert response.status_code == 422
 
 
-async def test_compaction_expires_old_cursors_but_keeps_what_is_visible(
+async def test_compaction_expires_old_cursors_but_remembers_what_is_held(
     api: Api, client: httpx.AsyncClient, backends: Backends
 ) -> None:
     from bca.sync.tasks import compact_all
@@ -246,7 +246,28 @@ async def test_compaction_expires_old_cursors_but_keeps_what_is_visible(
         kept = await session.scalar(
             select(func.count()).select_from(Change).where(Change.entity_id == a)
         )
-    assert kept == 1  # the newest upsert of the visible profile stays
+        held = await session.scalar(
+            select(func.count()).select_from(HeldEntity).where(HeldEntity.entity_id == a)
+        )
+    assert (kept, held) == (0, 1)  # the log is gone; what alice's copy holds is remembered
+    # So a profile that disappears after compaction is still announced as deleted.
+    second = await client.post("/v1/profiles", json={"name": "Second"}, headers=alice.headers)
+    _, cursor = await changes_since(client, alice, cursor)
+    await repository_compact(backends, alice, int(cursor))
+    await client.delete(f"/v1/profiles/{second.json()['id']}", headers=alice.headers)
+    gone, _ = await changes_since(client, alice, cursor)
+    assert [(c["entity"], c["op"], c["id"]) for c in gone] == [
+        ("profile", "delete", second.json()["id"])
+    ]
+
+
+async def repository_compact(backends: Backends, user: TestUser, through: int) -> None:
+    import uuid
+
+    from bca.sync import repository
+
+    async with backends.database.transaction() as session:
+        await repository.compact(session, uuid.UUID(user.id), through=through)
 
 
 async def _user_id(session: Any, user: TestUser) -> Any:
@@ -304,7 +325,7 @@ async def test_snapshot_lifecycle(api: Api, client: httpx.AsyncClient, backends:
     etag, cursor = ready.headers["ETag"], ready.headers["BCA-Sync-Cursor"]
     db = open_copy(ready.content)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert meta(db) == {"user_id": alice.id, "cursor": int(cursor), "schema_version": 1}
+    assert meta(db) == {"user_id": alice.id, "cursor": int(cursor), "schema_version": 2}
     state = tables(db)
     assert {row[0] for row in state["profiles"]} == {a, b}
     assert {row[0] for row in state["relations"]} == {f"{a}:{b}"}

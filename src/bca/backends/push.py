@@ -49,6 +49,9 @@ class PushResult(StrEnum):
 
 
 class PushSender(Protocol):
+    enabled: bool
+    """False when nothing would be sent: callers then skip the work that leads to a send."""
+
     async def send(self, message: PushMessage) -> PushResult: ...
     async def close(self) -> None: ...
 
@@ -60,6 +63,8 @@ class FcmPushSender:
     expire; a lock keeps concurrent sends from all refreshing it at once. ``fcm_base_url`` and
     ``token_uri`` exist so that tests (and private relays) can stand in for Google.
     """
+
+    enabled = True
 
     def __init__(
         self,
@@ -235,6 +240,8 @@ def _redact(token: str) -> str:
 
 class NullPushSender:
     """Stands in when no FIREBASE_CERTIFICATE is configured, so callers need no special case."""
+
+    enabled = False
 
     def __init__(self) -> None:
         self._warned = False

@@ -24,17 +24,24 @@ logger = logging.getLogger(__name__)
 
 TaskFunction = Callable[..., Awaitable[None]]
 REGISTRY: dict[str, TaskFunction] = {}
+PERIODIC: dict[str, float] = {}
+"""Tasks that run on a schedule (every so many seconds): Celery beat runs them on a broker,
+the in-process queue on the embedded default."""
 
 
 class RetryableTaskError(Exception):
     """Raised by a task when a later attempt may succeed (a backend hiccup)."""
 
 
-def task(name: str) -> Callable[[TaskFunction], TaskFunction]:
+def task(name: str, *, every: float | None = None) -> Callable[[TaskFunction], TaskFunction]:
+    """Declare a task; ``every``: also run it periodically, every that many seconds."""
+
     def register(function: TaskFunction) -> TaskFunction:
         if name in REGISTRY:
             raise ValueError(f"task {name} is declared twice")
         REGISTRY[name] = function
+        if every is not None:
+            PERIODIC[name] = every
         return function
 
     return register
@@ -48,6 +55,10 @@ class TaskQueue(Protocol):
     async def ping(self) -> None: ...
     async def drain(self) -> None: ...
     async def close(self) -> None: ...
+
+    def start_periodic(self) -> None:
+        """Run the periodic tasks from now on, where this queue is the one that runs them."""
+        ...
 
 
 def enqueue_after_commit(session: AsyncSession, tasks: TaskQueue, name: str, **kwargs: Any) -> None:
@@ -78,6 +89,19 @@ class InProcessTaskQueue:
     def __init__(self, backends_getter: Callable[[], Backends]) -> None:
         self._backends_getter = backends_getter
         self._running: set[asyncio.Task[None]] = set()
+        self._schedules: list[asyncio.Task[None]] = []
+
+    def start_periodic(self) -> None:
+        """The embedded default's stand-in for Celery beat (called by the serving app)."""
+        for name, every in PERIODIC.items():
+            self._schedules.append(
+                asyncio.create_task(self._every(name, every), name=f"periodic:{name}")
+            )
+
+    async def _every(self, name: str, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            await self._run(name, {})
 
     async def enqueue(self, name: str, /, *, countdown: float = 0, **kwargs: Any) -> None:
         running = asyncio.create_task(self._run(name, kwargs, countdown), name=f"task:{name}")
@@ -110,6 +134,10 @@ class InProcessTaskQueue:
             await asyncio.gather(*list(self._running), return_exceptions=True)
 
     async def close(self) -> None:
+        for schedule in self._schedules:
+            schedule.cancel()
+        await asyncio.gather(*self._schedules, return_exceptions=True)
+        self._schedules.clear()
         await self.drain()
 
 
@@ -142,3 +170,6 @@ class CeleryTaskQueue:
 
     async def close(self) -> None:
         await asyncio.to_thread(self._app.close)
+
+    def start_periodic(self) -> None:
+        """Nothing to start here: ``bca worker --beat`` runs the schedule."""

@@ -28,3 +28,9 @@ class InvalidField(AppError):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message, extra={"errors": [{"loc": ["body", field], "msg": message}]})
+
+
+class IdempotencyKeyReused(AppError):
+    status = 422
+    code = "idempotency_key_reused"
+    detail = "This Idempotency-Key was used for another request; use a new key."

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,10 +40,15 @@ class Participant(Base):
     last_read_index: Mapped[int] = mapped_column(default=0)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None]
+    # The index of the event by which the participant left or was kicked: they keep reading
+    # the chat up to it, as it was then.
+    left_index: Mapped[int | None]
 
 
 class ChatEvent(Base):
     __tablename__ = "chat_events"
+    # Edits and deletions of one message, found without scanning the chat's history.
+    __table_args__ = (Index("ix_chat_events_chat_id_target_index", "chat_id", "target_index"),)
 
     chat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chats.id"), primary_key=True)
     index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -57,6 +63,9 @@ class ChatEvent(Base):
     # are cleared so they can never be served again.
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    # On an edit or deletion: the message as it was just before (``body``, ``file_id``,
+    # ``edited_at``), which participants who had left by then still see. Never served otherwise.
+    prior: Mapped[dict[str, Any] | None]
 
 
 class IdempotencyRecord(Base):
@@ -69,5 +78,7 @@ class IdempotencyRecord(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     scope: Mapped[str] = mapped_column(String(200))
     key: Mapped[str] = mapped_column(String(200))
+    # SHA-256 of the request: the same key with another request is refused, not replayed.
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     result: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

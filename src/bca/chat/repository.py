@@ -11,19 +11,34 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bca.accounts.models import AuthSession, User
 from bca.chat.models import Chat, ChatEvent, IdempotencyRecord, Participant
+from bca.core.db import insert_ignoring_conflicts
+from bca.core.ids import new_id
 from bca.core.time import utcnow
 from bca.files.models import StoredFile
 from bca.profiles.models import Profile, Relation
 
 MESSAGE = "message"
 MESSAGE_EDITED = "message_edited"
+MESSAGE_DELETED = "message_deleted"
 DEPARTURES = ("member_left", "member_kicked")
 
 
@@ -33,8 +48,30 @@ class ChatView:
 
     chat: Chat
     participant: Participant
-    unread_count: int
     participant_count: int
+
+    @property
+    def unread_count(self) -> int:
+        return max(0, self.chat.last_event_index - self.participant.last_read_index)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A chat's next event index, taken under the chat's row lock, and what the writer needs."""
+
+    index: int
+    owner_profile_id: uuid.UUID
+    title: str | None
+    direct: bool
+
+
+@dataclass(frozen=True)
+class Present:
+    """A participant who has not left; ``alive``: their profile is not deleted."""
+
+    profile_id: uuid.UUID
+    user_id: uuid.UUID
+    alive: bool
 
 
 @dataclass(frozen=True)
@@ -48,9 +85,10 @@ class PushTarget:
 
 def _live_profile(profile: type[Profile] = Profile) -> ColumnElement[bool]:
     """A profile that exists for others: not deleted, its owner not deactivated."""
+    owner = aliased(User)
     return and_(
         profile.deleted_at.is_(None),
-        exists().where(User.id == profile.user_id, User.deactivated_at.is_(None)),
+        exists().where(owner.id == profile.user_id, owner.deactivated_at.is_(None)),
     )
 
 
@@ -115,23 +153,11 @@ async def find_direct_chat(session: AsyncSession, direct_key: str) -> Chat | Non
     return chat
 
 
-def _my_chats(user_id: uuid.UUID) -> Select[Chat, Participant, int, int]:
-    """The chats a user takes part in, with what only they see: unread count, mute."""
+def _my_chats(user_id: uuid.UUID) -> Select[Chat, Participant, int]:
+    """The chats a user takes part in, with what only they see (read marker, mute) and the
+    number of live participants (a count over members, never over the chat's history)."""
     other = aliased(Participant)
     other_profile = aliased(Profile)
-    unread = (
-        select(func.count())
-        .select_from(ChatEvent)
-        .where(
-            ChatEvent.chat_id == Participant.chat_id,
-            ChatEvent.index > Participant.last_read_index,
-            ChatEvent.type == MESSAGE,
-            ChatEvent.profile_id != Participant.profile_id,
-            ChatEvent.deleted_at.is_(None),
-        )
-        .correlate(Participant)
-        .scalar_subquery()
-    )
     participants = (
         select(func.count())
         .select_from(other)
@@ -141,7 +167,7 @@ def _my_chats(user_id: uuid.UUID) -> Select[Chat, Participant, int, int]:
         .scalar_subquery()
     )
     return (
-        select(Chat, Participant, unread, participants)
+        select(Chat, Participant, participants)
         .select_from(Participant)
         .join(Chat, Chat.id == Participant.chat_id)
         .join(Profile, Profile.id == Participant.profile_id)
@@ -174,7 +200,7 @@ async def chat_view(
 ) -> ChatView | None:
     query = _my_chats(user_id).where(Chat.id == chat_id)
     row = (await session.execute(query.execution_options(populate_existing=True))).first()
-    return ChatView(row[0], row[1], row[2], row[3]) if row else None
+    return ChatView(row[0], row[1], row[2]) if row else None
 
 
 async def list_chats(
@@ -195,7 +221,7 @@ async def list_chats(
         )
     query = query.order_by(Chat.last_event_at.desc(), Chat.id.desc()).limit(limit)
     rows = (await session.execute(query.execution_options(populate_existing=True))).all()
-    return [ChatView(row[0], row[1], row[2], row[3]) for row in rows]
+    return [ChatView(row[0], row[1], row[2]) for row in rows]
 
 
 async def membership(
@@ -277,16 +303,11 @@ async def departure_index(
     A departed participant may still read the chat's history up to that event, which tells
     them that (and by whom) they were removed, but nothing after it.
     """
-    departed = select(Participant.profile_id).where(
-        Participant.chat_id == chat_id,
-        Participant.user_id == user_id,
-        Participant.left_at.is_not(None),
-    )
     index: int | None = await session.scalar(
-        select(func.max(ChatEvent.index)).where(
-            ChatEvent.chat_id == chat_id,
-            ChatEvent.type.in_(DEPARTURES),
-            ChatEvent.target_profile_id.in_(departed),
+        select(func.max(Participant.left_index)).where(
+            Participant.chat_id == chat_id,
+            Participant.user_id == user_id,
+            Participant.left_at.is_not(None),
         )
     )
     return index
@@ -309,30 +330,32 @@ async def allocate_index(session: AsyncSession, chat_id: uuid.UUID, *, now: date
     return index
 
 
-async def claim_index(session: AsyncSession, chat_id: uuid.UUID, *, now: datetime) -> Chat | None:
-    """``allocate_index`` that also returns the chat row, for writers that will certainly write
-    an event (or fail and roll back): one statement both locks the chat and numbers the event."""
-    chat: Chat | None = await session.scalar(
-        update(Chat)
-        .where(Chat.id == chat_id)
-        .values(last_event_index=Chat.last_event_index + 1, last_event_at=now)
-        .returning(Chat)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    return chat
+async def claim_index(
+    session: AsyncSession, chat_id: uuid.UUID, *, now: datetime
+) -> Claimed | None:
+    """``allocate_index`` for writers that will certainly write an event (or fail and roll
+    back): one statement both locks the chat and numbers the event."""
+    row = (
+        await session.execute(
+            update(Chat)
+            .where(Chat.id == chat_id)
+            .values(last_event_index=Chat.last_event_index + 1, last_event_at=now)
+            .returning(Chat.last_event_index, Chat.owner_profile_id, Chat.title, Chat.direct)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    return Claimed(row[0], row[1], row[2], row[3]) if row else None
 
 
-async def present_participants(
-    session: AsyncSession, chat_id: uuid.UUID
-) -> list[tuple[Participant, bool]]:
-    """Everyone taking part, oldest first, each with whether their profile is still alive."""
+async def present_participants(session: AsyncSession, chat_id: uuid.UUID) -> list[Present]:
+    """Everyone taking part, oldest first: one index range of the chat's participants."""
     rows = await session.execute(
-        select(Participant, Profile.deleted_at.is_(None))
+        select(Participant.profile_id, Participant.user_id, Profile.deleted_at.is_(None))
         .join(Profile, Profile.id == Participant.profile_id)
         .where(Participant.chat_id == chat_id, Participant.left_at.is_(None))
         .order_by(Participant.joined_at, Participant.profile_id)
     )
-    return [(row[0], bool(row[1])) for row in rows.all()]
+    return [Present(row[0], row[1], bool(row[2])) for row in rows.all()]
 
 
 async def mark_read(
@@ -353,7 +376,48 @@ async def mark_read(
     return moved is not None
 
 
+async def advance_read_marker(
+    session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID, index: int
+) -> bool:
+    """Move a live participant's marker forward to ``index`` if the chat has that event: one
+    statement on the common path. False when nothing moved (then ask ``read_state`` why)."""
+    alive = exists().where(Profile.id == Participant.profile_id, Profile.deleted_at.is_(None))
+    reached = select(Chat.last_event_index).where(Chat.id == chat_id).scalar_subquery()
+    moved = await session.scalar(
+        update(Participant)
+        .where(
+            Participant.chat_id == chat_id,
+            Participant.user_id == user_id,
+            Participant.left_at.is_(None),
+            Participant.last_read_index < index,
+            alive,
+            reached >= index,
+        )
+        .values(last_read_index=index)
+        .returning(Participant.profile_id)
+        .execution_options(synchronize_session=False)
+    )
+    return moved is not None
+
+
 # --- events ----------------------------------------------------------------------------------
+
+
+async def insert_event(session: AsyncSession, event: ChatEvent) -> None:
+    """Insert a new event without adding it to the session: one statement, none of the unit
+    of work's bookkeeping (the writer already holds everything the event says)."""
+    await session.execute(
+        insert(ChatEvent).values(
+            chat_id=event.chat_id,
+            index=event.index,
+            type=event.type,
+            profile_id=event.profile_id,
+            created_at=event.created_at,
+            body=event.body,
+            file_id=event.file_id,
+            target_index=event.target_index,
+        )
+    )
 
 
 async def list_events(
@@ -385,18 +449,79 @@ async def get_file(session: AsyncSession, file_id: uuid.UUID | None) -> StoredFi
     return stored
 
 
-async def forget_edits(session: AsyncSession, *, chat_id: uuid.UUID, index: int) -> None:
-    """Clear the bodies that edit events of a deleted message carried."""
-    await session.execute(
-        update(ChatEvent)
+async def forget_edits(session: AsyncSession, *, chat_id: uuid.UUID, index: int) -> dict[int, str]:
+    """Clear the bodies that edit events of a deleted message carried; returns them by the
+    edit's index (found through the target index, not by scanning the chat)."""
+    edits = (
+        ChatEvent.chat_id == chat_id,
+        ChatEvent.target_index == index,
+        ChatEvent.type == MESSAGE_EDITED,
+        ChatEvent.body.is_not(None),
+    )
+    rows = await session.execute(select(ChatEvent.index, ChatEvent.body).where(*edits))
+    bodies = {edit_index: body for edit_index, body in rows.all() if body is not None}
+    if bodies:
+        await session.execute(
+            update(ChatEvent)
+            .where(*edits)
+            .values(body=None)
+            .execution_options(synchronize_session=False)
+        )
+    return bodies
+
+
+async def departed_since(session: AsyncSession, *, chat_id: uuid.UUID, index: int) -> bool:
+    """Whether someone left the chat (and has not come back) after event ``index``."""
+    found = await session.scalar(
+        select(Participant.profile_id)
+        .where(
+            Participant.chat_id == chat_id,
+            Participant.left_at.is_not(None),
+            Participant.left_index > index,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class LaterChange:
+    index: int
+    type: str
+    prior: dict[str, Any] | None
+
+
+async def changes_after(
+    session: AsyncSession, *, chat_id: uuid.UUID, targets: Sequence[int], after: int
+) -> dict[int, list[LaterChange]]:
+    """Edits and deletions of these messages after event ``after``, oldest first."""
+    if not targets:
+        return {}
+    rows = await session.execute(
+        select(ChatEvent.target_index, ChatEvent.index, ChatEvent.type, ChatEvent.prior)
         .where(
             ChatEvent.chat_id == chat_id,
-            ChatEvent.type == MESSAGE_EDITED,
-            ChatEvent.target_index == index,
+            ChatEvent.target_index.in_(targets),
+            ChatEvent.type.in_((MESSAGE_EDITED, MESSAGE_DELETED)),
+            ChatEvent.index > after,
         )
-        .values(body=None)
-        .execution_options(synchronize_session=False)
+        .order_by(ChatEvent.index)
     )
+    found: dict[int, list[LaterChange]] = {}
+    for target, index, kind, prior in rows.all():
+        found.setdefault(target, []).append(LaterChange(index, kind, prior))
+    return found
+
+
+async def files_by_id(
+    session: AsyncSession, file_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, StoredFile]:
+    if not file_ids:
+        return {}
+    rows = await session.scalars(
+        select(StoredFile).where(StoredFile.id.in_(file_ids), StoredFile.deleted_at.is_(None))
+    )
+    return {stored.id: stored for stored in rows.all()}
 
 
 # --- idempotency -----------------------------------------------------------------------------
@@ -415,52 +540,98 @@ async def idempotent_result(
     return record
 
 
+async def claim_idempotency_key(
+    session: AsyncSession, *, user_id: uuid.UUID, scope: str, key: str, request_hash: str
+) -> uuid.UUID | None:
+    """Record a new key (None when it is known already): one statement, no savepoint."""
+    record_id = new_id()
+    claimed: uuid.UUID | None = await session.scalar(
+        insert_ignoring_conflicts(session, IdempotencyRecord)
+        .values(
+            id=record_id,
+            user_id=user_id,
+            scope=scope,
+            key=key,
+            request_hash=request_hash,
+            result="",
+            created_at=utcnow(),
+        )
+        .returning(IdempotencyRecord.id)
+    )
+    return claimed
+
+
+async def store_idempotent_result(session: AsyncSession, record_id: uuid.UUID, result: str) -> None:
+    await session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == record_id)
+        .values(result=result)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def purge_idempotency_records(session: AsyncSession, *, older_than: datetime) -> int:
+    result = await session.execute(
+        delete(IdempotencyRecord)
+        .where(IdempotencyRecord.created_at < older_than)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 # --- push ------------------------------------------------------------------------------------
 
 
-async def pushable_message(
+@dataclass(frozen=True)
+class PushDelivery:
+    """A message to notify of, and the devices to notify."""
+
+    body: str | None
+    sender_profile_id: uuid.UUID
+    sender_name: str
+    chat_title: str | None
+    direct: bool
+    targets: list[PushTarget]
+
+
+async def push_delivery(
     session: AsyncSession, *, chat_id: uuid.UUID, index: int
-) -> tuple[ChatEvent, Chat, Profile] | None:
-    """A message that still exists, with its chat and its (live) sender's profile."""
-    row = (
+) -> PushDelivery | None:
+    """In one statement: a message that still exists from a live sender, and every live
+    session with a push token of every active participant except the sender, those who muted
+    the chat and those who block the sender. None when there is nobody to notify."""
+    sender = aliased(Profile)
+    blocks_sender = exists().where(
+        Relation.profile_id == Participant.profile_id,
+        Relation.target_id == ChatEvent.profile_id,
+        Relation.status == "block",
+    )
+    rows = (
         await session.execute(
-            select(ChatEvent, Chat, Profile)
+            select(
+                ChatEvent.body,
+                ChatEvent.profile_id,
+                sender.name,
+                Chat.title,
+                Chat.direct,
+                AuthSession.id,
+                AuthSession.push_token,
+            )
             .join(Chat, Chat.id == ChatEvent.chat_id)
-            .join(Profile, Profile.id == ChatEvent.profile_id)
+            .join(sender, sender.id == ChatEvent.profile_id)
+            .join(Participant, Participant.chat_id == ChatEvent.chat_id)
+            .join(AuthSession, AuthSession.user_id == Participant.user_id)
+            .join(User, User.id == Participant.user_id)
             .where(
                 ChatEvent.chat_id == chat_id,
                 ChatEvent.index == index,
                 ChatEvent.type == MESSAGE,
                 ChatEvent.deleted_at.is_(None),
-                _live_profile(),
-            )
-        )
-    ).first()
-    return (row[0], row[1], row[2]) if row else None
-
-
-async def push_targets(
-    session: AsyncSession, *, chat_id: uuid.UUID, sender_profile_id: uuid.UUID
-) -> list[PushTarget]:
-    """Devices to notify of a message: every live session with a push token of every active
-    participant except the sender, those who muted the chat and those who block the sender."""
-    sender_user = select(Profile.user_id).where(Profile.id == sender_profile_id).scalar_subquery()
-    blocks_sender = exists().where(
-        Relation.profile_id == Participant.profile_id,
-        Relation.target_id == sender_profile_id,
-        Relation.status == "block",
-    )
-    rows = (
-        await session.execute(
-            select(AuthSession.id, AuthSession.push_token)
-            .join(Participant, Participant.user_id == AuthSession.user_id)
-            .join(User, User.id == AuthSession.user_id)
-            .where(
-                Participant.chat_id == chat_id,
+                _live_profile(sender),
                 Participant.left_at.is_(None),
                 Participant.muted.is_(False),
-                Participant.profile_id != sender_profile_id,
-                Participant.user_id != sender_user,
+                Participant.profile_id != ChatEvent.profile_id,
+                Participant.user_id != sender.user_id,
                 ~blocks_sender,
                 AuthSession.push_token.is_not(None),
                 AuthSession.revoked_at.is_(None),
@@ -471,7 +642,17 @@ async def push_targets(
             .order_by(AuthSession.id)
         )
     ).all()
-    return [PushTarget(row[0], row[1]) for row in rows if row[1]]
+    if not rows:
+        return None
+    first = rows[0]
+    return PushDelivery(
+        body=first[0],
+        sender_profile_id=first[1],
+        sender_name=first[2],
+        chat_title=first[3],
+        direct=first[4],
+        targets=[PushTarget(row[5], row[6]) for row in rows if row[6]],
+    )
 
 
 async def forget_push_token(session: AsyncSession, *, session_id: uuid.UUID, token: str) -> None:

@@ -119,6 +119,7 @@ class ChatRead(BaseModel):
     last_event_index: int
     last_event_at: datetime
     unread_count: int
+    read_index: int
     muted: bool
     created_at: datetime
 

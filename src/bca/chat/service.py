@@ -1,11 +1,15 @@
 """The rules of chats: who takes part, who may do what, and the event log every change writes.
 
-Every change to a chat is an event with the chat's next index. A writer first locks the chat's
-row, checks the rules against what is committed, takes the next index and writes the event, the
-change-log entries and the after-commit side effects (the realtime publish, the push task) in
-the same transaction. Messages, edits and deletions take the index first (``_claim``: one UPDATE
-locks and numbers) since they end in one event or an error that rolls the number back; the
-other writes lock first (``repository.lock_chat``) since they may end without an event.
+Every change to a chat is an event with the chat's next index. Messages, edits and deletions
+take the index first (``_claim``: one UPDATE locks the chat and numbers the event), then check
+that the writer takes part, so the chat's lock is held only from the allocation to the commit
+and nothing in that window reads the chat's history. Membership changes lock first
+(``repository.lock_chat``) since they may end without an event. The realtime publish and the
+push task follow the commit.
+
+Chat *activity* (the last index, unread counts) is not part of the sync change log: clients
+learn it from the events. A message writes one change-log entry, for its poster, whose read
+marker moves to it.
 
 Each participant acts in a chat as one of their profiles, fixed when they join
 (``my_profile_id``); a person takes part in a chat with one profile at most.
@@ -14,11 +18,14 @@ Each participant acts in a chat as one of their profiles, fixed when they join
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import uuid
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,9 +34,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 from bca.backends import Backends
 from bca.backends.tasks import enqueue_after_commit
 from bca.chat import repository
-from bca.chat.errors import AlreadyParticipant, Blocked, InvalidField, NotInvitable
+from bca.chat.errors import (
+    AlreadyParticipant,
+    Blocked,
+    IdempotencyKeyReused,
+    InvalidField,
+    NotInvitable,
+)
 from bca.chat.models import Chat, ChatEvent, IdempotencyRecord, Participant
-from bca.chat.repository import ChatView
+from bca.chat.repository import ChatView, Claimed
 from bca.chat.schemas import (
     ChatCreate,
     ChatRead,
@@ -39,13 +52,13 @@ from bca.chat.schemas import (
     FileRef,
     MessageCreate,
 )
-from bca.core.db import end_read_only_transaction
+from bca.core.db import after_commit, end_read_only_transaction, on_rollback
 from bca.core.errors import Conflict, Forbidden, NotFound
-from bca.core.time import utcnow
+from bca.core.time import isoformat, utcnow
 from bca.files.models import StoredFile
 from bca.realtime.hub import hub_for, publish_event_after_commit
 from bca.sync.audience import record_chat_change
-from bca.sync.changelog import record_change
+from bca.sync.changelog import touch_held
 
 
 def direct_key(one: uuid.UUID, other: uuid.UUID) -> str:
@@ -72,20 +85,24 @@ def chat_read(view: ChatView) -> ChatRead:
         last_event_index=chat.last_event_index,
         last_event_at=chat.last_event_at,
         unread_count=view.unread_count,
+        read_index=me.last_read_index,
         muted=me.muted,
         created_at=chat.created_at,
     )
 
 
-def event_read(event: ChatEvent, stored: StoredFile | None) -> EventRead:
-    file = None
-    if stored is not None and event.file_id == stored.id:
-        file = FileRef(
-            id=stored.id,
-            content_type=stored.content_type,
-            size=stored.size,
-            url=f"/v1/files/{stored.id}",
-        )
+def file_ref(public_url: str, stored: StoredFile | None) -> FileRef | None:
+    if stored is None:
+        return None
+    return FileRef(
+        id=stored.id,
+        content_type=stored.content_type,
+        size=stored.size,
+        url=f"{public_url.rstrip('/')}/v1/files/{stored.id}",
+    )
+
+
+def event_read(event: ChatEvent, file: FileRef | None) -> EventRead:
     return EventRead(
         chat_id=event.chat_id,
         index=event.index,
@@ -93,7 +110,7 @@ def event_read(event: ChatEvent, stored: StoredFile | None) -> EventRead:
         profile_id=event.profile_id,
         created_at=event.created_at,
         body=event.body,
-        file=file,
+        file=file if file is not None and event.file_id == file.id else None,
         target_index=event.target_index,
         target_profile_id=event.target_profile_id,
         edited_at=event.edited_at,
@@ -110,24 +127,24 @@ async def _append(
     *,
     type: str,
     profile_id: uuid.UUID,
-    claimed: Claim | None = None,
     body: str | None = None,
-    file_id: uuid.UUID | None = None,
-    target_index: int | None = None,
     target_profile_id: uuid.UUID | None = None,
+    read: bool = True,
 ) -> ChatEvent:
-    """Write the chat's next event: the index ``claimed`` already, or a newly allocated one."""
-    if claimed is not None:
-        index, now = claimed.index, claimed.now
-    else:
-        now = utcnow()
-        allocated = await repository.allocate_index(session, chat.id, now=now)
-        if allocated is None:
-            raise NotFound()
-        index = allocated
-        # The UPDATE bypassed the ORM; tell the loaded row without marking it dirty.
-        set_committed_value(chat, "last_event_index", index)
-        set_committed_value(chat, "last_event_at", now)
+    """Write the chat's next event (membership changes, which hold the chat's lock already).
+
+    ``read``: the author has read the chat up to their own event (their caller records the
+    chat's change for everyone anyway).
+    """
+    now = utcnow()
+    index = await repository.allocate_index(session, chat.id, now=now)
+    if index is None:
+        raise NotFound()
+    if read:
+        await repository.mark_read(session, chat_id=chat.id, profile_id=profile_id, index=index)
+    # The UPDATE bypassed the ORM; tell the loaded row without marking it dirty.
+    set_committed_value(chat, "last_event_index", index)
+    set_committed_value(chat, "last_event_at", now)
     event = ChatEvent(
         chat_id=chat.id,
         index=index,
@@ -135,8 +152,6 @@ async def _append(
         profile_id=profile_id,
         created_at=now,
         body=body,
-        file_id=file_id,
-        target_index=target_index,
         target_profile_id=target_profile_id,
     )
     session.add(event)
@@ -161,23 +176,10 @@ def _announce(
     )
 
 
-async def _record_activity(
-    session: AsyncSession, chat_id: uuid.UUID, user_ids: Sequence[uuid.UUID]
-) -> None:
-    # SYNC: a new event changes the chat's last_event_index/unread_count for its members only;
-    # record_chat_change would also re-send every participant's profile to every member, which
-    # is N*N change-log rows per message. Wanted helper: audience.record_chat_activity(chat_id).
-    await record_change(
-        session, user_ids=user_ids, entity="chat", entity_id=str(chat_id), op="upsert"
-    )
-
-
-async def _record_own_view(session: AsyncSession, chat_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    # SYNC: read markers and mute change the chat as one participant sees it, for them alone.
-    # Wanted helper: audience.record_chat_view_change(chat_id, user_id).
-    await record_change(
-        session, user_ids=[user_id], entity="chat", entity_id=str(chat_id), op="upsert"
-    )
+def _record_own_view(session: AsyncSession, chat_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """The chat changed as one participant sees it (read marker, mute), for them alone; they
+    take part (checked by the caller in this transaction), so their copy holds the chat."""
+    touch_held(session, user_id=user_id, entity="chat", entity_id=str(chat_id))
 
 
 async def _locked_membership(
@@ -197,30 +199,35 @@ async def _locked_membership(
 class Claim:
     """The next index of a chat, taken by a writer that takes part in it."""
 
-    chat: Chat
-    me: Participant
+    chat_id: uuid.UUID
+    chat: Claimed
+    profile_id: uuid.UUID
     members: list[uuid.UUID]
-    index: int
     now: datetime
+
+    @property
+    def index(self) -> int:
+        return self.chat.index
 
 
 async def _claim(session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID) -> Claim:
     """Number the caller's next event first, then check they take part (404 rolls it back).
 
     For writes that end in exactly one event or an error: one statement locks the chat and
-    allocates, one more finds the caller and everyone the event goes to.
+    allocates, one more (under the lock, so it sees every committed join and departure) finds
+    the caller and everyone the event goes to.
     """
     now = utcnow()
     chat = await repository.claim_index(session, chat_id, now=now)
     if chat is None:
         raise NotFound()
     present = await repository.present_participants(session, chat_id)
-    me = next((p for p, live in present if p.user_id == user_id and live), None)
+    me = next((p for p in present if p.user_id == user_id and p.alive), None)
     if me is None:
         raise NotFound()
     # A participant whose profile was deleted no longer sees the chat: nothing goes to them.
-    members = sorted({participant.user_id for participant, live in present if live})
-    return Claim(chat, me, members, chat.last_event_index, now)
+    members = sorted({participant.user_id for participant in present if participant.alive})
+    return Claim(chat_id, chat, me.profile_id, members, now)
 
 
 async def _view(session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID) -> ChatView:
@@ -297,12 +304,18 @@ async def create_chat(
 
     members = [me, *(profiles[profile_id] for profile_id in invited)]
     user_ids = sorted({profile.user_id for profile in members})
+    joined = []
     for profile in members:
         event = await _append(
-            session, chat, type="member_joined", profile_id=me.id, target_profile_id=profile.id
+            session,
+            chat,
+            type="member_joined",
+            profile_id=me.id,
+            target_profile_id=profile.id,
+            read=False,
         )
         # Joined in the order listed: seniority decides who inherits the chat from its owner.
-        session.add(
+        joined.append(
             Participant(
                 chat_id=chat.id,
                 profile_id=profile.id,
@@ -311,6 +324,10 @@ async def create_chat(
             )
         )
         _announce(session, backends, event_read(event, None), user_ids=user_ids)
+    for participant in joined:
+        # Nobody has anything to catch up on in a chat that was just created.
+        participant.last_read_index = chat.last_event_index
+    session.add_all(joined)
     await session.flush()
     await record_chat_change(session, chat.id)
     return chat_read(await _view(session, chat_id=chat.id, user_id=user_id)), True
@@ -372,7 +389,7 @@ async def update_chat(
     if data.muted is not None and data.muted != me.muted:
         me.muted = data.muted
         await session.flush()
-        await _record_own_view(session, chat.id, user_id)
+        _record_own_view(session, chat.id, user_id)
     return chat_read(await _view(session, chat_id=chat.id, user_id=user_id))
 
 
@@ -406,20 +423,18 @@ async def add_participant(
     if await repository.membership(session, chat_id=chat.id, user_id=target.user_id):
         raise AlreadyParticipant()
     await _check_invitable(session, me.profile_id, [target.id])
-    now = utcnow()
-    participant = await repository.get_participant(session, chat_id=chat.id, profile_id=target.id)
-    if participant is None:
-        session.add(
-            Participant(
-                chat_id=chat.id, profile_id=target.id, user_id=target.user_id, joined_at=now
-            )
-        )
-    else:
-        participant.left_at = None
-        participant.joined_at = now
     event = await _append(
         session, chat, type="member_joined", profile_id=me.profile_id, target_profile_id=target.id
     )
+    participant = await repository.get_participant(session, chat_id=chat.id, profile_id=target.id)
+    if participant is None:
+        participant = Participant(chat_id=chat.id, profile_id=target.id, user_id=target.user_id)
+        session.add(participant)
+    participant.left_at = None
+    participant.left_index = None
+    participant.joined_at = event.created_at
+    # What happened before the join is history, not unread news.
+    participant.last_read_index = event.index
     await session.flush()
     members = await repository.member_user_ids(session, chat.id)
     _announce(session, backends, event_read(event, None), user_ids=members)
@@ -448,10 +463,11 @@ async def remove_participant(
         if found is None or found.left_at is not None:
             raise NotFound()
         target, kind = found, "member_kicked"
-    target.left_at = utcnow()
     event = await _append(
         session, chat, type=kind, profile_id=me.profile_id, target_profile_id=target.profile_id
     )
+    target.left_at = event.created_at
+    target.left_index = event.index
     await session.flush()
     events = [event]
     if chat.owner_profile_id == target.profile_id:
@@ -485,17 +501,26 @@ async def remove_participant(
 async def mark_read(
     session: AsyncSession, *, user_id: uuid.UUID, chat_id: uuid.UUID, index: int
 ) -> None:
+    """One statement on the common path; the reasons for a marker that did not move (not a
+    participant, an event that does not exist yet, or already read) are looked up only then."""
+    if await repository.advance_read_marker(session, chat_id=chat_id, user_id=user_id, index=index):
+        _record_own_view(session, chat_id, user_id)
+        return
     view = await _view(session, chat_id=chat_id, user_id=user_id)
     if index > view.chat.last_event_index:
         raise InvalidField("index", "The chat has no event with this index yet.")
-    moved = await repository.mark_read(
-        session, chat_id=chat_id, profile_id=view.participant.profile_id, index=index
-    )
-    if moved:
-        await _record_own_view(session, chat_id, user_id)
 
 
 # --- messages --------------------------------------------------------------------------------
+
+
+IN_FLIGHT_SECONDS = 60
+"""How long a post's ``Idempotency-Key`` counts as in flight (a retry meanwhile is 409): the
+longest a post can take, so that a crashed server does not block a key for long."""
+
+
+def _request_hash(data: MessageCreate) -> str:
+    return hashlib.sha256(data.model_dump_json().encode()).hexdigest()
 
 
 async def post_message(
@@ -507,63 +532,107 @@ async def post_message(
     data: MessageCreate,
     idempotency_key: str | None,
 ) -> EventRead:
-    """Post a message; a retry with the same ``Idempotency-Key`` returns the first event."""
+    """Post a message; a retry with the same ``Idempotency-Key`` returns the first event.
+
+    Statements: the key's claim, the index (chat lock), the participants, the event, the
+    poster's read marker and their change-log entry, the key's result, then the commit; plus
+    one for an attached file and one for a replied-to message. None grows with the chat.
+    """
     stored = None
     if data.file_id is not None:
         stored = await repository.upload_of(session, file_id=data.file_id, owner_user_id=user_id)
         if stored is None:
             raise InvalidField("file_id", "Attach a file you uploaded yourself.")
-    record = None
+    record_id = None
     if idempotency_key is not None:
-        scope = idempotency_scope(chat_id)
-        earlier = await _replay(session, user_id=user_id, chat_id=chat_id, key=idempotency_key)
-        if earlier is not None:
-            return earlier
-        record = IdempotencyRecord(user_id=user_id, scope=scope, key=idempotency_key, result="")
-        try:
-            # Claimed before the chat lock: a concurrent retry waits on this key (and then
-            # finds the first post) instead of writing a second message.
-            async with session.begin_nested():
-                session.add(record)
-                await session.flush()
-        except IntegrityError:
-            earlier = await _replay(session, user_id=user_id, chat_id=chat_id, key=idempotency_key)
-            if earlier is None:
-                raise Conflict("The same Idempotency-Key is being used right now.") from None
-            return earlier
-
-    claim = await _claim(session, chat_id=chat_id, user_id=user_id)
-    chat = claim.chat
+        claimed = await _claim_key(
+            session, backends, user_id=user_id, chat_id=chat_id, key=idempotency_key, data=data
+        )
+        if isinstance(claimed, EventRead):
+            return claimed
+        record_id = claimed
     if data.reply_to is not None:
-        original = await repository.get_event(session, chat_id=chat.id, index=data.reply_to)
+        # Checked before the chat's lock: replying to a message deleted meanwhile is harmless.
+        original = await repository.get_event(session, chat_id=chat_id, index=data.reply_to)
         if original is None or original.type != "message" or original.deleted_at is not None:
             raise InvalidField("reply_to", "Reply to a message of this chat.")
+
+    claim = await _claim(session, chat_id=chat_id, user_id=user_id)
     body = data.body if data.body and data.body.strip() else None
-    event = await _append(
-        session,
-        chat,
+    event = ChatEvent(
+        chat_id=chat_id,
+        index=claim.index,
         type="message",
-        profile_id=claim.me.profile_id,
-        claimed=claim,
+        profile_id=claim.profile_id,
+        created_at=claim.now,
         body=body,
         file_id=stored.id if stored else None,
         target_index=data.reply_to,
     )
-    if record is not None:
-        record.result = str(event.index)
-    await session.flush()
-    await _record_activity(session, chat.id, claim.members)
-    written = event_read(event, stored)
+    await repository.insert_event(session, event)
+    await _read_own_event(session, claim, user_id)
+    if record_id is not None:
+        await repository.store_idempotent_result(session, record_id, str(claim.index))
+    written = event_read(event, file_ref(backends.settings.public_url, stored))
     _announce(session, backends, written, user_ids=claim.members)
-    enqueue_after_commit(
-        session, backends.tasks, "chat.send_push", chat_id=str(chat.id), index=event.index
-    )
+    if backends.push.enabled:
+        enqueue_after_commit(
+            session, backends.tasks, "chat.send_push", chat_id=str(chat_id), index=claim.index
+        )
     return written
 
 
+async def _claim_key(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    user_id: uuid.UUID,
+    chat_id: uuid.UUID,
+    key: str,
+    data: MessageCreate,
+) -> EventRead | uuid.UUID:
+    """The first post's event for a key seen before, else the id of the key's new record.
+
+    A retry while the first post is still running answers 409 (its record is not committed
+    yet: a marker in the cache tells); the same key with another request answers 422.
+    """
+    scope = idempotency_scope(chat_id)
+    request_hash = _request_hash(data)
+    marker = "idempotency:" + hashlib.sha256(f"{user_id}:{scope}:{key}".encode()).hexdigest()
+    if not await backends.cache.set_if_absent(marker, "1", ttl=IN_FLIGHT_SECONDS):
+        earlier = await _replay(session, backends, user_id=user_id, chat_id=chat_id, key=key)
+        if earlier is None:
+            raise Conflict("A request with this Idempotency-Key is still running.")
+        return _matching(earlier, request_hash)
+
+    async def release() -> None:
+        await backends.cache.delete(marker)
+
+    after_commit(session, release)
+    on_rollback(session, release)
+    record_id = await repository.claim_idempotency_key(
+        session, user_id=user_id, scope=scope, key=key, request_hash=request_hash
+    )
+    if record_id is not None:
+        return record_id
+    earlier = await _replay(session, backends, user_id=user_id, chat_id=chat_id, key=key)
+    if earlier is None:
+        raise Conflict("A request with this Idempotency-Key is still running.")
+    return _matching(earlier, request_hash)
+
+
+def _matching(earlier: tuple[IdempotencyRecord, EventRead], request_hash: str) -> EventRead:
+    record, event = earlier
+    if record.request_hash is not None and not hmac.compare_digest(
+        record.request_hash, request_hash
+    ):
+        raise IdempotencyKeyReused()
+    return event
+
+
 async def _replay(
-    session: AsyncSession, *, user_id: uuid.UUID, chat_id: uuid.UUID, key: str
-) -> EventRead | None:
+    session: AsyncSession, backends: Backends, *, user_id: uuid.UUID, chat_id: uuid.UUID, key: str
+) -> tuple[IdempotencyRecord, EventRead] | None:
     record = await repository.idempotent_result(
         session, user_id=user_id, scope=idempotency_scope(chat_id), key=key
     )
@@ -574,7 +643,8 @@ async def _replay(
     event = await repository.get_event(session, chat_id=chat_id, index=int(record.result))
     if event is None:
         return None
-    return event_read(event, await repository.get_file(session, event.file_id))
+    stored = await repository.get_file(session, event.file_id)
+    return record, event_read(event, file_ref(backends.settings.public_url, stored))
 
 
 async def edit_message(
@@ -588,21 +658,24 @@ async def edit_message(
 ) -> EventRead:
     claim = await _claim(session, chat_id=chat_id, user_id=user_id)
     original = await _live_message(session, chat_id=chat_id, index=index)
-    if original.profile_id != claim.me.profile_id:
+    if original.profile_id != claim.profile_id:
         raise Forbidden("Only the author can edit a message.")
+    prior = await _prior_for_departed(session, original)
+    await _read_own_event(session, claim, user_id)
     original.body = body
     original.edited_at = claim.now
-    event = await _append(
-        session,
-        claim.chat,
+    event = ChatEvent(
+        chat_id=chat_id,
+        index=claim.index,
         type="message_edited",
-        profile_id=claim.me.profile_id,
-        claimed=claim,
+        profile_id=claim.profile_id,
+        created_at=claim.now,
         body=body,
         target_index=original.index,
+        prior=prior,
     )
+    session.add(event)
     await session.flush()
-    await _record_activity(session, chat_id, claim.members)
     written = event_read(event, None)
     _announce(session, backends, written, user_ids=claim.members)
     return written
@@ -616,26 +689,53 @@ async def delete_message(
     chat_id: uuid.UUID,
     index: int,
 ) -> None:
-    """The author or the chat's owner; the body and file are gone for good, edits included."""
+    """The author or the chat's owner; the body and file are gone for good, edits included,
+    except for participants who left after the message was posted: they keep seeing the chat
+    as it was when they left (what they need is kept on the deletion event, never served to
+    anyone else)."""
     claim = await _claim(session, chat_id=chat_id, user_id=user_id)
     original = await _live_message(session, chat_id=chat_id, index=index)
-    if claim.me.profile_id not in (original.profile_id, claim.chat.owner_profile_id):
+    if claim.profile_id not in (original.profile_id, claim.chat.owner_profile_id):
         raise Forbidden("Only the author or the chat's owner can delete a message.")
+    prior = await _prior_for_departed(session, original)
+    await _read_own_event(session, claim, user_id)
+    edit_bodies = await repository.forget_edits(session, chat_id=chat_id, index=original.index)
+    if prior is not None and edit_bodies:
+        prior["edits"] = {str(edit_index): text for edit_index, text in edit_bodies.items()}
     original.body = None
     original.file_id = None
     original.deleted_at = claim.now
-    await repository.forget_edits(session, chat_id=chat_id, index=original.index)
-    event = await _append(
-        session,
-        claim.chat,
+    event = ChatEvent(
+        chat_id=chat_id,
+        index=claim.index,
         type="message_deleted",
-        profile_id=claim.me.profile_id,
-        claimed=claim,
+        profile_id=claim.profile_id,
+        created_at=claim.now,
         target_index=original.index,
+        prior=prior,
     )
+    session.add(event)
     await session.flush()
-    await _record_activity(session, chat_id, claim.members)
     _announce(session, backends, event_read(event, None), user_ids=claim.members)
+
+
+async def _read_own_event(session: AsyncSession, claim: Claim, user_id: uuid.UUID) -> None:
+    """Writing an event means having read the chat up to it: the author's marker moves."""
+    await repository.mark_read(
+        session, chat_id=claim.chat_id, profile_id=claim.profile_id, index=claim.index
+    )
+    _record_own_view(session, claim.chat_id, user_id)
+
+
+async def _prior_for_departed(session: AsyncSession, message: ChatEvent) -> dict[str, Any] | None:
+    """The message as it is now, if a participant who left since it was posted will need it."""
+    if not await repository.departed_since(session, chat_id=message.chat_id, index=message.index):
+        return None
+    return {
+        "body": message.body,
+        "file_id": str(message.file_id) if message.file_id else None,
+        "edited_at": isoformat(message.edited_at) if message.edited_at else None,
+    }
 
 
 async def _live_message(session: AsyncSession, *, chat_id: uuid.UUID, index: int) -> ChatEvent:
@@ -660,46 +760,152 @@ async def read_events(
 ) -> EventsPage:
     """Events after ``after``; with ``wait``, long-poll until one arrives or the wait ends.
 
-    Waiting is woken by the realtime hub, never by polling the database, and holds no
-    transaction.
+    A waiting request listens to the realtime hub *before* it reads, so nothing published
+    after the read is missed, and holds no transaction while it waits. The events the hub
+    hands over are returned as they are when they continue the page without a gap and name
+    the caller among their recipients; otherwise (a gap, a departure, delivery interrupted)
+    the page is read again. So a waiter costs the database nothing per event.
     """
-    page = await _events_page(session, user_id=user_id, chat_id=chat_id, after=after, limit=limit)
-    if page.events or wait <= 0:
-        return page
+    public_url = backends.settings.public_url
+    if wait <= 0:
+        return await _events_page(
+            session, user_id=user_id, chat_id=chat_id, after=after, limit=limit, url=public_url
+        )
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    # No transaction while waiting (see end_read_only_transaction): it would hold SQLite's write
-    # lock or pin a pooled PostgreSQL connection for up to 30 s.
-    await end_read_only_transaction(session)
-    async with hub_for(backends).watch(chat_id) as woken:
-        while True:
-            # Cleared before reading: an event published during the read still wakes the wait.
-            woken.clear()
-            page = await _events_page(
-                session, user_id=user_id, chat_id=chat_id, after=after, limit=limit
-            )
-            await end_read_only_transaction(session)
+    async with hub_for(backends).watch(chat_id) as waiter:
+        page = await _events_page(
+            session, user_id=user_id, chat_id=chat_id, after=after, limit=limit, url=public_url
+        )
+        # No transaction while waiting (see end_read_only_transaction): it would hold SQLite's
+        # write lock or pin a pooled PostgreSQL connection for up to 30 s.
+        await end_read_only_transaction(session)
+        while not page.events:
             remaining = deadline - loop.time()
-            if page.events or remaining <= 0:
+            if remaining <= 0:
                 return page
             with suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), remaining)
+                await asyncio.wait_for(waiter.woken.wait(), remaining)
+            handed = _continuing(waiter.take(user_id), after=after, limit=limit)
+            if handed is not None:
+                if handed:
+                    return EventsPage(events=handed, next_after=handed[-1].index)
+                continue
+            page = await _events_page(
+                session, user_id=user_id, chat_id=chat_id, after=after, limit=limit, url=public_url
+            )
+            await end_read_only_transaction(session)
+        return page
+
+
+def _continuing(
+    handed: list[dict[str, Any]] | None, *, after: int, limit: int
+) -> list[EventRead] | None:
+    """Handed-over events that continue a page ending at ``after`` without a gap ([] when none
+    of them is new); None when they leave a gap (an earlier event's publish is late): then
+    only the database knows the page."""
+    if handed is None:
+        return None
+    events = sorted(
+        (EventRead.model_validate(event) for event in handed if int(event["index"]) > after),
+        key=lambda event: event.index,
+    )
+    expected = after + 1
+    for event in events:
+        if event.index != expected:
+            return None
+        expected += 1
+    return events[:limit]
 
 
 async def _events_page(
-    session: AsyncSession, *, user_id: uuid.UUID, chat_id: uuid.UUID, after: int, limit: int
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    chat_id: uuid.UUID,
+    after: int,
+    limit: int,
+    url: str,
 ) -> EventsPage:
     through = None
     if await repository.membership(session, chat_id=chat_id, user_id=user_id) is None:
-        # Departed participants keep the history up to their departure, and nothing after it.
+        # Departed participants keep the history up to their departure, as it was then.
         through = await repository.departure_index(session, chat_id=chat_id, user_id=user_id)
         if through is None or after >= through:
             raise NotFound()
     rows = await repository.list_events(
         session, chat_id=chat_id, after=after, limit=limit, through=through
     )
-    events = [event_read(event, stored) for event, stored in rows]
+    if through is not None:
+        rows = await _as_of(session, chat_id=chat_id, rows=rows, horizon=through)
+    events = [event_read(event, file_ref(url, stored)) for event, stored in rows]
     return EventsPage(events=events, next_after=events[-1].index if events else after)
+
+
+async def _as_of(
+    session: AsyncSession,
+    *,
+    chat_id: uuid.UUID,
+    rows: list[tuple[ChatEvent, StoredFile | None]],
+    horizon: int,
+) -> list[tuple[ChatEvent, StoredFile | None]]:
+    """The page as it was at event ``horizon``: a message edited or deleted later shows what
+    the first such change kept of it (``prior``); an edit whose body a later deletion erased
+    shows what that deletion kept. Detached copies: the session's rows stay as they are."""
+    changed = {
+        event.index if event.type == "message" else event.target_index
+        for event, _ in rows
+        if (event.type == "message" and (event.edited_at or event.deleted_at))
+        or (event.type == "message_edited" and event.body is None)
+    }
+    later = await repository.changes_after(
+        session, chat_id=chat_id, targets=sorted(i for i in changed if i), after=horizon
+    )
+    if not later:
+        return rows
+    kept_files = [
+        uuid.UUID(changes[0].prior["file_id"])
+        for changes in later.values()
+        if changes[0].prior and changes[0].prior.get("file_id")
+    ]
+    files = await repository.files_by_id(session, kept_files)
+    shown: list[tuple[ChatEvent, StoredFile | None]] = []
+    for event, stored in rows:
+        target = event.index if event.type == "message" else event.target_index
+        changes = later.get(target) if target is not None else None
+        if not changes:
+            shown.append((event, stored))
+            continue
+        copy = _detached(event)
+        if event.type == "message":
+            prior = changes[0].prior or {}
+            copy.body = prior.get("body")
+            copy.file_id = uuid.UUID(prior["file_id"]) if prior.get("file_id") else None
+            edited = prior.get("edited_at")
+            copy.edited_at = datetime.fromisoformat(edited) if edited else None
+            copy.deleted_at = None
+            shown.append((copy, files.get(copy.file_id) if copy.file_id else None))
+        else:
+            deletion = changes[-1].prior if changes[-1].type == "message_deleted" else None
+            copy.body = ((deletion or {}).get("edits") or {}).get(str(event.index))
+            shown.append((copy, stored))
+    return shown
+
+
+def _detached(event: ChatEvent) -> ChatEvent:
+    return ChatEvent(
+        chat_id=event.chat_id,
+        index=event.index,
+        type=event.type,
+        profile_id=event.profile_id,
+        created_at=event.created_at,
+        body=event.body,
+        file_id=event.file_id,
+        target_index=event.target_index,
+        target_profile_id=event.target_profile_id,
+        edited_at=event.edited_at,
+        deleted_at=event.deleted_at,
+    )
 
 
 # --- realtime --------------------------------------------------------------------------------

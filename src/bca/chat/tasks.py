@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from datetime import timedelta
 
 from bca.backends import Backends
 from bca.backends.push import PushMessage, PushResult
 from bca.backends.tasks import task
 from bca.chat import repository
 from bca.chat.repository import PushTarget
+from bca.core.time import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -26,36 +28,36 @@ def _push_mark(chat_id: str, index: int, session_id: uuid.UUID) -> str:
 
 @task("chat.send_push")
 async def send_push(backends: Backends, *, chat_id: str, index: int) -> None:
-    """Notify the devices of a new message's recipients (see ``repository.push_targets``).
+    """Notify the devices of a new message's recipients (see ``repository.push_delivery``).
 
-    The transaction only reads: it ends before anything is sent, so slow FCM answers never hold
-    a database lock. Each device is marked in the cache before its send, which makes a retried
-    task (after a database hiccup) skip the devices it already notified. Transient FCM trouble
-    is retried by the push sender itself; tokens FCM no longer knows are forgotten.
+    Enqueued only when push is configured. One read-only query finds the message and the
+    devices; the transaction ends before anything is sent, so slow FCM answers never hold a
+    database connection. Each device is marked in the cache before its send, which makes a
+    retried task (after a database hiccup) skip the devices it already notified. Transient FCM
+    trouble is retried by the push sender itself; tokens FCM no longer knows are forgotten.
     """
-    chat_uuid = uuid.UUID(chat_id)
     async with backends.database.transaction() as session:
-        found = await repository.pushable_message(session, chat_id=chat_uuid, index=index)
-        if found is None:
-            return
-        event, chat, sender = found
-        targets = await repository.push_targets(
-            session, chat_id=chat_uuid, sender_profile_id=event.profile_id
-        )
-    if not targets:
+        delivery = await repository.push_delivery(session, chat_id=uuid.UUID(chat_id), index=index)
+    if delivery is None or not delivery.targets:
         return
-    title = sender.name if chat.direct or not chat.title else f"{sender.name} · {chat.title}"
-    if not event.body:
+    targets = delivery.targets
+    sender = delivery.sender_name
+    title = (
+        sender
+        if delivery.direct or not delivery.chat_title
+        else f"{sender} · {delivery.chat_title}"
+    )
+    if not delivery.body:
         body = "Sent a file"
-    elif len(event.body) > PUSH_BODY_CHARS:
-        body = event.body[: PUSH_BODY_CHARS - 1] + "…"
+    elif len(delivery.body) > PUSH_BODY_CHARS:
+        body = delivery.body[: PUSH_BODY_CHARS - 1] + "…"
     else:
-        body = event.body
+        body = delivery.body
     data = {
         "type": "message",
         "chat_id": chat_id,
         "index": str(index),
-        "profile_id": str(event.profile_id),
+        "profile_id": str(delivery.sender_profile_id),
     }
 
     limit = asyncio.Semaphore(PUSH_CONCURRENCY)
@@ -81,3 +83,17 @@ async def send_push(backends: Backends, *, chat_id: str, index: int) -> None:
                     session, session_id=target.session_id, token=target.token
                 )
         logger.info("forgot %d push tokens that FCM no longer knows", len(gone))
+
+
+IDEMPOTENCY_RECORD_HOURS = 24
+"""How long a message post's ``Idempotency-Key`` is remembered: a client retries within
+minutes, never after a day."""
+
+
+@task("chat.purge_idempotency_records", every=3600)
+async def purge_idempotency_records(backends: Backends) -> None:
+    """Periodic: forget idempotency keys older than a day."""
+    older_than = utcnow() - timedelta(hours=IDEMPOTENCY_RECORD_HOURS)
+    async with backends.database.transaction() as session:
+        removed = await repository.purge_idempotency_records(session, older_than=older_than)
+    logger.info("purged %d idempotency records", removed)

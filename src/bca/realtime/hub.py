@@ -139,6 +139,34 @@ class Connection:
             self._next_index[chat_id] = index + 1
 
 
+class Waiter:
+    """A long-poll request's mailbox: the events published for its chat since it started."""
+
+    def __init__(self) -> None:
+        self.woken = asyncio.Event()
+        self._handed: list[tuple[list[str], dict[str, Any]]] = []
+        self._interrupted = False
+
+    def hand(self, recipients: list[str], event: dict[str, Any]) -> None:
+        self._handed.append((recipients, event))
+        self.woken.set()
+
+    def interrupt(self) -> None:
+        self._interrupted = True
+        self.woken.set()
+
+    def take(self, user_id: uuid.UUID) -> list[dict[str, Any]] | None:
+        """The events handed over so far, if all were addressed to ``user_id``; None when the
+        caller must read the database instead (delivery broke, or an event was not for them)."""
+        handed, self._handed = self._handed, []
+        interrupted, self._interrupted = self._interrupted, False
+        self.woken.clear()
+        me = str(user_id)
+        if interrupted or any(me not in recipients for recipients, _ in handed):
+            return None
+        return [event for _, event in handed]
+
+
 class Hub:
     def __init__(self, cache: Cache) -> None:
         # Weak, so that a hub kept in the registry does not keep its cache alive.
@@ -150,7 +178,7 @@ class Hub:
         self._probe: str | None = None
         self._by_user: defaultdict[uuid.UUID, set[Connection]] = defaultdict(set)
         self._by_session: defaultdict[uuid.UUID, set[Connection]] = defaultdict(set)
-        self._waiters: defaultdict[uuid.UUID, set[asyncio.Event]] = defaultdict(set)
+        self._waiters: defaultdict[uuid.UUID, set[Waiter]] = defaultdict(set)
 
     @property
     def running(self) -> bool:
@@ -176,18 +204,18 @@ class Hub:
             _discard(self._by_session, session_id, connection)
 
     @asynccontextmanager
-    async def watch(self, chat_id: uuid.UUID) -> AsyncIterator[asyncio.Event]:
-        """An event set whenever something is published for the chat (or delivery broke)."""
-        woken = asyncio.Event()
-        self._waiters[chat_id].add(woken)
+    async def watch(self, chat_id: uuid.UUID) -> AsyncIterator[Waiter]:
+        """A mailbox of the chat's events published from now on (woken when delivery broke)."""
+        waiter = Waiter()
+        self._waiters[chat_id].add(waiter)
         try:
             await self._retain()
             try:
-                yield woken
+                yield waiter
             finally:
                 await self._release()
         finally:
-            _discard(self._waiters, chat_id, woken)
+            _discard(self._waiters, chat_id, waiter)
 
     async def stop(self) -> None:
         """Stop listening and close every connection (server shutdown)."""
@@ -252,8 +280,8 @@ class Hub:
             for connection in list(connections):
                 connection.close(code, reason)
         for waiters in list(self._waiters.values()):
-            for woken in waiters:
-                woken.set()
+            for waiter in waiters:
+                waiter.interrupt()
 
     def _dispatch(self, channel: str, data: str) -> bool:
         """Route one message; True once the subscription is known to be live."""
@@ -287,8 +315,8 @@ class Hub:
             user_id = uuid.UUID(raw)
             for connection in list(self._by_user.get(user_id, ())):
                 connection.offer_event(chat_id, index, text, departed=raw == departed)
-        for woken in self._waiters.get(uuid.UUID(chat_id), ()):
-            woken.set()
+        for waiter in self._waiters.get(uuid.UUID(chat_id), ()):
+            waiter.hand(message["user_ids"], event)
 
     def _deliver_typing(self, message: dict[str, Any]) -> None:
         text = json.dumps(

@@ -25,7 +25,7 @@ from bca.cards.models import Card, Subscription
 from bca.chat.models import Participant
 from bca.profiles.models import Profile, Relation
 from bca.sync.changelog import record_change, touch
-from bca.sync.models import Change
+from bca.sync.models import HeldEntity
 from bca.sync.render import pair_key
 
 
@@ -62,7 +62,7 @@ async def users_watching_profile(session: AsyncSession, profile_id: uuid.UUID) -
     return set(rows.all())
 
 
-async def _logged_keys(
+async def _held_keys(
     session: AsyncSession,
     users: set[uuid.UUID],
     entity: str,
@@ -70,20 +70,21 @@ async def _logged_keys(
     prefixes: Iterable[str] = (),
     suffixes: Iterable[str] = (),
 ) -> set[str]:
-    """Keys of ``entity`` these users were told about, starting or ending as given.
+    """Keys of ``entity`` these users' copies hold, starting or ending as given.
 
     Rows that described an entity may be gone by the time a writer calls (relations and
-    wallet entries are deleted, not soft-deleted); the log still knows who saw them.
+    wallet entries are deleted, not soft-deleted); what the users hold still names them. The
+    scan is bounded by what the users hold now, not by the history of the log.
     """
     patterns = [f"{prefix}%" for prefix in prefixes] + [f"%{suffix}" for suffix in suffixes]
     if not users or not patterns:
         return set()
     rows = await session.scalars(
-        select(Change.entity_id)
+        select(HeldEntity.entity_id)
         .where(
-            Change.user_id.in_(sorted(users)),
-            Change.entity == entity,
-            or_(*(Change.entity_id.like(pattern) for pattern in patterns)),
+            HeldEntity.user_id.in_(sorted(users)),
+            HeldEntity.entity == entity,
+            or_(*(HeldEntity.entity_id.like(pattern) for pattern in patterns)),
         )
         .distinct()
     )
@@ -120,7 +121,7 @@ async def _profile_dependents(
         )
     )
     relation_keys = {pair_key(a, b) for a, b in relations.all()}
-    relation_keys |= await _logged_keys(
+    relation_keys |= await _held_keys(
         session,
         users,
         "relation",
@@ -134,7 +135,7 @@ async def _profile_dependents(
         )
     )
     wallet_keys = {pair_key(p, c) for p, c in wallet.all()}
-    wallet_keys |= await _logged_keys(
+    wallet_keys |= await _held_keys(
         session, users, "subscription", suffixes=[f":{c}" for c in card_ids]
     )
     touch(session, user_ids=users, entity="subscription", entity_ids=wallet_keys, conditional=True)
@@ -156,7 +157,7 @@ async def _owner_view(session: AsyncSession, profile_id: uuid.UUID, owner: uuid.
         .join(Card, Card.id == Subscription.card_id)
         .where(Subscription.profile_id == profile_id)
     )
-    wallet_keys = await _logged_keys(session, {owner}, "subscription", prefixes=[f"{profile_id}:"])
+    wallet_keys = await _held_keys(session, {owner}, "subscription", prefixes=[f"{profile_id}:"])
     for card_id, card_profile in held.all():
         partners.add(card_profile)
         wallet_keys.add(pair_key(profile_id, card_id))
@@ -246,7 +247,7 @@ async def record_card_change(
     for holder_profile, holder_user in holders.all():
         holder_users.add(holder_user)
         wallet_keys.add(pair_key(holder_profile, card_id))
-    wallet_keys |= await _logged_keys(session, users, "subscription", suffixes=[f":{card_id}"])
+    wallet_keys |= await _held_keys(session, users, "subscription", suffixes=[f":{card_id}"])
     touch(session, user_ids=users, entity="subscription", entity_ids=wallet_keys, conditional=True)
     if profile_id is not None:
         # A card held in a wallet is a way to reach its profile.

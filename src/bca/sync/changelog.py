@@ -5,12 +5,13 @@ written once, right before the transaction commits (a ``before_commit`` hook on 
 
 - each touched entity is checked against ``bca.sync.visibility`` for each touched user, in a
   few batched queries, once the transaction's writes are all flushed;
-- whether the user could see it *before* is the op of the user's newest entry for it (an
-  entry is written whenever its visibility changes, and compaction keeps each entity's newest
-  ``upsert``), so the log itself remembers what every user's copy holds;
+- whether the user saw it *before* is a primary-key probe of ``sync_held_entities`` (what the
+  user's copy holds, kept with the log), never a look back into the log's history;
 - an entry is written only when the user saw the entity before or sees it now: nobody ever
   hears of something they could not see (a stranger's relation, a card never shown to them);
   *conditional* touches (a card whose profile changed) are written only when visibility flips;
+  *held* touches skip the checks: the writer knows the user holds the entity before and after
+  (a participant's own view of a chat they write to), so the entry costs no query at all;
 - sequence numbers are allocated under the ``sync_change_counters`` row locks, taken in
   user-id order in one place, so concurrent writers cannot deadlock and a user's entries commit
   in ``seq`` order (a reader holding cursor N never misses a later commit with a smaller seq);
@@ -22,15 +23,16 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import case, event, func, insert, select, update
+from sqlalchemy import case, delete, event, exists, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction, aliased
+from sqlalchemy.orm import Session, SessionTransaction
 
-from bca.core.db import after_commit
+from bca.core.db import after_commit, insert_ignoring_conflicts
 from bca.sync import visibility
-from bca.sync.models import Change, ChangeCounter, Snapshot
+from bca.sync.models import Change, ChangeCounter, HeldEntity, Snapshot
 
 Entity = Literal["profile", "relation", "card", "subscription", "chat"]
 Operation = Literal["upsert", "delete"]
@@ -43,6 +45,23 @@ used to enqueue snapshot updates after the commit."""
 _CHUNK = 400
 
 Key = tuple[uuid.UUID, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Touch:
+    """How a key was touched: ``changed`` its content (else only its visibility may have
+    flipped); ``decide``: check visibility at commit (else the user holds it throughout)."""
+
+    changed: bool
+    decide: bool
+
+    def merge(self, other: Touch) -> Touch:
+        return Touch(self.changed or other.changed, self.decide or other.decide)
+
+
+ALWAYS = Touch(changed=True, decide=True)
+CONDITIONAL = Touch(changed=False, decide=True)
+HELD = Touch(changed=True, decide=False)
 
 
 def touch(
@@ -58,12 +77,31 @@ def touch(
     ``conditional``: write an entry only if the entity appears or disappears for the user (its
     content did not change, only something it depends on).
     """
-    pending: dict[Key, bool] = session.info.setdefault(PENDING_KEY, {})
+    _note(session, user_ids, entity, entity_ids, CONDITIONAL if conditional else ALWAYS)
+
+
+def touch_held(
+    session: AsyncSession | Session, *, user_id: uuid.UUID, entity: Entity, entity_id: str
+) -> None:
+    """The entity changed for a user who certainly holds it before and after this write
+    (checked by the caller in the same transaction): an ``upsert`` entry, no visibility query."""
+    _note(session, [user_id], entity, [entity_id], HELD)
+
+
+def _note(
+    session: AsyncSession | Session,
+    user_ids: Iterable[uuid.UUID],
+    entity: str,
+    entity_ids: Iterable[str],
+    how: Touch,
+) -> None:
+    pending: dict[Key, Touch] = session.info.setdefault(PENDING_KEY, {})
     ids = list(entity_ids)
     for user_id in user_ids:
         for entity_id in ids:
             key = (user_id, entity, entity_id)
-            pending[key] = pending.get(key, True) and conditional
+            earlier = pending.get(key)
+            pending[key] = how if earlier is None else earlier.merge(how)
 
 
 async def record_change(
@@ -102,118 +140,148 @@ def visible_now(
     return found
 
 
-def _newest_ops(
+def _held(
     session: Session, entity: str, users: Sequence[uuid.UUID], keys: Sequence[str]
-) -> dict[tuple[uuid.UUID, str], str]:
-    newer = aliased(Change)
-    newest: dict[tuple[uuid.UUID, str], str] = {}
+) -> set[tuple[uuid.UUID, str]]:
+    """Which of these (user, key) pairs the users' copies hold: primary-key probes."""
+    found: set[tuple[uuid.UUID, str]] = set()
     for user_chunk in _chunks(users):
         for key_chunk in _chunks(keys):
-            latest = (
-                select(func.max(newer.seq))
-                .where(
-                    newer.user_id == Change.user_id,
-                    newer.entity == Change.entity,
-                    newer.entity_id == Change.entity_id,
-                )
-                .scalar_subquery()
-            )
             rows = session.execute(
-                select(Change.user_id, Change.entity_id, Change.op).where(
-                    Change.user_id.in_(user_chunk),
-                    Change.entity == entity,
-                    Change.entity_id.in_(key_chunk),
-                    Change.seq == latest,
+                select(HeldEntity.user_id, HeldEntity.entity_id).where(
+                    HeldEntity.user_id.in_(user_chunk),
+                    HeldEntity.entity == entity,
+                    HeldEntity.entity_id.in_(key_chunk),
                 )
             )
-            for user_id, entity_id, op in rows:
-                newest[(user_id, entity_id)] = op
-    return newest
+            found.update((user_id, entity_id) for user_id, entity_id in rows)
+    return found
 
 
-def decide(session: Session, pending: dict[Key, bool]) -> list[tuple[uuid.UUID, str, str, str]]:
-    """The entries to write for the touched keys: (user, entity, entity_id, op)."""
+@dataclass(frozen=True, slots=True)
+class Entry:
+    user_id: uuid.UUID
+    entity: str
+    entity_id: str
+    op: str
+    flips: bool
+    """Whether the user's copy starts or stops holding the entity with this entry."""
+
+
+def decide(session: Session, pending: dict[Key, Touch]) -> list[Entry]:
+    """The entries to write for the touched keys."""
     by_entity: dict[str, tuple[set[uuid.UUID], set[str]]] = defaultdict(lambda: (set(), set()))
-    for user_id, entity, entity_id in pending:
-        users, keys = by_entity[entity]
-        users.add(user_id)
-        keys.add(entity_id)
+    for (user_id, entity, entity_id), how in pending.items():
+        if how.decide:
+            users, keys = by_entity[entity]
+            users.add(user_id)
+            keys.add(entity_id)
     after: set[Key] = set()
-    before: dict[Key, str] = {}
+    before: set[Key] = set()
     for entity, (users, keys) in by_entity.items():
         user_list, key_list = sorted(users), sorted(keys)
-        for user_id, key in visible_now(session, entity, user_list, key_list):
-            after.add((user_id, entity, key))
-        for (user_id, key), op in _newest_ops(session, entity, user_list, key_list).items():
-            before[(user_id, entity, key)] = op
+        after.update(
+            (user, entity, key) for user, key in visible_now(session, entity, user_list, key_list)
+        )
+        before.update(
+            (user, entity, key) for user, key in _held(session, entity, user_list, key_list)
+        )
     entries = []
-    for touched, conditional in pending.items():
-        was = before.get(touched) == "upsert"
-        now = touched in after
-        if (conditional and was == now) or (not was and not now):
+    for touched, how in pending.items():
+        was = touched in before if how.decide else True
+        now = touched in after if how.decide else True
+        if (not how.changed and was == now) or (not was and not now):
             continue
-        entries.append((*touched, "upsert" if now else "delete"))
+        entries.append(Entry(*touched, op="upsert" if now else "delete", flips=was != now))
     return entries
 
 
-def append(session: Session, entries: Sequence[tuple[uuid.UUID, str, str, str]]) -> None:
-    """Allocate gapless sequence numbers and insert the entries.
-
-    Per chunk of users, two statements whatever the fan-out: lock the counter rows in user-id
-    order (so concurrent writers cannot deadlock), then advance each by its number of entries.
-    """
-    per_user: dict[uuid.UUID, list[tuple[str, str, str]]] = defaultdict(list)
-    for user_id, entity, entity_id, op in entries:
-        per_user[user_id].append((entity, entity_id, op))
-    rows: list[dict[str, Any]] = []
-    for users in _chunks(sorted(per_user)):
+def _keep_held(session: Session, entries: Sequence[Entry]) -> None:
+    """Bring ``sync_held_entities`` in line with the entries that flip what a user holds."""
+    gained = [
+        {"user_id": e.user_id, "entity": e.entity, "entity_id": e.entity_id}
+        for e in entries
+        if e.flips and e.op == "upsert"
+    ]
+    lost = [(e.user_id, e.entity, e.entity_id) for e in entries if e.flips and e.op == "delete"]
+    for chunk in _chunks(gained, 1000):
+        session.execute(insert_ignoring_conflicts(session, HeldEntity), list(chunk))
+    for lost_chunk in _chunks(lost):
         session.execute(
-            select(ChangeCounter.user_id)
-            .where(ChangeCounter.user_id.in_(users))
-            .order_by(ChangeCounter.user_id)
-            .with_for_update()
+            delete(HeldEntity).where(
+                tuple_(HeldEntity.user_id, HeldEntity.entity, HeldEntity.entity_id).in_(
+                    list(lost_chunk)
+                )
+            )
         )
+
+
+def append(session: Session, entries: Sequence[Entry]) -> set[uuid.UUID]:
+    """Allocate gapless sequence numbers and insert the entries; returns the users among them
+    who keep a snapshot (to be patched after the commit).
+
+    Per chunk of users, whatever the fan-out: lock the counter rows in user-id order (so
+    concurrent writers cannot deadlock; one row needs no ordering), advance each by its number
+    of entries, insert the entries.
+    """
+    per_user: dict[uuid.UUID, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        per_user[entry.user_id].append(entry)
+    rows: list[dict[str, Any]] = []
+    keeping: set[uuid.UUID] = set()
+    has_snapshot = exists().where(Snapshot.user_id == ChangeCounter.user_id)
+    for users in _chunks(sorted(per_user)):
+        if len(users) > 1:
+            session.execute(
+                select(ChangeCounter.user_id)
+                .where(ChangeCounter.user_id.in_(users))
+                .order_by(ChangeCounter.user_id)
+                .with_for_update()
+            )
         increments = case(
             {user_id: len(per_user[user_id]) for user_id in users}, value=ChangeCounter.user_id
         )
-        advanced = {
-            user_id: last_seq
-            for user_id, last_seq in session.execute(
-                update(ChangeCounter)
-                .where(ChangeCounter.user_id.in_(users))
-                .values(last_seq=ChangeCounter.last_seq + increments)
-                .returning(ChangeCounter.user_id, ChangeCounter.last_seq)
-            )
-        }
+        advanced = {}
+        for user_id, last_seq, keeps in session.execute(
+            update(ChangeCounter)
+            .where(ChangeCounter.user_id.in_(users))
+            .values(last_seq=ChangeCounter.last_seq + increments)
+            .returning(ChangeCounter.user_id, ChangeCounter.last_seq, has_snapshot)
+        ):
+            advanced[user_id] = last_seq
+            if keeps:
+                keeping.add(user_id)
         for user_id in users:
             if user_id not in advanced:
                 raise LookupError(f"user {user_id} has no change counter")
             items = per_user[user_id]
             first = advanced[user_id] - len(items) + 1
             rows.extend(
-                {"user_id": user_id, "seq": first + offset, "entity": e, "entity_id": i, "op": op}
-                for offset, (e, i, op) in enumerate(items)
+                {
+                    "user_id": user_id,
+                    "seq": first + offset,
+                    "entity": item.entity,
+                    "entity_id": item.entity_id,
+                    "op": item.op,
+                }
+                for offset, item in enumerate(items)
             )
     for chunk in _chunks(rows, 1000):
         session.execute(insert(Change), list(chunk))
+    _keep_held(session, entries)
+    return keeping
 
 
-def _schedule_snapshots(session: Session, users: set[uuid.UUID]) -> None:
+def _schedule_snapshots(session: Session, keeping: set[uuid.UUID]) -> None:
     backends = session.info.get(BACKENDS_KEY)
-    if backends is None:
+    if backends is None or not keeping:
         return
-    keeping: list[uuid.UUID] = []
-    for chunk in _chunks(sorted(users)):
-        keeping += session.execute(
-            select(Snapshot.user_id).where(Snapshot.user_id.in_(chunk))
-        ).scalars()
-    if not keeping:
-        return
+    users = sorted(keeping)
 
     async def trigger() -> None:
         from bca.sync.snapshots import request_updates
 
-        await request_updates(backends, keeping)
+        await request_updates(backends, users)
 
     after_commit(session, trigger)  # type: ignore[arg-type]  # the same info dict as the AsyncSession
 
@@ -222,13 +290,12 @@ def _schedule_snapshots(session: Session, users: set[uuid.UUID]) -> None:
 def _before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
-    pending: dict[Key, bool] | None = session.info.pop(PENDING_KEY, None)
+    pending: dict[Key, Touch] | None = session.info.pop(PENDING_KEY, None)
     if not pending:
         return
     entries = decide(session, pending)
     if entries:
-        append(session, entries)
-        _schedule_snapshots(session, {entry[0] for entry in entries})
+        _schedule_snapshots(session, append(session, entries))
 
 
 @event.listens_for(Session, "after_transaction_end")

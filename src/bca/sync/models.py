@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bca.core.db import Base, BigIntType
@@ -27,16 +27,13 @@ class ChangeCounter(Base):
 
 
 class Change(Base):
-    """One entry of a user's change log: which entity changed and how (data read at sync)."""
+    """One entry of a user's change log: which entity changed and how (data read at sync).
+
+    Only ever read by ``(user_id, seq)`` ranges (the primary key): what a user holds is kept in
+    ``HeldEntity``, so no write looks back into the log's history.
+    """
 
     __tablename__ = "sync_changes"
-    # The newest entry per (user, entity) is looked up at every write (was it visible before?)
-    # and kept by compaction; the primary key (user_id, seq) serves the reads by cursor.
-    __table_args__ = (
-        Index(
-            "ix_sync_changes_user_id_entity_entity_id_seq", "user_id", "entity", "entity_id", "seq"
-        ),
-    )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigIntType, primary_key=True, autoincrement=False)
@@ -59,3 +56,19 @@ class Snapshot(Base):
     rebuild_requested: Mapped[bool] = mapped_column(default=False)
     built_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HeldEntity(Base):
+    """An entity a user's offline copy holds: the user's newest change-log entry for it is an
+    ``upsert``. Written with the log, in the same transaction.
+
+    The write path asks "did this user see the entity before?" for every touched (user,
+    entity, id): one primary-key probe here, whatever the length of the log or of a chat's
+    history. It also lets compaction drop old entries freely.
+    """
+
+    __tablename__ = "sync_held_entities"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(80), primary_key=True)

@@ -86,7 +86,8 @@ def subscription(row: Subscription) -> Data:
     }
 
 
-def chat(row: Chat, *, me: Participant, participant_count: int, unread_count: int) -> Data:
+def chat(row: Chat, *, me: Participant, participant_count: int) -> Data:
+    """What changes rarely; ``last_event_index`` and ``unread_count`` come with the events."""
     return {
         "id": str(row.id),
         "title": row.title,
@@ -94,10 +95,8 @@ def chat(row: Chat, *, me: Participant, participant_count: int, unread_count: in
         "owner_profile_id": str(row.owner_profile_id),
         "my_profile_id": str(me.profile_id),
         "participant_count": participant_count,
-        "last_event_index": row.last_event_index,
-        "last_event_at": _time(row.last_event_at),
-        "unread_count": unread_count,
         "muted": me.muted,
+        "read_index": me.last_read_index,
         "created_at": _time(row.created_at),
     }
 
@@ -155,10 +154,5 @@ def render_rows(entity: str, rows: Sequence[Any], *, public_url: str) -> dict[st
             # Taking part with two profiles: the smaller profile id is "mine", deterministically.
             if key in rendered and rendered[key]["my_profile_id"] < str(me.profile_id):
                 continue
-            rendered[key] = chat(
-                item,
-                me=me,
-                participant_count=int(mapping["participant_count"]),
-                unread_count=int(mapping["unread_count"]),
-            )
+            rendered[key] = chat(item, me=me, participant_count=int(mapping["participant_count"]))
     return rendered

@@ -6,9 +6,8 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bca.core.time import utcnow
 from bca.sync import render, visibility
@@ -150,26 +149,14 @@ async def compaction_horizon(
 
 
 async def compact(session: AsyncSession, user_id: uuid.UUID, *, through: int) -> int:
-    """Drop entries up to ``through`` except each entity's newest entry when it is an upsert.
+    """Drop the entries up to ``through``; cursors at or below it answer 410 from now on.
 
-    What survives below the horizon is exactly the set of entities the user sees, which is what
-    the write path needs to tell "visible before" (see ``bca.sync.changelog``). Cursors at or
-    below ``through`` answer 410 from now on.
+    What the user holds is kept apart (``sync_held_entities``), so nothing in the log has to
+    survive for the write path's sake.
     """
-    newer = aliased(Change)
-    superseded = exists().where(
-        newer.user_id == Change.user_id,
-        newer.entity == Change.entity,
-        newer.entity_id == Change.entity_id,
-        newer.seq > Change.seq,
-    )
     result = await session.execute(
         delete(Change)
-        .where(
-            Change.user_id == user_id,
-            Change.seq <= through,
-            or_(Change.op == "delete", superseded),
-        )
+        .where(Change.user_id == user_id, Change.seq <= through)
         .execution_options(synchronize_session=False)
     )
     await session.execute(

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PATCH_PAGE = 1000
 TEST_DELAY_VARIABLE = "BCA_TEST_SNAPSHOT_DELAY"
 """Test-only: seconds to pause a build after the file is written and before it is uploaded, so
@@ -85,10 +85,8 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "owner_profile_id",
             "my_profile_id",
             "participant_count",
-            "last_event_index",
-            "last_event_at",
-            "unread_count",
             "muted",
+            "read_index",
             "created_at",
         ),
     ),
@@ -110,8 +108,7 @@ CREATE TABLE subscriptions (id TEXT PRIMARY KEY, profile_id TEXT NOT NULL,
     card_id TEXT NOT NULL, subscribed_at TEXT NOT NULL);
 CREATE TABLE chats (id TEXT PRIMARY KEY, title TEXT, direct INTEGER NOT NULL,
     owner_profile_id TEXT NOT NULL, my_profile_id TEXT NOT NULL,
-    participant_count INTEGER NOT NULL, last_event_index INTEGER NOT NULL,
-    last_event_at TEXT NOT NULL, unread_count INTEGER NOT NULL, muted INTEGER NOT NULL,
+    participant_count INTEGER NOT NULL, muted INTEGER NOT NULL, read_index INTEGER NOT NULL,
     created_at TEXT NOT NULL);
 CREATE INDEX ix_relations_target_id ON relations (target_id);
 CREATE INDEX ix_cards_profile_id ON cards (profile_id);

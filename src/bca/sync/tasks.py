@@ -48,8 +48,8 @@ async def compact_all(
         after = batch[-1]
 
 
-@task("sync.compact_changes")
+@task("sync.compact_changes", every=3600)
 async def compact_changes(backends: Backends) -> None:
-    """Periodic (Celery beat): drop change-log entries past the retention window."""
+    """Periodic: drop change-log entries past the retention window."""
     users, removed = await compact_all(backends)
     logger.info("compacted the change logs of %d users (%d entries removed)", users, removed)

@@ -52,7 +52,7 @@ from sqlalchemy.orm import aliased
 
 from bca.accounts.models import User
 from bca.cards.models import Card, Subscription
-from bca.chat.models import Chat, ChatEvent, Participant
+from bca.chat.models import Chat, Participant
 from bca.profiles.models import Profile, Relation
 
 ENTITIES = ("profile", "relation", "card", "subscription", "chat")
@@ -296,16 +296,18 @@ def subscriptions(viewers: Any, ids: Scope) -> AnySelect:
 
 
 def chats(viewers: Any, ids: Scope) -> AnySelect:
-    """Rows (viewer, Chat, my Participant, participant_count, unread_count) for visible chats.
+    """Rows (viewer, Chat, my Participant, participant_count) for visible chats.
 
-    A user taking part with two of their profiles gets two rows; the renderer keeps one.
+    What changes with every event (last index, unread count) is not part of sync: it travels
+    with the events. A user taking part with two of their profiles gets two rows; the renderer
+    keeps one.
     """
     viewer = aliased(User, name="viewer")
     chat = aliased(Chat, name="seen_chat")
     me = aliased(Participant, name="me")
     others = aliased(Participant, name="others")
     other_profile = aliased(Profile)
-    # As the chat endpoints count: live participants, unread messages of others.
+    # As the chat endpoints count: live participants.
     count = (
         select(func.count())
         .select_from(others)
@@ -314,28 +316,9 @@ def chats(viewers: Any, ids: Scope) -> AnySelect:
         .correlate(chat)
         .scalar_subquery()
     )
-    unread = (
-        select(func.count())
-        .select_from(ChatEvent)
-        .where(
-            ChatEvent.chat_id == me.chat_id,
-            ChatEvent.index > me.last_read_index,
-            ChatEvent.type == "message",
-            ChatEvent.profile_id != me.profile_id,
-            ChatEvent.deleted_at.is_(None),
-        )
-        .correlate(me)
-        .scalar_subquery()
-    )
     scope: ColumnElement[bool] = true() if ids is None else chat.id.in_(ids)
     return (
-        select(
-            viewer.id.label("viewer"),
-            chat,
-            me,
-            count.label("participant_count"),
-            unread.label("unread_count"),
-        )
+        select(viewer.id.label("viewer"), chat, me, count.label("participant_count"))
         .select_from(viewer)
         .join(me, and_(me.profile_id.in_(_mine(viewer)), me.left_at.is_(None)))
         .join(chat, and_(chat.id == me.chat_id, scope))

@@ -16,14 +16,13 @@ from urllib.parse import quote, urlsplit
 from celery import Celery, signals
 
 import bca.tasks_registry  # noqa: F401  # registers every domain's tasks
-from bca.backends.tasks import REGISTRY, CeleryTaskQueue, RetryableTaskError
+from bca.backends.tasks import PERIODIC, REGISTRY, CeleryTaskQueue, RetryableTaskError
 from bca.settings import Settings
 from bca.worker.runtime import WorkerRuntime
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "bca"
-COMPACTION_INTERVAL_SECONDS = 3600.0
 
 
 def sqs_queue_name(queue_url: str) -> str:
@@ -112,12 +111,7 @@ def create_celery(settings: Settings, *, runtime: WorkerRuntime | None = None) -
         worker_hijack_root_logger=True,
         enable_utc=True,
         timezone="UTC",
-        beat_schedule={
-            "sync-compact-changes": {
-                "task": "sync.compact_changes",
-                "schedule": COMPACTION_INTERVAL_SECONDS,
-            }
-        },
+        beat_schedule={name: {"task": name, "schedule": every} for name, every in PERIODIC.items()},
     )
     for name in sorted(REGISTRY):
         _register(app, runtime, name, settings)
