@@ -1,0 +1,136 @@
+"""The SQL statements of the message path, counted on PostgreSQL (as Zulip's query-count tests).
+
+A post, a read-marker update and a long-poll wake-up must stay a handful of statements, the
+same whatever the number of members and the length of the chat's history: a regression that
+adds a statement (or a per-member loop) fails here, long before a benchmark would notice.
+Each test prints the statements it saw, so a failure shows what changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bca.backends import Backends, create_backends
+from bca.settings import Settings
+from tests.chat_factories import chat_user, new_chat, post
+from tests.conftest import make_client
+from tests.factories import Api, TestUser
+
+MEMBERS = 8
+
+
+@pytest.fixture
+def stack() -> str:
+    return "postgres"
+
+
+@contextmanager
+def counting(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every statement the engine sends, and every COMMIT."""
+    statements: list[str] = []
+
+    def executed(*args: Any) -> None:
+        statements.append(" ".join(str(args[2]).split())[:120])
+
+    def committed(*_: Any) -> None:
+        statements.append("COMMIT")
+
+    target = engine.sync_engine
+    event.listen(target, "before_cursor_execute", executed)
+    event.listen(target, "commit", committed)
+    try:
+        yield statements
+    finally:
+        event.remove(target, "before_cursor_execute", executed)
+        event.remove(target, "commit", committed)
+
+
+def show(statements: list[str]) -> str:
+    return "\n".join(statements)
+
+
+async def busy_chat(api: Api, history: int) -> tuple[list[TestUser], str]:
+    users = [await chat_user(api) for _ in range(MEMBERS)]
+    chat = await new_chat(api, users[0], *users[1:])
+    for n in range(history):
+        await post(api.client, users[n % MEMBERS], chat["id"], f"m{n}")
+    return users, chat["id"]
+
+
+@pytest.mark.parametrize("history", [1, 60])
+async def test_a_post_is_seven_statements_and_a_commit(
+    api: Api, backends: Backends, history: int
+) -> None:
+    users, chat_id = await busy_chat(api, history)
+    with counting(backends.database.engine) as statements:
+        await post(api.client, users[1], chat_id, "counted")
+    # session, index (chat lock), participants, event, read marker, change counter, change.
+    assert len(statements) == 8, show(statements)
+    assert statements[-1] == "COMMIT"
+
+    with counting(backends.database.engine) as statements:
+        response = await api.client.post(
+            f"/v1/chats/{chat_id}/messages",
+            json={"body": "once"},
+            headers=users[2].headers | {"Idempotency-Key": "k1"},
+        )
+        assert response.status_code == 201
+    # ... plus the key's claim and its result.
+    assert len(statements) == 10, show(statements)
+
+
+async def test_a_read_marker_is_three_statements_and_a_commit(
+    api: Api, backends: Backends
+) -> None:
+    users, chat_id = await busy_chat(api, 5)  # users[6] has read up to the joins (8)
+    with counting(backends.database.engine) as statements:
+        response = await api.client.post(
+            f"/v1/chats/{chat_id}/read", json={"index": 10}, headers=users[6].headers
+        )
+        assert response.status_code == 204
+    # session, marker (membership and bounds in the same UPDATE), change counter, change.
+    assert len(statements) == 5, show(statements)
+
+
+@asynccontextmanager
+async def second_instance(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """Another app with backends of its own: its statements are not counted."""
+    other = create_backends(settings)
+    try:
+        async with make_client(other) as client:
+            yield client
+    finally:
+        await other.close()
+
+
+async def test_a_long_poll_wake_up_reads_nothing_more(
+    api: Api, backends: Backends, settings: Settings
+) -> None:
+    users, chat_id = await busy_chat(api, 3)
+    url = f"/v1/chats/{chat_id}/events"
+    after = (await api.client.get(url, headers=users[1].headers)).json()["next_after"]
+    with counting(backends.database.engine) as plain:
+        await api.client.get(url, params={"after": after - 1}, headers=users[1].headers)
+
+    async with second_instance(settings) as other:
+        with counting(backends.database.engine) as statements:
+            waiting = asyncio.create_task(
+                api.client.get(url, params={"after": after, "wait": 10}, headers=users[1].headers)
+            )
+            await asyncio.sleep(0.5)
+            posted = await other.post(
+                f"/v1/chats/{chat_id}/messages", json={"body": "wake"}, headers=users[2].headers
+            )
+            assert posted.status_code == 201
+            response = await waiting
+    assert [event["body"] for event in response.json()["events"]] == ["wake"]
+    # The same statements as a read that does not wait: the wake-up itself reads nothing.
+    assert len(statements) == len(plain) == 4, show(statements)
