@@ -59,15 +59,15 @@ async def principal_from_token(
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 
-def _current_user(principal: PrincipalDep) -> User:
+async def _current_user(principal: PrincipalDep) -> User:
     return principal.user
 
 
-def _current_session(principal: PrincipalDep) -> AuthSession:
+async def _current_session(principal: PrincipalDep) -> AuthSession:
     return principal.session
 
 
-def _admin_user(principal: PrincipalDep) -> User:
+async def _admin_user(principal: PrincipalDep) -> User:
     # Admin endpoints do not exist for anyone else (404, not 403).
     if principal.user.role != "admin":
         raise NotFound()

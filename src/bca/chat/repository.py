@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -30,7 +31,7 @@ from sqlalchemy.orm import aliased
 
 from bca.accounts.models import AuthSession, User
 from bca.chat.models import Chat, ChatEvent, IdempotencyRecord, Participant
-from bca.core.db import insert_ignoring_conflicts
+from bca.core.db import execute_core, insert_ignoring_conflicts
 from bca.core.ids import new_id
 from bca.core.time import utcnow
 from bca.files.models import StoredFile
@@ -83,12 +84,14 @@ class PushTarget:
 # --- profiles, relations, files (read only) --------------------------------------------------
 
 
+_OWNER = aliased(User, name="profile_owner")
+
+
 def _live_profile(profile: type[Profile] = Profile) -> ColumnElement[bool]:
     """A profile that exists for others: not deleted, its owner not deactivated."""
-    owner = aliased(User)
     return and_(
         profile.deleted_at.is_(None),
-        exists().where(owner.id == profile.user_id, owner.deactivated_at.is_(None)),
+        exists().where(_OWNER.id == profile.user_id, _OWNER.deactivated_at.is_(None)),
     )
 
 
@@ -153,8 +156,8 @@ async def find_direct_chat(session: AsyncSession, direct_key: str) -> Chat | Non
     return chat
 
 
-def _my_chats(user_id: uuid.UUID) -> Select[Chat, Participant, int]:
-    """The chats a user takes part in, with what only they see (read marker, mute) and the
+def _my_chats() -> Select[Chat, Participant, int]:
+    """The chats of the user ``viewer``, with what only they see (read marker, mute) and the
     number of live participants (a count over members, never over the chat's history)."""
     other = aliased(Participant)
     other_profile = aliased(Profile)
@@ -172,11 +175,25 @@ def _my_chats(user_id: uuid.UUID) -> Select[Chat, Participant, int]:
         .join(Chat, Chat.id == Participant.chat_id)
         .join(Profile, Profile.id == Participant.profile_id)
         .where(
-            Participant.user_id == user_id,
+            Participant.user_id == bindparam("viewer"),
             Participant.left_at.is_(None),
             Profile.deleted_at.is_(None),
         )
+        .execution_options(populate_existing=True)
     )
+
+
+# Built once (aliases and statements cost more to build than to run).
+_MY_CHAT = _my_chats().where(Chat.id == bindparam("chat"))
+_MY_CHATS_BY_ACTIVITY = (
+    _my_chats().order_by(Chat.last_event_at.desc(), Chat.id.desc()).limit(bindparam("limit"))
+)
+_MY_CHATS_BEFORE = _MY_CHATS_BY_ACTIVITY.where(
+    or_(
+        Chat.last_event_at < bindparam("before_at"),
+        and_(Chat.last_event_at == bindparam("before_at"), Chat.id < bindparam("before_id")),
+    )
+)
 
 
 async def lock_chat(session: AsyncSession, chat_id: uuid.UUID) -> Chat | None:
@@ -198,8 +215,7 @@ async def lock_chat(session: AsyncSession, chat_id: uuid.UUID) -> Chat | None:
 async def chat_view(
     session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID
 ) -> ChatView | None:
-    query = _my_chats(user_id).where(Chat.id == chat_id)
-    row = (await session.execute(query.execution_options(populate_existing=True))).first()
+    row = (await session.execute(_MY_CHAT, {"viewer": user_id, "chat": chat_id})).first()
     return ChatView(row[0], row[1], row[2]) if row else None
 
 
@@ -211,16 +227,12 @@ async def list_chats(
     limit: int,
 ) -> list[ChatView]:
     """Most recent activity first; the cursor is the last row's ``(last_event_at, id)``."""
-    query = _my_chats(user_id)
+    parameters: dict[str, object] = {"viewer": user_id, "limit": limit}
+    query = _MY_CHATS_BY_ACTIVITY
     if before is not None:
-        query = query.where(
-            or_(
-                Chat.last_event_at < before[0],
-                and_(Chat.last_event_at == before[0], Chat.id < before[1]),
-            )
-        )
-    query = query.order_by(Chat.last_event_at.desc(), Chat.id.desc()).limit(limit)
-    rows = (await session.execute(query.execution_options(populate_existing=True))).all()
+        query = _MY_CHATS_BEFORE
+        parameters |= {"before_at": before[0], "before_id": before[1]}
+    rows = (await session.execute(query, parameters)).all()
     return [ChatView(row[0], row[1], row[2]) for row in rows]
 
 
@@ -330,31 +342,57 @@ async def allocate_index(session: AsyncSession, chat_id: uuid.UUID, *, now: date
     return index
 
 
+# The statements of the message path are built once (see ``core.db.execute_core``).
+_CLAIM_INDEX = (
+    update(Chat)
+    .where(Chat.id == bindparam("chat_id"))
+    .values(last_event_index=Chat.last_event_index + 1, last_event_at=bindparam("now"))
+    .returning(Chat.last_event_index, Chat.owner_profile_id, Chat.title, Chat.direct)
+)
+_PRESENT = (
+    select(Participant.profile_id, Participant.user_id, Profile.deleted_at.is_(None))
+    .join(Profile, Profile.id == Participant.profile_id)
+    .where(Participant.chat_id == bindparam("chat_id"), Participant.left_at.is_(None))
+    .order_by(Participant.joined_at, Participant.profile_id)
+)
+_MARK_READ = (
+    update(Participant)
+    .where(
+        Participant.chat_id == bindparam("for_chat"),
+        Participant.profile_id == bindparam("for_profile"),
+        Participant.last_read_index < bindparam("to_index"),
+    )
+    .values(last_read_index=bindparam("to_index"))
+    .returning(Participant.profile_id)
+)
+_ADVANCE_READ_MARKER = (
+    update(Participant)
+    .where(
+        Participant.chat_id == bindparam("for_chat"),
+        Participant.user_id == bindparam("for_user"),
+        Participant.left_at.is_(None),
+        Participant.last_read_index < bindparam("to_index"),
+        exists().where(Profile.id == Participant.profile_id, Profile.deleted_at.is_(None)),
+        select(Chat.last_event_index).where(Chat.id == bindparam("for_chat")).scalar_subquery()
+        >= bindparam("to_index"),
+    )
+    .values(last_read_index=bindparam("to_index"))
+    .returning(Participant.profile_id)
+)
+
+
 async def claim_index(
     session: AsyncSession, chat_id: uuid.UUID, *, now: datetime
 ) -> Claimed | None:
     """``allocate_index`` for writers that will certainly write an event (or fail and roll
     back): one statement both locks the chat and numbers the event."""
-    row = (
-        await session.execute(
-            update(Chat)
-            .where(Chat.id == chat_id)
-            .values(last_event_index=Chat.last_event_index + 1, last_event_at=now)
-            .returning(Chat.last_event_index, Chat.owner_profile_id, Chat.title, Chat.direct)
-            .execution_options(synchronize_session=False)
-        )
-    ).first()
+    row = (await execute_core(session, _CLAIM_INDEX, {"chat_id": chat_id, "now": now})).first()
     return Claimed(row[0], row[1], row[2], row[3]) if row else None
 
 
 async def present_participants(session: AsyncSession, chat_id: uuid.UUID) -> list[Present]:
     """Everyone taking part, oldest first: one index range of the chat's participants."""
-    rows = await session.execute(
-        select(Participant.profile_id, Participant.user_id, Profile.deleted_at.is_(None))
-        .join(Profile, Profile.id == Participant.profile_id)
-        .where(Participant.chat_id == chat_id, Participant.left_at.is_(None))
-        .order_by(Participant.joined_at, Participant.profile_id)
-    )
+    rows = await execute_core(session, _PRESENT, {"chat_id": chat_id})
     return [Present(row[0], row[1], bool(row[2])) for row in rows.all()]
 
 
@@ -362,61 +400,41 @@ async def mark_read(
     session: AsyncSession, *, chat_id: uuid.UUID, profile_id: uuid.UUID, index: int
 ) -> bool:
     """Move the read marker forward only; True when it moved."""
-    moved = await session.scalar(
-        update(Participant)
-        .where(
-            Participant.chat_id == chat_id,
-            Participant.profile_id == profile_id,
-            Participant.last_read_index < index,
-        )
-        .values(last_read_index=index)
-        .returning(Participant.profile_id)
-        .execution_options(synchronize_session=False)
-    )
-    return moved is not None
+    parameters = {"for_chat": chat_id, "for_profile": profile_id, "to_index": index}
+    return (await execute_core(session, _MARK_READ, parameters)).first() is not None
 
 
 async def advance_read_marker(
     session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID, index: int
 ) -> bool:
     """Move a live participant's marker forward to ``index`` if the chat has that event: one
-    statement on the common path. False when nothing moved (then ask ``read_state`` why)."""
-    alive = exists().where(Profile.id == Participant.profile_id, Profile.deleted_at.is_(None))
-    reached = select(Chat.last_event_index).where(Chat.id == chat_id).scalar_subquery()
-    moved = await session.scalar(
-        update(Participant)
-        .where(
-            Participant.chat_id == chat_id,
-            Participant.user_id == user_id,
-            Participant.left_at.is_(None),
-            Participant.last_read_index < index,
-            alive,
-            reached >= index,
-        )
-        .values(last_read_index=index)
-        .returning(Participant.profile_id)
-        .execution_options(synchronize_session=False)
-    )
-    return moved is not None
+    statement on the common path. False when nothing moved (the caller then finds out why)."""
+    parameters = {"for_chat": chat_id, "for_user": user_id, "to_index": index}
+    return (await execute_core(session, _ADVANCE_READ_MARKER, parameters)).first() is not None
 
 
 # --- events ----------------------------------------------------------------------------------
 
 
+_INSERT_EVENT = insert(ChatEvent)
+
+
 async def insert_event(session: AsyncSession, event: ChatEvent) -> None:
     """Insert a new event without adding it to the session: one statement, none of the unit
     of work's bookkeeping (the writer already holds everything the event says)."""
-    await session.execute(
-        insert(ChatEvent).values(
-            chat_id=event.chat_id,
-            index=event.index,
-            type=event.type,
-            profile_id=event.profile_id,
-            created_at=event.created_at,
-            body=event.body,
-            file_id=event.file_id,
-            target_index=event.target_index,
-        )
+    await execute_core(
+        session,
+        _INSERT_EVENT,
+        {
+            "chat_id": event.chat_id,
+            "index": event.index,
+            "type": event.type,
+            "profile_id": event.profile_id,
+            "created_at": event.created_at,
+            "body": event.body,
+            "file_id": event.file_id,
+            "target_index": event.target_index,
+        },
     )
 
 

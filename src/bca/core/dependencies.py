@@ -15,7 +15,9 @@ from bca.core.pagination import PageParams, page_params
 from bca.settings import Settings
 
 
-def get_backends(request: Request) -> Backends:
+# Every dependency is ``async def``: FastAPI runs a plain ``def`` in a worker thread, a thread
+# hop per dependency per request.
+async def get_backends(request: Request) -> Backends:
     backends: Backends = request.app.state.backends
     return backends
 
@@ -23,7 +25,7 @@ def get_backends(request: Request) -> Backends:
 BackendsDep = Annotated[Backends, Depends(get_backends)]
 
 
-def get_settings(backends: BackendsDep) -> Settings:
+async def get_settings(backends: BackendsDep) -> Settings:
     return backends.settings
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from bca.files.service import Download, UploadSource
 
 
-def _upload_source(request: Request) -> UploadSource:
+async def _upload_source(request: Request) -> UploadSource:
     # The body is handed over unread: FastAPI's UploadFile would spool all of it first.
     return UploadSource(
         body=request.stream(),

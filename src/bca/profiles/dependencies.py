@@ -43,7 +43,7 @@ def parse_if_match(value: str | None) -> IfMatch | None:
     return IfMatch(any=False, tags=tags)
 
 
-def _if_match(
+async def _if_match(
     if_match: Annotated[
         str | None,
         Header(

@@ -26,11 +26,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import case, delete, event, exists, insert, select, tuple_, update
+from sqlalchemy import bindparam, case, delete, event, exists, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from bca.core.db import after_commit, insert_ignoring_conflicts
+from bca.core.time import utcnow
 from bca.sync import visibility
 from bca.sync.models import Change, ChangeCounter, HeldEntity, Snapshot
 
@@ -216,38 +217,56 @@ def _keep_held(session: Session, entries: Sequence[Entry]) -> None:
         )
 
 
+_HAS_SNAPSHOT = exists().where(Snapshot.user_id == ChangeCounter.user_id)
+# The common write touches one user (a post, a read marker): statements built once.
+_ADVANCE_ONE = (
+    update(ChangeCounter)
+    .where(ChangeCounter.user_id == bindparam("for_user"))
+    .values(last_seq=ChangeCounter.last_seq + bindparam("count"))
+    .returning(ChangeCounter.user_id, ChangeCounter.last_seq, _HAS_SNAPSHOT)
+)
+_INSERT_CHANGES = insert(Change)
+
+
+def _advance(
+    session: Session, per_user: dict[uuid.UUID, list[Entry]], users: Sequence[uuid.UUID]
+) -> Any:
+    """Advance the users' counters by their numbers of entries: (user, last seq, keeps a
+    snapshot) rows. Several rows are locked in user-id order first, so that concurrent writers
+    cannot deadlock."""
+    connection = session.connection()
+    if len(users) == 1:
+        parameters = {"for_user": users[0], "count": len(per_user[users[0]])}
+        return connection.execute(_ADVANCE_ONE, parameters)
+    connection.execute(
+        select(ChangeCounter.user_id)
+        .where(ChangeCounter.user_id.in_(users))
+        .order_by(ChangeCounter.user_id)
+        .with_for_update()
+    )
+    increments = case(
+        {user_id: len(per_user[user_id]) for user_id in users}, value=ChangeCounter.user_id
+    )
+    return connection.execute(
+        update(ChangeCounter)
+        .where(ChangeCounter.user_id.in_(users))
+        .values(last_seq=ChangeCounter.last_seq + increments)
+        .returning(ChangeCounter.user_id, ChangeCounter.last_seq, _HAS_SNAPSHOT)
+    )
+
+
 def append(session: Session, entries: Sequence[Entry]) -> set[uuid.UUID]:
     """Allocate gapless sequence numbers and insert the entries; returns the users among them
-    who keep a snapshot (to be patched after the commit).
-
-    Per chunk of users, whatever the fan-out: lock the counter rows in user-id order (so
-    concurrent writers cannot deadlock; one row needs no ordering), advance each by its number
-    of entries, insert the entries.
-    """
+    who keep a snapshot (to be patched after the commit)."""
     per_user: dict[uuid.UUID, list[Entry]] = defaultdict(list)
     for entry in entries:
         per_user[entry.user_id].append(entry)
     rows: list[dict[str, Any]] = []
     keeping: set[uuid.UUID] = set()
-    has_snapshot = exists().where(Snapshot.user_id == ChangeCounter.user_id)
+    now = utcnow()
     for users in _chunks(sorted(per_user)):
-        if len(users) > 1:
-            session.execute(
-                select(ChangeCounter.user_id)
-                .where(ChangeCounter.user_id.in_(users))
-                .order_by(ChangeCounter.user_id)
-                .with_for_update()
-            )
-        increments = case(
-            {user_id: len(per_user[user_id]) for user_id in users}, value=ChangeCounter.user_id
-        )
         advanced = {}
-        for user_id, last_seq, keeps in session.execute(
-            update(ChangeCounter)
-            .where(ChangeCounter.user_id.in_(users))
-            .values(last_seq=ChangeCounter.last_seq + increments)
-            .returning(ChangeCounter.user_id, ChangeCounter.last_seq, has_snapshot)
-        ):
+        for user_id, last_seq, keeps in _advance(session, per_user, users):
             advanced[user_id] = last_seq
             if keeps:
                 keeping.add(user_id)
@@ -263,11 +282,12 @@ def append(session: Session, entries: Sequence[Entry]) -> set[uuid.UUID]:
                     "entity": item.entity,
                     "entity_id": item.entity_id,
                     "op": item.op,
+                    "created_at": now,
                 }
                 for offset, item in enumerate(items)
             )
     for chunk in _chunks(rows, 1000):
-        session.execute(insert(Change), list(chunk))
+        session.connection().execute(_INSERT_CHANGES, list(chunk))
     _keep_held(session, entries)
     return keeping
 
