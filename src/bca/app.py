@@ -56,10 +56,10 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
         app.state.backends = backends
     install_error_handlers(app)
     app.add_middleware(ObservabilityMiddleware)
+    app.add_middleware(realtime_routes.RealtimeEndpoint)
     # Routes are matched one after another, a few microseconds each: the busiest come first.
     for router in (
         chat_routes.router,
-        realtime_routes.router,
         sync_routes.router,
         accounts_router,
         profiles_routes.router,

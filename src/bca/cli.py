@@ -99,6 +99,10 @@ def serve(
         log_config=None,
         proxy_headers=True,
         ws_ping_interval=20,
+        # The sans-I/O implementation, without per-message compression: events are small, and
+        # each connection's zlib state alone would cost ~45 KiB (see bench/README.md).
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
     )
 
 

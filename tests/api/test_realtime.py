@@ -289,12 +289,16 @@ async def test_the_hub_listens_only_while_someone_is_connected(
     api: Api,
     live_server: str,  # noqa: F811
     backends: Backends,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """It stops once nobody has needed it for IDLE_SECONDS (here shortened)."""
+    monkeypatch.setattr("bca.realtime.hub.IDLE_SECONDS", 0.2)
     user = await chat_user(api)
     hub = hub_for(backends)
     assert not hub.running
     async with ready_socket(live_server, user):
         assert hub.running
+    assert hub.running  # lingers a while: long-polls come and go
     for _ in range(100):
         if not hub.running:
             break
@@ -312,13 +316,13 @@ async def test_connection_puts_overtaking_events_back_in_order(
     connection = Connection(user_id=uuid.uuid4(), session_id=uuid.uuid4(), limit=100)
     for index in (5, 7, 6, 9):
         connection.offer_event("c", index, str(index), departed=False)
-    queued = [connection.queue.get_nowait() for _ in range(connection.queue.qsize())]
+    queued = connection.take()
     assert queued == ["5", "6", "7"]
     await asyncio.sleep(0.3)  # 8 never came: 9 goes out after the window
-    assert connection.queue.get_nowait() == "9"
+    assert connection.take() == ["9"]
     connection.offer_event("c", 8, "8", departed=False)  # late: delivered, not lost
     connection.offer_event("c", 10, "10", departed=False)
-    assert [connection.queue.get_nowait() for _ in range(2)] == ["8", "10"]
+    assert connection.take() == ["8", "10"]
 
 
 async def test_connection_closes_itself_when_its_queue_overflows() -> None:

@@ -14,6 +14,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 # A subscription: entered, it yields (channel, message) pairs until left.
 Messages = AbstractAsyncContextManager[AsyncIterator[tuple[str, str]]]
@@ -113,11 +115,27 @@ class MemoryCache:
         self._values.clear()
 
 
+REDIS_MAX_CONNECTIONS = 200
+"""Per process. A burst beyond it waits for a free connection (up to REDIS_POOL_TIMEOUT)
+instead of failing, as redis-py's default pool does."""
+REDIS_POOL_TIMEOUT = 10.0
+
+
 class RedisCache:
     def __init__(self, url: str) -> None:
-        self._client: redis.Redis = redis.Redis.from_url(
-            url, decode_responses=True, health_check_interval=30
+        pool = redis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=REDIS_MAX_CONNECTIONS,
+            timeout=REDIS_POOL_TIMEOUT,
+            decode_responses=True,
+            # A pooled connection that died with the server is found out before use, and a
+            # command that meets a dropped connection is retried once on a fresh one.
+            health_check_interval=5,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
         )
+        self._client: redis.Redis = redis.Redis.from_pool(pool)  # closes the pool with it
 
     @property
     def client(self) -> redis.Redis:

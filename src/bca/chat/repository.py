@@ -236,21 +236,26 @@ async def list_chats(
     return [ChatView(row[0], row[1], row[2]) for row in rows]
 
 
+_MEMBERSHIP = (
+    select(Participant)
+    .join(Profile, Profile.id == Participant.profile_id)
+    .where(
+        Participant.chat_id == bindparam("chat"),
+        Participant.user_id == bindparam("user"),
+        Participant.left_at.is_(None),
+        Profile.deleted_at.is_(None),
+    )
+    .order_by(Participant.joined_at)
+    .limit(1)
+)
+
+
 async def membership(
     session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID
 ) -> Participant | None:
     """The user's live participation in a chat (a user takes part with one profile at most)."""
     participant: Participant | None = await session.scalar(
-        select(Participant)
-        .join(Profile, Profile.id == Participant.profile_id)
-        .where(
-            Participant.chat_id == chat_id,
-            Participant.user_id == user_id,
-            Participant.left_at.is_(None),
-            Profile.deleted_at.is_(None),
-        )
-        .order_by(Participant.joined_at)
-        .limit(1)
+        _MEMBERSHIP, {"chat": chat_id, "user": user_id}
     )
     return participant
 
@@ -438,19 +443,31 @@ async def insert_event(session: AsyncSession, event: ChatEvent) -> None:
     )
 
 
-async def list_events(
-    session: AsyncSession, *, chat_id: uuid.UUID, after: int, limit: int, through: int | None
-) -> list[tuple[ChatEvent, StoredFile | None]]:
-    query = (
+def _events_after() -> Select[ChatEvent, StoredFile]:
+    return (
         select(ChatEvent, StoredFile)
         .outerjoin(
             StoredFile, and_(StoredFile.id == ChatEvent.file_id, StoredFile.deleted_at.is_(None))
         )
-        .where(ChatEvent.chat_id == chat_id, ChatEvent.index > after)
+        .where(ChatEvent.chat_id == bindparam("chat"), ChatEvent.index > bindparam("after"))
+        .order_by(ChatEvent.index)
+        .limit(bindparam("limit"))
     )
+
+
+_EVENTS = _events_after()
+_EVENTS_THROUGH = _events_after().where(ChatEvent.index <= bindparam("through"))
+
+
+async def list_events(
+    session: AsyncSession, *, chat_id: uuid.UUID, after: int, limit: int, through: int | None
+) -> list[tuple[ChatEvent, StoredFile | None]]:
+    """One range of the ``(chat_id, index)`` primary key, whatever the chat's length."""
+    parameters: dict[str, object] = {"chat": chat_id, "after": after, "limit": limit}
+    query = _EVENTS
     if through is not None:
-        query = query.where(ChatEvent.index <= through)
-    rows = (await session.execute(query.order_by(ChatEvent.index).limit(limit))).all()
+        query, parameters["through"] = _EVENTS_THROUGH, through
+    rows = (await session.execute(query, parameters)).all()
     return [(row[0], row[1]) for row in rows]
 
 

@@ -9,9 +9,9 @@ filters by the users connected to it. That costs each instance a look at every e
 cheap next to a Redis subscription per user or per chat, and keeps the cache interface small.
 
 The hub listens only while someone needs it (a connection or a waiter): the first one starts the
-subscription and waits until it is live (a probe message published to the channel came back), the
-last one stops it. So apps built without a lifespan (the test harness) leave nothing running
-once their connections are closed; :func:`stop_hub` stops it unconditionally at shutdown.
+subscription and waits until it is live (a probe message published to the channel came back);
+once the last one has been gone for ``IDLE_SECONDS`` it stops, so that long-polls, which come
+and go between events, do not resubscribe each time. :func:`stop_hub` stops it at shutdown.
 
 If the subscription breaks, events may have been lost: every connection is closed with 1012
 (reconnect and catch up with ``GET /v1/chats/{id}/events``) and every waiter is woken to re-read
@@ -28,6 +28,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +48,8 @@ QUEUE_LIMIT = 512
 REORDER_WINDOW = 0.25
 """Seconds an event that overtook an earlier one of its chat is held back for the earlier one."""
 READY_TIMEOUT = 10.0
+IDLE_SECONDS = 60.0
+"""How long the hub keeps listening after its last connection or waiter left."""
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 CLOSE_NORMAL = 1000
@@ -60,37 +63,71 @@ class HubUnavailable(Unavailable):
     detail = "Realtime delivery is not available right now; try again shortly."
 
 
+@dataclass(slots=True)
+class _Ordering:
+    """Per-chat delivery order of one connection (made when its first event arrives)."""
+
+    next_index: dict[str, int] = field(default_factory=dict)
+    held: dict[str, dict[int, str]] = field(default_factory=dict)
+    timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
+
+
 class Connection:
-    """One WebSocket's mailbox: a bounded queue of ready-to-send texts and a close request.
+    """One WebSocket's mailbox: a bounded list of ready-to-send texts and a close request.
 
     Everything the hub does to a connection is synchronous (``offer``, ``close``), so one slow
     client can never hold up the dispatch to the others; only the connection's own writer
-    awaits the network.
+    awaits the network. Kept small (slots, a plain list, state made on first use): a server
+    holds tens of thousands of these.
     """
+
+    __slots__ = ("_limit", "_ordering", "_pending", "_wakeup", "closing", "session_id", "user_id")
 
     def __init__(self, *, user_id: uuid.UUID, session_id: uuid.UUID, limit: int) -> None:
         self.user_id = user_id
         self.session_id = session_id
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=limit)
         self.closing: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
-        self._next_index: dict[str, int] = {}
-        self._held: dict[str, dict[int, str]] = defaultdict(dict)
-        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._limit = limit
+        self._pending: list[str] = []
+        self._wakeup: asyncio.Future[None] | None = None
+        self._ordering: _Ordering | None = None
 
     def offer(self, text: str) -> None:
         if self.closing.done():
             return
-        try:
-            self.queue.put_nowait(text)
-        except asyncio.QueueFull:
+        if len(self._pending) >= self._limit:
             self.close(CLOSE_TOO_SLOW, "too far behind; reconnect and catch up with the events API")
+            return
+        self._pending.append(text)
+        self._wake()
+
+    def take(self) -> list[str]:
+        """Everything waiting to be sent, oldest first."""
+        taken, self._pending = self._pending, []
+        return taken
+
+    async def wait(self) -> None:
+        """Until something is offered (or the connection is closing)."""
+        if self._pending or self.closing.done():
+            return
+        self._wakeup = asyncio.get_running_loop().create_future()
+        try:
+            await self._wakeup
+        finally:
+            self._wakeup = None
+
+    def _wake(self) -> None:
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
 
     def close(self, code: int, reason: str) -> None:
         if not self.closing.done():
             self.closing.set_result((code, reason))
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
+            self._wake()
+        if self._ordering is not None:
+            for timer in self._ordering.timers.values():
+                timer.cancel()
+            self._ordering.timers.clear()
 
     def offer_event(self, chat_id: str, index: int, text: str, *, departed: bool) -> None:
         """Deliver events of one chat in index order when writers' publishes overtake.
@@ -100,43 +137,46 @@ class Connection:
         held for up to REORDER_WINDOW; if the gap does not fill by then, the held events go out
         anyway and the client fills the gap from the events API.
         """
-        expected = self._next_index.get(chat_id)
+        if self._ordering is None:
+            self._ordering = _Ordering()
+        order = self._ordering
+        expected = order.next_index.get(chat_id)
         if expected is None or index == expected:
-            self._send_in_order(chat_id, index, text)
+            self._send_in_order(order, chat_id, index, text)
         elif index < expected:
             self.offer(text)  # late, after its window: out of order beats lost
         else:
-            self._held[chat_id][index] = text
-            if chat_id not in self._timers:
+            order.held.setdefault(chat_id, {})[index] = text
+            if chat_id not in order.timers:
                 loop = asyncio.get_running_loop()
-                self._timers[chat_id] = loop.call_later(REORDER_WINDOW, self._flush, chat_id)
+                order.timers[chat_id] = loop.call_later(REORDER_WINDOW, self._flush, order, chat_id)
         if departed:
             # The user left with this event; if they come back, numbering restarts from there.
-            self._flush(chat_id)
-            self._next_index.pop(chat_id, None)
+            self._flush(order, chat_id)
+            order.next_index.pop(chat_id, None)
 
-    def _send_in_order(self, chat_id: str, index: int, text: str) -> None:
+    def _send_in_order(self, order: _Ordering, chat_id: str, index: int, text: str) -> None:
         self.offer(text)
-        self._next_index[chat_id] = index + 1
-        held = self._held.get(chat_id)
-        while held and self._next_index[chat_id] in held:
-            following = self._next_index[chat_id]
+        order.next_index[chat_id] = index + 1
+        held = order.held.get(chat_id)
+        while held and order.next_index[chat_id] in held:
+            following = order.next_index[chat_id]
             self.offer(held.pop(following))
-            self._next_index[chat_id] = following + 1
+            order.next_index[chat_id] = following + 1
         if not held:
-            self._held.pop(chat_id, None)
-            timer = self._timers.pop(chat_id, None)
+            order.held.pop(chat_id, None)
+            timer = order.timers.pop(chat_id, None)
             if timer is not None:
                 timer.cancel()
 
-    def _flush(self, chat_id: str) -> None:
-        timer = self._timers.pop(chat_id, None)
+    def _flush(self, order: _Ordering, chat_id: str) -> None:
+        timer = order.timers.pop(chat_id, None)
         if timer is not None:
             timer.cancel()
-        held = self._held.pop(chat_id, {})
+        held = order.held.pop(chat_id, {})
         for index in sorted(held):
             self.offer(held[index])
-            self._next_index[chat_id] = index + 1
+            order.next_index[chat_id] = index + 1
 
 
 class Waiter:
@@ -174,6 +214,7 @@ class Hub:
         self._lock = asyncio.Lock()
         self._holders = 0
         self._task: asyncio.Task[None] | None = None
+        self._idle_stop: asyncio.TimerHandle | None = None
         self._ready = asyncio.Event()
         self._probe: str | None = None
         self._by_user: defaultdict[uuid.UUID, set[Connection]] = defaultdict(set)
@@ -220,6 +261,7 @@ class Hub:
     async def stop(self) -> None:
         """Stop listening and close every connection (server shutdown)."""
         async with self._lock:
+            self._cancel_idle_stop()
             task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -230,6 +272,7 @@ class Hub:
     async def _retain(self) -> None:
         async with self._lock:
             self._holders += 1
+            self._cancel_idle_stop()
             if self._task is None:
                 self._ready = asyncio.Event()
                 self._task = asyncio.create_task(self._listen(), name="bca-realtime-hub")
@@ -243,12 +286,20 @@ class Hub:
     async def _release(self) -> None:
         async with self._lock:
             self._holders -= 1
-            if self._holders > 0 or self._task is None:
-                return
+            if self._holders == 0 and self._task is not None and self._idle_stop is None:
+                loop = asyncio.get_running_loop()
+                self._idle_stop = loop.call_later(IDLE_SECONDS, self._stop_if_idle)
+
+    def _cancel_idle_stop(self) -> None:
+        if self._idle_stop is not None:
+            self._idle_stop.cancel()
+            self._idle_stop = None
+
+    def _stop_if_idle(self) -> None:
+        self._idle_stop = None
+        if self._holders == 0 and self._task is not None:
             task, self._task = self._task, None
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+            task.cancel()
 
     async def _listen(self) -> None:
         attempt = 0

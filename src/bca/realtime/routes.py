@@ -24,16 +24,18 @@ import logging
 import time
 import uuid
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, WebSocket
-from starlette.websockets import WebSocketState
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from bca.accounts.dependencies import principal_from_token
 from bca.backends import Backends
 from bca.chat import service as chat_service
 from bca.core.security import decode_access_token
 from bca.realtime.hub import (
+    CLOSE_NORMAL,
     CLOSE_UNAUTHORIZED,
     Connection,
     HubUnavailable,
@@ -43,8 +45,7 @@ from bca.realtime.hub import (
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1", tags=["realtime"])
-
+PATH = "/v1/ws"
 AUTH_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0
 TYPING_INTERVAL = 1.0
@@ -52,13 +53,31 @@ MAX_CLIENT_MESSAGE = 4096
 CLOSE_TRY_AGAIN_LATER = 1013
 
 
-@router.websocket("/ws")
+class RealtimeEndpoint:
+    """ASGI middleware that serves ``GET /v1/ws`` itself, in front of the framework.
+
+    A socket lives for hours, and whatever a request keeps on its stack lives as long: FastAPI's
+    routing scopes, exit stacks and dependency state would cost every idle connection several
+    KiB. So the socket skips them: one coroutine reads, one task writes.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == PATH:
+            await realtime(WebSocket(scope, receive, send))
+        else:
+            await self.app(scope, receive, send)
+
+
 async def realtime(websocket: WebSocket) -> None:
+    """One connection, from the handshake to the close. Whatever this frame holds lives as long
+    as the socket: helpers do the work that needs more (the auth transaction, the ready frame)."""
     backends: Backends = websocket.app.state.backends
     await websocket.accept()
-    token = websocket.query_params.get("access_token") or await _auth_message(websocket)
-    claims = decode_access_token(token, key=backends.settings.signing_key) if token else None
-    if token is None or claims is None:
+    claims = await _claims(websocket, backends)
+    if claims is None:
         await _close(websocket, CLOSE_UNAUTHORIZED, "authentication required")
         return
     try:
@@ -67,20 +86,39 @@ async def realtime(websocket: WebSocket) -> None:
         async with hub_for(backends).connect(
             user_id=claims.user_id, session_id=claims.session_id
         ) as connection:
-            async with backends.database.transaction() as session:
-                principal = await principal_from_token(session, backends, token)
-            if principal is None:
+            if not await _authorized(backends, claims.token):
                 await _close(websocket, CLOSE_UNAUTHORIZED, "invalid, expired or revoked token")
                 return
-            ready = {
-                "type": "ready",
-                "user_id": str(claims.user_id),
-                "session_id": str(claims.session_id),
-            }
-            await websocket.send_text(json.dumps(ready))
+            await websocket.send_text(_ready_frame(claims))
             await _serve(websocket, backends, connection)
     except HubUnavailable:
         await _close(websocket, CLOSE_TRY_AGAIN_LATER, "realtime delivery unavailable")
+
+
+@dataclass(frozen=True, slots=True)
+class _Claims:
+    token: str
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+async def _claims(websocket: WebSocket, backends: Backends) -> _Claims | None:
+    token = websocket.query_params.get("access_token") or await _auth_message(websocket)
+    claims = decode_access_token(token, key=backends.settings.signing_key) if token else None
+    if token is None or claims is None:
+        return None
+    return _Claims(token, claims.user_id, claims.session_id)
+
+
+async def _authorized(backends: Backends, token: str) -> bool:
+    async with backends.database.transaction() as session:
+        return await principal_from_token(session, backends, token) is not None
+
+
+def _ready_frame(claims: _Claims) -> str:
+    return json.dumps(
+        {"type": "ready", "user_id": str(claims.user_id), "session_id": str(claims.session_id)}
+    )
 
 
 async def _auth_message(websocket: WebSocket) -> str | None:
@@ -94,41 +132,51 @@ async def _auth_message(websocket: WebSocket) -> str | None:
 
 
 async def _serve(websocket: WebSocket, backends: Backends, connection: Connection) -> None:
+    """Write in this coroutine until the connection closes (the hub closes it, or the reader
+    task when the client leaves), then close the socket with the connection's code."""
     reader = asyncio.create_task(_read(websocket, backends, connection))
-    writer = asyncio.create_task(_write(websocket, connection))
-    watched: set[asyncio.Future[Any]] = {reader, writer, connection.closing}
     try:
-        await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        await _write(websocket, connection)
     finally:
-        for running in (reader, writer):
-            running.cancel()
-        await asyncio.gather(reader, writer, return_exceptions=True)
-    if connection.closing.done():
-        code, reason = connection.closing.result()
-        await _close(websocket, code, reason)
+        reader.cancel()
+        with suppress(asyncio.CancelledError):
+            await reader
+    code, reason = connection.closing.result()
+    await _close(websocket, code, reason)
 
 
 async def _write(websocket: WebSocket, connection: Connection) -> None:
-    while True:
-        text = await connection.queue.get()
-        await websocket.send_text(text)
+    while not connection.closing.done():
+        await connection.wait()
+        for text in connection.take():
+            try:
+                await websocket.send_text(text)
+            except (WebSocketDisconnect, RuntimeError):
+                connection.close(CLOSE_NORMAL, "client gone")
+                return
 
 
 async def _read(websocket: WebSocket, backends: Backends, connection: Connection) -> None:
-    last_typing: dict[uuid.UUID, float] = {}
-    while True:
-        received = await websocket.receive()
-        if received["type"] == "websocket.disconnect":
-            return
-        text = received.get("text")
-        message = _parse(text) if text is not None and len(text) <= MAX_CLIENT_MESSAGE else None
-        kind = message.get("type") if message else None
-        if kind == "ping":
-            connection.offer(json.dumps({"type": "pong"}))
-        elif kind == "typing" and message is not None:
-            await _relay_typing(backends, connection, message, last_typing)
-        elif kind != "auth":
-            _error(connection, "validation_error", "Send JSON text: ping or typing.")
+    last_typing: dict[uuid.UUID, float] | None = None
+    try:
+        while True:
+            received = await websocket.receive()
+            if received["type"] == "websocket.disconnect":
+                return
+            text = received.get("text")
+            size_ok = text is not None and len(text) <= MAX_CLIENT_MESSAGE
+            message = _parse(text) if size_ok else None
+            kind = message.get("type") if message else None
+            if kind == "ping":
+                connection.offer(json.dumps({"type": "pong"}))
+            elif kind == "typing" and message is not None:
+                if last_typing is None:
+                    last_typing = {}
+                await _relay_typing(backends, connection, message, last_typing)
+            elif kind != "auth":
+                _error(connection, "validation_error", "Send JSON text: ping or typing.")
+    finally:
+        connection.close(CLOSE_NORMAL, "client gone")
 
 
 async def _relay_typing(
