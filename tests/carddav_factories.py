@@ -16,6 +16,7 @@ DAV = "{DAV:}"
 CARD = "{urn:ietf:params:xml:ns:carddav}"
 CS = "{http://calendarserver.org/ns/}"
 XML_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n'
+NAMESPACES = 'xmlns:card="urn:ietf:params:xml:ns:carddav" xmlns:cs="http://calendarserver.org/ns/"'
 
 
 async def create_app_password(api: Api, user: TestUser, name: str = "Phone") -> dict[str, Any]:
@@ -65,7 +66,10 @@ class Dav:
         return await self.api.client.request(method, path, content=body, headers=sent)
 
     async def propfind(self, path: str, props: str, depth: str = "0") -> httpx.Response:
-        body = f'{XML_HEAD}<d:propfind xmlns:d="DAV:" xmlns:card="{CARD[1:-1]}" xmlns:cs="{CS[1:-1]}"><d:prop>{props}</d:prop></d:propfind>'
+        body = (
+            f'{XML_HEAD}<d:propfind xmlns:d="DAV:" {NAMESPACES}>'
+            f"<d:prop>{props}</d:prop></d:propfind>"
+        )
         return await self.request("PROPFIND", path, body, depth=depth)
 
     async def report(self, path: str, body: str) -> httpx.Response:
@@ -76,7 +80,7 @@ class Dav:
     ) -> httpx.Response:
         return await self.report(
             self.book(profile_id),
-            f'<d:sync-collection xmlns:d="DAV:" xmlns:card="{CARD[1:-1]}">'
+            f'<d:sync-collection xmlns:d="DAV:" {NAMESPACES}>'
             f"<d:sync-token>{token}</d:sync-token><d:sync-level>1</d:sync-level>"
             f"<d:prop>{props}</d:prop></d:sync-collection>",
         )

@@ -198,8 +198,8 @@ class AddressBooks:
     async def resolve(self, path: str, *, must_exist: bool = True) -> Target:
         """The resource at ``path`` (relative to ``/dav/``), or 404 when not the caller's.
 
-        ``must_exist=False`` also resolves a card that is not (or no longer) in the wallet, for
-        answering writes with the privilege they would need.
+        ``must_exist=False`` also resolves a card that is not (or no longer) in the wallet and a
+        book that does not exist, for answering writes with the privilege they would need.
         """
         parts = [part for part in path.strip("/").split("/") if part]
         user_id = self.user.id
@@ -215,6 +215,8 @@ class AddressBooks:
         book = (
             await profiles_repository.get_own(self.session, user_id, book_id) if book_id else None
         )
+        if book is None and len(parts) == 3 and book_id and not must_exist:
+            return Target("book", book_path(user_id, book_id))  # MKCOL of a new book
         if book is None or len(parts) > 4:
             raise NotFound()
         if len(parts) == 3:
