@@ -6,11 +6,13 @@ cards still show (blocked, private without the link, deleted and deactivated one
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, Uuid, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.cards.models import Card, Subscription
@@ -30,6 +32,32 @@ class WalletCard:
         return self.card.preview_file_id or self.profile_image_id
 
 
+# Built once with bind parameters and reused: building the visibility clauses costs far more
+# than running them (ORM aliasing), about 25 ms a statement, which would otherwise be most of
+# the cost of a sync of a few changes. ``Any``: ``card_visible`` takes the viewer as a value
+# and uses it only inside SQL expressions, where a bind parameter stands in for it.
+VIEWER: Any = bindparam("viewer", type_=Uuid())
+BOOK = bindparam("book", type_=Uuid())
+CARD_IDS = bindparam("card_ids", expanding=True, type_=Uuid())
+PROFILE_IDS = bindparam("profile_ids", expanding=True, type_=Uuid())
+Scope = Literal["all", "cards", "photos"]
+
+
+@functools.cache
+def _statement(scope: Scope) -> Select[Card, uuid.UUID | None]:
+    query = (
+        select(Card, Profile.image_file_id)
+        .join(Subscription, Subscription.card_id == Card.id)
+        .join(Profile, Profile.id == Card.profile_id)
+        .where(Subscription.profile_id == BOOK, card_visible(VIEWER))
+    )
+    if scope == "cards":
+        return query.where(Card.id.in_(CARD_IDS))
+    if scope == "photos":
+        return query.where(Card.profile_id.in_(PROFILE_IDS), Card.preview_file_id.is_(None))
+    return query
+
+
 async def wallet(
     session: AsyncSession,
     viewer: uuid.UUID,
@@ -42,22 +70,18 @@ async def wallet(
 
     ``card_ids=None`` lists all of them; otherwise only those cards, plus the cards of
     ``photo_from_profiles`` whose photo is their profile's image (no preview of their own).
+    Two statements rather than one OR, so that each starts from its few keys.
     """
-    query = (
-        select(Card, Profile.image_file_id)
-        .join(Subscription, Subscription.card_id == Card.id)
-        .join(Profile, Profile.id == Card.profile_id)
-        .where(Subscription.profile_id == book_id, card_visible(viewer))
-    )
-    if card_ids is not None:
-        query = query.where(
-            or_(
-                Card.id.in_(list(card_ids)),
-                and_(
-                    Card.profile_id.in_(list(photo_from_profiles)),
-                    Card.preview_file_id.is_(None),
-                ),
-            )
-        )
-    rows = await session.execute(query.order_by(Card.id))
-    return [WalletCard(card=row[0], profile_image_id=row[1]) for row in rows.all()]
+    parameters: dict[str, Any] = {"viewer": viewer, "book": book_id}
+    runs: list[Scope] = []
+    if card_ids is None:
+        runs.append("all")
+    else:
+        parameters |= {"card_ids": list(card_ids), "profile_ids": list(photo_from_profiles)}
+        runs += ["cards"] if card_ids else []
+        runs += ["photos"] if photo_from_profiles else []
+    found: dict[uuid.UUID, WalletCard] = {}
+    for scope in runs:
+        for card, image_id in (await session.execute(_statement(scope), parameters)).all():
+            found[card.id] = WalletCard(card=card, profile_image_id=image_id)
+    return [found[card_id] for card_id in sorted(found)]

@@ -135,14 +135,8 @@ def accepted_version(accept: str | None) -> VCardVersion:
     wants_three = wants_four = False
     for media_range in accept.lower().split(","):
         kind, *params = (part.strip() for part in media_range.split(";"))
-        version = next(
-            (
-                p.split("=", 1)[1].strip('" ')
-                for p in params
-                if "=" in p and p.split("=", 1)[0].strip() == "version"
-            ),
-            None,
-        )
+        named = dict(param.partition("=")[::2] for param in params)
+        version = named.get("version", "").strip('" ') or None
         if kind == "text/x-vcard" or (kind == "text/vcard" and version == "3.0"):
             wants_three = True
         elif kind == "text/vcard" and version in (None, "4.0"):
@@ -397,9 +391,10 @@ class AddressBooks:
                 found.append(produce(requested))
         return response(path, found=found, missing=missing)
 
-    async def _token(self, book: Profile) -> str:
+    async def _position(self) -> int:
+        """The user's change-log position: every book's sync token and ctag."""
         counter = await sync_repository.get_counter(self.session, self.user.id)
-        return sync_token(book.id, counter.last_seq if counter else 0)
+        return counter.last_seq if counter else 0
 
     # --- PROPFIND --------------------------------------------------------------------------
 
@@ -417,7 +412,7 @@ class AddressBooks:
             assert target.book is not None
             # The token is read before the members: a change that lands in between shows in
             # the listing and again at the next sync, never in neither.
-            token = await self._token(target.book)
+            token = sync_token(target.book.id, await self._position())
             props = self._book_props(target.book, token)
             responses.append(self._respond(target.path, props, request))
             if depth == "1":
@@ -430,8 +425,9 @@ class AddressBooks:
                 books = await profiles_repository.list_own(
                     self.session, self.user.id, after=None, limit=MAX_BOOKS
                 )
+                seq = await self._position()
                 for book in books:
-                    token = await self._token(book)
+                    token = sync_token(book.id, seq)
                     path_of = book_path(self.user.id, book.id)
                     responses.append(self._respond(path_of, self._book_props(book, token), request))
         return multistatus(responses)
