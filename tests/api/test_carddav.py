@@ -152,6 +152,12 @@ async def test_get_serves_the_api_vcard_or_3_0_with_one_strong_etag(api):
 
     cached = await dav.request("GET", path, headers={"If-None-Match": etag})
     assert cached.status_code == 304
+    head = await dav.request("HEAD", path)
+    assert head.status_code == 200
+    assert head.headers["etag"] == etag
+    assert head.content == b""
+    whole = await dav.request("GET", dav.book(me))
+    assert whole.text == four.text
     listed = multistatus(await dav.propfind(path, "<d:getetag/><d:getcontentlength/>"))
     assert listed[path].props[f"{DAV}getetag"].text == etag
     assert listed[path].props[f"{DAV}getcontentlength"].text == str(len(four.content))

@@ -152,7 +152,7 @@ def address_data_version(requested: Element) -> VCardVersion:
     return "3.0" if version == "3.0" else "4.0"
 
 
-_TEXT_PROPS_HIDDEN_FROM_ALLPROP = {carddav("address-data")}
+_NOT_IN_ALLPROP = {carddav("address-data")}
 """RFC 6352 §10.4: address data is returned only when asked for by name."""
 
 
@@ -165,7 +165,7 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Download:
+class VCardText:
     text: str
     version: VCardVersion
     etag: str | None
@@ -254,15 +254,15 @@ class AddressBooks:
             version=version,
         )
 
-    async def get(self, path: str, *, accept: str | None) -> Download:
+    async def get(self, path: str, *, accept: str | None) -> VCardText:
         """A card's vCard and ETag, or a whole address book as one ``.vcf`` (no ETag)."""
         target = await self.resolve(path)
         version = accepted_version(accept)
         if target.card is not None:
-            return Download(self.vcard(target.card, version), version, self.etag(target.card))
+            return VCardText(self.vcard(target.card, version), version, self.etag(target.card))
         if target.book is not None:
             items = await repository.wallet(self.session, self.user.id, target.book.id)
-            return Download("".join(self.vcard(item, version) for item in items), version, None)
+            return VCardText("".join(self.vcard(item, version) for item in items), version, None)
         raise NotFound()
 
     # --- properties ------------------------------------------------------------------------
@@ -378,7 +378,7 @@ class AddressBooks:
                 found=[
                     value(element(name))
                     for name, value in props.items()
-                    if name not in _TEXT_PROPS_HIDDEN_FROM_ALLPROP
+                    if name not in _NOT_IN_ALLPROP
                 ],
             )
         found: list[Element] = []
