@@ -17,6 +17,8 @@ from bca import __version__
 from bca.accounts.routes import admin_router
 from bca.accounts.routes import router as accounts_router
 from bca.backends import Backends, create_backends
+from bca.carddav import routes as carddav_routes
+from bca.carddav.errors import DavError, dav_error_response
 from bca.cards import routes as cards_routes
 from bca.chat import routes as chat_routes
 from bca.core.dependencies import BackendsDep
@@ -55,6 +57,7 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
     if backends is not None:
         app.state.backends = backends
     install_error_handlers(app)
+    app.add_exception_handler(DavError, dav_error_response)
     app.add_middleware(ObservabilityMiddleware)
     app.add_middleware(realtime_routes.RealtimeEndpoint)
     # Routes are matched one after another, a few microseconds each: the busiest come first.
@@ -67,6 +70,7 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
         cards_routes.public_router,
         files_routes.router,
         admin_router,
+        carddav_routes.router,
     ):
         app.include_router(router)
     app.include_router(_operations_router())

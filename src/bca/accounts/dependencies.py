@@ -1,4 +1,5 @@
-"""Authentication of requests: ``CurrentUser``, ``CurrentSession`` and ``AdminUser``."""
+"""Authentication of requests: ``CurrentUser``, ``CurrentSession``, ``AdminUser`` (bearer
+access tokens) and ``BasicUser`` (HTTP Basic with an app password, for CardDAV clients)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,23 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import (
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+)
 
 from bca.accounts import repository
+from bca.accounts.errors import BasicAuthRequired
 from bca.accounts.models import AuthSession, User
-from bca.accounts.service import is_revoked
+from bca.accounts.service import authenticate_app_password, is_revoked
 from bca.core.dependencies import BackendsDep, SessionDep
 from bca.core.errors import NotFound, Unauthorized
 from bca.core.security import decode_access_token
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from /v1/auth/signin")
+_basic = HTTPBasic(auto_error=False, description="Username (or email) and an app password")
 
 
 @dataclass(frozen=True)
@@ -77,3 +85,23 @@ async def _admin_user(principal: PrincipalDep) -> User:
 CurrentUser = Annotated[User, Depends(_current_user)]
 CurrentSession = Annotated[AuthSession, Depends(_current_session)]
 AdminUser = Annotated[User, Depends(_admin_user)]
+
+
+async def _basic_user(
+    session: SessionDep,
+    backends: BackendsDep,
+    request: Request,
+    credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
+) -> User:
+    if credentials is None:
+        raise BasicAuthRequired()
+    user = await authenticate_app_password(
+        session, backends, login=credentials.username, secret=credentials.password
+    )
+    if user is None:
+        raise BasicAuthRequired()
+    request.state.user_id = user.id
+    return user
+
+
+BasicUser = Annotated[User, Depends(_basic_user)]

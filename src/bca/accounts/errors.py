@@ -60,3 +60,19 @@ class WeakPassword(AppError):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message, extra={"errors": [{"loc": ["body", field], "msg": message}]})
+
+
+class AppPasswordLimitReached(Conflict):
+    code = "limit_reached"
+    detail = "An account may have at most 50 app passwords; revoke one first."
+
+
+class BasicAuthRequired(AppError):
+    """HTTP Basic with the login and an app password (CardDAV clients)."""
+
+    status = 401
+    code = "unauthorized"
+    detail = "Sign in with your username (or email) and an app password."
+
+    def __init__(self) -> None:
+        super().__init__(headers={"WWW-Authenticate": 'Basic realm="B.Ca", charset="UTF-8"'})

@@ -73,3 +73,21 @@ class EmailToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class AppPassword(Base):
+    """A per-device secret for clients that only speak HTTP Basic (CardDAV address books).
+
+    The secret is random (about 100 bits), shown once and stored as its SHA-256 like refresh
+    tokens; it never grants more than the read-only DAV surface. ``revoked_at`` ends it.
+    """
+
+    __tablename__ = "app_passwords"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

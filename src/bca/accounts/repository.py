@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bca.accounts.models import AuthSession, EmailToken, RefreshToken, User
+from bca.accounts.models import AppPassword, AuthSession, EmailToken, RefreshToken, User
 from bca.core.time import utcnow
 
 
@@ -175,3 +175,62 @@ async def search_users(
         )
     query = query.order_by(User.created_at, User.id).limit(limit)
     return (await session.scalars(query)).all()
+
+
+# --- app passwords ---------------------------------------------------------------------------
+
+
+async def count_app_passwords(session: AsyncSession, user_id: uuid.UUID) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(AppPassword)
+        .where(AppPassword.user_id == user_id, AppPassword.revoked_at.is_(None))
+    )
+    return int(count or 0)
+
+
+async def live_app_passwords(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int | None = None,
+) -> Sequence[AppPassword]:
+    query = select(AppPassword).where(
+        AppPassword.user_id == user_id, AppPassword.revoked_at.is_(None)
+    )
+    if after is not None:
+        query = query.where(
+            or_(
+                AppPassword.created_at > after[0],
+                (AppPassword.created_at == after[0]) & (AppPassword.id > after[1]),
+            )
+        )
+    query = query.order_by(AppPassword.created_at, AppPassword.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return (await session.scalars(query)).all()
+
+
+async def revoke_app_password(
+    session: AsyncSession, user_id: uuid.UUID, app_password_id: uuid.UUID
+) -> bool:
+    revoked = await session.scalar(
+        update(AppPassword)
+        .where(
+            AppPassword.id == app_password_id,
+            AppPassword.user_id == user_id,
+            AppPassword.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .returning(AppPassword.id)
+    )
+    return revoked is not None
+
+
+async def revoke_app_passwords(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await session.execute(
+        update(AppPassword)
+        .where(AppPassword.user_id == user_id, AppPassword.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )

@@ -8,10 +8,13 @@ from pydantic import EmailStr
 
 from bca.accounts import service
 from bca.accounts.dependencies import AdminUser, CurrentSession, CurrentUser
-from bca.accounts.models import User
+from bca.accounts.models import AppPassword, User
 from bca.accounts.schemas import (
     USERNAME_PATTERN,
     AdminUserRead,
+    AppPasswordCreate,
+    AppPasswordCreated,
+    AppPasswordRead,
     Availability,
     DeactivateRequest,
     LockRequest,
@@ -29,7 +32,7 @@ from bca.accounts.schemas import (
     UserRead,
     normalize_email,
 )
-from bca.core.dependencies import BackendsDep, PageDep, SessionDep
+from bca.core.dependencies import BackendsDep, PageDep, SessionDep, SettingsDep
 from bca.core.pagination import Page, decode_time_cursor, page_of, time_key
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
@@ -203,6 +206,49 @@ async def deactivate_me(
     data: DeactivateRequest, user: CurrentUser, session: SessionDep, backends: BackendsDep
 ) -> None:
     await service.deactivate(session, backends, user=user, password=data.password)
+
+
+def app_password_read(row: AppPassword) -> AppPasswordRead:
+    return AppPasswordRead(
+        id=row.id, name=row.name, created_at=row.created_at, last_used_at=row.last_used_at
+    )
+
+
+@router.post(
+    "/app-passwords",
+    status_code=201,
+    response_model=AppPasswordCreated,
+    responses={409: {"description": "limit_reached: 50 live app passwords"}},
+)
+async def create_app_password(
+    data: AppPasswordCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> AppPasswordCreated:
+    """A secret for one device's contacts app (CardDAV, HTTP Basic); shown only in this reply."""
+    created = await service.create_app_password(session, user=user, name=data.name)
+    return AppPasswordCreated(
+        **app_password_read(created.row).model_dump(),
+        password=created.secret,
+        username=user.username,
+        server_url=f"{settings.public_url.rstrip('/')}/dav/",
+    )
+
+
+@router.get("/app-passwords", response_model=Page[AppPasswordRead])
+async def list_app_passwords(
+    user: CurrentUser, session: SessionDep, page: PageDep
+) -> Page[AppPasswordRead]:
+    rows = await service.list_app_passwords(
+        session, user=user, after=decode_time_cursor(page.cursor), limit=page.limit + 1
+    )
+    items, next_cursor = page_of(rows, limit=page.limit, key=time_key)
+    return Page(items=[app_password_read(row) for row in items], next_cursor=next_cursor)
+
+
+@router.delete("/app-passwords/{app_password_id}", status_code=204, responses={404: {}})
+async def revoke_app_password(
+    app_password_id: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> None:
+    await service.revoke_app_password(session, user=user, app_password_id=app_password_id)
 
 
 @admin_router.get("/users", response_model=Page[AdminUserRead])

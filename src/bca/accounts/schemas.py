@@ -141,3 +141,27 @@ class DeactivateRequest(Input):
 
 class LockRequest(Input):
     locked: bool
+
+
+AppPasswordName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]
+
+
+class AppPasswordCreate(Input):
+    name: AppPasswordName
+
+
+class AppPasswordRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class AppPasswordCreated(AppPasswordRead):
+    """Returned once, at creation: the secret is stored hashed and cannot be shown again."""
+
+    password: str
+    username: str
+    server_url: str

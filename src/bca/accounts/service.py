@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import json
+import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from bca.accounts import repository
 from bca.accounts.errors import (
     AccountLocked,
     AlreadyVerified,
+    AppPasswordLimitReached,
     EmailTaken,
     EmailUnverified,
     InvalidCredentials,
@@ -24,7 +27,7 @@ from bca.accounts.errors import (
     UsernameTaken,
     WeakPassword,
 )
-from bca.accounts.models import AuthSession, EmailToken, RefreshToken, User
+from bca.accounts.models import AppPassword, AuthSession, EmailToken, RefreshToken, User
 from bca.accounts.schemas import (
     PasswordChangeRequest,
     PasswordResetConfirm,
@@ -52,6 +55,11 @@ from bca.profiles.service import create_first_profile
 from bca.sync.audience import record_account_change
 from bca.sync.changelog import create_counter
 
+MAX_APP_PASSWORDS = 50
+APP_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # noqa: S105  # symbols, no secret
+"""32 symbols (no l, o, 0, 1 to misread): 20 of them carry 100 bits."""
+APP_PASSWORD_LENGTH = 20
+APP_PASSWORD_TOUCH_INTERVAL = timedelta(minutes=1)
 VERIFY_TOKEN_TTL = timedelta(hours=48)
 RESET_TOKEN_TTL = timedelta(hours=1)
 REVOCATIONS_CHANNEL = "bca:revocations"
@@ -175,13 +183,19 @@ async def _send_email_token(
 # --- sign-in, refresh, sign-out ------------------------------------------------------------
 
 
+def _account_key(user: User | None, login: str) -> str:
+    """The lockout's key: the account, or the login text when it names nobody, so that both
+    cases answer alike."""
+    return str(user.id) if user else "login:" + login.strip().lower()
+
+
 async def signin(
     session: AsyncSession, backends: Backends, *, data: SigninRequest, client_address: str
 ) -> IssuedTokens:
     await _limiter(backends).hit("signin", client_address, SIGNIN_PER_ADDRESS)
     lockout = SigninLockout(backends.cache)
     user = await repository.find_user_by_login(session, data.login)
-    account_key = str(user.id) if user else "login:" + data.login.strip().lower()
+    account_key = _account_key(user, data.login)
     await lockout.check(account_key)
     password_ok = await backends.passwords.verify(
         user.password_hash if user else None, data.password
@@ -277,7 +291,25 @@ async def signout(session: AsyncSession, backends: Backends, *, auth_session: Au
 
 
 async def signout_all(session: AsyncSession, backends: Backends, *, user: User) -> None:
-    announce_revoked(session, backends, await repository.revoke_sessions(session, user.id))
+    await revoke_everywhere(session, backends, user.id)
+
+
+async def revoke_everywhere(
+    session: AsyncSession,
+    backends: Backends,
+    user_id: uuid.UUID,
+    *,
+    except_session: uuid.UUID | None = None,
+) -> None:
+    """End every session and every app password of a user (the current session may stay).
+
+    App passwords follow the sessions' revocation rules: whatever signs a user out
+    everywhere (password change or reset, lock, deactivation, sign-out-all, an admin) also
+    disconnects their address-book clients.
+    """
+    await repository.revoke_app_passwords(session, user_id)
+    revoked = await repository.revoke_sessions(session, user_id, except_session=except_session)
+    announce_revoked(session, backends, revoked)
 
 
 async def list_sessions(
@@ -330,8 +362,7 @@ async def change_password(
         raise InvalidCredentials("The current password is wrong.")
     _check_new_password(user, data.new_password, "new_password")
     user.password_hash = await backends.passwords.hash(data.new_password)
-    revoked = await repository.revoke_sessions(session, user.id, except_session=auth_session.id)
-    announce_revoked(session, backends, revoked)
+    await revoke_everywhere(session, backends, user.id, except_session=auth_session.id)
 
 
 async def request_password_reset(
@@ -358,7 +389,7 @@ async def confirm_password_reset(
     # Receiving the mail proves control of the address.
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
-    announce_revoked(session, backends, await repository.revoke_sessions(session, user.id))
+    await revoke_everywhere(session, backends, user.id)
 
 
 # --- the account itself --------------------------------------------------------------------
@@ -389,7 +420,7 @@ async def deactivate(
     await session.flush()
     # Its profiles vanish for everyone: their sync copies must drop them too.
     await record_account_change(session, user.id)
-    announce_revoked(session, backends, await repository.revoke_sessions(session, user.id))
+    await revoke_everywhere(session, backends, user.id)
 
 
 # --- administration ------------------------------------------------------------------------
@@ -409,7 +440,7 @@ async def set_locked(
         raise NotFound()
     target.locked = locked
     if locked:
-        announce_revoked(session, backends, await repository.revoke_sessions(session, target.id))
+        await revoke_everywhere(session, backends, target.id)
 
 
 async def admin_revoke_sessions(
@@ -418,4 +449,83 @@ async def admin_revoke_sessions(
     target = await repository.get_user(session, user_id)
     if target is None:
         raise NotFound()
-    announce_revoked(session, backends, await repository.revoke_sessions(session, target.id))
+    await revoke_everywhere(session, backends, target.id)
+
+
+# --- app passwords (HTTP Basic for CardDAV clients) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class CreatedAppPassword:
+    row: AppPassword
+    secret: str
+
+
+def _new_app_password() -> str:
+    """Twenty random symbols in groups of four, easy to type on a phone: ``abcd-efgh-...``."""
+    symbols = "".join(secrets.choice(APP_PASSWORD_ALPHABET) for _ in range(APP_PASSWORD_LENGTH))
+    return "-".join(symbols[start : start + 4] for start in range(0, APP_PASSWORD_LENGTH, 4))
+
+
+def _app_password_hash(secret: str) -> str:
+    """Typed back with or without the dashes, in any case: the hash of the bare symbols."""
+    return hash_token("".join(secret.split()).replace("-", "").lower())
+
+
+async def create_app_password(
+    session: AsyncSession, *, user: User, name: str
+) -> CreatedAppPassword:
+    if await repository.count_app_passwords(session, user.id) >= MAX_APP_PASSWORDS:
+        raise AppPasswordLimitReached()
+    secret = _new_app_password()
+    row = AppPassword(
+        user_id=user.id, name=name, secret_hash=_app_password_hash(secret), created_at=utcnow()
+    )
+    session.add(row)
+    await session.flush()
+    return CreatedAppPassword(row=row, secret=secret)
+
+
+async def list_app_passwords(
+    session: AsyncSession, *, user: User, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> Sequence[AppPassword]:
+    return await repository.live_app_passwords(session, user.id, after=after, limit=limit)
+
+
+async def revoke_app_password(
+    session: AsyncSession, *, user: User, app_password_id: uuid.UUID
+) -> None:
+    if not await repository.revoke_app_password(session, user.id, app_password_id):
+        raise NotFound()
+
+
+async def authenticate_app_password(
+    session: AsyncSession, backends: Backends, *, login: str, secret: str
+) -> User | None:
+    """The active user whose live app password this is, or ``None``.
+
+    Failures count towards the same per-account lockout as sign-in (a locked-out account
+    answers 429 here too), so app passwords are no side door for guessing. The presented
+    secret's hash is compared with each of the user's hashes in constant time. The account
+    state is read from the database on every request: a lock, a deactivation or a revocation
+    takes effect at once.
+    """
+    lockout = SigninLockout(backends.cache)
+    user = await repository.find_user_by_login(session, login)
+    account_key = _account_key(user, login)
+    await lockout.check(account_key)
+    presented = _app_password_hash(secret)
+    matched: AppPassword | None = None
+    candidates = await repository.live_app_passwords(session, user.id) if user else []
+    for candidate in candidates:
+        if hmac.compare_digest(candidate.secret_hash, presented):
+            matched = candidate
+    if user is None or matched is None or not user.is_active:
+        await lockout.record_failure(account_key)
+        return None
+    await lockout.record_success(account_key)
+    now = utcnow()
+    # A client makes many requests a minute; recording each would turn reads into writes.
+    if matched.last_used_at is None or now - matched.last_used_at > APP_PASSWORD_TOUCH_INTERVAL:
+        matched.last_used_at = now
+    return user

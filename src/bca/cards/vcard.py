@@ -1,4 +1,5 @@
-"""vCard 4.0 (RFC 6350) export of a card, and the display fields the card page shares with it.
+"""vCard 4.0 (RFC 6350) export of a card, its 3.0 form (RFC 2426) for CardDAV clients, and the
+display fields the card page shares with it.
 
 Written by hand instead of with vobject: vobject serialises vCard 3.0 (RFC 2426), whose
 version line, parameter forms and value rules differ, while the contract promises 4.0. The
@@ -16,7 +17,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -170,21 +171,40 @@ def _type_param(kind: str | None, known: dict[str, str]) -> str:
     return f";TYPE={mapped}" if mapped else ""
 
 
+# vCard 3.0 (RFC 2426) knows fewer telephone types; 4.0's text phones are its "msg".
+_TEL_TYPES_3 = {
+    key: value.upper() for key, value in (_TEL_TYPES | {"text": "msg", "textphone": "msg"}).items()
+}
+
+
 def to_vcard(
-    contact: Contact, *, card_id: uuid.UUID, updated_at: datetime, source_url: str | None = None
+    contact: Contact,
+    *,
+    card_id: uuid.UUID,
+    updated_at: datetime,
+    source_url: str | None = None,
+    photo_url: str | None = None,
+    version: Literal["4.0", "3.0"] = "4.0",
 ) -> str:
+    """The card as vCard 4.0 (RFC 6350), or as 3.0 (RFC 2426) for clients that speak only 3.0.
+
+    Both carry the same contents; 3.0 differs in form only: N is mandatory, there is no KIND
+    (Apple's ``X-ABShowAs:COMPANY`` marks an organisation), telephone types are 3.0's, and a
+    photo link says ``VALUE=uri``.
+    """
+    v3 = version == "3.0"
     lines = [
         "BEGIN:VCARD",
-        "VERSION:4.0",
+        f"VERSION:{version}",
         "PRODID:-//B.Ca//Card export//EN",
         f"UID:urn:uuid:{card_id}",
     ]
-    if contact.has_name:
+    if contact.has_name and not v3:
         lines.append("KIND:individual")
-    elif contact.organization:
-        lines.append("KIND:org")
+    elif contact.organization and not contact.has_name:
+        lines.append("X-ABShowAs:COMPANY" if v3 else "KIND:org")
     lines.append(f"FN:{escape_text(contact.formatted_name)}")
-    if contact.has_name:
+    if contact.has_name or v3:
         components = (
             contact.family,
             contact.given,
@@ -201,13 +221,17 @@ def to_vcard(
     if contact.title:
         lines.append(f"TITLE:{escape_text(contact.title)}")
     for email in contact.emails:
-        lines.append(
-            f"EMAIL{_type_param(email.type, _EMAIL_TYPES)}:{escape_text(_clean(email.value))}"
-        )
+        params = _type_param(email.type, _EMAIL_TYPES)
+        if v3:
+            params = ";TYPE=INTERNET" + params.replace(";TYPE=", ",").upper()
+        lines.append(f"EMAIL{params}:{escape_text(_clean(email.value))}")
     for phone in contact.phones:
-        # TEL defaults to a URI value in 4.0; numbers as people type them are text.
-        params = "VALUE=text" + _type_param(phone.type, _TEL_TYPES)
-        lines.append(f"TEL;{params}:{escape_text(_clean(phone.value))}")
+        if v3:
+            params = _type_param(phone.type, _TEL_TYPES_3)
+        else:
+            # TEL defaults to a URI value in 4.0; numbers as people type them are text.
+            params = ";VALUE=text" + _type_param(phone.type, _TEL_TYPES)
+        lines.append(f"TEL{params}:{escape_text(_clean(phone.value))}")
     for url in contact.urls:
         # URI values are not text: no backslash escaping (RFC 6350 §4: URI).
         lines.append(f"URL:{url}")
@@ -218,6 +242,8 @@ def to_vcard(
         )
     if contact.note:
         lines.append(f"NOTE:{escape_text(contact.note)}")
+    if photo_url:
+        lines.append(f"PHOTO;VALUE=uri:{photo_url}" if v3 else f"PHOTO:{photo_url}")
     if source_url:
         lines.append(f"SOURCE:{source_url}")
     lines.append(f"REV:{updated_at.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}")
