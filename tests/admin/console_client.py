@@ -18,9 +18,12 @@ def csrf_of(page: str) -> str:
     return html.unescape(match.group(1))
 
 
-async def console_signin(
-    client: httpx.AsyncClient, login: str, password: str
-) -> httpx.Response:
+def another_browser(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """A second browser (its own cookies) on the same app."""
+    return httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))
+
+
+async def console_signin(client: httpx.AsyncClient, login: str, password: str) -> httpx.Response:
     form = await client.get("/admin/login")
     assert form.status_code == 200, form.text
     return await client.post(

@@ -30,7 +30,8 @@ ADMIN_PASSWORD = "operator password 1"
 
 
 def _environment(settings: Settings, tmp_path: Path) -> dict[str, str]:
-    assert settings.database_url and settings.redis_url
+    assert settings.database_url
+    assert settings.redis_url
     return {
         "BCA_DATABASE_URL": settings.database_url,
         "BCA_REDIS_URL": settings.redis_url,
@@ -45,8 +46,17 @@ def _environment(settings: Settings, tmp_path: Path) -> dict[str, str]:
 
 def _create_admin(env: dict[str, str], tmp_path: Path, name: str) -> None:
     created = subprocess.run(
-        [BCA, "admin", "create-user", "--email", f"{name}@example.com", "--username", name]
-        + ["--admin", "--password-stdin"],
+        [
+            BCA,
+            "admin",
+            "create-user",
+            "--admin",
+            "--password-stdin",
+            "--username",
+            name,
+            "--email",
+            f"{name}@example.com",
+        ],
         input=ADMIN_PASSWORD + "\n",
         env=clean_environment(env),
         cwd=tmp_path,

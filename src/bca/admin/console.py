@@ -161,6 +161,14 @@ async def _bearer_of_non_admin(session: AsyncSession, backends: Backends, reques
     return principal is not None and principal.user.role != "admin"
 
 
+async def _problem(_request: Request, error: Exception) -> Response:
+    """Errors of our own (an unknown action or target: 404) answer as the API would."""
+    assert isinstance(error, AppError)
+    return problem_response(
+        status=error.status, code=error.code, detail=error.message, headers=error.headers
+    )
+
+
 def _text(form: FormData, name: str) -> str | None:
     value = form.get(name)
     return value if isinstance(value, str) else None
@@ -203,6 +211,7 @@ class Console(Admin):
             ),
         ]
         self.admin.add_middleware(SecurityHeaders)
+        self.admin.add_exception_handler(AppError, _problem)
 
     # --- pages --------------------------------------------------------------------------
 
@@ -257,7 +266,8 @@ class Console(Admin):
     async def _signin_page(
         self, request: Request, *, error: str | None, status_code: int
     ) -> Response:
-        nonce = new_opaque_token()
+        # The same nonce for every sign-in form of this browser, so two tabs both work.
+        nonce = request.cookies.get(SIGNIN_COOKIE) or new_opaque_token()
         response = await self.templates.TemplateResponse(
             request,
             "console/login.html",
