@@ -12,9 +12,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 import bca.models  # every table, so that foreign keys resolve
 import bca.tasks_registry  # noqa: F401  # registers every domain's tasks
 from bca import __version__
-from bca.accounts.routes import admin_router
 from bca.accounts.routes import router as accounts_router
 from bca.admin.console import mount_console
+from bca.admin.routes import router as admin_router
 from bca.backends import Backends, create_backends, readiness
 from bca.cards import routes as cards_routes
 from bca.chat import routes as chat_routes

@@ -374,3 +374,25 @@ async def test_no_console_page_shows_a_chat_message_body(api: Api) -> None:
     assert owner.profile_id in pages[chat_page]
     assert member.profile_id in pages[chat_page]
     assert console.token, "the crawl ran signed in"
+
+
+async def test_the_admin_api_is_audited_like_the_console(api: Api) -> None:
+    admin = await api.user(admin=True)
+    target = await api.user()
+    lock = await api.client.post(
+        f"/v1/admin/users/{target.id}/lock", headers=admin.headers, json={"locked": True}
+    )
+    assert lock.status_code == 204
+    revoke = await api.client.post(
+        f"/v1/admin/users/{target.id}/revoke-sessions", headers=admin.headers
+    )
+    assert revoke.status_code == 204
+    own = await api.client.post(
+        f"/v1/admin/users/{admin.id}/lock", headers=admin.headers, json={"locked": True}
+    )
+    assert own.status_code == 403
+    records = await audit_records(api)
+    assert [(r.action, r.target_id, r.actor) for r in records] == [
+        ("user.lock", target.id, admin.username),
+        ("user.revoke-sessions", target.id, admin.username),
+    ]

@@ -7,14 +7,12 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import EmailStr
 
 from bca.accounts import service
-from bca.accounts.dependencies import AdminUser, CurrentSession, CurrentUser
+from bca.accounts.dependencies import CurrentSession, CurrentUser
 from bca.accounts.models import User
 from bca.accounts.schemas import (
     USERNAME_PATTERN,
-    AdminUserRead,
     Availability,
     DeactivateRequest,
-    LockRequest,
     MeUpdate,
     PasswordChangeRequest,
     PasswordResetConfirm,
@@ -33,7 +31,6 @@ from bca.core.dependencies import BackendsDep, PageDep, SessionDep
 from bca.core.pagination import Page, decode_time_cursor, page_of, time_key
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
-admin_router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 
 def client_address(request: Request) -> str:
@@ -203,43 +200,3 @@ async def deactivate_me(
     data: DeactivateRequest, user: CurrentUser, session: SessionDep, backends: BackendsDep
 ) -> None:
     await service.deactivate(session, backends, user=user, password=data.password)
-
-
-@admin_router.get("/users", response_model=Page[AdminUserRead])
-async def admin_list_users(
-    _admin: AdminUser,
-    session: SessionDep,
-    page: PageDep,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-) -> Page[AdminUserRead]:
-    rows = await service.list_users(
-        session, q=q, after=decode_time_cursor(page.cursor), limit=page.limit + 1
-    )
-    users, next_cursor = page_of(rows, limit=page.limit, key=time_key)
-    items = [
-        AdminUserRead(
-            **user_read(user).model_dump(),
-            locked=user.locked,
-            deactivated=user.deactivated_at is not None,
-        )
-        for user in users
-    ]
-    return Page(items=items, next_cursor=next_cursor)
-
-
-@admin_router.post("/users/{user_id}/lock", status_code=204)
-async def admin_lock_user(
-    user_id: uuid.UUID,
-    data: LockRequest,
-    _admin: AdminUser,
-    session: SessionDep,
-    backends: BackendsDep,
-) -> None:
-    await service.set_locked(session, backends, user_id=user_id, locked=data.locked)
-
-
-@admin_router.post("/users/{user_id}/revoke-sessions", status_code=204)
-async def admin_revoke_sessions(
-    user_id: uuid.UUID, _admin: AdminUser, session: SessionDep, backends: BackendsDep
-) -> None:
-    await service.admin_revoke_sessions(session, backends, user_id=user_id)

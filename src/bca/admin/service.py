@@ -319,6 +319,26 @@ async def perform(
     )
 
 
+async def perform_named(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    actor: Actor,
+    target_type: str,
+    name: str,
+    target_id: uuid.UUID,
+    reason: str | None = None,
+) -> AuditRecord:
+    return await perform(
+        session,
+        backends,
+        actor=actor,
+        action=find_action(target_type, name),
+        target_id=target_id,
+        reason=reason,
+    )
+
+
 # --- the dashboard --------------------------------------------------------------------------
 
 
