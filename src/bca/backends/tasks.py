@@ -151,9 +151,14 @@ class CeleryTaskQueue:
 
     def _depth(self) -> int | None:
         with self._app.connection_for_write() as connection:
-            declared = connection.default_channel.queue_declare(
-                queue=self._app.conf.task_default_queue, passive=True
-            )
+            try:
+                declared = connection.default_channel.queue_declare(
+                    queue=self._app.conf.task_default_queue, passive=True
+                )
+            except connection.channel_errors:
+                # No such queue: nothing was ever sent (publishing declares it), or, on Redis,
+                # the list is empty (Redis drops empty lists).
+                return 0
         count = getattr(declared, "message_count", None)
         return None if count is None else int(count)
 
