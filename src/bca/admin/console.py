@@ -182,7 +182,6 @@ class Console(Admin):
 
         self._get_backends = backends
         self._secure_cookies = settings.mode is not Mode.embedded
-        self._signing_key = settings.signing_key
         authentication = ConsoleAuthentication(backends)
         super().__init__(
             app,
@@ -227,7 +226,7 @@ class Console(Admin):
         if request.method in SAFE_METHODS or nonce is None:
             return await self._signin_page(request, error=None, status_code=200)
         form = await request.form()
-        expected = signin.signin_form_token(self._signing_key, nonce)
+        expected = signin.signin_form_token(self._get_backends().settings.signing_key, nonce)
         if not signin.tokens_match(_text(form, CSRF_FIELD), expected):
             return await self._signin_page(
                 request, error="The form expired; try again.", status_code=403
@@ -271,7 +270,12 @@ class Console(Admin):
         response = await self.templates.TemplateResponse(
             request,
             "console/login.html",
-            {"error": error, "csrf_token": signin.signin_form_token(self._signing_key, nonce)},
+            {
+                "error": error,
+                "csrf_token": signin.signin_form_token(
+                    self._get_backends().settings.signing_key, nonce
+                ),
+            },
             status_code=status_code,
         )
         self._set_cookie(response, SIGNIN_COOKIE, nonce)
