@@ -396,3 +396,16 @@ async def test_the_admin_api_is_audited_like_the_console(api: Api) -> None:
         ("user.lock", target.id, admin.username),
         ("user.revoke-sessions", target.id, admin.username),
     ]
+
+
+async def test_lists_count_and_search_in_the_database(api: Api) -> None:
+    await Console(api.client, await api.user(admin=True)).sign_in()
+    users = [await api.user() for _ in range(3)]
+    everyone = await api.client.get("/admin/user/list")
+    assert re.search(r"of\s+4\s+items", everyone.text)
+    found = await api.client.get("/admin/user/list", params={"search": users[1].username})
+    assert re.search(r"of\s+1\s+items", found.text)
+    assert users[1].email in found.text
+    assert users[0].email not in found.text
+    sessions = await api.client.get("/admin/auth-session/list", params={"user": users[2].id})
+    assert re.search(r"of\s+1\s+items", sessions.text)

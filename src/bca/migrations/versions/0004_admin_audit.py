@@ -1,4 +1,4 @@
-"""admin audit records
+"""admin audit records; users listed by creation time
 
 Revision ID: 0004_admin_audit
 Revises: 0001
@@ -45,9 +45,11 @@ def upgrade() -> None:
         ["target_type", "target_id"],
         unique=False,
     )
+    op.create_index("ix_users_created_at_id", "users", ["created_at", "id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_users_created_at_id", table_name="users")
     op.drop_index("ix_admin_audit_target_type_target_id", table_name="admin_audit")
     op.drop_index("ix_admin_audit_created_at", table_name="admin_audit")
     op.drop_table("admin_audit")
