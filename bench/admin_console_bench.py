@@ -34,7 +34,7 @@ from bca.core.time import utcnow
 from bca.settings import load_settings
 
 ROUNDS = 20
-PASSWORD = "bench password 1"
+PASSWORD = "bench password 1"  # noqa: S105  # a scratch database's account
 
 
 async def admin(url: str, statement: str) -> None:
