@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 import bca.models  # every table, so that foreign keys resolve
 import bca.tasks_registry  # noqa: F401  # registers every domain's tasks
 from bca import __version__
-from bca.accounts.routes import admin_router
 from bca.accounts.routes import router as accounts_router
-from bca.backends import Backends, create_backends
+from bca.admin.console import mount_console
+from bca.admin.routes import router as admin_router
+from bca.backends import Backends, create_backends, readiness
 from bca.carddav import routes as carddav_routes
 from bca.carddav.errors import DavError, dav_error_response
 from bca.cards import routes as cards_routes
@@ -29,8 +28,6 @@ from bca.profiles import routes as profiles_routes
 from bca.realtime import routes as realtime_routes
 from bca.settings import Settings
 from bca.sync import routes as sync_routes
-
-READINESS_TIMEOUT_SECONDS = 3.0
 
 
 def create_app(settings: Settings, *, backends: Backends | None = None) -> FastAPI:
@@ -74,6 +71,7 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
     ):
         app.include_router(router)
     app.include_router(_operations_router())
+    mount_console(app, settings)
     return app
 
 
@@ -86,24 +84,7 @@ def _operations_router() -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(backends: BackendsDep) -> JSONResponse:
-        async def database() -> None:
-            async with backends.database.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-
-        checks: dict[str, Awaitable[None]] = {
-            "database": database(),
-            "cache": backends.cache.ping(),
-            "storage": backends.storage.ping(),
-            "broker": backends.tasks.ping(),
-        }
-        results = await asyncio.gather(
-            *(asyncio.wait_for(check, READINESS_TIMEOUT_SECONDS) for check in checks.values()),
-            return_exceptions=True,
-        )
-        status = {
-            name: "ok" if not isinstance(result, BaseException) else "down"
-            for name, result in zip(checks, results, strict=True)
-        }
+        status = await readiness(backends)
         if all(value == "ok" for value in status.values()):
             return JSONResponse({"status": "ok", "checks": status})
         return problem_response(

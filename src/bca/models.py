@@ -1,6 +1,7 @@
 """Imports every domain's tables so that the metadata (and Alembic) sees the whole schema."""
 
 from bca.accounts import models as accounts_models
+from bca.admin import models as admin_models
 from bca.cards import models as cards_models
 from bca.chat import models as chat_models
 from bca.core.db import Base
@@ -12,6 +13,7 @@ metadata = Base.metadata
 
 __all__ = [
     "accounts_models",
+    "admin_models",
     "cards_models",
     "chat_models",
     "files_models",

@@ -87,9 +87,7 @@ async def test_a_post_is_seven_statements_and_a_commit(
     assert len(statements) == 10, show(statements)
 
 
-async def test_a_read_marker_is_three_statements_and_a_commit(
-    api: Api, backends: Backends
-) -> None:
+async def test_a_read_marker_is_three_statements_and_a_commit(api: Api, backends: Backends) -> None:
     users, chat_id = await busy_chat(api, 5)  # users[6] has read up to the joins (8)
     with counting(backends.database.engine) as statements:
         response = await api.client.post(

@@ -13,6 +13,8 @@ from bca.core.time import utcnow
 
 class User(Base):
     __tablename__ = "users"
+    # The admin list and console page through users newest (or oldest) first.
+    __table_args__ = (Index("ix_users_created_at_id", "created_at", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     # Stored lower-cased: the unique constraint then also rejects case variants.

@@ -7,17 +7,15 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import EmailStr
 
 from bca.accounts import service
-from bca.accounts.dependencies import AdminUser, CurrentSession, CurrentUser
+from bca.accounts.dependencies import CurrentSession, CurrentUser
 from bca.accounts.models import AppPassword, User
 from bca.accounts.schemas import (
     USERNAME_PATTERN,
-    AdminUserRead,
     AppPasswordCreate,
     AppPasswordCreated,
     AppPasswordRead,
     Availability,
     DeactivateRequest,
-    LockRequest,
     MeUpdate,
     PasswordChangeRequest,
     PasswordResetConfirm,
@@ -36,7 +34,6 @@ from bca.core.dependencies import BackendsDep, PageDep, SessionDep, SettingsDep
 from bca.core.pagination import Page, decode_time_cursor, page_of, time_key
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
-admin_router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 
 def client_address(request: Request) -> str:
@@ -249,43 +246,3 @@ async def revoke_app_password(
     app_password_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> None:
     await service.revoke_app_password(session, user=user, app_password_id=app_password_id)
-
-
-@admin_router.get("/users", response_model=Page[AdminUserRead])
-async def admin_list_users(
-    _admin: AdminUser,
-    session: SessionDep,
-    page: PageDep,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-) -> Page[AdminUserRead]:
-    rows = await service.list_users(
-        session, q=q, after=decode_time_cursor(page.cursor), limit=page.limit + 1
-    )
-    users, next_cursor = page_of(rows, limit=page.limit, key=time_key)
-    items = [
-        AdminUserRead(
-            **user_read(user).model_dump(),
-            locked=user.locked,
-            deactivated=user.deactivated_at is not None,
-        )
-        for user in users
-    ]
-    return Page(items=items, next_cursor=next_cursor)
-
-
-@admin_router.post("/users/{user_id}/lock", status_code=204)
-async def admin_lock_user(
-    user_id: uuid.UUID,
-    data: LockRequest,
-    _admin: AdminUser,
-    session: SessionDep,
-    backends: BackendsDep,
-) -> None:
-    await service.set_locked(session, backends, user_id=user_id, locked=data.locked)
-
-
-@admin_router.post("/users/{user_id}/revoke-sessions", status_code=204)
-async def admin_revoke_sessions(
-    user_id: uuid.UUID, _admin: AdminUser, session: SessionDep, backends: BackendsDep
-) -> None:
-    await service.admin_revoke_sessions(session, backends, user_id=user_id)

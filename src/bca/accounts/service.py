@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -189,38 +190,66 @@ def _account_key(user: User | None, login: str) -> str:
     return str(user.id) if user else "login:" + login.strip().lower()
 
 
-async def signin(
-    session: AsyncSession, backends: Backends, *, data: SigninRequest, client_address: str
-) -> IssuedTokens:
+async def check_credentials(
+    session: AsyncSession, backends: Backends, *, login: str, password: str, client_address: str
+) -> User:
+    """The account that ``login`` and ``password`` name, if it may sign in.
+
+    Every sign-in surface (the API, the admin console) goes through here, so they share the
+    per-address rate limit, the per-account lockout and the argon2 timing.
+    """
     await _limiter(backends).hit("signin", client_address, SIGNIN_PER_ADDRESS)
     lockout = SigninLockout(backends.cache)
-    user = await repository.find_user_by_login(session, data.login)
-    account_key = _account_key(user, data.login)
+    user = await repository.find_user_by_login(session, login)
+    account_key = _account_key(user, login)
     await lockout.check(account_key)
-    password_ok = await backends.passwords.verify(
-        user.password_hash if user else None, data.password
-    )
+    password_ok = await backends.passwords.verify(user.password_hash if user else None, password)
     if user is None or not password_ok or user.deactivated_at is not None:
         await lockout.record_failure(account_key)
         raise InvalidCredentials()
     await lockout.record_success(account_key)
     if backends.passwords.needs_rehash(user.password_hash):
-        user.password_hash = await backends.passwords.hash(data.password)
+        user.password_hash = await backends.passwords.hash(password)
     # Only someone who knows the password learns about the account's state.
     if user.locked:
         raise AccountLocked()
     if backends.settings.require_email_verification and user.email_verified_at is None:
         raise EmailUnverified()
+    return user
+
+
+async def open_session(
+    session: AsyncSession, *, user: User, device_name: str | None, ttl: timedelta
+) -> AuthSession:
     now = utcnow()
     auth_session = AuthSession(
         user_id=user.id,
-        device_name=data.device_name,
+        device_name=device_name,
         created_at=now,
         last_used_at=now,
-        expires_at=now + timedelta(days=backends.settings.refresh_token_ttl_days),
+        expires_at=now + ttl,
     )
     session.add(auth_session)
     await session.flush()
+    return auth_session
+
+
+async def signin(
+    session: AsyncSession, backends: Backends, *, data: SigninRequest, client_address: str
+) -> IssuedTokens:
+    user = await check_credentials(
+        session,
+        backends,
+        login=data.login,
+        password=data.password,
+        client_address=client_address,
+    )
+    auth_session = await open_session(
+        session,
+        user=user,
+        device_name=data.device_name,
+        ttl=timedelta(days=backends.settings.refresh_token_ttl_days),
+    )
     return _issue_tokens(session, backends, auth_session=auth_session, user=user)
 
 
@@ -300,8 +329,9 @@ async def revoke_everywhere(
     user_id: uuid.UUID,
     *,
     except_session: uuid.UUID | None = None,
-) -> None:
-    """End every session and every app password of a user (the current session may stay).
+) -> list[uuid.UUID]:
+    """End every session and every app password of a user (the current session may stay);
+    returns the ended sessions' ids.
 
     App passwords follow the sessions' revocation rules: whatever signs a user out
     everywhere (password change or reset, lock, deactivation, sign-out-all, an admin) also
@@ -310,6 +340,7 @@ async def revoke_everywhere(
     await repository.revoke_app_passwords(session, user_id)
     revoked = await repository.revoke_sessions(session, user_id, except_session=except_session)
     announce_revoked(session, backends, revoked)
+    return revoked
 
 
 async def list_sessions(
@@ -416,6 +447,10 @@ async def deactivate(
 ) -> None:
     if not await backends.passwords.verify(user.password_hash, password):
         raise InvalidCredentials("The password is wrong.")
+    await _deactivate(session, backends, user)
+
+
+async def _deactivate(session: AsyncSession, backends: Backends, user: User) -> None:
     user.deactivated_at = utcnow()
     await session.flush()
     # Its profiles vanish for everyone: their sync copies must drop them too.
@@ -432,24 +467,78 @@ async def list_users(
     return await repository.search_users(session, q=q, after=after, limit=limit)
 
 
-async def set_locked(
-    session: AsyncSession, backends: Backends, *, user_id: uuid.UUID, locked: bool
-) -> None:
+async def _target(session: AsyncSession, user_id: uuid.UUID) -> User:
     target = await repository.get_user(session, user_id)
     if target is None:
         raise NotFound()
+    return target
+
+
+async def set_locked(
+    session: AsyncSession, backends: Backends, *, user_id: uuid.UUID, locked: bool
+) -> User:
+    target = await _target(session, user_id)
     target.locked = locked
     if locked:
         await revoke_everywhere(session, backends, target.id)
+    return target
 
 
 async def admin_revoke_sessions(
     session: AsyncSession, backends: Backends, *, user_id: uuid.UUID
-) -> None:
-    target = await repository.get_user(session, user_id)
-    if target is None:
+) -> list[uuid.UUID]:
+    """Revoke every live session (and app password) of the user; returns the sessions' ids."""
+    target = await _target(session, user_id)
+    return await revoke_everywhere(session, backends, target.id)
+
+
+async def admin_revoke_session(
+    session: AsyncSession, backends: Backends, *, session_id: uuid.UUID
+) -> AuthSession:
+    """Revoke one live session of anyone (404 when it is unknown or already over)."""
+    target = await session.get(AuthSession, session_id)
+    if target is None or not await repository.revoke_session(session, session_id):
         raise NotFound()
-    await revoke_everywhere(session, backends, target.id)
+    announce_revoked(session, backends, [session_id])
+    return target
+
+
+async def admin_verify_email(session: AsyncSession, *, user_id: uuid.UUID) -> User:
+    """Mark the address verified (an operator confirmed it another way); idempotent."""
+    target = await _target(session, user_id)
+    if target.email_verified_at is None:
+        target.email_verified_at = utcnow()
+    return target
+
+
+Role = Literal["user", "admin"]
+
+
+async def set_role(session: AsyncSession, *, user_id: uuid.UUID, role: Role) -> User:
+    """Promote or demote; every request re-reads the role, so the change applies at once."""
+    target = await _target(session, user_id)
+    target.role = role
+    return target
+
+
+async def admin_deactivate(
+    session: AsyncSession, backends: Backends, *, user_id: uuid.UUID
+) -> User:
+    """Deactivate as the account's owner would, without their password; idempotent."""
+    target = await _target(session, user_id)
+    if target.deactivated_at is None:
+        await _deactivate(session, backends, target)
+    return target
+
+
+async def restore(session: AsyncSession, *, user_id: uuid.UUID) -> User:
+    """Undo a deactivation: the account may sign in again and its profiles reappear."""
+    target = await _target(session, user_id)
+    if target.deactivated_at is not None:
+        target.deactivated_at = None
+        await session.flush()
+        await record_account_change(session, target.id)
+    return target
 
 
 # --- app passwords (HTTP Basic for CardDAV clients) -----------------------------------------

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
+
+from sqlalchemy import text
 
 from bca.backends.cache import Cache, create_cache
 from bca.backends.mail import Mailer, create_mailer
@@ -35,6 +39,32 @@ class Backends:
         await self.storage.close()
         await self.cache.close()
         await self.database.dispose()
+
+
+READINESS_TIMEOUT_SECONDS = 3.0
+
+
+async def readiness(backends: Backends) -> dict[str, str]:
+    """``ok`` or ``down`` for each backend, checked at once, each within a few seconds."""
+
+    async def database() -> None:
+        async with backends.database.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    checks: dict[str, Awaitable[None]] = {
+        "database": database(),
+        "cache": backends.cache.ping(),
+        "storage": backends.storage.ping(),
+        "broker": backends.tasks.ping(),
+    }
+    results = await asyncio.gather(
+        *(asyncio.wait_for(check, READINESS_TIMEOUT_SECONDS) for check in checks.values()),
+        return_exceptions=True,
+    )
+    return {
+        name: "down" if isinstance(result, BaseException) else "ok"
+        for name, result in zip(checks, results, strict=True)
+    }
 
 
 def create_task_queue(backends: Backends) -> TaskQueue:

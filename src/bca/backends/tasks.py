@@ -53,6 +53,11 @@ class TaskQueue(Protocol):
         ...
 
     async def ping(self) -> None: ...
+
+    async def depth(self) -> int | None:
+        """Tasks waiting to run, as far as the broker tells it (None when it does not)."""
+        ...
+
     async def drain(self) -> None: ...
     async def close(self) -> None: ...
 
@@ -128,6 +133,9 @@ class InProcessTaskQueue:
     async def ping(self) -> None:
         return None
 
+    async def depth(self) -> int:
+        return len(self._running)
+
     async def drain(self) -> None:
         """Wait until every task enqueued so far (and any they enqueue) has finished."""
         while self._running:
@@ -163,6 +171,24 @@ class CeleryTaskQueue:
 
     async def ping(self) -> None:
         await asyncio.to_thread(self._ping)
+
+    async def depth(self) -> int | None:
+        """Messages in the default queue: kombu's passive declare reports the count for
+        AMQP, Redis (list length) and SQS (ApproximateNumberOfMessages) alike."""
+        return await asyncio.to_thread(self._depth)
+
+    def _depth(self) -> int | None:
+        with self._app.connection_for_write() as connection:
+            try:
+                declared = connection.default_channel.queue_declare(
+                    queue=self._app.conf.task_default_queue, passive=True
+                )
+            except connection.channel_errors:
+                # No such queue: nothing was ever sent (publishing declares it), or, on Redis,
+                # the list is empty (Redis drops empty lists).
+                return 0
+        count = getattr(declared, "message_count", None)
+        return None if count is None else int(count)
 
     async def drain(self) -> None:
         """Nothing to wait for here: the tasks run in other processes."""

@@ -174,8 +174,21 @@ async def update_card(
 async def delete_card(
     session: AsyncSession, *, user: User, card_id: uuid.UUID, if_match: IfMatch | None
 ) -> None:
-    card, profile = await _owned_card(session, user=user, card_id=card_id, if_match=if_match)
-    watchers = await users_watching_profile(session, profile.id)
+    card, _profile = await _owned_card(session, user=user, card_id=card_id, if_match=if_match)
+    await _remove(session, card)
+
+
+async def admin_delete_card(session: AsyncSession, *, card_id: uuid.UUID) -> Card:
+    """An operator's soft-delete of anyone's card, with the owner's consequences."""
+    card = await repository.lock(session, card_id)
+    if card is None:
+        raise CardNotFound()
+    await _remove(session, card)
+    return card
+
+
+async def _remove(session: AsyncSession, card: Card) -> None:
+    watchers = await users_watching_profile(session, card.profile_id)
     await repository.soft_delete(session, [card.id])
     await repository.revoke_links(session, [card.id])
     await _record_removed(

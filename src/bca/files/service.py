@@ -148,6 +148,22 @@ async def retire_file(session: AsyncSession, backends: Backends, file_id: uuid.U
     row = await repository.get_live(session, file_id)
     if row is None or await repository.posted_in_a_chat(session, file_id):
         return
+    await _delete(session, backends, row)
+
+
+async def admin_delete_file(
+    session: AsyncSession, backends: Backends, *, file_id: uuid.UUID
+) -> StoredFile:
+    """An operator removes a file wherever it is used: it answers 404 from then on and its
+    object leaves storage once that commits."""
+    row = await repository.get_live(session, file_id)
+    if row is None:
+        raise FileNotFound()
+    await _delete(session, backends, row)
+    return row
+
+
+async def _delete(session: AsyncSession, backends: Backends, row: StoredFile) -> None:
     await repository.mark_deleted(session, row)
     storage, key = backends.storage, row.storage_key
 

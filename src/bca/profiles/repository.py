@@ -175,6 +175,17 @@ async def get_live(session: AsyncSession, profile_id: uuid.UUID) -> Profile | No
     return profile
 
 
+async def get_undeleted(session: AsyncSession, profile_id: uuid.UUID) -> Profile | None:
+    """A profile that is not deleted, whoever owns it, locked for the change to come."""
+    profile: Profile | None = await session.scalar(
+        select(Profile)
+        .where(Profile.id == profile_id, Profile.deleted_at.is_(None))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return profile
+
+
 async def list_own(
     session: AsyncSession,
     owner: uuid.UUID,

@@ -177,6 +177,19 @@ async def delete_profile(
 ) -> None:
     """Soft-delete the profile; its cards, relations and wallet entries go with it."""
     profile = await _editable(session, user=user, profile_id=profile_id, if_match=if_match)
+    await _remove(session, profile)
+
+
+async def admin_delete_profile(session: AsyncSession, *, profile_id: uuid.UUID) -> Profile:
+    """An operator's soft-delete of anyone's profile, with the owner's consequences."""
+    profile = await repository.get_undeleted(session, profile_id)
+    if profile is None:
+        raise ProfileNotFound()
+    await _remove(session, profile)
+    return profile
+
+
+async def _remove(session: AsyncSession, profile: Profile) -> None:
     watchers = await users_watching_profile(session, profile.id)
     card_ids = await cards_repository.live_ids_of_profile(session, profile.id)
 

@@ -1,0 +1,1 @@
+"""Administration: the audit trail of operators' actions and the web console at ``/admin``."""

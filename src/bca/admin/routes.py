@@ -1,0 +1,77 @@
+"""The admin API (``/v1/admin``): the same actions as the console, audited the same way."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from bca.accounts import service as accounts
+from bca.accounts.dependencies import AdminUser
+from bca.accounts.routes import client_address, user_read
+from bca.accounts.schemas import AdminUserRead, LockRequest
+from bca.admin import service
+from bca.core.dependencies import BackendsDep, PageDep, SessionDep
+from bca.core.pagination import Page, decode_time_cursor, page_of, time_key
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+@router.get("/users", response_model=Page[AdminUserRead])
+async def admin_list_users(
+    _admin: AdminUser,
+    session: SessionDep,
+    page: PageDep,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[AdminUserRead]:
+    rows = await accounts.list_users(
+        session, q=q, after=decode_time_cursor(page.cursor), limit=page.limit + 1
+    )
+    users, next_cursor = page_of(rows, limit=page.limit, key=time_key)
+    items = [
+        AdminUserRead(
+            **user_read(user).model_dump(),
+            locked=user.locked,
+            deactivated=user.deactivated_at is not None,
+        )
+        for user in users
+    ]
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/users/{user_id}/lock", status_code=204)
+async def admin_lock_user(
+    user_id: uuid.UUID,
+    data: LockRequest,
+    admin: AdminUser,
+    session: SessionDep,
+    backends: BackendsDep,
+    request: Request,
+) -> None:
+    await service.perform_named(
+        session,
+        backends,
+        actor=service.Actor(admin, client_address(request)),
+        target_type="user",
+        name="lock" if data.locked else "unlock",
+        target_id=user_id,
+    )
+
+
+@router.post("/users/{user_id}/revoke-sessions", status_code=204)
+async def admin_revoke_sessions(
+    user_id: uuid.UUID,
+    admin: AdminUser,
+    session: SessionDep,
+    backends: BackendsDep,
+    request: Request,
+) -> None:
+    await service.perform_named(
+        session,
+        backends,
+        actor=service.Actor(admin, client_address(request)),
+        target_type="user",
+        name="revoke-sessions",
+        target_id=user_id,
+    )

@@ -1,0 +1,366 @@
+"""The rules of administration: which actions exist, who may take them, and their audit.
+
+Every action calls the same domain service the API or the owner would (so a lock revokes
+sessions on every instance at once, a deleted profile leaves everyone's sync copy) and writes
+its audit record into the same transaction: the record exists exactly when the action does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bca.accounts import service as accounts
+from bca.accounts.models import AuthSession, User
+from bca.admin import repository
+from bca.admin.errors import NotOnYourself, ReasonRequired
+from bca.admin.models import AuditRecord
+from bca.backends import Backends, readiness
+from bca.cards.models import Card
+from bca.cards.service import admin_delete_card
+from bca.core.errors import NotFound
+from bca.files.models import StoredFile
+from bca.files.service import admin_delete_file
+from bca.profiles.models import Profile
+from bca.profiles.service import admin_delete_profile
+from bca.sync.service import request_rebuild
+
+logger = logging.getLogger(__name__)
+
+REASON_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as the audit names them: an admin account and the address they came from."""
+
+    user: User
+    address: str | None
+
+
+async def record(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    action: str,
+    target_type: str,
+    target_id: str,
+    details: dict[str, Any] | None = None,
+) -> AuditRecord:
+    entry = AuditRecord(
+        actor_id=actor.user.id,
+        actor=actor.user.username,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        address=actor.address,
+        details=details or {},
+    )
+    repository.add_record(session, entry)
+    await session.flush()
+    return entry
+
+
+# --- the actions ----------------------------------------------------------------------------
+
+Run = Callable[[AsyncSession, Backends, uuid.UUID], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Action:
+    target_type: str
+    name: str
+    label: str
+    run: Run
+    applies: Callable[[Any], bool] = lambda _target: True
+    destructive: bool = False
+    asks_reason: bool = False
+    reason_required: bool = False
+    # Refused on the actor's own account: it would end their administration.
+    not_on_self: bool = False
+
+
+def _user_step(
+    step: Callable[[AsyncSession, Backends, uuid.UUID], Awaitable[object]],
+) -> Run:
+    async def run(session: AsyncSession, backends: Backends, target: uuid.UUID) -> dict[str, Any]:
+        await step(session, backends, target)
+        return {}
+
+    return run
+
+
+async def _lock(session: AsyncSession, backends: Backends, target: uuid.UUID) -> object:
+    return await accounts.set_locked(session, backends, user_id=target, locked=True)
+
+
+async def _unlock(session: AsyncSession, backends: Backends, target: uuid.UUID) -> object:
+    return await accounts.set_locked(session, backends, user_id=target, locked=False)
+
+
+async def _verify(session: AsyncSession, _backends: Backends, target: uuid.UUID) -> object:
+    return await accounts.admin_verify_email(session, user_id=target)
+
+
+async def _promote(session: AsyncSession, _backends: Backends, target: uuid.UUID) -> object:
+    return await accounts.set_role(session, user_id=target, role="admin")
+
+
+async def _demote(session: AsyncSession, _backends: Backends, target: uuid.UUID) -> object:
+    return await accounts.set_role(session, user_id=target, role="user")
+
+
+async def _deactivate(session: AsyncSession, backends: Backends, target: uuid.UUID) -> object:
+    return await accounts.admin_deactivate(session, backends, user_id=target)
+
+
+async def _restore(session: AsyncSession, _backends: Backends, target: uuid.UUID) -> object:
+    return await accounts.restore(session, user_id=target)
+
+
+async def _revoke_sessions(
+    session: AsyncSession, backends: Backends, target: uuid.UUID
+) -> dict[str, Any]:
+    revoked = await accounts.admin_revoke_sessions(session, backends, user_id=target)
+    return {"sessions_revoked": len(revoked)}
+
+
+async def _rebuild_snapshot(
+    session: AsyncSession, backends: Backends, target: uuid.UUID
+) -> dict[str, Any]:
+    user = await session.get(User, target)
+    if user is None:
+        raise NotFound()
+    await request_rebuild(session, backends, user=user)
+    return {}
+
+
+async def _revoke_session(
+    session: AsyncSession, backends: Backends, target: uuid.UUID
+) -> dict[str, Any]:
+    revoked = await accounts.admin_revoke_session(session, backends, session_id=target)
+    return {"user_id": str(revoked.user_id)}
+
+
+async def _delete_profile(
+    session: AsyncSession, _backends: Backends, target: uuid.UUID
+) -> dict[str, Any]:
+    profile = await admin_delete_profile(session, profile_id=target)
+    return {"user_id": str(profile.user_id), "name": profile.name}
+
+
+async def _delete_card(
+    session: AsyncSession, _backends: Backends, target: uuid.UUID
+) -> dict[str, Any]:
+    card = await admin_delete_card(session, card_id=target)
+    return {"profile_id": str(card.profile_id), "name": card.name}
+
+
+async def _delete_file(
+    session: AsyncSession, backends: Backends, target: uuid.UUID
+) -> dict[str, Any]:
+    row = await admin_delete_file(session, backends, file_id=target)
+    return {"owner_user_id": str(row.owner_user_id), "sha256": row.sha256}
+
+
+def _is_user(check: Callable[[User], bool]) -> Callable[[Any], bool]:
+    return lambda target: isinstance(target, User) and check(target)
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action(
+        "user",
+        "lock",
+        "Lock",
+        _user_step(_lock),
+        _is_user(lambda user: not user.locked),
+        destructive=True,
+        not_on_self=True,
+    ),
+    Action("user", "unlock", "Unlock", _user_step(_unlock), _is_user(lambda user: user.locked)),
+    Action(
+        "user",
+        "verify",
+        "Mark email verified",
+        _user_step(_verify),
+        _is_user(lambda user: user.email_verified_at is None),
+    ),
+    Action(
+        "user",
+        "promote",
+        "Make admin",
+        _user_step(_promote),
+        _is_user(lambda user: user.role != "admin"),
+        destructive=True,
+    ),
+    Action(
+        "user",
+        "demote",
+        "Remove admin role",
+        _user_step(_demote),
+        _is_user(lambda user: user.role == "admin"),
+        destructive=True,
+        not_on_self=True,
+    ),
+    Action(
+        "user",
+        "deactivate",
+        "Deactivate",
+        _user_step(_deactivate),
+        _is_user(lambda user: user.deactivated_at is None),
+        destructive=True,
+        asks_reason=True,
+        not_on_self=True,
+    ),
+    Action(
+        "user",
+        "restore",
+        "Restore",
+        _user_step(_restore),
+        _is_user(lambda user: user.deactivated_at is not None),
+    ),
+    Action("user", "revoke-sessions", "Revoke all sessions", _revoke_sessions, destructive=True),
+    Action("user", "rebuild-snapshot", "Rebuild sync snapshot", _rebuild_snapshot),
+    Action(
+        "session",
+        "revoke",
+        "Revoke session",
+        _revoke_session,
+        lambda target: isinstance(target, AuthSession) and target.revoked_at is None,
+        destructive=True,
+    ),
+    Action(
+        "profile",
+        "delete",
+        "Delete profile",
+        _delete_profile,
+        lambda target: isinstance(target, Profile) and target.deleted_at is None,
+        destructive=True,
+        asks_reason=True,
+        reason_required=True,
+    ),
+    Action(
+        "card",
+        "delete",
+        "Delete card",
+        _delete_card,
+        lambda target: isinstance(target, Card) and target.deleted_at is None,
+        destructive=True,
+        asks_reason=True,
+        reason_required=True,
+    ),
+    Action(
+        "file",
+        "delete",
+        "Delete file",
+        _delete_file,
+        lambda target: isinstance(target, StoredFile) and target.deleted_at is None,
+        destructive=True,
+        asks_reason=True,
+    ),
+)
+_BY_KEY = {(action.target_type, action.name): action for action in ACTIONS}
+
+
+def find_action(target_type: str, name: str) -> Action:
+    action = _BY_KEY.get((target_type, name))
+    if action is None:
+        raise NotFound()
+    return action
+
+
+def actions_for(target_type: str, target: object) -> list[Action]:
+    """The actions that make sense for the target in its current state."""
+    return [
+        action for action in ACTIONS if action.target_type == target_type and action.applies(target)
+    ]
+
+
+def parse_target(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFound() from None
+
+
+async def perform(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    actor: Actor,
+    action: Action,
+    target_id: uuid.UUID,
+    reason: str | None,
+) -> AuditRecord:
+    """Take ``action`` on the target as ``actor`` and record it, in the caller's transaction."""
+    if actor.user.role != "admin":
+        raise NotFound()
+    if action.not_on_self and target_id == actor.user.id:
+        raise NotOnYourself()
+    reason = (reason or "").strip()[:REASON_MAX_LENGTH] or None
+    if action.reason_required and reason is None:
+        raise ReasonRequired()
+    details = await action.run(session, backends, target_id)
+    if reason is not None:
+        details["reason"] = reason
+    return await record(
+        session,
+        actor,
+        action=f"{action.target_type}.{action.name}",
+        target_type=action.target_type,
+        target_id=str(target_id),
+        details=details,
+    )
+
+
+async def perform_named(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    actor: Actor,
+    target_type: str,
+    name: str,
+    target_id: uuid.UUID,
+    reason: str | None = None,
+) -> AuditRecord:
+    return await perform(
+        session,
+        backends,
+        actor=actor,
+        action=find_action(target_type, name),
+        target_id=target_id,
+        reason=reason,
+    )
+
+
+# --- the dashboard --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    counts: dict[str, int]
+    queue_depth: int | None
+    readiness: dict[str, str]
+
+
+async def queue_depth(backends: Backends) -> int | None:
+    try:
+        return await asyncio.wait_for(backends.tasks.depth(), 3)
+    except Exception:
+        logger.warning("the broker did not tell its queue depth", exc_info=True)
+        return None
+
+
+async def dashboard(backends: Backends) -> Dashboard:
+    """Counts in a read transaction of their own, then the backends' checks outside it: on
+    SQLite a check made inside would queue behind that transaction's own write lock."""
+    async with backends.database.transaction() as session:
+        counts = await repository.counts(session)
+    depth, ready = await asyncio.gather(queue_depth(backends), readiness(backends))
+    return Dashboard(counts=counts, queue_depth=depth, readiness=ready)
