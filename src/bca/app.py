@@ -14,6 +14,7 @@ from sqlalchemy import text
 import bca.models  # every table, so that foreign keys resolve
 import bca.tasks_registry  # noqa: F401  # registers every domain's tasks
 from bca import __version__
+from bca.accounts import pages as account_pages
 from bca.accounts.routes import admin_router
 from bca.accounts.routes import router as accounts_router
 from bca.backends import Backends, create_backends
@@ -21,8 +22,10 @@ from bca.cards import routes as cards_routes
 from bca.chat import routes as chat_routes
 from bca.core.dependencies import BackendsDep
 from bca.core.errors import install_error_handlers, problem_response
+from bca.core.http import NoContentHeaders
 from bca.core.observability import ObservabilityMiddleware, configure_logging
 from bca.files import routes as files_routes
+from bca.home import install_home
 from bca.profiles import routes as profiles_routes
 from bca.realtime import routes as realtime_routes
 from bca.settings import Settings
@@ -49,17 +52,21 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
         version=__version__,
         description="The business-card messenger's HTTP API (see API.md for the contract).",
         lifespan=lifespan,
+        docs_url=None,  # offline pages instead of FastAPI's CDN ones: see bca.home
+        redoc_url=None,
     )
     if backends is not None:
         app.state.backends = backends
     install_error_handlers(app)
     app.add_middleware(ObservabilityMiddleware)
+    app.add_middleware(NoContentHeaders)
     for router in (
         accounts_router,
         admin_router,
         profiles_routes.router,
         cards_routes.router,
         cards_routes.public_router,
+        account_pages.router,
         files_routes.router,
         chat_routes.router,
         realtime_routes.router,
@@ -67,6 +74,7 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
     ):
         app.include_router(router)
     app.include_router(_operations_router())
+    install_home(app)
     return app
 
 

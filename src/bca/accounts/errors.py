@@ -1,4 +1,4 @@
-from bca.core.errors import AppError, Conflict, Unauthorized
+from bca.core.errors import AppError, Conflict, NotFound, Unauthorized
 
 
 class EmailTaken(Conflict):
@@ -60,3 +60,16 @@ class WeakPassword(AppError):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message, extra={"errors": [{"loc": ["body", field], "msg": message}]})
+
+
+class UserNotFound(NotFound):
+    """An operator named an account that does not exist (the message says how it was named)."""
+
+
+class ResendFormInvalid(AppError):
+    status = 422
+    code = "validation_error"
+    detail = "Send either a bearer token (signed in) or a body {login}, not both."
+
+    def __init__(self) -> None:
+        super().__init__(extra={"errors": [{"loc": ["body"], "msg": self.detail}]})
