@@ -126,5 +126,5 @@ def create_app_from_environment() -> FastAPI:
     from bca.settings import load_settings
 
     settings = load_settings()
-    configure_logging(level=settings.log_level, json_format=settings.log_json)
+    configure_logging(level=settings.log_level, json_format=settings.json_logs)
     return create_app(settings)

@@ -185,3 +185,9 @@ async def search_users(
         )
     query = query.order_by(User.created_at, User.id).limit(limit)
     return (await session.scalars(query)).all()
+
+
+async def active_user_ids(session: AsyncSession) -> list[uuid.UUID]:
+    """Every account that is not deactivated, oldest first."""
+    query = select(User.id).where(User.deactivated_at.is_(None)).order_by(User.created_at, User.id)
+    return list((await session.scalars(query)).all())

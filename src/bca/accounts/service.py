@@ -449,6 +449,10 @@ async def list_users(
     return await repository.search_users(session, q=q, after=after, limit=limit)
 
 
+async def active_user_ids(session: AsyncSession) -> list[uuid.UUID]:
+    return await repository.active_user_ids(session)
+
+
 async def _target(session: AsyncSession, user_id: uuid.UUID) -> User:
     target = await repository.get_user(session, user_id)
     if target is None:
