@@ -35,9 +35,10 @@ async def test_framework_errors_are_problem_documents(api: Api) -> None:
 async def test_no_content_answers_carry_no_content_type(api: Api) -> None:
     """RFC 9110: a 204 has no content, so no Content-Type; checked across domains."""
     user = await api.user()
-    me = user.profile_id or (await api.client.get("/v1/profiles", headers=user.headers)).json()[
-        "items"
-    ][0]["id"]
+    me = (
+        user.profile_id
+        or (await api.client.get("/v1/profiles", headers=user.headers)).json()["items"][0]["id"]
+    )
     card = await api.client.post(
         f"/v1/profiles/{me}/cards", json={"name": "Desk"}, headers=user.headers
     )

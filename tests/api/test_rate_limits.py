@@ -50,9 +50,7 @@ async def test_public_resend_is_limited_per_login_and_silently_per_account(api: 
     # The per-login limit answers 429 alike for an account and for nobody.
     for login in (stuck["username"], "nobody_at_all"):
         statuses = [
-            (
-                await api.client.post("/v1/auth/email/resend", json={"login": login})
-            ).status_code
+            (await api.client.post("/v1/auth/email/resend", json={"login": login})).status_code
             for _ in range(4)
         ]
         assert statuses == [202, 202, 202, 429], login
@@ -65,9 +63,7 @@ async def test_public_resend_is_limited_per_login_and_silently_per_account(api: 
 
 async def test_public_resend_is_limited_per_address(api: Api) -> None:
     statuses = [
-        (
-            await api.client.post("/v1/auth/email/resend", json={"login": f"someone{n}"})
-        ).status_code
+        (await api.client.post("/v1/auth/email/resend", json={"login": f"someone{n}"})).status_code
         for n in range(11)
     ]
     assert statuses == [202] * 10 + [429]
@@ -75,9 +71,7 @@ async def test_public_resend_is_limited_per_address(api: Api) -> None:
 
 async def test_availability_is_limited_per_address(api: Api) -> None:
     statuses = [
-        (
-            await api.client.get("/v1/auth/availability", params={"username": f"name{n}"})
-        ).status_code
+        (await api.client.get("/v1/auth/availability", params={"username": f"name{n}"})).status_code
         for n in range(61)
     ]
     assert statuses == [200] * 60 + [429]
