@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bca import __version__
 from bca.accounts.schemas import USERNAME_PATTERN
@@ -168,6 +169,9 @@ def test_serve_refuses_several_workers_without_redis(tmp_path: Path) -> None:
     assert "BCA_REDIS_URL" in result.stderr
 
 
+# Fourteen `bca` processes, a few seconds each (imports, migration check): about 40 s on a
+# quiet machine of this kind, more when it is busy.
+@pytest.mark.timeout(600)
 def test_admin_users_commands_act_on_a_running_server(
     bca_server: Callable[..., Server], tmp_path: Path
 ) -> None:
@@ -238,6 +242,7 @@ def test_admin_users_commands_act_on_a_running_server(
     http.close()
 
 
+@pytest.mark.timeout(600)
 def test_sync_rebuild_reports_progress_and_unknown_users(tmp_path: Path) -> None:
     for name in ("ann", "bob", "cyd"):
         created = run(
