@@ -8,16 +8,19 @@ write, so a page that shows one (a rejected password, an expired link) commits n
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.accounts import service
 from bca.accounts.errors import InvalidToken, WeakPassword
 from bca.accounts.routes import client_address
 from bca.accounts.schemas import PasswordResetConfirm, PasswordResetRequest
+from bca.backends import Backends
 from bca.core.dependencies import BackendsDep, SessionDep
 from bca.core.errors import RateLimited
 from bca.core.html import is_cross_site_form, page_headers, templates
@@ -25,6 +28,7 @@ from bca.core.html import is_cross_site_form, page_headers, templates
 router = APIRouter(tags=["pages for mailed links"])
 
 PAGE_HEADERS = page_headers(form_action="'self'")
+TEMPLATES = {"verify": "verify_email.html", "reset": "reset_password.html"}
 MAILED_TOKEN = Annotated[str, Form(min_length=1, max_length=200)]
 LINK_TOKEN = Annotated[str | None, Query(max_length=200)]
 HTML_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -40,13 +44,34 @@ def _page(template: str, *, status_code: int = 200, **context: Any) -> HTMLRespo
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
 
 
-def _refused_cross_site() -> HTMLResponse:
+def _forged(request: Request, backends: Backends) -> HTMLResponse | None:
+    """The answer to a form posted from another site; None for a form posted from here."""
+    if not is_cross_site_form(request, public_url=backends.settings.public_url):
+        return None
     return _page(
         "notice.html",
         status_code=403,
         title="This form came from another site",
         message="Nothing was changed. Open the link from your mail again.",
     )
+
+
+async def _link_page(session: AsyncSession, token: str | None, *, purpose: str) -> HTMLResponse:
+    """What opening a mailed link shows: its form while the link works, else how to get a
+    new one. Opening uses nothing up."""
+    template = TEMPLATES[purpose]
+    if token and await service.email_token_is_valid(session, token=token, purpose=purpose):
+        return _page(template, state="ready", token=token)
+    return _page(template, state="invalid", status_code=400)
+
+
+async def _new_link_requested(work: Awaitable[None], *, purpose: str) -> HTMLResponse:
+    """Asking for a new link answers alike whether or not the account exists."""
+    try:
+        await work
+    except RateLimited as error:
+        return _too_many(error)
+    return _page(TEMPLATES[purpose], state="requested")
 
 
 def _too_many(error: RateLimited) -> HTMLResponse:
@@ -67,17 +92,15 @@ def _too_many(error: RateLimited) -> HTMLResponse:
 @router.get("/verify-email", response_class=HTMLResponse, responses=HTML_RESPONSES)
 async def verify_email_page(session: SessionDep, token: LINK_TOKEN = None) -> HTMLResponse:
     """The verification link: a button that confirms the address (nothing happens on GET)."""
-    if token and await service.email_token_is_valid(session, token=token, purpose="verify"):
-        return _page("verify_email.html", state="ready", token=token)
-    return _page("verify_email.html", state="invalid", status_code=400)
+    return await _link_page(session, token, purpose="verify")
 
 
 @router.post("/verify-email", response_class=HTMLResponse, responses=HTML_RESPONSES)
 async def verify_email_form(
     token: MAILED_TOKEN, session: SessionDep, backends: BackendsDep, request: Request
 ) -> HTMLResponse:
-    if is_cross_site_form(request, public_url=backends.settings.public_url):
-        return _refused_cross_site()
+    if forged := _forged(request, backends):
+        return forged
     try:
         await service.verify_email(session, token=token)
     except InvalidToken:
@@ -92,16 +115,15 @@ async def resend_verification_form(
     backends: BackendsDep,
     request: Request,
 ) -> HTMLResponse:
-    """Asks for a new verification link; answers alike whether or not the account exists."""
-    if is_cross_site_form(request, public_url=backends.settings.public_url):
-        return _refused_cross_site()
-    try:
-        await service.resend_verification_public(
+    """Asks for a new verification link (the form of an expired link's page)."""
+    if forged := _forged(request, backends):
+        return forged
+    return await _new_link_requested(
+        service.resend_verification_public(
             session, backends, login=login, client_address=client_address(request)
-        )
-    except RateLimited as error:
-        return _too_many(error)
-    return _page("verify_email.html", state="resent")
+        ),
+        purpose="verify",
+    )
 
 
 # --- password reset -------------------------------------------------------------------------
@@ -110,9 +132,7 @@ async def resend_verification_form(
 @router.get("/reset-password", response_class=HTMLResponse, responses=HTML_RESPONSES)
 async def reset_password_page(session: SessionDep, token: LINK_TOKEN = None) -> HTMLResponse:
     """The reset link: a form for the new password, or a way to ask for a fresh link."""
-    if token and await service.email_token_is_valid(session, token=token, purpose="reset"):
-        return _page("reset_password.html", state="ready", token=token)
-    return _page("reset_password.html", state="invalid", status_code=400)
+    return await _link_page(session, token, purpose="reset")
 
 
 @router.post("/reset-password", response_class=HTMLResponse, responses=HTML_RESPONSES)
@@ -124,8 +144,8 @@ async def reset_password_form(
     backends: BackendsDep,
     request: Request,
 ) -> HTMLResponse:
-    if is_cross_site_form(request, public_url=backends.settings.public_url):
-        return _refused_cross_site()
+    if forged := _forged(request, backends):
+        return forged
 
     def ask_again(error: str) -> HTMLResponse:
         return _page(
@@ -154,9 +174,9 @@ async def request_reset_form(
     backends: BackendsDep,
     request: Request,
 ) -> HTMLResponse:
-    """Asks for a new reset link; answers alike whether or not the address has an account."""
-    if is_cross_site_form(request, public_url=backends.settings.public_url):
-        return _refused_cross_site()
+    """Asks for a new reset link (the form of an expired link's page)."""
+    if forged := _forged(request, backends):
+        return forged
     try:
         data = PasswordResetRequest(email=email)
     except ValidationError:
@@ -166,10 +186,9 @@ async def request_reset_form(
             error="That is not an email address.",
             status_code=422,
         )
-    try:
-        await service.request_password_reset(
+    return await _new_link_requested(
+        service.request_password_reset(
             session, backends, email=data.email, client_address=client_address(request)
-        )
-    except RateLimited as error:
-        return _too_many(error)
-    return _page("reset_password.html", state="requested")
+        ),
+        purpose="reset",
+    )
