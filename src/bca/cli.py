@@ -184,7 +184,8 @@ def serve(
 
     settings = _settings()
     local_url = _listening_url(host, port)
-    if "public_url" not in settings.model_fields_set:
+    guessed_public_url = "public_url" not in settings.model_fields_set
+    if guessed_public_url:
         # uvicorn's factory (in each worker process) loads the settings again from here.
         os.environ["BCA_PUBLIC_URL"] = local_url
         settings = _settings()
@@ -195,6 +196,14 @@ def serve(
         )
     _check_port_free(host, port)
     _announce(settings, local_url, human=not settings.json_logs)
+    if guessed_public_url and (
+        settings.mode is Mode.production or local_url.startswith("http://localhost:")
+    ):
+        logger.warning(
+            "BCA_PUBLIC_URL is not set: links in mails and share links point at %s; set it to "
+            "the address people reach this server at",
+            local_url,
+        )
     _ready_database(settings)
     settings.signing_key  # noqa: B018  # create the embedded key once, before workers fork
     uvicorn.run(
@@ -325,7 +334,7 @@ def users_list(
         typer.echo("  ".join(cells).rstrip())
 
 
-def _user_command(name: str, help_text: str, operation_name: str) -> None:
+def _user_command(name: str, help_text: str) -> None:
     def command(user: UserArgument) -> None:
         from bca.accounts import admin
 
@@ -340,7 +349,7 @@ def _user_command(name: str, help_text: str, operation_name: str) -> None:
             "deactivate": admin.deactivate,
             "restore": admin.restore,
             "revoke-sessions": admin.revoke_sessions,
-        }[operation_name]
+        }[name]
 
         async def run() -> str:
             async with _backends(settings) as backends:
@@ -362,7 +371,7 @@ for _name, _help in (
     ("restore", "Undo a deactivation: the account may sign in and its profiles show again."),
     ("revoke-sessions", "Sign the account out on every device."),
 ):
-    _user_command(_name, _help, _name)
+    _user_command(_name, _help)
 
 
 class WorkerPool(StrEnum):

@@ -461,18 +461,17 @@ async def _target(session: AsyncSession, user_id: uuid.UUID) -> User:
 
 
 async def find_user(session: AsyncSession, *, identifier: str) -> User:
-    """The account an operator names by id, email address or username."""
+    """The account an operator names by id, email address or username (32 hex digits can be
+    either an id or a username: the id is tried first)."""
     try:
-        user_id = uuid.UUID(identifier)
+        user_id: uuid.UUID | None = uuid.UUID(identifier)
     except ValueError:
-        user = await repository.find_user_by_login(session, identifier)
-        kind = "email" if "@" in identifier else "username"
-        if user is None:
-            raise UserNotFound(f"no user with {kind} {identifier}") from None
-        return user
-    user = await repository.get_user(session, user_id)
+        user_id = None
+    user = await repository.get_user(session, user_id) if user_id else None
+    user = user or await repository.find_user_by_login(session, identifier)
     if user is None:
-        raise UserNotFound(f"no user with id {user_id}")
+        kind = "id" if user_id else "email" if "@" in identifier else "username"
+        raise UserNotFound(f"no user with {kind} {identifier}")
     return user
 
 
