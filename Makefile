@@ -3,19 +3,29 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: install run test lint typecheck unit bench lock clean
 
-install: $(STAMP)
+install: $(STAMP)  ## everything: the server and the test tools
 
-$(STAMP): pyproject.toml requirements.lock
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --constraint requirements.lock --editable ".[test]"
-	touch $(STAMP)
 
-run: install  ## install, then serve the API on the embedded default (http://127.0.0.1:8000)
-	$(BIN)/bca serve
+# The server alone: the test tools (playwright, moto, schemathesis, mypy ...) stay out of it.
+$(RUNTIME_STAMP): pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --constraint requirements.lock --editable .
+	touch $(RUNTIME_STAMP)
+
+$(STAMP): pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --constraint requirements.lock --editable ".[test]"
+	touch $(STAMP) $(RUNTIME_STAMP)
+
+run: $(RUNTIME_STAMP)  ## serve the API on the embedded default: make run [PORT=8000] [HOST=127.0.0.1]
+	$(BIN)/bca serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 import bca.models  # every table, so that foreign keys resolve
 import bca.tasks_registry  # noqa: F401  # registers every domain's tasks
 from bca import __version__
+from bca.accounts import pages as account_pages
 from bca.accounts.routes import router as accounts_router
 from bca.admin.console import mount_console
 from bca.admin.routes import router as admin_router
@@ -22,8 +23,10 @@ from bca.cards import routes as cards_routes
 from bca.chat import routes as chat_routes
 from bca.core.dependencies import BackendsDep
 from bca.core.errors import install_error_handlers, problem_response
+from bca.core.http import NoContentHeaders
 from bca.core.observability import ObservabilityMiddleware, configure_logging
 from bca.files import routes as files_routes
+from bca.home import install_home
 from bca.profiles import routes as profiles_routes
 from bca.realtime import routes as realtime_routes
 from bca.settings import Settings
@@ -50,12 +53,15 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
         version=__version__,
         description="The business-card messenger's HTTP API (see API.md for the contract).",
         lifespan=lifespan,
+        docs_url=None,  # offline pages instead of FastAPI's CDN ones: see bca.home
+        redoc_url=None,
     )
     if backends is not None:
         app.state.backends = backends
     install_error_handlers(app)
     app.add_exception_handler(DavError, dav_error_response)
     app.add_middleware(ObservabilityMiddleware)
+    app.add_middleware(NoContentHeaders)
     app.add_middleware(realtime_routes.RealtimeEndpoint)
     # Routes are matched one after another, a few microseconds each: the busiest come first.
     for router in (
@@ -65,6 +71,7 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
         profiles_routes.router,
         cards_routes.router,
         cards_routes.public_router,
+        account_pages.router,
         files_routes.router,
         admin_router,
         carddav_routes.router,
@@ -72,6 +79,7 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
         app.include_router(router)
     app.include_router(_operations_router())
     mount_console(app, settings)
+    install_home(app)
     return app
 
 
@@ -106,5 +114,5 @@ def create_app_from_environment() -> FastAPI:
     from bca.settings import load_settings
 
     settings = load_settings()
-    configure_logging(level=settings.log_level, json_format=settings.log_json)
+    configure_logging(level=settings.log_level, json_format=settings.json_logs)
     return create_app(settings)

@@ -4,29 +4,52 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import logging
+import os
+import socket
 import sys
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 import uvicorn
 from sqlalchemy.exc import DBAPIError
 
 from bca import __version__
-from bca.settings import Settings, SettingsError, load_settings
+from bca.settings import Mode, Settings, SettingsError, load_settings
 
-app = typer.Typer(
-    help="B.Ca backend. Configuration comes from BCA_* environment variables (see README).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+if TYPE_CHECKING:
+    from bca.backends import Backends
+
+T = TypeVar("T")
+
+
+def _group(help_text: str) -> typer.Typer:
+    # rich_markup_mode=None: help is printed as written. Rich markup would swallow anything
+    # in square brackets (the username pattern's [a-z0-9_.]) and label flags "<bool>".
+    return typer.Typer(
+        help=help_text,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+
+
+app = _group("B.Ca backend. Configuration comes from BCA_* environment variables (see README).")
+db_app = _group("Database schema (Alembic migrations).")
+admin_app = _group("Administration of accounts.")
+users_app = _group(
+    "Find accounts and act on them; USER is an email address, a username or an account id."
 )
-db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
-admin_app = typer.Typer(help="Administration of accounts.", no_args_is_help=True)
+sync_app = _group("Offline sync: change logs and snapshots.")
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
-sync_app = typer.Typer(help="Offline sync: change logs and snapshots.", no_args_is_help=True)
+admin_app.add_typer(users_app, name="users")
 app.add_typer(sync_app, name="sync")
+logger = logging.getLogger("bca")
 
 
 def _settings() -> Settings:
@@ -35,6 +58,53 @@ def _settings() -> Settings:
     except SettingsError as error:
         typer.echo(f"bca: configuration error: {error}", err=True)
         raise typer.Exit(2) from None
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"bca: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _ready_database(settings: Settings) -> None:
+    """Commands that need the schema: the embedded SQLite file is created and migrated as
+    `bca serve` would; any other database must have been upgraded by the operator."""
+    from bca.core.migrations import current_revision, head_revision, upgrade
+
+    url = settings.resolved_database_url
+    if settings.is_sqlite:
+        upgrade(url)
+        return
+    current, head = current_revision(url), head_revision()
+    if current != head:
+        raise _fail(
+            f"the database is at revision {current or 'empty'}, this code needs {head}: "
+            "run `bca db upgrade`",
+            2,
+        )
+
+
+@asynccontextmanager
+async def _backends(settings: Settings) -> AsyncIterator[Backends]:
+    """The backends for a one-shot command. Its tasks (mail, snapshot updates) run before it
+    exits when there is no broker; nothing is left to debounce, so they run at once."""
+    import bca.tasks_registry  # noqa: F401  # the tasks a command's changes enqueue
+    from bca.backends import create_backends
+
+    backends = create_backends(settings.model_copy(update={"sync_snapshot_debounce_seconds": 0}))
+    try:
+        yield backends
+    finally:
+        await backends.close()
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine; an operator's mistake (an unknown user) is one line."""
+    from bca.accounts.errors import UserNotFound
+
+    try:
+        return asyncio.run(work)
+    except UserNotFound as error:
+        raise _fail(error.message) from None
 
 
 def _version(value: bool) -> None:
@@ -52,6 +122,49 @@ def main_options(
     """B.Ca backend."""
 
 
+def _listening_url(host: str, port: int) -> str:
+    """The address links should carry when BCA_PUBLIC_URL is unset: where this server
+    listens, with "localhost" for the wildcard addresses (they name no reachable host)."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104  # compared, not bound
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail with a hint now, rather than as a log line after start-up."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        # As uvicorn binds: a port in TIME_WAIT is free, one that something listens on is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise _fail(
+                f"cannot listen on {host}:{port}: {reason.lower()}. Choose another port: "
+                f"`make run PORT={port + 1}` or `bca serve --port {port + 1}`",
+                2,
+            ) from None
+
+
+def _announce(settings: Settings, local_url: str, *, human: bool) -> None:
+    """The first lines of the log: where the docs are, where links point, where mail goes."""
+    lines = [f"B.Ca API docs: {local_url}/docs", f"  home page: {local_url}/"]
+    lines.append(f"  links in mails and share links: {settings.public_url}")
+    if settings.mode is Mode.embedded:
+        lines.append(
+            f"  embedded mode: data in {settings.data_dir.resolve()}, mails printed here and "
+            f"saved in {settings.outbox_path.resolve()}"
+        )
+    if human:
+        lines.append("  stop with Ctrl+C")
+        typer.echo("\n".join(lines), err=True)
+    else:
+        logger.info(lines[0].strip(), extra={"public_url": settings.public_url})
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -64,31 +177,34 @@ def serve(
 
     With no configuration at all this runs the embedded default: SQLite under ./var/, files
     under ./var/storage/, in-process cache and tasks, mail printed and saved to ./var/outbox/.
-    The embedded database is created and migrated on first start.
+    The embedded database is created and migrated on first start. Without BCA_PUBLIC_URL,
+    links in mails, share links and QR codes point at the address served here.
     """
-    from bca.core.migrations import current_revision, head_revision, upgrade
     from bca.core.observability import configure_logging
 
     settings = _settings()
-    configure_logging(level=settings.log_level, json_format=settings.log_json)
+    local_url = _listening_url(host, port)
+    guessed_public_url = "public_url" not in settings.model_fields_set
+    if guessed_public_url:
+        # uvicorn's factory (in each worker process) loads the settings again from here.
+        os.environ["BCA_PUBLIC_URL"] = local_url
+        settings = _settings()
+    configure_logging(level=settings.log_level, json_format=settings.json_logs)
     if workers > 1 and not settings.redis_url:
-        typer.echo(
-            "bca: --workers > 1 needs BCA_REDIS_URL (revocation and pub/sub are shared there)",
-            err=True,
+        raise _fail(
+            "--workers > 1 needs BCA_REDIS_URL (revocation and pub/sub are shared there)", 2
         )
-        raise typer.Exit(2)
-    url = settings.resolved_database_url
-    if settings.is_sqlite:
-        upgrade(url)
-    else:
-        current, head = current_revision(url), head_revision()
-        if current != head:
-            typer.echo(
-                f"bca: the database is at revision {current}, this code needs {head}: "
-                "run `bca db upgrade`",
-                err=True,
-            )
-            raise typer.Exit(2)
+    _check_port_free(host, port)
+    _announce(settings, local_url, human=not settings.json_logs)
+    if guessed_public_url and (
+        settings.mode is Mode.production or local_url.startswith("http://localhost:")
+    ):
+        logger.warning(
+            "BCA_PUBLIC_URL is not set: links in mails and share links point at %s; set it to "
+            "the address people reach this server at",
+            local_url,
+        )
+    _ready_database(settings)
     settings.signing_key  # noqa: B018  # create the embedded key once, before workers fork
     uvicorn.run(
         "bca.app:create_app_from_environment",
@@ -111,11 +227,18 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Migrate the database to the newest schema (or to REVISION)."""
-    from bca.core.migrations import upgrade
+    from bca.core.migrations import pending_revisions, upgrade
+    from bca.progress import progress
 
     settings = _settings()
-    upgrade(settings.resolved_database_url, revision)
-    typer.echo(f"database upgraded to {revision}")
+    url = settings.resolved_database_url
+    pending = pending_revisions(url, revision)
+    if not pending:
+        typer.echo(f"the database is up to date ({revision})")
+        return
+    with progress("applying migrations", total=len(pending)) as advance:
+        upgrade(url, revision, on_step=lambda _revision: advance())
+    typer.echo(f"database upgraded to {pending[-1]} ({len(pending)} migrations applied)")
 
 
 @db_app.command("current")
@@ -132,7 +255,11 @@ def db_current() -> None:
 @admin_app.command("create-user")
 def create_user(
     email: Annotated[str, typer.Option(help="Email address (marked verified).")],
-    username: Annotated[str, typer.Option(help="Username, ^[a-z0-9_.]{3,32}$.")],
+    username: Annotated[
+        # The pattern is accounts.schemas.USERNAME_PATTERN, written out to keep `bca` quick to
+        # start (tests/integration/test_cli.py checks that the two agree).
+        str, typer.Option(help="Username: 3 to 32 of a-z, 0-9, _ and . (^[a-z0-9_.]{3,32}$).")
+    ],
     admin: Annotated[
         bool, typer.Option("--admin", help="Give the account the admin role.")
     ] = False,
@@ -144,13 +271,13 @@ def create_user(
     from bca.accounts.admin import create_user_directly
 
     settings = _settings()
+    _ready_database(settings)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = getpass.getpass("Password: ")
         if getpass.getpass("Repeat: ") != password:
-            typer.echo("bca: the passwords differ", err=True)
-            raise typer.Exit(1)
+            raise _fail("the passwords differ")
     try:
         user_id = asyncio.run(
             create_user_directly(
@@ -158,9 +285,97 @@ def create_user(
             )
         )
     except ValueError as error:
-        typer.echo(f"bca: {error}", err=True)
-        raise typer.Exit(1) from None
+        raise _fail(str(error)) from None
     typer.echo(f"created user {user_id}{' (admin)' if admin else ''}")
+
+
+UserArgument = Annotated[
+    str, typer.Argument(metavar="USER", help="Email address, username or account id.")
+]
+
+
+@users_app.command("list")
+def users_list(
+    query: Annotated[
+        str | None,
+        typer.Option("--query", "-q", help="Part of an email address, username or nickname."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, oldest first.", min=1)] = 100,
+) -> None:
+    """List accounts: id, email, username, role and state."""
+    from bca.accounts import admin
+
+    settings = _settings()
+    _ready_database(settings)
+    users = _run(admin.list_users(settings, query=query, limit=limit))
+    if not users:
+        typer.echo("no accounts" + (f" match {query!r}" if query else ""), err=True)
+        return
+    rows = [("ID", "EMAIL", "USERNAME", "ROLE", "STATE", "CREATED")]
+    for user in users:
+        state = [
+            word
+            for word, present in (
+                ("unverified", user.email_verified_at is None),
+                ("locked", user.locked),
+                ("deactivated", user.deactivated_at is not None),
+            )
+            if present
+        ]
+        rows.append(
+            (
+                str(user.id),
+                user.email,
+                user.username,
+                user.role,
+                ",".join(state) or "active",
+                user.created_at.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        typer.echo("  ".join(cells).rstrip())
+
+
+def _user_command(name: str, help_text: str) -> None:
+    def command(user: UserArgument) -> None:
+        from bca.accounts import admin
+
+        settings = _settings()
+        _ready_database(settings)
+        operation = {
+            "verify": admin.verify,
+            "lock": admin.lock(True),
+            "unlock": admin.lock(False),
+            "promote": admin.role("admin"),
+            "demote": admin.role("user"),
+            "deactivate": admin.deactivate,
+            "restore": admin.restore,
+            "revoke-sessions": admin.revoke_sessions,
+        }[name]
+
+        async def run() -> str:
+            async with _backends(settings) as backends:
+                return await admin.apply(backends, user, operation)
+
+        typer.echo(_run(run()))
+
+    command.__doc__ = help_text
+    users_app.command(name)(command)
+
+
+for _name, _help in (
+    ("verify", "Mark the account's email address verified (you confirmed it another way)."),
+    ("lock", "Lock the account: it cannot sign in, and is signed out on every device."),
+    ("unlock", "Unlock the account."),
+    ("promote", "Give the account the admin role."),
+    ("demote", "Take the admin role away (the account stays a normal user)."),
+    ("deactivate", "Deactivate the account (as if its owner deleted it; can be restored)."),
+    ("restore", "Undo a deactivation: the account may sign in and its profiles show again."),
+    ("revoke-sessions", "Sign the account out on every device."),
+):
+    _user_command(_name, _help)
 
 
 class WorkerPool(StrEnum):
@@ -179,9 +394,12 @@ def worker(
         str | None,
         typer.Option(help="Comma-separated queues to consume (default: the task queue)."),
     ] = None,
-    pool: Annotated[WorkerPool, typer.Option(help="Celery pool: prefork (processes) or solo.")] = (
-        WorkerPool.prefork
-    ),
+    pool: Annotated[
+        WorkerPool,
+        typer.Option(
+            help="Celery pool: prefork (processes), threads, or solo (one task at a time)."
+        ),
+    ] = WorkerPool.prefork,
     beat: Annotated[
         bool,
         typer.Option("--beat/--no-beat", help="Also run the periodic schedule (one worker only)."),
@@ -196,12 +414,17 @@ def worker(
 
     settings = _settings()
     if not settings.broker_url and not settings.aws_task_sqs_url:
-        typer.echo(
-            "bca: the worker needs a broker: set BCA_BROKER_URL (redis://, amqp://) or "
+        raise _fail(
+            "the worker needs a broker: set BCA_BROKER_URL (redis://, amqp://) or "
             "AWS_TASK_SQS_URL (without one, tasks run inside `bca serve`)",
+            2,
+        )
+    if "public_url" not in settings.model_fields_set:
+        typer.echo(
+            f"bca: BCA_PUBLIC_URL is not set: links in the mails this worker sends point at "
+            f"{settings.public_url}",
             err=True,
         )
-        raise typer.Exit(2)
     argv = [
         "worker",
         f"--concurrency={concurrency}",
@@ -227,48 +450,70 @@ def sync_compact(
     ] = None,
 ) -> None:
     """Compact every user's change log now (the worker's beat schedule does it hourly)."""
-    from bca.backends import create_backends
+    from bca.progress import progress
     from bca.sync.tasks import compact_all
 
     settings = _settings()
+    _ready_database(settings)
 
     async def run() -> tuple[int, int]:
-        backends = create_backends(settings)
-        try:
+        async with _backends(settings) as backends:
             return await compact_all(backends, retention_days=retention_days, keep_last=keep_last)
-        finally:
-            await backends.close()
 
-    users, removed = asyncio.run(run())
+    # compact_all reports nothing until it ends: a spinner shows that it works.
+    with progress("compacting change logs", total=None):
+        users, removed = asyncio.run(run())
     typer.echo(f"compacted {users} change logs, {removed} entries removed")
 
 
 @sync_app.command("rebuild")
 def sync_rebuild(
-    user_id: Annotated[str, typer.Argument(help="The user whose snapshot to rebuild.")],
+    user: Annotated[
+        str | None,
+        typer.Argument(metavar="[USER]", help="Email address, username or account id."),
+    ] = None,
+    all_users: Annotated[
+        bool, typer.Option("--all", help="Rebuild the snapshot of every active account.")
+    ] = False,
 ) -> None:
-    """Rebuild one user's snapshot file now, in this process."""
-    import uuid
+    """Rebuild snapshot files now, in this process: one account's, or every account's."""
+    settings = _settings()
+    if (user is None) == (not all_users):
+        raise _fail("name one USER or give --all", 2)
+    _ready_database(settings)
+    failed = _run(_rebuild_snapshots(settings, user))
+    if failed:
+        raise _fail(f"{failed} snapshot{'s' if failed != 1 else ''} not rebuilt (see above)")
 
-    from bca.backends import create_backends
+
+async def _rebuild_snapshots(settings: Settings, identifier: str | None) -> int:
+    """Rebuild one account's snapshot, or every active account's; returns how many failed."""
+    from bca.accounts import service as accounts
+    from bca.backends.tasks import RetryableTaskError
+    from bca.progress import progress
     from bca.sync.snapshots import update_snapshot
 
-    settings = _settings()
-    try:
-        target = uuid.UUID(user_id)
-    except ValueError:
-        typer.echo(f"bca: not a user id: {user_id}", err=True)
-        raise typer.Exit(2) from None
-
-    async def run() -> None:
-        backends = create_backends(settings)
-        try:
-            await update_snapshot(backends, target, rebuild=True)
-        finally:
-            await backends.close()
-
-    asyncio.run(run())
-    typer.echo(f"snapshot of {user_id} rebuilt")
+    failed = 0
+    async with _backends(settings) as backends:
+        async with backends.database.transaction() as session:
+            if identifier is None:
+                user_ids = await accounts.active_user_ids(session)
+            else:
+                user_ids = [(await accounts.find_user(session, identifier=identifier)).id]
+        with progress("rebuilding snapshots", total=len(user_ids)) as advance:
+            for user_id in user_ids:
+                try:
+                    await update_snapshot(backends, user_id, rebuild=True)
+                except RetryableTaskError:
+                    failed += 1
+                    typer.echo(f"bca: {user_id}: a build is already running; skipped", err=True)
+                except Exception as error:  # one account's failure must not stop the others
+                    failed += 1
+                    logger.exception("snapshot rebuild of %s failed", user_id)
+                    typer.echo(f"bca: {user_id}: {error}", err=True)
+                advance()
+    typer.echo(f"{len(user_ids) - failed} of {len(user_ids)} snapshots rebuilt")
+    return failed
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ environment file can be pointed at this server.
 from __future__ import annotations
 
 import secrets
+import sys
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -53,9 +54,11 @@ class Settings(BaseSettings):
     storage: StorageBackend | None = None
     storage_path: Path | None = None
     secret_key: str | None = None
+    # Unset, `bca serve` uses the address it listens on; other processes (a separate worker
+    # sending mails) fall back to this default.
     public_url: str = "http://localhost:8000"
     log_level: str = "INFO"
-    log_json: bool = True
+    log_json: bool | None = None
 
     mail_backend: MailBackend = MailBackend.console
     mail_from: str = "B.Ca <noreply@bca.local>"
@@ -146,6 +149,14 @@ class Settings(BaseSettings):
     @property
     def outbox_path(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def json_logs(self) -> bool:
+        """JSON lines unless a person reads along: BCA_LOG_JSON decides when set; otherwise
+        production logs JSON, and the embedded default reads as text on a terminal."""
+        if self.log_json is not None:
+            return self.log_json
+        return self.mode is Mode.production or not sys.stderr.isatty()
 
     @property
     def is_sqlite(self) -> bool:

@@ -264,8 +264,8 @@ async def test_share_link_qr_and_revocation(api):
     viewer = await api.user()
     card = await create_card(api, owner, data={"given_name": "Grace", "family_name": "Hopper"})
 
-    no_link = await api.client.get(f"/v1/cards/{card['id']}/qr", headers=owner.headers)
-    assert no_link.status_code == 404
+    no_link = await api.client.get(f"/v1/cards/{card['id']}/qr", headers=viewer.headers)
+    assert no_link.status_code == 404, "only the owner's request creates a link"
 
     link = await share(api, owner, card["id"])
     assert re.fullmatch(r"[A-Za-z0-9_-]{32}", link["token"])
@@ -305,10 +305,24 @@ async def test_share_link_qr_and_revocation(api):
     assert (await api.client.get(f"/c/{link['token']}")).status_code == 404
     assert (await api.client.get(f"/c/{link['token']}.vcf")).status_code == 404
     assert (
-        await api.client.get(f"/v1/cards/{card['id']}/qr", headers=owner.headers)
+        await api.client.get(f"/v1/cards/{card['id']}/qr", headers=viewer.headers)
     ).status_code == 404
     fresh = await share(api, owner, card["id"])
     assert fresh["token"] != link["token"]
+
+
+async def test_the_owner_asking_for_a_qr_code_gets_a_link_created(api):
+    owner = await api.user()
+    card = await create_card(api, owner, data={"given_name": "Ada"})
+    png = await api.client.get(f"/v1/cards/{card['id']}/qr", headers=owner.headers)
+    assert png.status_code == 200
+    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
+    link = await share(api, owner, card["id"])
+    assert decoded.text == link["url"], "the QR code's link is the card's one live link"
+    assert (await api.client.get(f"/c/{link['token']}")).status_code == 200
+    again = await api.client.get(f"/v1/cards/{card['id']}/qr?format=svg", headers=owner.headers)
+    assert again.status_code == 200
+    assert await share(api, owner, card["id"]) == link, "no second link"
 
 
 async def test_public_page_escapes_card_data_and_carries_open_graph_tags(api):

@@ -11,6 +11,7 @@ import io
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -93,7 +94,8 @@ async def test_upload_image_pdf_and_text_and_download_them(api):
         )
         assert response.status_code == 201, response.text
         body = response.json()
-        assert set(body) == {"id", "content_type", "size", "sha256", "url"}
+        assert set(body) == {"id", "content_type", "size", "sha256", "url", "name"}
+        assert body["name"] == name
         assert body["content_type"] == expected_type
         assert body["url"] == f"https://bca.test/v1/files/{body['id']}"
 
@@ -106,14 +108,49 @@ async def test_upload_image_pdf_and_text_and_download_them(api):
             assert Image.open(io.BytesIO(fetched.content)).format in ("JPEG", "GIF")
         else:
             assert fetched.content == content
+        disposition = fetched.headers["content-disposition"]
+        assert f"filename*=UTF-8''{quote(name)}" in disposition
         if api.backends.settings.storage_backend is StorageBackend.local:
             assert fetched.headers["x-content-type-options"] == "nosniff"
             assert fetched.headers["content-type"] == expected_type
+            kind = "inline" if expected_type.startswith("image/") else "attachment"
+            assert disposition.startswith(f"{kind}; ")
 
     assert await file_rows(api.backends) == 4
     keys = await stored_objects(api.backends)
     assert len(keys) == 4
     assert all(key.startswith("files/") and uuid.UUID(key.removeprefix("files/")) for key in keys)
+
+
+@pytest.mark.parametrize(
+    ("uploaded_as", "content", "offered_as", "ascii_fallback"),
+    [
+        ("Grüße aus Köln.txt", b"hello\n", "Grüße aus Köln.txt", "Grue aus Koln.txt"),
+        ("写真.png", None, "写真.png", "download.png"),
+        ("page.html", b"<script>alert(1)</script>\n", "page.html.txt", "page.html.txt"),
+        ("plan: what? <now>.txt", b"x\n", "plan_ what_ _now_.txt", "plan_ what_ _now_.txt"),
+        ("photo.JPEG", None, "photo.JPEG.png", "photo.JPEG.png"),
+        ("no extension", b"text\n", "no extension.txt", "no extension.txt"),
+    ],
+)
+async def test_downloads_carry_the_uploaded_name(
+    api, uploaded_as: str, content: bytes | None, offered_as: str, ascii_fallback: str
+):
+    """RFC 6266: the cleaned UTF-8 name in filename*, an ASCII stand-in in filename; the
+    extension always matches the content (read from the bytes), whatever the name said."""
+    user = await api.user()
+    body = content if content is not None else image_bytes("PNG")
+    uploaded = await api.client.post(
+        "/v1/files", files=multipart(body, uploaded_as, "text/plain"), headers=user.headers
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["name"] == offered_as
+    fetched = await download(api, user, uploaded.json()["url"])
+    disposition = fetched.headers["content-disposition"]
+    assert disposition.endswith(
+        f"filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(offered_as)}"
+    )
+    assert "\n" not in disposition
 
 
 async def test_files_are_private_to_the_uploader(api):

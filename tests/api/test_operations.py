@@ -32,6 +32,39 @@ async def test_framework_errors_are_problem_documents(api: Api) -> None:
     assert no_auth.json()["code"] == "unauthorized"
 
 
+async def test_no_content_answers_carry_no_content_type(api: Api) -> None:
+    """RFC 9110: a 204 has no content, so no Content-Type; checked across domains."""
+    user = await api.user()
+    me = (
+        user.profile_id
+        or (await api.client.get("/v1/profiles", headers=user.headers)).json()["items"][0]["id"]
+    )
+    card = await api.client.post(
+        f"/v1/profiles/{me}/cards", json={"name": "Desk"}, headers=user.headers
+    )
+    other = await api.user()
+    chat = await api.client.post(
+        "/v1/chats", json={"profile_id": me, "participant_ids": []}, headers=user.headers
+    )
+    assert chat.status_code == 201, chat.text
+    answers = [
+        await api.client.put(
+            "/v1/sessions/current/push",
+            json={"token": "device", "platform": "android"},
+            headers=user.headers,
+        ),
+        await api.client.post(
+            f"/v1/chats/{chat.json()['id']}/read", json={"index": 0}, headers=user.headers
+        ),
+        await api.client.delete(f"/v1/cards/{card.json()['id']}", headers=user.headers),
+        await api.client.post("/v1/auth/signout", headers=other.headers),
+    ]
+    for answer in answers:
+        assert answer.status_code == 204, (answer.request.url, answer.text)
+        assert "content-type" not in answer.headers, answer.request.url
+        assert answer.content == b""
+
+
 async def test_unhandled_errors_answer_500_without_a_trace(
     backends: Any, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -68,9 +68,15 @@ async def test_availability(api: Api) -> None:
     assert response.status_code == 200
     assert response.json() == {"email": False, "username": True}
     only = await api.client.get("/v1/auth/availability", params={"username": "taken"})
-    assert only.json() == {"email": None, "username": False}
+    assert only.json() == {"username": False}, "a field not asked about is left out"
+    only_email = await api.client.get("/v1/auth/availability", params={"email": "x@example.com"})
+    assert only_email.json() == {"email": True}
     bad = await api.client.get("/v1/auth/availability", params={"username": "NO!"})
     assert bad.status_code == 422
+    for params in ({}, {"email": ""}, {"surprise": "x"}):
+        nothing = await api.client.get("/v1/auth/availability", params=params)
+        assert nothing.status_code == 422, params
+        assert nothing.json()["code"] == "validation_error"
 
 
 async def test_signin_errors_are_identical_for_unknown_user_and_wrong_password(api: Api) -> None:
@@ -146,7 +152,41 @@ async def test_resend_verification(api: Api) -> None:
     assert again.status_code == 409
     assert again.json()["code"] == "already_verified"
     anonymous = await api.client.post("/v1/auth/email/resend")
-    assert anonymous.status_code == 401
+    assert anonymous.status_code == 422, "the public form needs {login}"
+    both = await api.client.post(
+        "/v1/auth/email/resend", headers=verified.headers, json={"login": verified.username}
+    )
+    assert both.status_code == 422
+    bad_token = await api.client.post(
+        "/v1/auth/email/resend",
+        headers={"Authorization": "Bearer nonsense"},
+        json={"login": verified.username},
+    )
+    assert bad_token.status_code == 401, "a bad token is not taken for the public form"
+
+
+async def test_public_resend_helps_the_stuck_and_tells_nobody_anything(api: Api) -> None:
+    """Signed out and unverified (sign-in answers 403): {login} brings a new link."""
+    stuck = (await api.signup()).json()
+    verified = await api.user()
+    answers = []
+    for login in (stuck["username"], stuck["email"].upper(), verified.email, "nobody", "x@y.z"):
+        response = await api.client.post("/v1/auth/email/resend", json={"login": login})
+        assert response.status_code == 202, login
+        assert response.content == b""
+        answers.append(set(response.headers) - {"x-request-id"})
+    assert all(headers == answers[0] for headers in answers)
+    texts = await api.outbox_texts(stuck["email"])
+    assert len(texts) == 3, "signup, then one per resend (by username and by email)"
+    assert len(await api.outbox_texts(verified.email)) == 1, "a verified account gets nothing"
+    newest = await api.mail_token(stuck["email"])
+    assert (
+        await api.client.post("/v1/auth/email/verify", json={"token": newest})
+    ).status_code == 204
+    signin = await api.client.post(
+        "/v1/auth/signin", json={"login": stuck["username"], "password": DEFAULT_PASSWORD}
+    )
+    assert signin.status_code == 200
 
 
 async def test_unverified_users_may_sign_in_when_verification_is_off(

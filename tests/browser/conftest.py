@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -48,28 +49,35 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def embedded_server(tmp_path: Path) -> Iterator[EmbeddedServer]:
+def embedded_overrides() -> dict[str, Any]:
+    """Override in a test module to change the server's settings."""
+    return {}
+
+
+@pytest.fixture
+def embedded_server(tmp_path: Path, embedded_overrides: dict[str, Any]) -> Iterator[EmbeddedServer]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     data_dir = tmp_path / "var"
     # Everything pinned to the embedded default, whatever BCA_* the shell may carry.
-    settings = load_settings(
-        mode="embedded",
-        data_dir=data_dir,
-        database_url=f"sqlite+aiosqlite:///{data_dir / 'bca.db'}",
-        redis_url=None,
-        broker_url=None,
-        aws_task_sqs_url=None,
-        storage="local",
-        storage_path=data_dir / "storage",
-        mail_backend="console",
-        public_url=url,
-        require_email_verification=False,
-        rate_limit_enabled=False,
-        log_json=False,
-        password_hash_time_cost=1,
-        password_hash_memory_kib=1024,
-    )
+    values: dict[str, Any] = {
+        "mode": "embedded",
+        "data_dir": data_dir,
+        "database_url": f"sqlite+aiosqlite:///{data_dir / 'bca.db'}",
+        "redis_url": None,
+        "broker_url": None,
+        "aws_task_sqs_url": None,
+        "storage": "local",
+        "storage_path": data_dir / "storage",
+        "mail_backend": "console",
+        "public_url": url,
+        "require_email_verification": False,
+        "rate_limit_enabled": False,
+        "log_json": False,
+        "password_hash_time_cost": 1,
+        "password_hash_memory_kib": 1024,
+    }
+    settings = load_settings(**(values | embedded_overrides))
     data_dir.mkdir(parents=True)
     upgrade(settings.resolved_database_url)
     config = uvicorn.Config(

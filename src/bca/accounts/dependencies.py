@@ -67,6 +67,21 @@ async def principal_from_token(
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 
+async def authenticate_if_present(
+    session: SessionDep,
+    backends: BackendsDep,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """For endpoints with a public form: no token means anonymous, a bad token is still 401."""
+    if credentials is None:
+        return None
+    return await authenticate(session, backends, request, credentials)
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(authenticate_if_present)]
+
+
 async def _current_user(principal: PrincipalDep) -> User:
     return principal.user
 

@@ -1,4 +1,4 @@
-from bca.core.errors import AppError, Conflict, Unauthorized
+from bca.core.errors import AppError, Conflict, NotFound, Unauthorized
 
 
 class EmailTaken(Conflict):
@@ -76,3 +76,16 @@ class BasicAuthRequired(AppError):
 
     def __init__(self) -> None:
         super().__init__(headers={"WWW-Authenticate": 'Basic realm="B.Ca", charset="UTF-8"'})
+
+
+class UserNotFound(NotFound):
+    """An operator named an account that does not exist (the message says how it was named)."""
+
+
+class ResendFormInvalid(AppError):
+    status = 422
+    code = "validation_error"
+    detail = "Send either a bearer token (signed in) or a body {login}, not both."
+
+    def __init__(self) -> None:
+        super().__init__(extra={"errors": [{"loc": ["body"], "msg": self.detail}]})

@@ -129,6 +129,21 @@ async def find_spent_refresh_token(session: AsyncSession, token_hash: str) -> uu
     return session_id
 
 
+async def find_email_token(
+    session: AsyncSession, token_hash: str, purpose: str
+) -> EmailToken | None:
+    """A mailed token that would still be accepted (unused, unexpired), left unused."""
+    token: EmailToken | None = await session.scalar(
+        select(EmailToken).where(
+            EmailToken.token_hash == token_hash,
+            EmailToken.purpose == purpose,
+            EmailToken.used_at.is_(None),
+            EmailToken.expires_at > utcnow(),
+        )
+    )
+    return token
+
+
 async def use_email_token(session: AsyncSession, token_hash: str, purpose: str) -> uuid.UUID | None:
     """Consume a single-use mailed token atomically; returns its user when it was valid."""
     user_id: uuid.UUID | None = await session.scalar(
@@ -234,3 +249,9 @@ async def revoke_app_passwords(session: AsyncSession, user_id: uuid.UUID) -> Non
         .where(AppPassword.user_id == user_id, AppPassword.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+
+
+async def active_user_ids(session: AsyncSession) -> list[uuid.UUID]:
+    """Every account that is not deactivated, oldest first."""
+    query = select(User.id).where(User.deactivated_at.is_(None)).order_by(User.created_at, User.id)
+    return list((await session.scalars(query)).all())

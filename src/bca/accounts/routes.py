@@ -3,18 +3,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
-from pydantic import EmailStr
+from fastapi import APIRouter, Body, Query, Request, Response
 
 from bca.accounts import service
-from bca.accounts.dependencies import CurrentSession, CurrentUser
+from bca.accounts.dependencies import CurrentSession, CurrentUser, OptionalPrincipal
+from bca.accounts.errors import ResendFormInvalid
 from bca.accounts.models import AppPassword, User
 from bca.accounts.schemas import (
-    USERNAME_PATTERN,
     AppPasswordCreate,
     AppPasswordCreated,
     AppPasswordRead,
     Availability,
+    AvailabilityQuery,
     DeactivateRequest,
     MeUpdate,
     PasswordChangeRequest,
@@ -22,13 +22,13 @@ from bca.accounts.schemas import (
     PasswordResetRequest,
     PushTokenRequest,
     RefreshRequest,
+    ResendRequest,
     SessionRead,
     SigninRequest,
     SignupRequest,
     TokenPair,
     TokenRequest,
     UserRead,
-    normalize_email,
 )
 from bca.core.dependencies import BackendsDep, PageDep, SessionDep, SettingsDep
 from bca.core.pagination import Page, decode_time_cursor, page_of, time_key
@@ -72,14 +72,25 @@ async def signup(
     return user_read(user)
 
 
-@router.get("/auth/availability", response_model=Availability)
+@router.get(
+    "/auth/availability",
+    response_model=Availability,
+    response_model_exclude_none=True,
+    responses={429: {}},
+)
 async def availability(
+    query: Annotated[AvailabilityQuery, Query()],
     session: SessionDep,
-    email: Annotated[EmailStr | None, Query(max_length=320)] = None,
-    username: Annotated[str | None, Query(pattern=USERNAME_PATTERN)] = None,
+    backends: BackendsDep,
+    request: Request,
 ) -> Availability:
+    """Whether an email address and/or a username are free (ask about at least one)."""
     email_free, username_free = await service.availability(
-        session, email=normalize_email(email) if email else None, username=username
+        session,
+        backends,
+        email=query.email,
+        username=query.username,
+        client_address=client_address(request),
     )
     return Availability(email=email_free, username=username_free)
 
@@ -89,11 +100,31 @@ async def verify_email(data: TokenRequest, session: SessionDep) -> None:
     await service.verify_email(session, token=data.token)
 
 
-@router.post("/auth/email/resend", status_code=202, response_class=Response)
+@router.post(
+    "/auth/email/resend",
+    status_code=202,
+    response_class=Response,
+    responses={409: {"description": "already_verified (signed-in form)"}, 429: {}},
+)
 async def resend_verification(
-    user: CurrentUser, session: SessionDep, backends: BackendsDep
+    principal: OptionalPrincipal,
+    session: SessionDep,
+    backends: BackendsDep,
+    request: Request,
+    data: Annotated[ResendRequest | None, Body()] = None,
 ) -> None:
-    await service.resend_verification(session, backends, user=user)
+    """Send a new verification link: signed in with no body, or public with ``{login}``.
+
+    The public form answers 202 whether or not the account exists or is already verified.
+    """
+    if principal is not None and data is None:
+        await service.resend_verification(session, backends, user=principal.user)
+    elif principal is None and data is not None:
+        await service.resend_verification_public(
+            session, backends, login=data.login, client_address=client_address(request)
+        )
+    else:
+        raise ResendFormInvalid()
 
 
 @router.post("/auth/signin", response_model=TokenPair)

@@ -13,6 +13,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 USERNAME_PATTERN = r"^[a-z0-9_.]{3,32}$"
 
@@ -71,13 +72,35 @@ class AdminUserRead(UserRead):
     deactivated: bool
 
 
+class AvailabilityQuery(BaseModel):
+    email: EmailStr | None = Field(default=None, max_length=320)
+    username: Username | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str | None) -> str | None:
+        return None if value is None else normalize_email(value)
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> Self:
+        if self.email is None and self.username is None:
+            raise ValueError("Ask about an email address, a username or both.")
+        return self
+
+
 class Availability(BaseModel):
-    email: bool | None
-    username: bool | None
+    """True when free; a field that was not asked about is left out."""
+
+    email: bool | SkipJsonSchema[None] = None
+    username: bool | SkipJsonSchema[None] = None
 
 
 class TokenRequest(Input):
     token: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ResendRequest(Input):
+    login: Annotated[str, Field(min_length=1, max_length=320)]
 
 
 class SigninRequest(Input):

@@ -26,6 +26,7 @@ from bca.accounts.errors import (
     InvalidToken,
     RefreshTokenReused,
     UsernameTaken,
+    UserNotFound,
     WeakPassword,
 )
 from bca.accounts.models import AppPassword, AuthSession, EmailToken, RefreshToken, User
@@ -42,6 +43,9 @@ from bca.backends.tasks import enqueue_after_commit
 from bca.core.db import after_commit
 from bca.core.errors import NotFound
 from bca.core.ratelimit import (
+    AVAILABILITY_PER_ADDRESS,
+    RESEND_PER_ADDRESS,
+    RESEND_PER_LOGIN,
     RESEND_PER_USER,
     RESET_PER_ADDRESS,
     RESET_PER_EMAIL,
@@ -140,11 +144,37 @@ async def verify_email(session: AsyncSession, *, token: str) -> None:
         user.email_verified_at = utcnow()
 
 
+async def email_token_is_valid(session: AsyncSession, *, token: str, purpose: str) -> bool:
+    """Whether a mailed link still works, without using it (the pages ask before offering
+    their button or form)."""
+    return await repository.find_email_token(session, hash_token(token), purpose) is not None
+
+
 async def resend_verification(session: AsyncSession, backends: Backends, *, user: User) -> None:
     if user.email_verified_at is not None:
         raise AlreadyVerified()
     await _limiter(backends).hit("resend", str(user.id), RESEND_PER_USER)
     await _send_email_token(session, backends, user=user, purpose="verify")
+
+
+async def resend_verification_public(
+    session: AsyncSession, backends: Backends, *, login: str, client_address: str
+) -> None:
+    """For someone who cannot sign in yet: a new link if ``login`` names an account that
+    waits for verification, and the same silence otherwise.
+
+    The per-address and per-login limits answer 429 alike for every login; the per-account
+    limit (shared with the signed-in form) only stops the mail, since a 429 there would tell
+    that the account exists.
+    """
+    limiter = _limiter(backends)
+    await limiter.hit("resend-address", client_address, RESEND_PER_ADDRESS)
+    await limiter.hit("resend-login", login.strip().lower(), RESEND_PER_LOGIN)
+    user = await repository.find_user_by_login(session, login)
+    if user is None or user.email_verified_at is not None or user.deactivated_at is not None:
+        return
+    if await limiter.allow("resend", str(user.id), RESEND_PER_USER):
+        await _send_email_token(session, backends, user=user, purpose="verify")
 
 
 async def _send_email_token(
@@ -411,11 +441,17 @@ async def request_password_reset(
 async def confirm_password_reset(
     session: AsyncSession, backends: Backends, *, data: PasswordResetConfirm
 ) -> None:
-    user_id = await repository.use_email_token(session, hash_token(data.token), "reset")
-    user = await repository.get_user(session, user_id) if user_id else None
+    """Every refusal comes before the first write, so a refused password leaves the token
+    usable and the reset page can simply ask again."""
+    token_hash = hash_token(data.token)
+    token = await repository.find_email_token(session, token_hash, "reset")
+    user = await repository.get_user(session, token.user_id) if token else None
     if user is None or user.deactivated_at is not None:
         raise InvalidToken()
     _check_new_password(user, data.new_password, "new_password")
+    # The conditional UPDATE decides a race between two submissions of the same link.
+    if await repository.use_email_token(session, token_hash, "reset") != user.id:
+        raise InvalidToken()
     user.password_hash = await backends.passwords.hash(data.new_password)
     # Receiving the mail proves control of the address.
     if user.email_verified_at is None:
@@ -427,8 +463,15 @@ async def confirm_password_reset(
 
 
 async def availability(
-    session: AsyncSession, *, email: str | None, username: str | None
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    email: str | None,
+    username: str | None,
+    client_address: str,
 ) -> tuple[bool | None, bool | None]:
+    """Free or taken; limited per address, since it tells which addresses have accounts."""
+    await _limiter(backends).hit("availability", client_address, AVAILABILITY_PER_ADDRESS)
     email_free = None if email is None else not await repository.email_exists(session, email)
     username_free = (
         None if username is None else not await repository.username_exists(session, username)
@@ -467,6 +510,10 @@ async def list_users(
     return await repository.search_users(session, q=q, after=after, limit=limit)
 
 
+async def active_user_ids(session: AsyncSession) -> list[uuid.UUID]:
+    return await repository.active_user_ids(session)
+
+
 async def _target(session: AsyncSession, user_id: uuid.UUID) -> User:
     target = await repository.get_user(session, user_id)
     if target is None:
@@ -474,9 +521,25 @@ async def _target(session: AsyncSession, user_id: uuid.UUID) -> User:
     return target
 
 
+async def find_user(session: AsyncSession, *, identifier: str) -> User:
+    """The account an operator names by id, email address or username (32 hex digits can be
+    either an id or a username: the id is tried first)."""
+    try:
+        user_id: uuid.UUID | None = uuid.UUID(identifier)
+    except ValueError:
+        user_id = None
+    user = await repository.get_user(session, user_id) if user_id else None
+    user = user or await repository.find_user_by_login(session, identifier)
+    if user is None:
+        kind = "id" if user_id else "email" if "@" in identifier else "username"
+        raise UserNotFound(f"no user with {kind} {identifier}")
+    return user
+
+
 async def set_locked(
     session: AsyncSession, backends: Backends, *, user_id: uuid.UUID, locked: bool
 ) -> User:
+    """A locked account cannot sign in; locking ends its sessions at once."""
     target = await _target(session, user_id)
     target.locked = locked
     if locked:

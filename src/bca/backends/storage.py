@@ -52,7 +52,13 @@ class Storage(Protocol):
     def open_stream(self, key: str) -> AsyncIterator[bytes]: ...
     async def exists(self, key: str) -> bool: ...
     async def delete(self, key: str) -> None: ...
-    async def presigned_url(self, key: str, *, expires_in: int = 300) -> str | None: ...
+    async def presigned_url(
+        self, key: str, *, expires_in: int = 300, content_disposition: str | None = None
+    ) -> str | None:
+        """A short-lived download URL (None: serve the bytes yourself); the object store then
+        answers with ``content_disposition`` as the Content-Disposition header."""
+        ...
+
     async def ping(self) -> None: ...
     async def close(self) -> None: ...
 
@@ -144,7 +150,9 @@ class LocalStorage:
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
 
-    async def presigned_url(self, key: str, *, expires_in: int = 300) -> str | None:
+    async def presigned_url(
+        self, key: str, *, expires_in: int = 300, content_disposition: str | None = None
+    ) -> str | None:
         check_key(key)
         return None
 
@@ -276,14 +284,16 @@ class S3Storage:
         # S3 answers a delete of a missing key with success already.
         await asyncio.to_thread(self._client.delete_object, Bucket=self._bucket, Key=key)
 
-    async def presigned_url(self, key: str, *, expires_in: int = 300) -> str:
+    async def presigned_url(
+        self, key: str, *, expires_in: int = 300, content_disposition: str | None = None
+    ) -> str:
         check_key(key)
+        params = {"Bucket": self._bucket, "Key": key}
+        if content_disposition is not None:
+            params["ResponseContentDisposition"] = content_disposition
         # Signing is local, but resolving credentials may reach an instance metadata service.
         url = await asyncio.to_thread(
-            self._client.generate_presigned_url,
-            "get_object",
-            Params={"Bucket": self._bucket, "Key": key},
-            ExpiresIn=expires_in,
+            self._client.generate_presigned_url, "get_object", Params=params, ExpiresIn=expires_in
         )
         return str(url)
 

@@ -2,46 +2,23 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 from typing import Literal
 
 import segno
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bca.cards.models import Card
 from bca.cards.vcard import Contact
+from bca.core.html import page_headers, templates
 
 QrFormat = Literal["png", "svg"]
 
 # Everything on the page is inline and same-origin; no script may ever run, and the share
 # token in the URL must not leak to the sites the card links to (no Referer).
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    ),
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    # A share link is for the people it was given to, not for search engines.
-    "X-Robots-Tag": "noindex",
-    # Revoking the link must take effect at once, so nothing may serve a stale copy.
-    "Cache-Control": "no-store",
-}
+PAGE_HEADERS = page_headers()
 
 _PHONE_CHARS = re.compile(r"[^0-9+*#]")
-
-
-@functools.cache
-def _templates() -> Environment:
-    # autoescape for every template: card data is whatever its owner typed.
-    return Environment(
-        loader=PackageLoader("bca", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def _tel_href(value: str) -> str | None:
@@ -63,7 +40,7 @@ def render_card_page(
     preview_path: str | None,
     preview_url: str | None,
 ) -> str:
-    template = _templates().get_template("card.html")
+    template = templates().get_template("card.html")
     return template.render(
         contact=contact,
         card=card,
@@ -78,7 +55,7 @@ def render_card_page(
 
 
 def render_missing_page() -> str:
-    return _templates().get_template("card_missing.html").render()
+    return templates().get_template("card_missing.html").render()
 
 
 def qr_code(text: str, fmt: QrFormat) -> bytes:

@@ -27,8 +27,9 @@ from bca.cards.schemas import (
     SubscriberRead,
     SubscriptionRead,
 )
-from bca.cards.vcard import Contact, to_vcard, vcard_filename
+from bca.cards.vcard import Contact, to_vcard
 from bca.core.dependencies import BackendsDep, PageDep, SessionDep, SettingsDep
+from bca.core.http import content_disposition
 from bca.core.pagination import Page, decode_time_cursor, page_of, time_key
 from bca.files.http import FILE_RESPONSES, MULTIPART_BODY, UPLOAD_ERRORS, UploadDep, file_response
 from bca.files.service import optional_file_url
@@ -71,14 +72,12 @@ def _subscriber_key(row: Subscription) -> list[str]:
 
 
 def _vcard_response(text: str, contact: Contact) -> Response:
-    filename = vcard_filename(contact)
-    utf8_name = quote(f"{contact.formatted_name}.vcf", safe="")
     return Response(
         text.encode(),
         media_type=VCARD_MEDIA_TYPE,
         headers={
-            "Content-Disposition": (
-                f"attachment; filename=\"{filename}\"; filename*=UTF-8''{utf8_name}"
+            "Content-Disposition": content_disposition(
+                "attachment", f"{contact.formatted_name[:100]}.vcf"
             ),
             "X-Content-Type-Options": "nosniff",
         },
@@ -208,7 +207,8 @@ async def get_qr(
     settings: SettingsDep,
     fmt: Annotated[QrFormat, Query(alias="format")] = "png",
 ) -> Response:
-    """A QR code of the card's live share link; 404 while the card has none (``POST share``)."""
+    """A QR code of the card's live share link. For the owner the link is created first when
+    there is none (as ``POST share``); others get 404 while the card has no link."""
     link = await service.qr_link(session, user=user, card_id=card_id)
     image = qr_code(service.share_url(settings.public_url, link.token), fmt)
     return Response(image, media_type=QR_MEDIA_TYPES[fmt], headers={"Cache-Control": "no-store"})

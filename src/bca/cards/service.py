@@ -7,8 +7,9 @@ Decisions worth knowing:
   and to those who hold it in a wallet. Holding a card keeps it visible.
 - One share link per card at a time: ``POST /share`` returns the live one if there is one,
   ``DELETE /share`` revokes it (the page and its vCard then 404). The QR code encodes the live
-  link, is offered to anyone who sees the card, and is 404 while the card has no link, so a
-  QR code never creates a link behind the owner's back.
+  link. The owner asking for it wants to share, so for the owner it creates the link when
+  there is none; anyone else who sees the card gets the live link's code, or 404 while there
+  is none, so a QR code never creates a link behind the owner's back.
 - A wallet entry made by presenting a valid share link survives the card turning private
   (the owner handed that link out); entries made because the card was public are removed
   when it turns private. Revoking a link does not empty wallets: a handed-out card stays
@@ -246,7 +247,9 @@ async def unshare_card(session: AsyncSession, *, user: User, card_id: uuid.UUID)
 
 
 async def qr_link(session: AsyncSession, *, user: User, card_id: uuid.UUID) -> CardShareLink:
-    card, _ = await require_visible_card(session, user=user, card_id=card_id)
+    card, profile = await require_visible_card(session, user=user, card_id=card_id)
+    if profile.user_id == user.id:
+        return await share_card(session, user=user, card_id=card_id)
     link = await repository.active_link(session, card.id)
     if link is None:
         raise ShareLinkNotFound()

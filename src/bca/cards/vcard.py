@@ -249,9 +249,3 @@ def to_vcard(
     lines.append(f"REV:{updated_at.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}")
     lines.append("END:VCARD")
     return "".join(fold(line) + CRLF for line in lines)
-
-
-def vcard_filename(contact: Contact) -> str:
-    """An ASCII file name for Content-Disposition; the full name goes in ``filename*``."""
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", contact.formatted_name).strip("-.")
-    return (ascii_name or "contact")[:60] + ".vcf"

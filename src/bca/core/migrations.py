@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -28,12 +30,33 @@ def _sqlite_path(database_url: str) -> Path | None:
     return Path(path) if path and path != ":memory:" else None
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Blocking: call from a thread when an event loop is running (env.py runs its own)."""
+def upgrade(
+    database_url: str, revision: str = "head", *, on_step: Callable[[str], None] | None = None
+) -> None:
+    """Blocking: call from a thread when an event loop is running (env.py runs its own).
+
+    ``on_step`` is called with each revision once it is applied (for progress reports).
+    """
     path = _sqlite_path(database_url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(database_url), revision)
+    config = alembic_config(database_url)
+    if on_step is not None:
+        step_done = on_step
+
+        def on_version_apply(*, step: Any, **_: Any) -> None:
+            step_done(str(step.up_revision_id))
+
+        config.attributes["on_version_apply"] = on_version_apply
+    command.upgrade(config, revision)
+
+
+def pending_revisions(database_url: str, revision: str = "head") -> list[str]:
+    """The revisions an upgrade to ``revision`` would apply, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    current = current_revision(database_url)
+    steps = script.iterate_revisions(revision, current)
+    return [step.revision for step in reversed(list(steps))]
 
 
 def current_revision(database_url: str) -> str | None:

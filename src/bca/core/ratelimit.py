@@ -16,10 +16,13 @@ class Limit:
 
 
 SIGNIN_PER_ADDRESS = Limit(30, 60)
+AVAILABILITY_PER_ADDRESS = Limit(60, 60)
 SIGNUP_PER_ADDRESS = Limit(10, 600)
 RESET_PER_ADDRESS = Limit(5, 900)
 RESET_PER_EMAIL = Limit(3, 3600)
 RESEND_PER_USER = Limit(3, 900)
+RESEND_PER_ADDRESS = Limit(10, 900)
+RESEND_PER_LOGIN = Limit(3, 900)
 
 FAILED_SIGNIN_LIMIT = 5
 FAILED_SIGNIN_LOCKOUT_SECONDS = 15 * 60
@@ -32,13 +35,23 @@ class RateLimiter:
 
     async def hit(self, bucket: str, subject: str, limit: Limit) -> None:
         """Count one request; raise 429 once ``subject`` exceeded ``limit`` in this window."""
+        remaining = await self._exceeded(bucket, subject, limit)
+        if remaining is not None:
+            raise RateLimited(remaining)
+
+    async def allow(self, bucket: str, subject: str, limit: Limit) -> bool:
+        """Count one request; False once ``subject`` exceeded ``limit``, for callers that must
+        not tell the client (a 429 would reveal that the subject exists)."""
+        return await self._exceeded(bucket, subject, limit) is None
+
+    async def _exceeded(self, bucket: str, subject: str, limit: Limit) -> int | None:
+        """Seconds until the window ends when the limit is exceeded, else None."""
         if not self.enabled:
-            return
+            return None
         count, remaining = await self.cache.increment(
             f"rate:{bucket}:{subject}", ttl=limit.window_seconds
         )
-        if count > limit.requests:
-            raise RateLimited(remaining)
+        return remaining if count > limit.requests else None
 
 
 class SigninLockout:

@@ -55,13 +55,12 @@ def file_response(download: Download) -> Response:
             download.redirect_url, status_code=307, headers={"Cache-Control": "no-store"}
         )
     assert download.body is not None
-    disposition = "inline" if download.is_image else "attachment"
     return StreamingResponse(
         download.body,
         media_type=download.file.content_type,
         headers={
             "Content-Length": str(download.file.size),
-            "Content-Disposition": f'{disposition}; filename="{download.filename}"',
+            "Content-Disposition": download.content_disposition,
             "ETag": f'"{download.file.sha256}"',
             "Cache-Control": "private, max-age=300",
             # Served bytes are data, never a page: no sniffing into HTML, no scripts, no forms.

@@ -22,6 +22,9 @@ class StoredFile(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
+    # The name the client uploaded it as, cleaned (see files.uploads.clean_filename); only
+    # offered back in Content-Disposition, never used for storage.
+    name: Mapped[str | None] = mapped_column(String(255))
     # What the file is used as: "upload", "profile_image" or "card_preview" (public when its
     # profile or card is visible).
     purpose: Mapped[str] = mapped_column(String(20), default="upload")

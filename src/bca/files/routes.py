@@ -35,6 +35,7 @@ async def upload_file(
         size=row.size,
         sha256=row.sha256,
         url=service.file_url(backends.settings.public_url, row.id),
+        name=service.download_name(row),
     )
 
 

@@ -14,3 +14,6 @@ class FileRead(BaseModel):
     size: int
     sha256: str
     url: str
+    name: str
+    """The name a download is offered under: the uploaded name, with an extension that
+    matches the content."""

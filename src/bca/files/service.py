@@ -20,6 +20,7 @@ from bca.accounts.models import User
 from bca.backends import Backends
 from bca.backends.storage import Storage
 from bca.core.db import after_commit, end_read_only_transaction, on_rollback
+from bca.core.http import content_disposition
 from bca.core.ids import new_id
 from bca.core.time import utcnow
 from bca.files import repository
@@ -27,6 +28,7 @@ from bca.files.errors import FileNotFound
 from bca.files.models import StoredFile
 from bca.files.uploads import (
     ATTACHMENT_KINDS,
+    EXTENSION_ALIASES,
     EXTENSIONS,
     Kind,
     MultipartFileReader,
@@ -58,12 +60,28 @@ class Download:
 
     @property
     def filename(self) -> str:
-        media_type = self.file.content_type.split(";")[0].strip()
-        return f"{self.file.id}.{EXTENSIONS.get(media_type, 'bin')}"
+        return download_name(self.file)
 
     @property
-    def is_image(self) -> bool:
-        return self.file.content_type.startswith("image/")
+    def content_disposition(self) -> str:
+        image = self.file.content_type.startswith("image/")
+        return content_disposition("inline" if image else "attachment", self.filename)
+
+
+def download_name(file: StoredFile) -> str:
+    """The uploaded name, ending in an extension that matches the stored content.
+
+    The type was read from the bytes, not from the name: ``notes.html`` that holds plain text
+    is offered as ``notes.html.txt``, so that a saved copy never opens as something else.
+    Files without a name (older uploads, clients that sent none) are ``<id>.<extension>``.
+    """
+    media_type = file.content_type.split(";")[0].strip()
+    extension = EXTENSIONS.get(media_type, "bin")
+    name = file.name or str(file.id)
+    _, dot, suffix = name.rpartition(".")
+    if dot and suffix.lower() in EXTENSION_ALIASES.get(extension, {extension}):
+        return name
+    return f"{name}.{extension}"
 
 
 def file_url(public_url: str, file_id: uuid.UUID) -> str:
@@ -122,6 +140,7 @@ async def receive_upload(
         content_type=stored.content_type,
         size=stored.size,
         sha256=stored.sha256,
+        name=reader.filename,
         purpose=purpose,
         created_at=utcnow(),
     )
@@ -189,7 +208,9 @@ async def download(backends: Backends, row: StoredFile) -> Download:
     response that breaks off after its headers were sent.
     """
     url = await backends.storage.presigned_url(
-        row.storage_key, expires_in=PRESIGNED_URL_TTL_SECONDS
+        row.storage_key,
+        expires_in=PRESIGNED_URL_TTL_SECONDS,
+        content_disposition=content_disposition("attachment", download_name(row)),
     )
     if url is not None:
         return Download(file=row, redirect_url=url)

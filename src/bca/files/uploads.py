@@ -14,7 +14,9 @@ import asyncio
 import codecs
 import hashlib
 import io
+import re
 import threading
+import unicodedata
 import warnings
 from collections.abc import AsyncGenerator, AsyncIterator, Collection
 from dataclasses import dataclass
@@ -48,6 +50,7 @@ fields. Bounds the whole body, so that no part of it is unbounded."""
 FILE_FIELD = "file"
 _SNIFF_BYTES = 16
 _MAX_FILENAME = 255
+_RESERVED_IN_NAMES = re.compile(r'[<>:"|?*]')
 
 # Decoding is memory-hungry (40 megapixels is 160 MB of RGBA); two at a time per process keeps
 # a burst of uploads from exhausting memory. A thread semaphore, because decoding runs in
@@ -76,6 +79,11 @@ TEXT = Kind("text/plain; charset=utf-8", "txt")
 IMAGE_KINDS = frozenset({PNG, JPEG, GIF, WEBP})
 ATTACHMENT_KINDS = IMAGE_KINDS | {PDF, TEXT}
 EXTENSIONS = {kind.content_type.split(";")[0]: kind.extension for kind in ATTACHMENT_KINDS}
+# Other spellings of an extension that a download may keep: each names the same content.
+EXTENSION_ALIASES = {
+    "jpg": {"jpg", "jpeg", "jpe", "jfif"},
+    "txt": {"txt", "text", "log", "md", "csv"},
+}
 
 # Text may hold tabs, line breaks and form feeds, but no other C0 control character: a NUL
 # or an escape sequence marks binary content (or a terminal attack) dressed up as text.
@@ -105,11 +113,14 @@ def check_declared_length(content_length: str | None, *, max_bytes: int) -> None
         raise UploadTooLarge(max_bytes)
 
 
-def check_filename(raw: bytes | None) -> None:
-    """The client's filename is never used for storage, but a name that tries to climb out
-    of a folder is a broken or hostile client, and is refused rather than silently ignored."""
+def clean_filename(raw: bytes | None) -> str | None:
+    """The client's file name, kept only to be offered back on download (never for storage).
+
+    A name that tries to climb out of a folder is a broken or hostile client, and is refused
+    rather than silently ignored. Characters that some systems forbid in names become ``_``.
+    """
     if raw is None:
-        return
+        return None
     name = raw.decode("utf-8", errors="replace")
     if (
         len(name) > _MAX_FILENAME
@@ -118,6 +129,8 @@ def check_filename(raw: bytes | None) -> None:
         or name.strip() in (".", "..")
     ):
         raise InvalidUpload("The file name must be a plain name, without folders.")
+    name = _RESERVED_IN_NAMES.sub("_", unicodedata.normalize("NFC", name)).strip(" .")
+    return name or None
 
 
 class MultipartFileReader:
@@ -147,6 +160,7 @@ class MultipartFileReader:
         self._file_complete = False
         self._ended = False
         self._problem: InvalidUpload | None = None
+        self.filename: str | None = None
         try:
             self._parser = MultipartParser(
                 boundary,
@@ -182,7 +196,7 @@ class MultipartFileReader:
 
     def _on_headers_finished(self) -> None:
         # Part headers are bytes; latin-1 maps them to str and back losslessly, after which
-        # the filename's UTF-8 (what browsers send) is decoded by check_filename.
+        # the filename's UTF-8 (what browsers send) is decoded by clean_filename.
         disposition = self._headers.get(b"content-disposition", b"").decode("latin-1")
         _, params = parse_options_header(disposition)
         if params.get(b"name", b"").decode("latin-1") != FILE_FIELD:
@@ -193,7 +207,7 @@ class MultipartFileReader:
         self._file_seen = True
         self._in_file = True
         try:
-            check_filename(params.get(b"filename"))
+            self.filename = clean_filename(params.get(b"filename"))
         except InvalidUpload as problem:
             self._problem = problem
 

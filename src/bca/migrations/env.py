@@ -24,7 +24,13 @@ def run_offline() -> None:
 
 def _run(connection: Connection) -> None:
     # Batch mode lets ALTER-heavy migrations work on SQLite too.
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=True,
+        # Set by bca.core.migrations.upgrade to report progress.
+        on_version_apply=config.attributes.get("on_version_apply", ()),
+    )
     with context.begin_transaction():
         context.run_migrations()
 
