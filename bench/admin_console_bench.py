@@ -28,10 +28,11 @@ from bca.accounts.schemas import SignupRequest
 from bca.accounts.service import create_account
 from bca.admin.models import AuditRecord
 from bca.app import create_app
-from bca.backends import Backends, create_backends
+from bca.backends import Backends
 from bca.core.migrations import upgrade
 from bca.core.time import utcnow
 from bca.settings import load_settings
+from bca.wiring import create_backends
 
 ROUNDS = 20
 PASSWORD = "bench password 1"  # noqa: S105  # a scratch database's account

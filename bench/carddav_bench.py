@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bca.accounts.models import AppPassword, User
 from bca.app import create_app
-from bca.backends import Backends, create_backends
+from bca.backends import Backends
 from bca.cards import service as cards_service
 from bca.cards.models import Card, Subscription
 from bca.cards.schemas import CardUpdate
@@ -44,6 +44,7 @@ from bca.core.time import utcnow
 from bca.profiles.models import Profile
 from bca.settings import load_settings
 from bca.sync.models import Change, ChangeCounter
+from bca.wiring import create_backends
 
 CHANGES = 10
 CARDS_PER_OWNER = 100

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bca.accounts.models import User
 from bca.app import create_app
-from bca.backends import Backends, create_backends
+from bca.backends import Backends
 from bca.cards.models import Card
 from bca.core.migrations import upgrade
 from bca.core.security import issue_access_token
@@ -35,6 +35,7 @@ from bca.profiles.models import Profile, Relation
 from bca.settings import load_settings
 from bca.sync.models import Change, ChangeCounter, Snapshot
 from bca.sync.snapshots import update_snapshot
+from bca.wiring import create_backends
 
 DELTA = 20
 

@@ -24,10 +24,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bca.app import create_app
-from bca.backends import Backends, create_backends
+from bca.backends import Backends
 from bca.core.migrations import upgrade
 from bca.models import metadata
 from bca.settings import Settings, load_settings
+from bca.wiring import create_backends
 from tests.factories import Api
 
 pytest_plugins = [

@@ -16,12 +16,12 @@ from bca.accounts import pages as account_pages
 from bca.accounts.routes import router as accounts_router
 from bca.admin.console import mount_console
 from bca.admin.routes import router as admin_router
-from bca.backends import Backends, create_backends, readiness
+from bca.backends import Backends, readiness
+from bca.backends.dependencies import BackendsDep
 from bca.carddav import routes as carddav_routes
 from bca.carddav.errors import DavError, dav_error_response
 from bca.cards import routes as cards_routes
 from bca.chat import routes as chat_routes
-from bca.core.dependencies import BackendsDep
 from bca.core.errors import install_error_handlers, problem_response
 from bca.core.http import NoContentHeaders
 from bca.core.observability import ObservabilityMiddleware, configure_logging
@@ -31,6 +31,7 @@ from bca.profiles import routes as profiles_routes
 from bca.realtime import routes as realtime_routes
 from bca.settings import Settings
 from bca.sync import routes as sync_routes
+from bca.wiring import create_backends
 
 
 def create_app(settings: Settings, *, backends: Backends | None = None) -> FastAPI:

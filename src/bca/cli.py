@@ -88,7 +88,7 @@ async def _backends(settings: Settings) -> AsyncIterator[Backends]:
     """The backends for a one-shot command. Its tasks (mail, snapshot updates) run before it
     exits when there is no broker; nothing is left to debounce, so they run at once."""
     import bca.tasks_registry  # noqa: F401  # the tasks a command's changes enqueue
-    from bca.backends import create_backends
+    from bca.wiring import create_backends
 
     backends = create_backends(settings.model_copy(update={"sync_snapshot_debounce_seconds": 0}))
     try:
@@ -268,7 +268,7 @@ def create_user(
     ] = False,
 ) -> None:
     """Create an account directly (no mail, email already verified)."""
-    from bca.accounts.admin import create_user_directly
+    from bca.admin_commands import create_user_directly
 
     settings = _settings()
     _ready_database(settings)
@@ -303,7 +303,7 @@ def users_list(
     limit: Annotated[int, typer.Option(help="At most this many, oldest first.", min=1)] = 100,
 ) -> None:
     """List accounts: id, email, username, role and state."""
-    from bca.accounts import admin
+    from bca import admin_commands as admin
 
     settings = _settings()
     _ready_database(settings)
@@ -340,7 +340,7 @@ def users_list(
 
 def _user_command(name: str, help_text: str) -> None:
     def command(user: UserArgument) -> None:
-        from bca.accounts import admin
+        from bca import admin_commands as admin
 
         settings = _settings()
         _ready_database(settings)
@@ -410,6 +410,7 @@ def worker(
     Tasks are acknowledged only when finished: a worker killed mid-task leaves the task to be
     run again by another (or the restarted) worker.
     """
+    from bca.wiring import create_backends
     from bca.worker.celery_app import worker_app
 
     settings = _settings()
@@ -436,7 +437,7 @@ def worker(
     if beat:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         argv += ["--beat", f"--schedule={settings.data_dir / 'celerybeat-schedule'}"]
-    worker_app(settings).worker_main(argv)
+    worker_app(settings, create_backends).worker_main(argv)
 
 
 @sync_app.command("compact")

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from bca import __version__
-from bca.core.dependencies import SettingsDep
+from bca.backends.dependencies import SettingsDep
 from bca.core.html import page_headers, templates
 from bca.settings import Mode
 

@@ -9,8 +9,9 @@ from typing import Any
 import redis
 
 from bca.admin.service import queue_depth
-from bca.backends import Backends, create_backends
+from bca.backends import Backends
 from bca.settings import Settings, load_settings
+from bca.wiring import create_backends
 from tests.conftest import REDIS_SERVER
 from tests.fixtures.moto import create_queue, sqs_task_settings
 

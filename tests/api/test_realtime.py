@@ -14,9 +14,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from bca.backends import Backends
+from bca.backends.pubsub import CHAT_CHANNEL
 from bca.realtime import hub as hub_module
 from bca.realtime import routes as realtime_routes
-from bca.realtime.hub import CHAT_CHANNEL, Connection, hub_for
+from bca.realtime.hub import Connection, Hub
 from tests.chat_factories import chat_user, new_chat, post, relate
 from tests.factories import Api, TestUser
 from tests.fixtures.live_server import live_server  # noqa: F401  # the fixture
@@ -294,7 +295,8 @@ async def test_the_hub_listens_only_while_someone_is_connected(
     """It stops once nobody has needed it for IDLE_SECONDS (here shortened)."""
     monkeypatch.setattr("bca.realtime.hub.IDLE_SECONDS", 0.2)
     user = await chat_user(api)
-    hub = hub_for(backends)
+    hub = backends.events
+    assert isinstance(hub, Hub)
     assert not hub.running
     async with ready_socket(live_server, user):
         assert hub.running

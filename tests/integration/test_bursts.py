@@ -46,7 +46,9 @@ def server(bca_server: Callable[..., Server], settings: Settings, tmp_path: Path
 async def _signed_in(client: httpx.AsyncClient, name: str) -> str:
     body = {"email": f"{name}@example.com", "username": name, "password": DEFAULT_PASSWORD}
     assert (await client.post("/v1/auth/signup", json=body)).status_code == 201
-    response = await client.post("/v1/auth/signin", json={"login": name, "password": body["password"]})
+    response = await client.post(
+        "/v1/auth/signin", json={"login": name, "password": body["password"]}
+    )
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token

@@ -18,8 +18,9 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bca.backends import Backends, create_backends
+from bca.backends import Backends
 from bca.settings import Settings
+from bca.wiring import create_backends
 from tests.chat_factories import chat_user, new_chat, post
 from tests.conftest import make_client
 from tests.factories import Api, TestUser

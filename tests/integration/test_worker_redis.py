@@ -92,7 +92,7 @@ async def test_tasks_run_on_the_worker(
 
 
 async def test_readiness_reports_a_dead_broker(settings: Settings) -> None:
-    from bca.backends import create_backends
+    from bca.wiring import create_backends
 
     dead = settings.model_copy(update={"broker_url": "redis://127.0.0.1:1/0"})
     backends = create_backends(dead)

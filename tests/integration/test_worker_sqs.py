@@ -56,7 +56,7 @@ async def test_tasks_run_on_a_worker_fed_by_sqs(
 
 
 async def test_readiness_sees_a_missing_queue(settings: Settings, moto_endpoint: str) -> None:
-    from bca.backends import create_backends
+    from bca.wiring import create_backends
 
     missing = settings.model_copy(
         update={

@@ -18,7 +18,7 @@ from bca.accounts import repository
 from bca.accounts.errors import BasicAuthRequired
 from bca.accounts.models import AuthSession, User
 from bca.accounts.service import authenticate_app_password, is_revoked
-from bca.core.dependencies import BackendsDep, SessionDep
+from bca.backends.dependencies import BackendsDep, SessionDep
 from bca.core.errors import NotFound, Unauthorized
 from bca.core.security import decode_access_token
 

@@ -21,7 +21,7 @@ from bca.accounts.errors import InvalidToken, WeakPassword
 from bca.accounts.routes import client_address
 from bca.accounts.schemas import PasswordResetConfirm, PasswordResetRequest
 from bca.backends import Backends
-from bca.core.dependencies import BackendsDep, SessionDep
+from bca.backends.dependencies import BackendsDep, SessionDep
 from bca.core.errors import RateLimited
 from bca.core.html import is_cross_site_form, page_headers, templates
 

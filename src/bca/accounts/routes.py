@@ -30,8 +30,8 @@ from bca.accounts.schemas import (
     TokenRequest,
     UserRead,
 )
-from bca.core.dependencies import BackendsDep, PageDep, SessionDep, SettingsDep
-from bca.core.pagination import Page, decode_time_cursor, page_of, time_key
+from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
+from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -39,8 +38,9 @@ from bca.accounts.schemas import (
     password_problem,
 )
 from bca.backends import Backends
+from bca.backends.pubsub import publish_revocations
 from bca.backends.tasks import enqueue_after_commit
-from bca.core.db import after_commit
+from bca.core.db import outbox
 from bca.core.errors import NotFound
 from bca.core.ratelimit import (
     AVAILABILITY_PER_ADDRESS,
@@ -67,7 +67,6 @@ APP_PASSWORD_LENGTH = 20
 APP_PASSWORD_TOUCH_INTERVAL = timedelta(minutes=1)
 VERIFY_TOKEN_TTL = timedelta(hours=48)
 RESET_TOKEN_TTL = timedelta(hours=1)
-REVOCATIONS_CHANNEL = "bca:revocations"
 
 
 def revoked_session_key(session_id: uuid.UUID) -> str:
@@ -333,11 +332,9 @@ def announce_revoked(
     async def announce() -> None:
         for session_id in session_ids:
             await backends.cache.set(revoked_session_key(session_id), "1", ttl=ttl)
-        await backends.cache.publish(
-            REVOCATIONS_CHANNEL, json.dumps({"session_ids": [str(sid) for sid in session_ids]})
-        )
+        await publish_revocations(backends.cache, session_ids)
 
-    after_commit(session, announce)
+    outbox(session).after_commit(announce)
 
 
 async def is_revoked(backends: Backends, session_id: uuid.UUID) -> bool:

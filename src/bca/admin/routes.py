@@ -12,8 +12,8 @@ from bca.accounts.dependencies import AdminUser
 from bca.accounts.routes import client_address, user_read
 from bca.accounts.schemas import AdminUserRead, LockRequest
 from bca.admin import service
-from bca.core.dependencies import BackendsDep, PageDep, SessionDep
-from bca.core.pagination import Page, decode_time_cursor, page_of, time_key
+from bca.backends.dependencies import BackendsDep, SessionDep
+from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 

@@ -23,7 +23,7 @@ from bca.accounts import repository as accounts_repository
 from bca.accounts import service as accounts
 from bca.accounts.models import AuthSession, User
 from bca.backends import Backends
-from bca.core.db import after_commit
+from bca.core.db import outbox
 from bca.core.errors import NotFound
 from bca.core.security import hash_token, new_opaque_token
 
@@ -78,7 +78,7 @@ async def sign_in(
     async def remember() -> None:
         await cache.set(_cache_key(token), value, ttl=ttl)
 
-    after_commit(session, remember)
+    outbox(session).after_commit(remember)
     return token, user
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bca.core.db import after_commit
+from bca.core.db import outbox
 
 if TYPE_CHECKING:
     from bca.backends import Backends
@@ -67,13 +67,14 @@ class TaskQueue(Protocol):
 
 
 def enqueue_after_commit(session: AsyncSession, tasks: TaskQueue, name: str, **kwargs: Any) -> None:
+    """Send the task once (and only if) the session's transaction commits (its outbox)."""
     if name not in REGISTRY:
         raise KeyError(f"unknown task {name}")
 
     async def send() -> None:
         await tasks.enqueue(name, **kwargs)
 
-    after_commit(session, send)
+    outbox(session).after_commit(send)
 
 
 async def run_task(backends: Backends, name: str, kwargs: dict[str, Any]) -> None:

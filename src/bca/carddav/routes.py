@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from bca.accounts.dependencies import BasicUser
+from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
 from bca.carddav.service import ROOT, VCARD_MEDIA_TYPE, AddressBooks
 from bca.carddav.xml import MEDIA_TYPE
-from bca.core.dependencies import BackendsDep, SessionDep, SettingsDep
 from bca.core.errors import TooLarge
 from bca.files import service as files_service
 from bca.files.http import file_response

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import HTMLResponse
 
 from bca.accounts.dependencies import CurrentUser
+from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
 from bca.cards import service
 from bca.cards.errors import CardNotFound
 from bca.cards.models import Card, Subscription
@@ -28,9 +29,8 @@ from bca.cards.schemas import (
     SubscriptionRead,
 )
 from bca.cards.vcard import Contact, to_vcard
-from bca.core.dependencies import BackendsDep, PageDep, SessionDep, SettingsDep
 from bca.core.http import content_disposition
-from bca.core.pagination import Page, decode_time_cursor, page_of, time_key
+from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
 from bca.files.http import FILE_RESPONSES, MULTIPART_BODY, UPLOAD_ERRORS, UploadDep, file_response
 from bca.files.service import optional_file_url
 from bca.profiles.dependencies import IfMatchDep, problems, set_etag

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from bca.accounts.dependencies import CurrentUser
+from bca.backends.dependencies import BackendsDep, SessionDep
 from bca.chat import service
 from bca.chat.schemas import (
     MAX_EVENTS_PAGE,
@@ -22,8 +23,7 @@ from bca.chat.schemas import (
     ParticipantRead,
     ReadMarker,
 )
-from bca.core.dependencies import BackendsDep, PageDep, SessionDep
-from bca.core.pagination import Page, decode_time_cursor, page_of
+from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bca.backends import Backends
+from bca.backends.pubsub import publish_event_after_commit
 from bca.backends.tasks import enqueue_after_commit
 from bca.chat import repository
 from bca.chat.errors import (
@@ -52,11 +53,10 @@ from bca.chat.schemas import (
     FileRef,
     MessageCreate,
 )
-from bca.core.db import after_commit, end_read_only_transaction, on_rollback
+from bca.core.db import end_read_only_transaction, outbox
 from bca.core.errors import Conflict, Forbidden, NotFound
 from bca.core.time import isoformat, utcnow
 from bca.files.models import StoredFile
-from bca.realtime.hub import hub_for, publish_event_after_commit
 from bca.sync.audience import record_chat_change
 from bca.sync.changelog import touch_held
 
@@ -168,7 +168,7 @@ def _announce(
 ) -> None:
     publish_event_after_commit(
         session,
-        backends,
+        backends.cache,
         chat_id=event.chat_id,
         event=event.model_dump(mode="json"),
         user_ids=user_ids,
@@ -608,8 +608,8 @@ async def _claim_key(
     async def release() -> None:
         await backends.cache.delete(marker)
 
-    after_commit(session, release)
-    on_rollback(session, release)
+    outbox(session).after_commit(release)
+    outbox(session).on_rollback(release)
     record_id = await repository.claim_idempotency_key(
         session, user_id=user_id, scope=scope, key=key, request_hash=request_hash
     )
@@ -773,7 +773,7 @@ async def read_events(
         )
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    async with hub_for(backends).watch(chat_id) as waiter:
+    async with backends.events.watch(chat_id) as waiter:
         page = await _events_page(
             session, user_id=user_id, chat_id=chat_id, after=after, limit=limit, url=public_url
         )

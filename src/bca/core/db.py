@@ -1,8 +1,8 @@
-"""Database engine, declarative base and the request/task transaction boundary.
+"""Database engine, declarative base and the transaction boundary.
 
-Services never commit: the session dependency (for requests) and ``Database.transaction``
-(for tasks and commands) commit once at the end and only then release the side effects that
-services registered with :func:`after_commit`.
+Services never commit: ``Database.transaction`` (behind the request's session dependency, and
+used directly by tasks and commands) commits once at the end and only then releases the side
+effects that services put in the transaction's :class:`Outbox`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
+
+from bca.core.errors import AppError
 
 logger = logging.getLogger(__name__)
 
@@ -91,43 +93,55 @@ async def execute_core(
     return await connection.execute(statement, parameters)
 
 
-AfterCommit = Callable[[], Awaitable[None]]
-_AFTER_COMMIT_KEY = "bca.after_commit"
+Effect = Callable[[], Awaitable[None]]
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
+_OUTBOX_KEY = "bca.outbox"
 
 
-def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
-    """Run ``callback`` once the session's transaction has committed; drop it on rollback."""
-    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
+class Outbox:
+    """The side effects of one transaction: released after it commits, dropped if it does not.
+
+    Everything a write sets off outside the database goes here (a realtime publish, a task, a
+    snapshot update, the deletion of a replaced object), so that nothing leaves before the data
+    it announces is committed and nothing leaves at all for a write that rolled back. A
+    compensation runs instead when the transaction does not commit (an object already written
+    to storage). One outbox per transaction, kept with its session.
+    """
+
+    def __init__(self) -> None:
+        self._effects: list[Effect] = []
+        self._compensations: list[Effect] = []
+
+    def after_commit(self, effect: Effect) -> None:
+        self._effects.append(effect)
+
+    def on_rollback(self, compensation: Effect) -> None:
+        self._compensations.append(compensation)
+
+    async def release(self) -> None:
+        effects, self._effects, self._compensations = self._effects, [], []
+        for effect in effects:
+            try:
+                await effect()
+            except Exception:
+                # The data is committed; a failed side effect must not turn success into an error.
+                logger.exception("after-commit side effect failed")
+
+    async def discard(self) -> None:
+        compensations, self._effects, self._compensations = self._compensations, [], []
+        for compensation in compensations:
+            try:
+                await compensation()
+            except Exception:
+                logger.exception("compensation after rollback failed")
 
 
-async def release_after_commit(session: AsyncSession) -> None:
-    callbacks: list[AfterCommit] = session.info.pop(_AFTER_COMMIT_KEY, [])
-    for callback in callbacks:
-        try:
-            await callback()
-        except Exception:
-            # The data is committed; a failed side effect must not turn success into an error.
-            logger.exception("after-commit side effect failed")
-
-
-ON_ROLLBACK_KEY = "bca.on_rollback"
-
-
-def on_rollback(session: AsyncSession, callback: AfterCommit) -> None:
-    """Run ``callback`` if the session's transaction does not commit (compensation for work
-    outside the database, such as an object already written to storage)."""
-    session.info.setdefault(ON_ROLLBACK_KEY, []).append(callback)
-
-
-async def release_on_rollback(session: AsyncSession) -> None:
-    """Drop the after-commit side effects and run the compensations instead."""
-    session.info.pop(_AFTER_COMMIT_KEY, None)
-    callbacks: list[AfterCommit] = session.info.pop(ON_ROLLBACK_KEY, [])
-    for callback in callbacks:
-        try:
-            await callback()
-        except Exception:
-            logger.exception("compensation after rollback failed")
+def outbox(session: AsyncSession) -> Outbox:
+    """The outbox of the session's transaction."""
+    found: Outbox | None = session.info.get(_OUTBOX_KEY)
+    if found is None:
+        found = session.info[_OUTBOX_KEY] = Outbox()
+    return found
 
 
 async def end_read_only_transaction(session: AsyncSession) -> None:
@@ -144,9 +158,17 @@ async def end_read_only_transaction(session: AsyncSession) -> None:
 
 
 class Database:
+    """The engine and the one transaction boundary that requests, tasks and commands share.
+
+    ``before_commit`` steps run inside every transaction right before it commits (the sync
+    change log registers one at start-up): explicit, in this one place, instead of a global
+    listener on every SQLAlchemy session.
+    """
+
     def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.before_commit: list[BeforeCommit] = []
         if self.is_sqlite:
             self.engine: AsyncEngine = create_async_engine(
                 url, echo=echo, connect_args={"timeout": 30}, poolclass=NullPool
@@ -160,17 +182,38 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit on success, rollback on error, side effects after commit."""
+        """One unit of work: commit on success, rollback on error, side effects after commit.
+
+        An ``AppError`` whose ``commit_anyway`` is set (refresh-token reuse revokes a session
+        and still answers 401) commits what was written before it propagates.
+        """
         async with self.sessionmaker() as session:
             try:
                 yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                await release_on_rollback(session)
+            except AppError as error:
+                if not error.commit_anyway:
+                    await self._roll_back(session)
+                    raise
+                await self._commit(session)
                 raise
-        session.info.pop(ON_ROLLBACK_KEY, None)
-        await release_after_commit(session)
+            except BaseException:
+                await self._roll_back(session)
+                raise
+            await self._commit(session)
+
+    async def _commit(self, session: AsyncSession) -> None:
+        try:
+            for step in self.before_commit:
+                await step(session)
+            await session.commit()
+        except BaseException:
+            await self._roll_back(session)
+            raise
+        await outbox(session).release()
+
+    async def _roll_back(self, session: AsyncSession) -> None:
+        await session.rollback()
+        await outbox(session).discard()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from bca.core.errors import AppError
@@ -85,3 +85,6 @@ def page_of(
 
 def time_key(row: Any) -> list[Any]:
     return [row.created_at.isoformat(), str(row.id)]
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]

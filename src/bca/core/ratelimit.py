@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
-from bca.backends.cache import Cache
 from bca.core.errors import RateLimited
+
+
+class Cache(Protocol):
+    """What the limits need of the cache (``bca.backends.cache`` provides it)."""
+
+    async def get(self, key: str) -> str | None: ...
+    async def set(self, key: str, value: str, *, ttl: int) -> None: ...
+    async def delete(self, key: str) -> None: ...
+    async def increment(self, key: str, *, ttl: int) -> tuple[int, int]: ...
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import uuid
 from fastapi import APIRouter, Response
 
 from bca.accounts.dependencies import CurrentUser
-from bca.core.dependencies import BackendsDep, SessionDep
+from bca.backends.dependencies import BackendsDep, SessionDep
 from bca.files import service
 from bca.files.http import FILE_RESPONSES, MULTIPART_BODY, UPLOAD_ERRORS, UploadDep, file_response
 from bca.files.schemas import FileRead

@@ -2,8 +2,8 @@
 
 An upload is stored first and recorded second: the object is written under a generated key
 (``files/<uuid>``, never the client's filename), then its row is inserted in the caller's
-transaction. If that transaction does not commit, the object is deleted again (``on_rollback``),
-so a failed upload leaves neither a row nor an orphan object.
+transaction. If that transaction does not commit, the object is deleted again (a compensation
+in the transaction's outbox), so a failed upload leaves neither a row nor an orphan object.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bca.accounts.models import User
 from bca.backends import Backends
 from bca.backends.storage import Storage
-from bca.core.db import after_commit, end_read_only_transaction, on_rollback
+from bca.core.db import end_read_only_transaction, outbox
 from bca.core.http import content_disposition
 from bca.core.ids import new_id
 from bca.core.time import utcnow
@@ -132,7 +132,7 @@ async def receive_upload(
 
     # Whatever fails from here on (the row, the caller's block, the final commit) rolls the
     # transaction back, and the object goes with it.
-    on_rollback(session, discard_object)
+    outbox(session).on_rollback(discard_object)
     row = StoredFile(
         id=file_id,
         owner_user_id=user.id,
@@ -189,7 +189,7 @@ async def _delete(session: AsyncSession, backends: Backends, row: StoredFile) ->
     async def delete_object() -> None:
         await _discard(storage, key)
 
-    after_commit(session, delete_object)
+    outbox(session).after_commit(delete_object)
 
 
 async def open_file(

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from bca.accounts.dependencies import CurrentUser
-from bca.core.dependencies import BackendsDep, PageDep, SessionDep, SettingsDep
-from bca.core.pagination import Page, decode_time_cursor, page_of, time_key
+from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
+from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
 from bca.files.http import MULTIPART_BODY, UPLOAD_ERRORS, UploadDep
 from bca.files.service import optional_file_url
 from bca.profiles import service

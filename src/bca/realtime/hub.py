@@ -1,17 +1,14 @@
-"""The pub/sub hub: one per app, fed by the cache's pub/sub so that every instance hears every
-event, and fanning each message out to this instance's WebSocket connections and long-poll
-waiters.
+"""The realtime hub: one per process (made by ``bca.wiring``), the one subscriber of the
+pub/sub port (``bca.backends.pubsub``), relaying each message to this instance's WebSocket
+connections and long-poll waiters (it implements the port's ``ChatEvents`` for those).
 
-Why one shared channel: writers publish each chat event once, with the ids of the users who may
-receive it (computed in the writing transaction, so membership changes take effect exactly at
-their event: a kicked user gets the ``member_kicked`` event and nothing after it). Every instance
-filters by the users connected to it. That costs each instance a look at every event, which is
-cheap next to a Redis subscription per user or per chat, and keeps the cache interface small.
+Every instance hears every chat event and filters by the users connected to it: a look at each
+event, which is cheap next to a Redis subscription per user or per chat.
 
 The hub listens only while someone needs it (a connection or a waiter): the first one starts the
 subscription and waits until it is live (a probe message published to the channel came back);
 once the last one has been gone for ``IDLE_SECONDS`` it stops, so that long-polls, which come
-and go between events, do not resubscribe each time. :func:`stop_hub` stops it at shutdown.
+and go between events, do not resubscribe each time. ``close()`` stops it at shutdown.
 
 If the subscription breaks, events may have been lost: every connection is closed with 1012
 (reconnect and catch up with ``GET /v1/chats/{id}/events``) and every waiter is woken to re-read
@@ -24,24 +21,23 @@ import asyncio
 import json
 import logging
 import uuid
-import weakref
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bca.accounts.service import REVOCATIONS_CHANNEL
-from bca.backends import Backends
 from bca.backends.cache import Cache
-from bca.core.db import after_commit
+from bca.backends.pubsub import CHAT_CHANNEL, REVOCATIONS_CHANNEL
 from bca.core.errors import Unavailable
 
 logger = logging.getLogger(__name__)
 
-CHAT_CHANNEL = "bca:chat"
+TypingAudience = Callable[
+    [uuid.UUID, uuid.UUID], Awaitable[tuple[uuid.UUID, list[uuid.UUID]] | None]
+]
+"""(user, chat) -> the user's profile in the chat and the other participants' users, or None
+when the user does not take part: chat's rule, handed in by the wiring."""
 
 QUEUE_LIMIT = 512
 """Messages a connection may have waiting to be sent; a client further behind is disconnected."""
@@ -208,9 +204,9 @@ class Waiter:
 
 
 class Hub:
-    def __init__(self, cache: Cache) -> None:
-        # Weak, so that a hub kept in the registry does not keep its cache alive.
-        self._cache_ref = weakref.ref(cache)
+    def __init__(self, cache: Cache, *, typing_audience: TypingAudience) -> None:
+        self.cache = cache
+        self.typing_audience = typing_audience
         self._lock = asyncio.Lock()
         self._holders = 0
         self._task: asyncio.Task[None] | None = None
@@ -258,7 +254,7 @@ class Hub:
         finally:
             _discard(self._waiters, chat_id, waiter)
 
-    async def stop(self) -> None:
+    async def close(self) -> None:
         """Stop listening and close every connection (server shutdown)."""
         async with self._lock:
             self._cancel_idle_stop()
@@ -303,10 +299,8 @@ class Hub:
 
     async def _listen(self) -> None:
         attempt = 0
+        cache = self.cache
         while True:
-            cache = self._cache_ref()
-            if cache is None:
-                return
             nonce = uuid.uuid4().hex
             try:
                 async with cache.subscribe(CHAT_CHANNEL, REVOCATIONS_CHANNEL) as messages:
@@ -385,67 +379,3 @@ def _discard(index: defaultdict[uuid.UUID, set[Any]], key: uuid.UUID, item: Any)
         members.discard(item)
         if not members:
             del index[key]
-
-
-# Keyed by the cache object, one per Backends: Backends itself is an unhashable dataclass.
-_hubs: weakref.WeakKeyDictionary[Cache, Hub] = weakref.WeakKeyDictionary()
-
-
-def hub_for(backends: Backends) -> Hub:
-    hub = _hubs.get(backends.cache)
-    if hub is None:
-        hub = _hubs[backends.cache] = Hub(backends.cache)
-    return hub
-
-
-async def stop_hub(backends: Backends) -> None:
-    """For ``Backends.close()``: stop the hub before the cache it listens to goes away."""
-    hub = _hubs.pop(backends.cache, None)
-    if hub is not None:
-        await hub.stop()
-
-
-def publish_event_after_commit(
-    session: AsyncSession,
-    backends: Backends,
-    *,
-    chat_id: uuid.UUID,
-    event: dict[str, Any],
-    user_ids: Iterable[uuid.UUID],
-    departed_user_id: uuid.UUID | None = None,
-) -> None:
-    """Announce a chat event to every instance once (and only if) its transaction commits.
-
-    ``user_ids`` are the users who may receive it: the participants after the change, plus
-    the one who just left or was kicked (``departed_user_id``), who gets this last event.
-    """
-    recipients = {str(user_id) for user_id in user_ids}
-    if departed_user_id is not None:
-        recipients.add(str(departed_user_id))
-    payload = json.dumps(
-        {
-            "kind": "event",
-            "chat_id": str(chat_id),
-            "user_ids": sorted(recipients),
-            "departed_user_id": str(departed_user_id) if departed_user_id else None,
-            "event": event,
-        },
-        separators=(",", ":"),
-    )
-
-    async def publish() -> None:
-        await backends.cache.publish(CHAT_CHANNEL, payload)
-
-    after_commit(session, publish)
-
-
-async def publish_typing(
-    backends: Backends, *, chat_id: uuid.UUID, profile_id: uuid.UUID, user_ids: Iterable[uuid.UUID]
-) -> None:
-    payload = {
-        "kind": "typing",
-        "chat_id": str(chat_id),
-        "profile_id": str(profile_id),
-        "user_ids": sorted(str(user_id) for user_id in user_ids),
-    }
-    await backends.cache.publish(CHAT_CHANNEL, json.dumps(payload, separators=(",", ":")))

@@ -32,15 +32,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from bca.accounts.dependencies import principal_from_token
 from bca.backends import Backends
-from bca.chat import service as chat_service
+from bca.backends.pubsub import publish_typing
 from bca.core.security import decode_access_token
 from bca.realtime.hub import (
     CLOSE_NORMAL,
     CLOSE_UNAUTHORIZED,
     Connection,
+    Hub,
     HubUnavailable,
-    hub_for,
-    publish_typing,
 )
 
 logger = logging.getLogger(__name__)
@@ -75,6 +74,8 @@ async def realtime(websocket: WebSocket) -> None:
     """One connection, from the handshake to the close. Whatever this frame holds lives as long
     as the socket: helpers do the work that needs more (the auth transaction, the ready frame)."""
     backends: Backends = websocket.app.state.backends
+    hub = backends.events
+    assert isinstance(hub, Hub), "the wiring makes the realtime hub the backends' events"
     await websocket.accept()
     claims = await _claims(websocket, backends)
     if claims is None:
@@ -83,14 +84,12 @@ async def realtime(websocket: WebSocket) -> None:
     try:
         # Registered before the session is checked, so a revocation published in between
         # still reaches this connection.
-        async with hub_for(backends).connect(
-            user_id=claims.user_id, session_id=claims.session_id
-        ) as connection:
+        async with hub.connect(user_id=claims.user_id, session_id=claims.session_id) as connection:
             if not await _authorized(backends, claims.token):
                 await _close(websocket, CLOSE_UNAUTHORIZED, "invalid, expired or revoked token")
                 return
             await websocket.send_text(_ready_frame(claims))
-            await _serve(websocket, backends, connection)
+            await _serve(websocket, hub, connection)
     except HubUnavailable:
         await _close(websocket, CLOSE_TRY_AGAIN_LATER, "realtime delivery unavailable")
 
@@ -131,10 +130,10 @@ async def _auth_message(websocket: WebSocket) -> str | None:
     return token if isinstance(token, str) and token else None
 
 
-async def _serve(websocket: WebSocket, backends: Backends, connection: Connection) -> None:
+async def _serve(websocket: WebSocket, hub: Hub, connection: Connection) -> None:
     """Write in this coroutine until the connection closes (the hub closes it, or the reader
     task when the client leaves), then close the socket with the connection's code."""
-    reader = asyncio.create_task(_read(websocket, backends, connection))
+    reader = asyncio.create_task(_read(websocket, hub, connection))
     try:
         await _write(websocket, connection)
     finally:
@@ -156,7 +155,7 @@ async def _write(websocket: WebSocket, connection: Connection) -> None:
                 return
 
 
-async def _read(websocket: WebSocket, backends: Backends, connection: Connection) -> None:
+async def _read(websocket: WebSocket, hub: Hub, connection: Connection) -> None:
     last_typing: dict[uuid.UUID, float] | None = None
     try:
         while True:
@@ -172,7 +171,7 @@ async def _read(websocket: WebSocket, backends: Backends, connection: Connection
             elif kind == "typing" and message is not None:
                 if last_typing is None:
                     last_typing = {}
-                await _relay_typing(backends, connection, message, last_typing)
+                await _relay_typing(hub, connection, message, last_typing)
             elif kind != "auth":
                 _error(connection, "validation_error", "Send JSON text: ping or typing.")
     finally:
@@ -180,7 +179,7 @@ async def _read(websocket: WebSocket, backends: Backends, connection: Connection
 
 
 async def _relay_typing(
-    backends: Backends,
+    hub: Hub,
     connection: Connection,
     message: dict[str, Any],
     last_typing: dict[uuid.UUID, float],
@@ -194,16 +193,13 @@ async def _relay_typing(
     if now - last_typing.get(chat_id, -TYPING_INTERVAL) < TYPING_INTERVAL:
         return
     last_typing[chat_id] = now
-    async with backends.database.transaction() as session:
-        audience = await chat_service.typing_audience(
-            session, user_id=connection.user_id, chat_id=chat_id
-        )
+    audience = await hub.typing_audience(connection.user_id, chat_id)
     if audience is None:
         _error(connection, "not_found", "No such chat.")
         return
     profile_id, user_ids = audience
     if user_ids:
-        await publish_typing(backends, chat_id=chat_id, profile_id=profile_id, user_ids=user_ids)
+        await publish_typing(hub.cache, chat_id=chat_id, profile_id=profile_id, user_ids=user_ids)
 
 
 def _parse(text: str | None) -> dict[str, Any] | None:

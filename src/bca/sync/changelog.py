@@ -1,7 +1,8 @@
 """Appending to users' change logs; called by every domain inside its writing transaction.
 
 Writers only *touch* (user, entity) pairs while they work; the entries are decided and
-written once, right before the transaction commits (a ``before_commit`` hook on the session):
+written once, right before the transaction commits (:func:`write_before_commit`, a step of the
+transaction boundary that the wiring registers):
 
 - each touched entity is checked against ``bca.sync.visibility`` for each touched user, in a
   few batched queries, once the transaction's writes are all flushed;
@@ -22,15 +23,15 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, case, delete, event, exists, insert, select, tuple_, update
+from sqlalchemy import bindparam, case, delete, exists, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
-from bca.core.db import after_commit, insert_ignoring_conflicts
+from bca.core.db import insert_ignoring_conflicts, outbox
 from bca.core.time import utcnow
 from bca.sync import visibility
 from bca.sync.models import Change, ChangeCounter, HeldEntity, Snapshot
@@ -39,9 +40,7 @@ Entity = Literal["profile", "relation", "card", "subscription", "chat"]
 Operation = Literal["upsert", "delete"]
 
 PENDING_KEY = "bca.sync.pending"
-BACKENDS_KEY = "bca.backends"
-"""``session.info`` key of the app's ``Backends`` (set on the sessionmaker by create_backends),
-used to enqueue snapshot updates after the commit."""
+"""``session.info`` key of the (user, entity) pairs the transaction touched."""
 
 _CHUNK = 400
 
@@ -292,33 +291,30 @@ def append(session: Session, entries: Sequence[Entry]) -> set[uuid.UUID]:
     return keeping
 
 
-def _schedule_snapshots(session: Session, keeping: set[uuid.UUID]) -> None:
-    backends = session.info.get(BACKENDS_KEY)
-    if backends is None or not keeping:
-        return
-    users = sorted(keeping)
-
-    async def trigger() -> None:
-        from bca.sync.snapshots import request_updates
-
-        await request_updates(backends, users)
-
-    after_commit(session, trigger)  # type: ignore[arg-type]  # the same info dict as the AsyncSession
+Schedule = Callable[[list[uuid.UUID]], Awaitable[None]]
 
 
-@event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    pending: dict[Key, Touch] | None = session.info.pop(PENDING_KEY, None)
-    if not pending:
-        return
+def write_before_commit(*, schedule: Schedule) -> Callable[[AsyncSession], Awaitable[None]]:
+    """The transaction boundary's step (``Database.before_commit``, hooked in by the wiring):
+    decide and append the entries of everything the transaction touched, right before it
+    commits; after the commit, ``schedule`` the snapshot updates of users who keep one."""
+
+    async def write(session: AsyncSession) -> None:
+        pending: dict[Key, Touch] | None = session.info.pop(PENDING_KEY, None)
+        if not pending:
+            return
+        keeping = await session.run_sync(_decide_and_append, pending)
+        if keeping:
+            users = sorted(keeping)
+
+            async def update_snapshots() -> None:
+                await schedule(users)
+
+            outbox(session).after_commit(update_snapshots)
+
+    return write
+
+
+def _decide_and_append(session: Session, pending: dict[Key, Touch]) -> set[uuid.UUID]:
     entries = decide(session, pending)
-    if entries:
-        _schedule_snapshots(session, append(session, entries))
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_on_rollback(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(PENDING_KEY, None)
+    return append(session, entries) if entries else set()

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from bca.accounts.dependencies import CurrentUser
-from bca.core.dependencies import BackendsDep, SessionDep
+from bca.backends.dependencies import BackendsDep, SessionDep
 from bca.sync import service
 from bca.sync.schemas import ChangesPage, SnapshotPending
 

@@ -18,6 +18,7 @@ from kombu.utils.json import loads as kombu_loads
 import bca.tasks_registry  # noqa: F401  # registers every domain's tasks
 from bca.backends.tasks import REGISTRY
 from bca.settings import load_settings
+from bca.wiring import create_backends
 from bca.worker.runtime import WorkerRuntime
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def decode_task(body: str) -> tuple[str, dict[str, Any]]:
 def _get_runtime() -> WorkerRuntime:
     global _runtime
     if _runtime is None:
-        _runtime = WorkerRuntime(load_settings())
+        _runtime = WorkerRuntime(load_settings(), create_backends)
     return _runtime
 
 

@@ -12,16 +12,21 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from bca.backends import Backends, create_backends
+from bca.backends import Backends
 from bca.backends.tasks import run_task
 from bca.settings import Settings
 
+BackendsFactory = Callable[[Settings], Backends]
+"""``bca.wiring.create_backends``, handed over by the entry point that starts the worker."""
+
 
 class WorkerRuntime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, create_backends: BackendsFactory) -> None:
         self.settings = settings
+        self._create_backends = create_backends
         self._loop: asyncio.AbstractEventLoop | None = None
         self._backends: Backends | None = None
         self._pid: int | None = None
@@ -34,7 +39,7 @@ class WorkerRuntime:
                 return
             # After a fork the parent's loop and pool must not be touched; start afresh.
             self._loop = asyncio.new_event_loop()
-            self._backends = create_backends(self.settings)
+            self._backends = self._create_backends(self.settings)
             self._pid = os.getpid()
 
     @property

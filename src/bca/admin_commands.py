@@ -17,10 +17,10 @@ from bca.accounts import service
 from bca.accounts.models import User
 from bca.accounts.schemas import SignupRequest
 from bca.accounts.service import create_account
-from bca.backends import Backends, create_passwords
-from bca.core.db import Database
+from bca.backends import Backends
 from bca.core.errors import AppError
 from bca.settings import Settings
+from bca.wiring import create_backends
 
 Operation = Callable[[AsyncSession, Backends, User], Awaitable[str]]
 
@@ -37,12 +37,12 @@ async def create_user_directly(
             for problem in error.errors()
         )
         raise ValueError(reasons) from None
-    database = Database(settings.resolved_database_url)
+    backends = create_backends(settings)
     try:
-        async with database.transaction() as session:
+        async with backends.database.transaction() as session:
             user = await create_account(
                 session,
-                create_passwords(settings),
+                backends.passwords,
                 data=data,
                 role="admin" if admin else "user",
                 verified=True,
@@ -51,7 +51,7 @@ async def create_user_directly(
     except AppError as error:
         raise ValueError(error.message) from None
     finally:
-        await database.dispose()
+        await backends.close()
 
 
 def describe(user: User) -> str:
@@ -59,12 +59,12 @@ def describe(user: User) -> str:
 
 
 async def list_users(settings: Settings, *, query: str | None, limit: int) -> Sequence[User]:
-    database = Database(settings.resolved_database_url)
+    backends = create_backends(settings)
     try:
-        async with database.transaction() as session:
+        async with backends.database.transaction() as session:
             return await service.list_users(session, q=query, after=None, limit=limit)
     finally:
-        await database.dispose()
+        await backends.close()
 
 
 async def apply(backends: Backends, identifier: str, operation: Operation) -> str:
