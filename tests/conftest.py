@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bca.app import create_app
 from bca.backends import Backends
 from bca.core.migrations import upgrade
-from bca.models import metadata
+from bca.registry import metadata
 from bca.settings import Settings, load_settings
 from bca.wiring import create_backends
 from tests.factories import Api

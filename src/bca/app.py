@@ -9,8 +9,7 @@ from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-import bca.models  # every table, so that foreign keys resolve
-import bca.tasks_registry  # noqa: F401  # registers every domain's tasks
+import bca.registry  # noqa: F401  # every domain's tables, tasks and sync entities
 from bca import __version__
 from bca.accounts import pages as account_pages
 from bca.accounts.routes import router as accounts_router

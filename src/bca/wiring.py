@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-import bca.tasks_registry  # noqa: F401  # every domain's tasks, before a queue runs them
+import bca.registry  # noqa: F401  # every domain's tables, tasks and sync entities
 from bca.backends import Backends
 from bca.backends.cache import create_cache
 from bca.backends.celery import create_producer

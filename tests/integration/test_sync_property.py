@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bca.backends import Backends
-from bca.sync import repository
+from bca.sync import service as sync_service
+from bca.sync.entities import REGISTRY
 from bca.sync.models import Change
 from bca.sync.snapshots import build_file
-from bca.sync.visibility import ENTITIES
 from tests.factories import Api, TestUser
 from tests.sync_factories import (
     changes_since,
@@ -94,8 +94,8 @@ class World:
 async def visible_keys(backends: Backends, user_id: str) -> set[tuple[str, str]]:
     async with backends.database.transaction() as session:
         found: set[tuple[str, str]] = set()
-        for entity in ENTITIES:
-            rendered = await repository.render_entities(
+        for entity in REGISTRY:
+            rendered = await sync_service.render_entities(
                 session, uuid.UUID(user_id), entity, None, public_url="https://bca.test"
             )
             found |= {(entity, key) for key in rendered}
@@ -286,11 +286,11 @@ def content_of_empty_snapshot(fresh: dict[str, Any]) -> bytes:
     import sqlite3
     import tempfile
 
-    from bca.sync.snapshots import SCHEMA
+    from bca.sync.snapshots import schema
 
     path = Path(tempfile.mkdtemp()) / "empty.sqlite3"
     db = sqlite3.connect(path)
-    db.executescript(SCHEMA)
+    db.executescript(schema())
     db.close()
     return path.read_bytes()
 

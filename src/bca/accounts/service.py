@@ -57,7 +57,7 @@ from bca.core.ratelimit import (
 from bca.core.security import Passwords, hash_token, issue_access_token, new_opaque_token
 from bca.core.time import utcnow
 from bca.profiles.service import create_first_profile
-from bca.sync.audience import record_account_change
+from bca.profiles.sync import record_account_change
 from bca.sync.changelog import create_counter
 
 MAX_APP_PASSWORDS = 50

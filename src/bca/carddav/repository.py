@@ -1,6 +1,6 @@
 """Every SQL statement of the address books: a profile's wallet as its owner sees it now.
 
-Visibility is not restated here: ``bca.cards.repository.card_visible`` decides which held
+Visibility is not restated here: ``bca.cards.visibility.card_visible`` decides which held
 cards still show (blocked, private without the link, deleted and deactivated ones do not).
 """
 
@@ -16,8 +16,9 @@ from sqlalchemy import Select, Uuid, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.cards.models import Card, Subscription
-from bca.cards.repository import card_visible
+from bca.cards.visibility import card_visible
 from bca.profiles.models import Profile
+from bca.profiles.visibility import Viewer
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,8 @@ class WalletCard:
 
 # Built once with bind parameters and reused: building the visibility clauses costs far more
 # than running them (ORM aliasing), about 25 ms a statement, which would otherwise be most of
-# the cost of a sync of a few changes. ``Any``: ``card_visible`` takes the viewer as a value
-# and uses it only inside SQL expressions, where a bind parameter stands in for it.
-VIEWER: Any = bindparam("viewer", type_=Uuid())
+# the cost of a sync of a few changes.
+VIEWER = Viewer(bindparam("viewer", type_=Uuid()))
 BOOK = bindparam("book", type_=Uuid())
 CARD_IDS = bindparam("card_ids", expanding=True, type_=Uuid())
 PROFILE_IDS = bindparam("profile_ids", expanding=True, type_=Uuid())

@@ -1,9 +1,5 @@
-"""Every SQL statement of cards, share links and subscriptions, scoped to the viewing user.
-
-A card is visible to a user when its profile is (see ``bca.profiles.repository``) and one of:
-the user owns it; the card is public and the user may see its profile in full (public
-profile, or an accepted follow of a private one); the user holds the card in a wallet.
-"""
+"""Every SQL statement of cards, share links and subscriptions, scoped to the viewing user
+(the rule itself is ``bca.cards.visibility``)."""
 
 from __future__ import annotations
 
@@ -13,12 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    and_,
     delete,
-    exists,
     func,
-    or_,
     select,
     update,
 )
@@ -27,46 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bca.cards.models import Card, CardShareLink, Subscription
+from bca.cards.visibility import card_visible
+from bca.core.pagination import keyset_after
 from bca.core.time import utcnow
 from bca.profiles.models import Profile
-from bca.profiles.repository import (
-    ProfileEntity,
-    active_profile_ids_of,
-    keyset_after,
-    owner_active,
-    profile_full_view,
-    profile_visible,
-)
+from bca.profiles.visibility import Viewer, exists_for, owner_active
 
 MAX_CARDS_PER_PROFILE = 100
-
-
-# --- visibility clauses ---------------------------------------------------------------------
-
-
-def held_by(viewer: uuid.UUID, card_id: Any) -> ColumnElement[bool]:
-    held = aliased(Subscription)
-    return (
-        exists()
-        .where(held.card_id == card_id, held.profile_id.in_(active_profile_ids_of(viewer)))
-        .correlate_except(held)
-    )
-
-
-def card_visible(
-    viewer: uuid.UUID, card: type[Card] = Card, profile: ProfileEntity = Profile
-) -> ColumnElement[bool]:
-    """``card`` may be seen by ``viewer``; ``profile`` must be the card's profile in the query."""
-    return and_(
-        card.deleted_at.is_(None),
-        card.profile_id == profile.id,
-        profile_visible(viewer, profile),
-        or_(
-            profile.user_id == viewer,
-            and_(card.private.is_(False), profile_full_view(viewer, profile)),
-            held_by(viewer, card.id),
-        ),
-    )
 
 
 # --- cards ----------------------------------------------------------------------------------
@@ -79,7 +38,7 @@ async def get_visible(
         await session.execute(
             select(Card, Profile)
             .join(Profile, Profile.id == Card.profile_id)
-            .where(Card.id == card_id, card_visible(viewer))
+            .where(Card.id == card_id, card_visible(Viewer(viewer)))
             .execution_options(populate_existing=True)
         )
     ).first()
@@ -117,7 +76,7 @@ async def list_of_profile(
     query = (
         select(Card)
         .join(Profile, Profile.id == Card.profile_id)
-        .where(Card.profile_id == profile_id, card_visible(viewer))
+        .where(Card.profile_id == profile_id, card_visible(Viewer(viewer)))
     )
     query = query.where(keyset_after(Card.created_at, Card.id, after))
     return (await session.scalars(query.order_by(Card.created_at, Card.id).limit(limit))).all()
@@ -271,7 +230,7 @@ async def delete_subscriptions_lost_by_privatising(
         session,
         Subscription.card_id == card_id,
         Subscription.via_share_link.is_(False),
-        Subscription.profile_id.not_in(active_profile_ids_of(owner)),
+        Subscription.profile_id.not_in(Viewer(owner).profiles()),
     )
 
 
@@ -306,7 +265,7 @@ async def list_subscriptions(
         select(Subscription, Card)
         .join(Card, Card.id == Subscription.card_id)
         .join(Profile, Profile.id == Card.profile_id)
-        .where(Subscription.profile_id == profile_id, card_visible(viewer))
+        .where(Subscription.profile_id == profile_id, card_visible(Viewer(viewer)))
     )
     query = query.where(keyset_after(Subscription.subscribed_at, Subscription.card_id, after))
     rows = await session.execute(
@@ -327,7 +286,7 @@ async def list_subscribers(
     query = (
         select(Subscription)
         .join(holder, holder.id == Subscription.profile_id)
-        .where(Subscription.card_id == card_id, profile_visible(viewer, holder))
+        .where(Subscription.card_id == card_id, exists_for(Viewer(viewer), holder))
     )
     query = query.where(keyset_after(Subscription.subscribed_at, Subscription.profile_id, after))
     return (

@@ -32,7 +32,6 @@ from bca.cards.vcard import Contact, to_vcard
 from bca.core.http import content_disposition
 from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
 from bca.files.http import FILE_RESPONSES, MULTIPART_BODY, UPLOAD_ERRORS, UploadDep, file_response
-from bca.files.service import optional_file_url
 from bca.profiles.dependencies import IfMatchDep, problems, set_etag
 from bca.settings import Settings
 
@@ -44,23 +43,9 @@ VCARD_MEDIA_TYPE = "text/vcard; charset=utf-8"
 ShareToken = Annotated[str, Query(min_length=1, max_length=64)]
 
 
-def card_read(card: Card, settings: Settings) -> CardRead:
-    return CardRead(
-        id=card.id,
-        profile_id=card.profile_id,
-        name=card.name,
-        data=card.data,
-        preview_url=optional_file_url(settings.public_url, card.preview_file_id),
-        private=card.private,
-        version=card.version,
-        created_at=card.created_at,
-        updated_at=card.updated_at,
-    )
-
-
 def _with_etag(card: Card, settings: Settings, response: Response) -> CardRead:
     set_etag(response, card.version)
-    return card_read(card, settings)
+    return CardRead.from_row(card, public_url=settings.public_url)
 
 
 def _subscription_key(row: tuple[Subscription, Card]) -> list[str]:
@@ -119,7 +104,10 @@ async def list_cards(
         limit=page.limit + 1,
     )
     items, next_cursor = page_of(cards, limit=page.limit, key=time_key)
-    return Page(items=[card_read(card, settings) for card in items], next_cursor=next_cursor)
+    return Page(
+        items=[CardRead.from_row(card, public_url=settings.public_url) for card in items],
+        next_cursor=next_cursor,
+    )
 
 
 @router.get("/cards/{card_id}", response_model=CardRead, responses=problems(404))
@@ -263,7 +251,8 @@ async def subscribe(
     )
     response.status_code = 201 if created else 200
     return SubscriptionRead(
-        card=card_read(card, settings), subscribed_at=subscription.subscribed_at
+        card=CardRead.from_row(card, public_url=settings.public_url),
+        subscribed_at=subscription.subscribed_at,
     )
 
 
@@ -291,7 +280,10 @@ async def list_subscriptions(
     items, next_cursor = page_of(rows, limit=page.limit, key=_subscription_key)
     return Page(
         items=[
-            SubscriptionRead(card=card_read(card, settings), subscribed_at=sub.subscribed_at)
+            SubscriptionRead(
+                card=CardRead.from_row(card, public_url=settings.public_url),
+                subscribed_at=sub.subscribed_at,
+            )
             for sub, card in items
         ],
         next_cursor=next_cursor,

@@ -7,6 +7,9 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from bca.cards.models import Card, Subscription
+from bca.files.urls import optional_file_url
+
 MAX_CARD_DATA_BYTES = 16 * 1024
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -133,6 +136,20 @@ class CardRead(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def from_row(cls, card: Card, *, public_url: str) -> CardRead:
+        return cls(
+            id=card.id,
+            profile_id=card.profile_id,
+            name=card.name,
+            data=card.data,
+            preview_url=optional_file_url(public_url, card.preview_file_id),
+            private=card.private,
+            version=card.version,
+            created_at=card.created_at,
+            updated_at=card.updated_at,
+        )
+
 
 class ShareLinkRead(BaseModel):
     token: str
@@ -142,6 +159,18 @@ class ShareLinkRead(BaseModel):
 class SubscriptionRead(BaseModel):
     card: CardRead
     subscribed_at: datetime
+
+
+class SubscriptionEntry(BaseModel):
+    """A wallet entry as offline sync holds it: the card itself is its own entity."""
+
+    profile_id: uuid.UUID
+    card_id: uuid.UUID
+    subscribed_at: datetime
+
+    @classmethod
+    def from_row(cls, subscription: Subscription) -> SubscriptionEntry:
+        return cls.model_validate(subscription, from_attributes=True)
 
 
 class SubscriberRead(BaseModel):

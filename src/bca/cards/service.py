@@ -40,6 +40,7 @@ from bca.cards.errors import (
 from bca.cards.models import Card, CardShareLink, Subscription
 from bca.cards.repository import MAX_CARDS_PER_PROFILE, Pair
 from bca.cards.schemas import CardCreate, CardUpdate
+from bca.cards.sync import record_card_change, record_subscription_change
 from bca.cards.vcard import Contact, contact_of
 from bca.core.db import end_read_only_transaction
 from bca.core.time import utcnow
@@ -51,7 +52,7 @@ from bca.profiles import repository as profiles_repository
 from bca.profiles.dependencies import IfMatch, check_if_match
 from bca.profiles.models import Profile
 from bca.profiles.service import require_own_profile, require_visible_profile
-from bca.sync.audience import record_card_change, record_subscription_change, users_watching_profile
+from bca.profiles.sync import users_watching_profile
 
 
 @dataclass(frozen=True)

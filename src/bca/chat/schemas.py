@@ -6,6 +6,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from bca.chat.models import Chat, Participant
+
 MAX_BODY = 8000
 MAX_PARTICIPANTS = 200
 MAX_EVENTS_PAGE = 500
@@ -122,6 +124,35 @@ class ChatRead(BaseModel):
     read_index: int
     muted: bool
     created_at: datetime
+
+
+class ChatEntry(BaseModel):
+    """A chat as offline sync holds it: what changes rarely. Its activity (last index, unread
+    count) travels with the events."""
+
+    id: uuid.UUID
+    title: str | None
+    direct: bool
+    owner_profile_id: uuid.UUID
+    my_profile_id: uuid.UUID
+    participant_count: int
+    muted: bool
+    read_index: int
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, chat: Chat, me: Participant, participant_count: int) -> ChatEntry:
+        return cls(
+            id=chat.id,
+            title=chat.title,
+            direct=chat.direct,
+            owner_profile_id=chat.owner_profile_id,
+            my_profile_id=me.profile_id,
+            participant_count=participant_count,
+            muted=me.muted,
+            read_index=me.last_read_index,
+            created_at=chat.created_at,
+        )
 
 
 class ParticipantRead(BaseModel):

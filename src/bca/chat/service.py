@@ -53,11 +53,12 @@ from bca.chat.schemas import (
     FileRef,
     MessageCreate,
 )
+from bca.chat.sync import record_chat_change
 from bca.core.db import end_read_only_transaction, outbox
 from bca.core.errors import Conflict, Forbidden, NotFound
 from bca.core.time import isoformat, utcnow
 from bca.files.models import StoredFile
-from bca.sync.audience import record_chat_change
+from bca.files.urls import file_url
 from bca.sync.changelog import touch_held
 
 
@@ -98,7 +99,7 @@ def file_ref(public_url: str, stored: StoredFile | None) -> FileRef | None:
         id=stored.id,
         content_type=stored.content_type,
         size=stored.size,
-        url=f"{public_url.rstrip('/')}/v1/files/{stored.id}",
+        url=file_url(public_url, stored.id),
     )
 
 

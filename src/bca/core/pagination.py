@@ -11,6 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
+from sqlalchemy import and_, or_, true
 
 from bca.core.errors import AppError
 
@@ -81,6 +82,13 @@ def page_of(
     if len(rows) <= limit:
         return list(rows), None
     return list(rows[:limit]), encode_cursor(key(rows[limit - 1]))
+
+
+def keyset_after(created_at: Any, key: Any, after: tuple[datetime, uuid.UUID] | None) -> Any:
+    """The keyset condition "after this (created_at, id)"; always true on the first page."""
+    if after is None:
+        return true()
+    return or_(created_at > after[0], and_(created_at == after[0], key > after[1]))
 
 
 def time_key(row: Any) -> list[Any]:

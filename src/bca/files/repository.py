@@ -12,12 +12,12 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.cards.models import Card
-from bca.cards.repository import card_visible
+from bca.cards.visibility import card_visible
 from bca.chat.models import ChatEvent, Participant
 from bca.core.time import utcnow
 from bca.files.models import StoredFile
 from bca.profiles.models import Profile
-from bca.profiles.repository import profile_visible
+from bca.profiles.visibility import Viewer, exists_for
 
 
 def file_visible(viewer: uuid.UUID) -> ColumnElement[bool]:
@@ -29,12 +29,12 @@ def file_visible(viewer: uuid.UUID) -> ColumnElement[bool]:
         Participant.left_at.is_(None),
     )
     as_profile_image = exists(
-        select(Profile.id).where(Profile.image_file_id == StoredFile.id, profile_visible(viewer))
+        select(Profile.id).where(Profile.image_file_id == StoredFile.id, exists_for(Viewer(viewer)))
     )
     as_card_preview = exists(
         select(Card.id)
         .join(Profile, Profile.id == Card.profile_id)
-        .where(Card.preview_file_id == StoredFile.id, card_visible(viewer))
+        .where(Card.preview_file_id == StoredFile.id, card_visible(Viewer(viewer)))
     )
     return and_(
         StoredFile.deleted_at.is_(None),

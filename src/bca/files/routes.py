@@ -9,6 +9,7 @@ from bca.backends.dependencies import BackendsDep, SessionDep
 from bca.files import service
 from bca.files.http import FILE_RESPONSES, MULTIPART_BODY, UPLOAD_ERRORS, UploadDep, file_response
 from bca.files.schemas import FileRead
+from bca.files.urls import file_url
 
 router = APIRouter(prefix="/v1", tags=["files"])
 
@@ -34,7 +35,7 @@ async def upload_file(
         content_type=row.content_type,
         size=row.size,
         sha256=row.sha256,
-        url=service.file_url(backends.settings.public_url, row.id),
+        url=file_url(backends.settings.public_url, row.id),
         name=service.download_name(row),
     )
 

@@ -84,14 +84,6 @@ def download_name(file: StoredFile) -> str:
     return f"{name}.{extension}"
 
 
-def file_url(public_url: str, file_id: uuid.UUID) -> str:
-    return f"{public_url.rstrip('/')}/v1/files/{file_id}"
-
-
-def optional_file_url(public_url: str, file_id: uuid.UUID | None) -> str | None:
-    return None if file_id is None else file_url(public_url, file_id)
-
-
 def storage_key(file_id: uuid.UUID) -> str:
     return f"files/{file_id}"
 

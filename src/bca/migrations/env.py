@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bca.models import metadata
+from bca.registry import metadata
 from bca.settings import load_settings
 
 config = context.config

@@ -1,29 +1,19 @@
-"""Every SQL statement of profiles and relations, scoped to what the viewing user may see.
-
-Visibility is decided per *user*, not per acting profile: a user sees a profile unless it is
-deleted, its owner is deactivated, or a block exists between it and any profile of the user
-(in either direction). The clauses below are the single definition of that rule; other
-domains (cards, files, chat, sync) build their queries on them so that blocking hides
-everywhere by construction.
-"""
+"""Every SQL statement of profiles and relations, scoped to what the viewing user may see
+(the rule itself is ``bca.profiles.visibility``, shared with offline sync and the domains that
+build on profiles, so that blocking hides everywhere by construction)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Select,
     and_,
     delete,
-    exists,
     func,
     or_,
     select,
-    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -32,8 +22,16 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from bca.accounts.models import User
+from bca.core.pagination import keyset_after
 from bca.core.time import utcnow
 from bca.profiles.models import Profile, Relation
+from bca.profiles.visibility import (
+    Viewer,
+    exists_for,
+    full_view,
+    owner_active,
+    related_from,
+)
 
 FOLLOW = "follow"
 FOLLOW_REQUESTED = "follow_requested"
@@ -41,80 +39,6 @@ HIDE = "hide"
 BLOCK = "block"
 
 ProfileEntity = type[Profile] | AliasedClass[Profile]
-
-
-# --- visibility clauses ---------------------------------------------------------------------
-
-
-def profile_ids_of(user_id: uuid.UUID) -> Select[uuid.UUID]:
-    """Every profile of a user, deleted ones included (their relations are gone anyway)."""
-    mine = aliased(Profile)
-    return select(mine.id).where(mine.user_id == user_id)
-
-
-def active_profile_ids_of(user_id: uuid.UUID) -> Select[uuid.UUID]:
-    mine = aliased(Profile)
-    return select(mine.id).where(mine.user_id == user_id, mine.deleted_at.is_(None))
-
-
-def owner_active(profile: ProfileEntity = Profile) -> ColumnElement[bool]:
-    return exists().where(User.id == profile.user_id, User.deactivated_at.is_(None))
-
-
-def blocked_between(viewer: uuid.UUID, profile_id: Any) -> ColumnElement[bool]:
-    """A block between ``profile_id`` and any profile of ``viewer``, whoever blocked whom."""
-    block = aliased(Relation)
-    mine = profile_ids_of(viewer)
-    return (
-        exists()
-        .where(
-            block.status == BLOCK,
-            or_(
-                and_(block.profile_id == profile_id, block.target_id.in_(mine)),
-                and_(block.target_id == profile_id, block.profile_id.in_(mine)),
-            ),
-        )
-        .correlate_except(block)
-    )
-
-
-def profile_visible(viewer: uuid.UUID, profile: ProfileEntity = Profile) -> ColumnElement[bool]:
-    """The profile exists for ``viewer`` at all (possibly only as a private summary)."""
-    return and_(
-        profile.deleted_at.is_(None),
-        owner_active(profile),
-        or_(profile.user_id == viewer, ~blocked_between(viewer, profile.id)),
-    )
-
-
-def relation_from_user(viewer: uuid.UUID, profile_id: Any, status: str) -> ColumnElement[bool]:
-    relation = aliased(Relation)
-    return (
-        exists()
-        .where(
-            relation.target_id == profile_id,
-            relation.status == status,
-            relation.profile_id.in_(active_profile_ids_of(viewer)),
-        )
-        .correlate_except(relation)
-    )
-
-
-def profile_full_view(viewer: uuid.UUID, profile: ProfileEntity = Profile) -> ColumnElement[bool]:
-    """``viewer`` may see every field: the owner, anyone for a public profile, or an accepted
-    follower (from any of the viewer's live profiles) for a private one."""
-    return or_(
-        profile.user_id == viewer,
-        profile.private.is_(False),
-        relation_from_user(viewer, profile.id, FOLLOW),
-    )
-
-
-def keyset_after(created_at: Any, key: Any, after: tuple[datetime, uuid.UUID] | None) -> Any:
-    """The keyset condition "after this (created_at, id)"; always true on the first page."""
-    if after is None:
-        return true()
-    return or_(created_at > after[0], and_(created_at == after[0], key > after[1]))
 
 
 # --- profiles -------------------------------------------------------------------------------
@@ -140,8 +64,8 @@ async def get_visible(
     """The profile and whether ``viewer`` sees it in full."""
     row = (
         await session.execute(
-            select(Profile, profile_full_view(viewer))
-            .where(Profile.id == profile_id, profile_visible(viewer))
+            select(Profile, full_view(Viewer(viewer)))
+            .where(Profile.id == profile_id, exists_for(Viewer(viewer)))
             .execution_options(populate_existing=True)
         )
     ).first()
@@ -219,14 +143,14 @@ async def search(
     search must not reveal what the projection hides. Profiles the viewer hid are left out.
     """
     pattern = _like_pattern(q.lower())
-    full = profile_full_view(viewer)
+    full = full_view(Viewer(viewer))
     query = select(Profile, full).where(
-        profile_visible(viewer),
+        exists_for(Viewer(viewer)),
         or_(
             func.lower(Profile.name).like(pattern, escape="\\"),
             and_(full, func.lower(Profile.team_name).like(pattern, escape="\\")),
         ),
-        ~relation_from_user(viewer, Profile.id, HIDE),
+        ~related_from(Viewer(viewer), Profile.id, HIDE),
     )
     query = query.where(keyset_after(Profile.created_at, Profile.id, after))
     rows = await session.execute(query.order_by(Profile.created_at, Profile.id).limit(limit))
@@ -266,7 +190,7 @@ async def user_blocked_by(session: AsyncSession, blocker: uuid.UUID, user_id: uu
         .where(
             Relation.profile_id == blocker,
             Relation.status == BLOCK,
-            Relation.target_id.in_(profile_ids_of(user_id)),
+            Relation.target_id.in_(Viewer(user_id).profiles(live=False)),
         )
     )
     return bool(found)
@@ -282,7 +206,7 @@ async def user_blocks_other_than(
         .where(
             Relation.target_id == target_id,
             Relation.status == BLOCK,
-            Relation.profile_id.in_(profile_ids_of(user_id)),
+            Relation.profile_id.in_(Viewer(user_id).profiles(live=False)),
             Relation.profile_id != acting,
         )
     )

@@ -9,7 +9,6 @@ from bca.accounts.dependencies import CurrentUser
 from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
 from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
 from bca.files.http import MULTIPART_BODY, UPLOAD_ERRORS, UploadDep
-from bca.files.service import optional_file_url
 from bca.profiles import service
 from bca.profiles.dependencies import IfMatchDep, problems, set_etag
 from bca.profiles.models import Relation
@@ -33,42 +32,15 @@ NO_CONTENT: dict[str, Any] = {"status_code": status.HTTP_204_NO_CONTENT, "respon
 
 
 def profile_out(view: ProfileView, settings: Settings) -> ProfileRead | ProfileSummary:
-    profile = view.profile
-    image_url = optional_file_url(settings.public_url, profile.image_file_id)
     if not view.full:
-        return ProfileSummary(id=profile.id, name=profile.name, image_url=image_url, private=True)
-    return ProfileRead(
-        id=profile.id,
-        name=profile.name,
-        team_name=profile.team_name,
-        description=profile.description,
-        email=profile.email,
-        phone=profile.phone,
-        address=profile.address,
-        sns=profile.sns,
-        data=profile.data,
-        image_url=image_url,
-        private=profile.private,
-        version=profile.version,
-        created_at=profile.created_at,
-        updated_at=profile.updated_at,
-        mine=view.mine,
-    )
+        return ProfileSummary.from_row(view.profile, public_url=settings.public_url)
+    return ProfileRead.from_row(view.profile, mine=view.mine, public_url=settings.public_url)
 
 
 def _with_etag(view: ProfileView, settings: Settings, response: Response) -> ProfileOut:
     if view.full:
         set_etag(response, view.profile.version)
     return profile_out(view, settings)
-
-
-def relation_read(relation: Relation) -> RelationRead:
-    return RelationRead(
-        profile_id=relation.profile_id,
-        target_id=relation.target_id,
-        status=relation.status,  # the column holds only these values
-        created_at=relation.created_at,
-    )
 
 
 def _by_target(relation: Relation) -> list[str]:
@@ -205,7 +177,7 @@ async def set_relation(
     relation = await service.set_relation(
         session, user=user, me=me, target_id=target, status=data.status
     )
-    return relation_read(relation)
+    return RelationRead.from_row(relation)
 
 
 @router.delete("/profiles/{me}/relations/{target}", **NO_CONTENT, responses=problems(404))
@@ -232,7 +204,7 @@ async def list_relations(
         limit=page.limit + 1,
     )
     items, next_cursor = page_of(relations, limit=page.limit, key=_by_target)
-    return Page(items=[relation_read(item) for item in items], next_cursor=next_cursor)
+    return Page(items=[RelationRead.from_row(item) for item in items], next_cursor=next_cursor)
 
 
 @router.get("/profiles/{me}/followers", response_model=Page[RelationRead], responses=problems(404))
@@ -253,7 +225,7 @@ async def list_followers(
         limit=page.limit + 1,
     )
     items, next_cursor = page_of(relations, limit=page.limit, key=_by_follower)
-    return Page(items=[relation_read(item) for item in items], next_cursor=next_cursor)
+    return Page(items=[RelationRead.from_row(item) for item in items], next_cursor=next_cursor)
 
 
 @router.post("/profiles/{me}/followers/{requester}/accept", **NO_CONTENT, responses=problems(404))

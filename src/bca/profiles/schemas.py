@@ -7,6 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from bca.files.urls import optional_file_url
+from bca.profiles.models import Profile, Relation
+
 MAX_PROFILES_PER_USER = 20
 MAX_DATA_BYTES = 16 * 1024
 """Free JSON (``data``) is for a client's own extras, not for storage: 16 KiB serialized."""
@@ -99,6 +102,26 @@ class ProfileRead(BaseModel):
     updated_at: datetime
     mine: bool
 
+    @classmethod
+    def from_row(cls, profile: Profile, *, mine: bool, public_url: str) -> ProfileRead:
+        return cls(
+            id=profile.id,
+            name=profile.name,
+            team_name=profile.team_name,
+            description=profile.description,
+            email=profile.email,
+            phone=profile.phone,
+            address=profile.address,
+            sns=profile.sns,
+            data=profile.data,
+            image_url=optional_file_url(public_url, profile.image_file_id),
+            private=profile.private,
+            version=profile.version,
+            created_at=profile.created_at,
+            updated_at=profile.updated_at,
+            mine=mine,
+        )
+
 
 class ProfileSummary(BaseModel):
     """A private profile as everyone but its owner and accepted followers sees it."""
@@ -107,6 +130,11 @@ class ProfileSummary(BaseModel):
     name: str
     image_url: str | None
     private: Literal[True]
+
+    @classmethod
+    def from_row(cls, profile: Profile, *, public_url: str) -> ProfileSummary:
+        image_url = optional_file_url(public_url, profile.image_file_id)
+        return cls(id=profile.id, name=profile.name, image_url=image_url, private=True)
 
 
 ProfileOut = ProfileRead | ProfileSummary
@@ -121,3 +149,7 @@ class RelationRead(BaseModel):
     target_id: uuid.UUID
     status: RelationStatus
     created_at: datetime
+
+    @classmethod
+    def from_row(cls, relation: Relation) -> RelationRead:
+        return cls.model_validate(relation, from_attributes=True)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bca.accounts.models import User
 from bca.backends import Backends
 from bca.cards import repository as cards_repository
+from bca.cards.sync import record_card_change, record_subscription_change
 from bca.core.db import end_read_only_transaction
 from bca.core.time import utcnow
 from bca.files import service as files_service
@@ -38,11 +39,9 @@ from bca.profiles.errors import (
 from bca.profiles.models import Profile, Relation
 from bca.profiles.repository import BLOCK, FOLLOW, FOLLOW_REQUESTED
 from bca.profiles.schemas import MAX_PROFILES_PER_USER, ProfileCreate, ProfileUpdate
-from bca.sync.audience import (
-    record_card_change,
+from bca.profiles.sync import (
     record_profile_change,
     record_relation_change,
-    record_subscription_change,
     users_watching_profile,
 )
 from bca.sync.changelog import record_change

@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, case, delete, exists, insert, select, tuple_, update
+from sqlalchemy import bindparam, case, delete, exists, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -115,6 +115,35 @@ async def record_change(
     """The entity changed for these users. ``op`` is advisory: what the user sees at commit
     (and at read time) decides between upsert and delete."""
     touch(session, user_ids=user_ids, entity=entity, entity_ids=[entity_id])
+
+
+async def held_keys(
+    session: AsyncSession,
+    users: set[uuid.UUID],
+    entity: str,
+    *,
+    prefixes: Iterable[str] = (),
+    suffixes: Iterable[str] = (),
+) -> set[str]:
+    """Keys of ``entity`` these users' copies hold, starting or ending as given.
+
+    Rows that described an entity may be gone by the time a writer calls (relations and
+    wallet entries are deleted, not soft-deleted); what the users hold still names them. The
+    scan is bounded by what the users hold now, not by the history of the log.
+    """
+    patterns = [f"{prefix}%" for prefix in prefixes] + [f"%{suffix}" for suffix in suffixes]
+    if not users or not patterns:
+        return set()
+    rows = await session.scalars(
+        select(HeldEntity.entity_id)
+        .where(
+            HeldEntity.user_id.in_(sorted(users)),
+            HeldEntity.entity == entity,
+            or_(*(HeldEntity.entity_id.like(pattern) for pattern in patterns)),
+        )
+        .distinct()
+    )
+    return set(rows.all())
 
 
 def create_counter(session: AsyncSession, user_id: uuid.UUID) -> None:

@@ -1,16 +1,17 @@
-"""Every SQL statement of sync: the log by cursor, rendering, snapshot pointers, compaction."""
+"""Every SQL statement of sync: the log by cursor, visible rows, snapshot pointers, compaction."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import Row, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.core.time import utcnow
-from bca.sync import render, visibility
+from bca.sync import visibility
 from bca.sync.models import Change, ChangeCounter, Snapshot
 
 
@@ -37,17 +38,14 @@ async def read_log(
     ).all()
 
 
-async def render_entities(
-    session: AsyncSession,
-    user_id: uuid.UUID,
-    entity: str,
-    keys: Collection[str] | None,
-    *,
-    public_url: str,
-) -> dict[str, render.Data]:
-    """The entities of one type as ``user_id`` sees them now (``keys=None``: all of them)."""
-    rows = (await session.execute(*visibility.statement(entity, [user_id], keys))).all()
-    return render.render_rows(entity, rows, public_url=public_url)
+async def visible_rows(
+    session: AsyncSession, user_id: uuid.UUID, entity: str, keys: Collection[str] | None
+) -> Sequence[Row[Any]]:
+    """The rows of the entities of one type that ``user_id`` sees now (``keys=None``: all)."""
+    rows: Sequence[Row[Any]] = (
+        await session.execute(*visibility.statement(entity, [user_id], keys))
+    ).all()
+    return rows
 
 
 # --- snapshot pointers ----------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bca.accounts.models import User
 from bca.backends import Backends
 from bca.backends.tasks import enqueue_after_commit
-from bca.sync import repository
+from bca.sync import repository, visibility
+from bca.sync.entities import Data
 from bca.sync.errors import CursorExpired
 
 DEFAULT_CHANGES_LIMIT = 500
@@ -38,6 +39,20 @@ def parse_cursor(raw: str | None) -> int:
     return int(raw)
 
 
+async def render_entities(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    entity: str,
+    keys: Collection[str] | None,
+    *,
+    public_url: str,
+) -> dict[str, Data]:
+    """The entities of one type as ``user_id`` sees them now (``keys=None``: all of them), as
+    ``{change-log id: data}``."""
+    rows = await repository.visible_rows(session, user_id, entity, keys)
+    return visibility.render_rows(entity, rows, public_url=public_url)
+
+
 async def collect_changes(
     session: AsyncSession, user_id: uuid.UUID, *, since: int, limit: int, public_url: str
 ) -> ChangeBatch:
@@ -59,9 +74,7 @@ async def collect_changes(
     for entity, entity_id in newest:
         keys[entity].add(entity_id)
     rendered = {
-        entity: await repository.render_entities(
-            session, user_id, entity, sorted(ids), public_url=public_url
-        )
+        entity: await render_entities(session, user_id, entity, sorted(ids), public_url=public_url)
         for entity, ids in keys.items()
     }
     changes: list[dict[str, Any]] = []

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 from bca.backends.tasks import RetryableTaskError
 from bca.core.time import isoformat, utcnow
 from bca.sync import repository
+from bca.sync.entities import REGISTRY, spec_of
 from bca.sync.errors import CursorExpired
-from bca.sync.service import collect_changes
-from bca.sync.visibility import ENTITIES
+from bca.sync.service import collect_changes, render_entities
 
 if TYPE_CHECKING:
     from bca.backends import Backends
@@ -42,77 +42,21 @@ TEST_DELAY_VARIABLE = "BCA_TEST_SNAPSHOT_DELAY"
 """Test-only: seconds to pause a build after the file is written and before it is uploaded, so
 that a test can kill the worker mid-task. Never set it in a deployment."""
 
-TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "profile": (
-        "profiles",
-        (
-            "name",
-            "team_name",
-            "description",
-            "email",
-            "phone",
-            "address",
-            "sns",
-            "data",
-            "image_url",
-            "private",
-            "version",
-            "created_at",
-            "updated_at",
-            "mine",
-        ),
-    ),
-    "relation": ("relations", ("profile_id", "target_id", "status", "created_at")),
-    "card": (
-        "cards",
-        (
-            "profile_id",
-            "name",
-            "data",
-            "preview_url",
-            "private",
-            "version",
-            "created_at",
-            "updated_at",
-        ),
-    ),
-    "subscription": ("subscriptions", ("profile_id", "card_id", "subscribed_at")),
-    "chat": (
-        "chats",
-        (
-            "title",
-            "direct",
-            "owner_profile_id",
-            "my_profile_id",
-            "participant_count",
-            "muted",
-            "read_index",
-            "created_at",
-        ),
-    ),
-}
 
-SCHEMA = """
-CREATE TABLE meta (user_id TEXT NOT NULL, cursor INTEGER NOT NULL,
-                   schema_version INTEGER NOT NULL, built_at TEXT NOT NULL);
-CREATE TABLE profiles (id TEXT PRIMARY KEY, name TEXT NOT NULL, team_name TEXT,
-    description TEXT, email TEXT, phone TEXT, address TEXT, sns TEXT, data TEXT,
-    image_url TEXT, private INTEGER NOT NULL, version INTEGER, created_at TEXT,
-    updated_at TEXT, mine INTEGER);
-CREATE TABLE relations (id TEXT PRIMARY KEY, profile_id TEXT NOT NULL, target_id TEXT NOT NULL,
-    status TEXT NOT NULL, created_at TEXT NOT NULL);
-CREATE TABLE cards (id TEXT PRIMARY KEY, profile_id TEXT NOT NULL, name TEXT NOT NULL,
-    data TEXT NOT NULL, preview_url TEXT, private INTEGER NOT NULL, version INTEGER NOT NULL,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-CREATE TABLE subscriptions (id TEXT PRIMARY KEY, profile_id TEXT NOT NULL,
-    card_id TEXT NOT NULL, subscribed_at TEXT NOT NULL);
-CREATE TABLE chats (id TEXT PRIMARY KEY, title TEXT, direct INTEGER NOT NULL,
-    owner_profile_id TEXT NOT NULL, my_profile_id TEXT NOT NULL,
-    participant_count INTEGER NOT NULL, muted INTEGER NOT NULL, read_index INTEGER NOT NULL,
-    created_at TEXT NOT NULL);
-CREATE INDEX ix_relations_target_id ON relations (target_id);
-CREATE INDEX ix_cards_profile_id ON cards (profile_id);
-"""
+def schema() -> str:
+    """The file's tables, from the registered entity specs (``meta`` first)."""
+    statements = [
+        "CREATE TABLE meta (user_id TEXT NOT NULL, cursor INTEGER NOT NULL, "
+        "schema_version INTEGER NOT NULL, built_at TEXT NOT NULL);"
+    ]
+    for spec in REGISTRY.values():
+        columns = ", ".join(f"{name} {kind}" for name, kind in spec.columns.items())
+        statements.append(f"CREATE TABLE {spec.table} (id TEXT PRIMARY KEY, {columns});")
+        statements += [
+            f"CREATE INDEX ix_{spec.table}_{column} ON {spec.table} ({column});"
+            for column in spec.indexes
+        ]
+    return "\n".join(statements)
 
 
 class PatchImpossible(Exception):
@@ -135,7 +79,8 @@ def upsert_row(
 ) -> None:
     """Store ``data`` as the row ``entity_id``; columns absent from ``data`` become NULL (a
     private profile's summary replaces a full row entirely)."""
-    table, columns = TABLES[entity]
+    spec = spec_of(entity)
+    table, columns = spec.table, list(spec.columns)
     values = [entity_id, *(_column_value(data.get(column)) for column in columns)]
     placeholders = ", ".join("?" for _ in values)
     db.execute(
@@ -151,7 +96,8 @@ def apply_changes(db: sqlite3.Connection, changes: Iterable[Mapping[str, Any]]) 
         if change["op"] == "upsert":
             upsert_row(db, entity, change["id"], change["data"])
         else:
-            db.execute(f"DELETE FROM {TABLES[entity][0]} WHERE id = ?", (change["id"],))  # noqa: S608
+            table = spec_of(entity).table
+            db.execute(f"DELETE FROM {table} WHERE id = ?", (change["id"],))  # noqa: S608
 
 
 def set_meta(db: sqlite3.Connection, *, user_id: uuid.UUID, cursor: int) -> None:
@@ -173,7 +119,7 @@ def table_contents(db: sqlite3.Connection) -> dict[str, set[tuple[Any, ...]]]:
     """Every table's rows (for comparisons in tests and tools)."""
     return {
         table: set(db.execute(f"SELECT * FROM {table}").fetchall())  # noqa: S608
-        for table, _columns in TABLES.values()
+        for table in (spec.table for spec in REGISTRY.values())
     }
 
 
@@ -198,10 +144,10 @@ async def _render_all(backends: Backends, user_id: uuid.UUID) -> tuple[int, dict
             raise LookupError(f"user {user_id} has no change log")
         cursor = counter.last_seq
         rendered = {
-            entity: await repository.render_entities(
+            entity: await render_entities(
                 session, user_id, entity, None, public_url=backends.settings.public_url
             )
-            for entity in ENTITIES
+            for entity in REGISTRY
         }
     return cursor, rendered
 
@@ -209,7 +155,7 @@ async def _render_all(backends: Backends, user_id: uuid.UUID) -> tuple[int, dict
 def _write_full(path: Path, user_id: uuid.UUID, cursor: int, rendered: dict[str, Any]) -> None:
     with _database(path) as db:
         db.execute("PRAGMA journal_mode=OFF")
-        db.executescript(SCHEMA)
+        db.executescript(schema())
         db.execute("BEGIN")
         for entity, rows in rendered.items():
             for key, data in rows.items():

@@ -15,7 +15,7 @@ from typing import Any
 
 from kombu.utils.json import loads as kombu_loads
 
-import bca.tasks_registry  # noqa: F401  # registers every domain's tasks
+import bca.registry  # noqa: F401  # registers every domain's tasks
 from bca.backends.tasks import REGISTRY
 from bca.settings import load_settings
 from bca.wiring import create_backends

@@ -14,7 +14,7 @@ from typing import Any
 
 from celery import Celery, signals
 
-import bca.tasks_registry  # noqa: F401  # registers every domain's tasks
+import bca.registry  # noqa: F401  # registers every domain's tasks
 from bca.backends.celery import celery_config
 from bca.backends.tasks import PERIODIC, REGISTRY, RetryableTaskError
 from bca.settings import Settings

@@ -1,0 +1,44 @@
+"""The one place every domain's declarations are collected, by importing their modules.
+
+- tables: every model, so that foreign keys resolve and Alembic sees the whole schema
+  (``metadata``);
+- tasks: every ``@task`` (``bca.backends.tasks.REGISTRY``), in the API and in workers;
+- offline sync: every entity spec (``bca.sync.entities.REGISTRY``, in this order: the snapshot
+  file's tables follow it) and the links domains lend each other for the change log.
+
+Entry points import this module (through ``bca.wiring``); domains never do.
+"""
+
+from bca.accounts import models as accounts_models
+from bca.accounts import tasks as accounts_tasks
+from bca.admin import models as admin_models
+from bca.cards import models as cards_models
+from bca.cards import sync as cards_sync
+from bca.chat import models as chat_models
+from bca.chat import sync as chat_sync
+from bca.chat import tasks as chat_tasks
+from bca.core.db import Base
+from bca.files import models as files_models
+from bca.profiles import models as profiles_models
+from bca.profiles import sync as profiles_sync
+from bca.sync import models as sync_models
+from bca.sync import tasks as sync_tasks
+
+metadata = Base.metadata
+
+__all__ = [
+    "accounts_models",
+    "accounts_tasks",
+    "admin_models",
+    "cards_models",
+    "cards_sync",
+    "chat_models",
+    "chat_sync",
+    "chat_tasks",
+    "files_models",
+    "metadata",
+    "profiles_models",
+    "profiles_sync",
+    "sync_models",
+    "sync_tasks",
+]

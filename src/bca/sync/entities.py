@@ -1,0 +1,91 @@
+"""The entity types of offline sync: one :class:`EntitySpec` each, declared by the domain that
+owns the entity (``profiles/sync.py``, ``cards/sync.py``, ``chat/sync.py``) and registered in
+one place (``bca/sync_entities.py``, imported by the wiring).
+
+Everything in this package reads the registry: the change log decides visibility with
+``statement``, ``/v1/sync/changes`` and snapshots render with ``render`` and ``key``, the
+snapshot file's tables come from ``columns``. So adding an entity type is one spec plus the
+writers' ``record(...)`` calls; nothing here changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import Select, TupleType, Uuid, bindparam
+
+Data = dict[str, Any]
+AnySelect = Select[*tuple[Any, ...]]
+Row = Mapping[str, Any]
+"""One row of an entity's visibility statement (``row._mapping``), always with ``viewer``."""
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    name: str
+    """The ``entity`` of change-log entries and of ``/v1/sync/changes``."""
+    table: str
+    """The snapshot file's table."""
+    columns: Mapping[str, str]
+    """The snapshot table's columns besides ``id``, each with its SQLite type: the ``data`` of
+    an upsert fills them (absent ones NULL)."""
+    key: Literal["id", "pair"]
+    """How the change-log id is made: the entity's UUID, or ``"<uuid>:<uuid>"``."""
+    statement: Callable[[Any, Any], AnySelect]
+    """``(viewers, ids)`` -> the rows (viewer, ...) each viewer sees; ``ids`` is ``None`` for
+    everything one viewer sees (then the bind parameter ``viewer`` names them), else a bind
+    parameter of UUIDs or of UUID pairs. Built once per entity and reused."""
+    key_of: Callable[[Row], str]
+    """A row of ``statement`` -> the entity's change-log id."""
+    render: Callable[[Row, str], Data]
+    """A row of ``statement`` -> ``data`` as the API shows it, given the public URL that file
+    links start with."""
+    prefer: Callable[[Data, Data], bool] = field(default=lambda new, kept: False)
+    """When one viewer gets two rows of one entity (a chat they take part in with two of their
+    profiles): whether the new rendering replaces the one kept."""
+    indexes: tuple[str, ...] = ()
+    """Extra snapshot indexes, as column names."""
+
+
+# The bind parameters of every entity's statement, built once per entity and reused.
+VIEWERS = bindparam("viewers", expanding=True, type_=Uuid())
+VIEWER = bindparam("viewer", type_=Uuid())
+"""The one viewer whose whole view a statement with ``ids=None`` lists."""
+IDS = bindparam("ids", expanding=True, type_=Uuid())
+PAIRS = bindparam("pairs", expanding=True, type_=TupleType(Uuid(), Uuid()))
+
+REGISTRY: dict[str, EntitySpec] = {}
+
+
+def register(spec: EntitySpec) -> EntitySpec:
+    if spec.name in REGISTRY:
+        raise ValueError(f"sync entity {spec.name} is declared twice")
+    REGISTRY[spec.name] = spec
+    return spec
+
+
+def spec_of(entity: str) -> EntitySpec:
+    try:
+        return REGISTRY[entity]
+    except KeyError:
+        raise ValueError(f"unknown sync entity {entity}") from None
+
+
+def pair_key(first: uuid.UUID, second: uuid.UUID) -> str:
+    """The change-log id of a pair entity (a relation profile:target, a wallet entry
+    profile:card)."""
+    return f"{first}:{second}"
+
+
+def parse_key(spec: EntitySpec, key: str) -> Any:
+    """A change-log id as the statement's ``ids`` want it; None for one we never wrote."""
+    try:
+        if spec.key == "pair":
+            first, _, second = key.partition(":")
+            return uuid.UUID(first), uuid.UUID(second)
+        return uuid.UUID(key)
+    except ValueError:
+        return None
