@@ -36,7 +36,8 @@ from bca.core.time import utcnow
 from bca.sync import visibility
 from bca.sync.models import Change, ChangeCounter, HeldEntity, Snapshot
 
-Entity = Literal["profile", "relation", "card", "subscription", "chat"]
+Entity = str
+"""An entity type of ``bca.sync.entities.REGISTRY``."""
 Operation = Literal["upsert", "delete"]
 
 PENDING_KEY = "bca.sync.pending"

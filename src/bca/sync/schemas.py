@@ -2,15 +2,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
-
-EntityName = Literal["profile", "relation", "card", "subscription", "chat"]
+from pydantic import BaseModel, Field
 
 
 class ChangeRead(BaseModel):
     """One entity as the caller sees it now: ``upsert`` with ``data``, or ``delete`` without."""
 
-    entity: EntityName
+    entity: str = Field(description="The entity type: profile, relation, card, subscription, chat.")
     op: Literal["upsert", "delete"]
     id: str
     data: dict[str, Any] | None = None

@@ -25,6 +25,11 @@ def _template(entity: str, everything: bool) -> AnySelect:
     return spec.statement(VIEWERS, ids)
 
 
+def clear_statements() -> None:
+    """Forget the built statements (after the registry changed)."""
+    _template.cache_clear()
+
+
 def statement(
     entity: str, viewers: Collection[uuid.UUID], keys: Collection[str] | None
 ) -> tuple[AnySelect, dict[str, Any]]:
