@@ -4,7 +4,9 @@
   (``metadata``);
 - tasks: every ``@task`` (``bca.backends.tasks.REGISTRY``), in the API and in workers;
 - offline sync: every entity spec (``bca.sync.entities.REGISTRY``, in this order: the snapshot
-  file's tables follow it) and the links domains lend each other for the change log.
+  file's tables follow it) and the links domains lend each other for the change log;
+- hooks: what a domain does when something of a domain below it happens (an account created,
+  a profile removed), registered by the services that do it.
 
 Entry points import this module (through ``bca.wiring``); domains never do.
 """
@@ -13,14 +15,18 @@ from bca.accounts import models as accounts_models
 from bca.accounts import tasks as accounts_tasks
 from bca.admin import models as admin_models
 from bca.cards import models as cards_models
+from bca.cards import service as cards_service
 from bca.cards import sync as cards_sync
 from bca.chat import models as chat_models
+from bca.chat import service as chat_service
 from bca.chat import sync as chat_sync
 from bca.chat import tasks as chat_tasks
 from bca.core.db import Base
 from bca.files import models as files_models
 from bca.profiles import models as profiles_models
+from bca.profiles import service as profiles_service
 from bca.profiles import sync as profiles_sync
+from bca.sync import hooks as sync_hooks
 from bca.sync import models as sync_models
 from bca.sync import tasks as sync_tasks
 
@@ -31,14 +37,18 @@ __all__ = [
     "accounts_tasks",
     "admin_models",
     "cards_models",
+    "cards_service",
     "cards_sync",
     "chat_models",
+    "chat_service",
     "chat_sync",
     "chat_tasks",
     "files_models",
     "metadata",
     "profiles_models",
+    "profiles_service",
     "profiles_sync",
+    "sync_hooks",
     "sync_models",
     "sync_tasks",
 ]

@@ -255,3 +255,13 @@ async def active_user_ids(session: AsyncSession) -> list[uuid.UUID]:
     """Every account that is not deactivated, oldest first."""
     query = select(User.id).where(User.deactivated_at.is_(None)).order_by(User.created_at, User.id)
     return list((await session.scalars(query)).all())
+
+
+async def forget_push_token(session: AsyncSession, *, session_id: uuid.UUID, token: str) -> None:
+    """Only if the session still holds that token: the device may have sent a new one since."""
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.push_token == token)
+        .values(push_token=None, push_platform=None)
+        .execution_options(synchronize_session=False)
+    )

@@ -13,7 +13,7 @@ from typing import Literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bca.accounts import repository
+from bca.accounts import hooks, repository
 from bca.accounts.errors import (
     AccountLocked,
     AlreadyVerified,
@@ -56,9 +56,6 @@ from bca.core.ratelimit import (
 )
 from bca.core.security import Passwords, hash_token, issue_access_token, new_opaque_token
 from bca.core.time import utcnow
-from bca.profiles.service import create_first_profile
-from bca.profiles.sync import record_account_change
-from bca.sync.changelog import create_counter
 
 MAX_APP_PASSWORDS = 50
 APP_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # noqa: S105  # symbols, no secret
@@ -106,7 +103,8 @@ async def create_account(
     role: str = "user",
     verified: bool = False,
 ) -> User:
-    """The account, its change-log counter and its first profile, in the caller's transaction."""
+    """The account, and what other domains make for it (``accounts.hooks``: its change-log
+    counter, its first profile), in the caller's transaction."""
     if await repository.email_exists(session, data.email):
         raise EmailTaken()
     if await repository.username_exists(session, data.username):
@@ -129,8 +127,7 @@ async def create_account(
         if await repository.email_exists(session, data.email):
             raise EmailTaken() from None
         raise UsernameTaken() from None
-    create_counter(session, user.id)
-    await create_first_profile(session, user_id=user.id, name=data.nickname or data.username)
+    await hooks.account_created(session, user)
     return user
 
 
@@ -394,6 +391,12 @@ async def set_push_token(
     auth_session.push_platform = data.platform
 
 
+async def forget_push_token(session: AsyncSession, *, session_id: uuid.UUID, token: str) -> None:
+    """The push service no longer knows this device's token (only if the session still holds
+    it: the device may have sent a new one since)."""
+    await repository.forget_push_token(session, session_id=session_id, token=token)
+
+
 async def clear_push_token(session: AsyncSession, *, auth_session: AuthSession) -> None:
     auth_session.push_token = None
     auth_session.push_platform = None
@@ -494,7 +497,7 @@ async def _deactivate(session: AsyncSession, backends: Backends, user: User) -> 
     user.deactivated_at = utcnow()
     await session.flush()
     # Its profiles vanish for everyone: their sync copies must drop them too.
-    await record_account_change(session, user.id)
+    await hooks.account_shown_or_hidden(session, user)
     await revoke_everywhere(session, backends, user.id)
 
 
@@ -597,7 +600,7 @@ async def restore(session: AsyncSession, *, user_id: uuid.UUID) -> User:
     if target.deactivated_at is not None:
         target.deactivated_at = None
         await session.flush()
-        await record_account_change(session, target.id)
+        await hooks.account_shown_or_hidden(session, target)
     return target
 
 

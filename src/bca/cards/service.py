@@ -50,6 +50,7 @@ from bca.files.service import Download, UploadSource
 from bca.files.uploads import IMAGE_KINDS
 from bca.profiles import repository as profiles_repository
 from bca.profiles.dependencies import IfMatch, check_if_match
+from bca.profiles.hooks import on_block, on_profile_removed
 from bca.profiles.models import Profile
 from bca.profiles.service import require_own_profile, require_visible_profile
 from bca.profiles.sync import users_watching_profile
@@ -346,3 +347,31 @@ async def list_subscribers(
     if profile.user_id != user.id:
         raise NotSubscribersOwner()
     return await repository.list_subscribers(session, user.id, card.id, after=after, limit=limit)
+
+
+# --- what goes with a profile ---------------------------------------------------------------
+
+
+@on_profile_removed
+async def _cards_go_with_their_profile(
+    session: AsyncSession, profile_id: uuid.UUID, watchers: set[uuid.UUID]
+) -> None:
+    """A removed profile's cards go, their share links and wallet entries, and its own wallet."""
+    card_ids = await repository.live_ids_of_profile(session, profile_id)
+    await repository.soft_delete(session, card_ids)
+    await repository.revoke_links(session, card_ids)
+    removed = await repository.delete_subscriptions_of_cards(session, card_ids)
+    removed += await repository.delete_subscriptions_held_by(session, profile_id)
+    for card_id in card_ids:
+        await record_card_change(session, card_id, also=watchers)
+    for holder, card_id in removed:
+        await record_subscription_change(session, holder, card_id)
+
+
+@on_block
+async def _block_empties_wallets(
+    session: AsyncSession, acting: uuid.UUID, target: uuid.UUID
+) -> None:
+    """Each of the two profiles loses the wallet entries it held of the other's cards."""
+    for holder, card_id in await repository.delete_subscriptions_between(session, acting, target):
+        await record_subscription_change(session, holder, card_id)

@@ -8,13 +8,15 @@ it in a wallet. Offline sync asks the same of a profile the user *holds* (``prof
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from bca.cards.models import Card, Subscription
+from bca.files.uses import exposed_by
 from bca.profiles.models import Profile
 from bca.profiles.visibility import ProfileEntity, Viewer, exists_for, full_view
 
@@ -48,4 +50,14 @@ def card_visible(
             and_(card.private.is_(False), full_view(viewer, profile)),
             held_by(viewer, card.id),
         ),
+    )
+
+
+@exposed_by
+def _card_preview(viewer: uuid.UUID, file_id: Any) -> ColumnElement[bool]:
+    """A card's preview, to whoever sees the card."""
+    return exists(
+        select(Card.id)
+        .join(Profile, Profile.id == Card.profile_id)
+        .where(Card.preview_file_id == file_id, card_visible(Viewer(viewer)))
     )

@@ -35,7 +35,9 @@ from bca.core.db import execute_core, insert_ignoring_conflicts
 from bca.core.ids import new_id
 from bca.core.time import utcnow
 from bca.files.models import StoredFile
+from bca.files.uses import exposed_by, kept_by
 from bca.profiles.models import Profile, Relation
+from bca.profiles.visibility import alive
 
 MESSAGE = "message"
 MESSAGE_EDITED = "message_edited"
@@ -84,68 +86,22 @@ class PushTarget:
 # --- profiles, relations, files (read only) --------------------------------------------------
 
 
-_OWNER = aliased(User, name="profile_owner")
-
-
-def _live_profile(profile: type[Profile] = Profile) -> ColumnElement[bool]:
-    """A profile that exists for others: not deleted, its owner not deactivated."""
-    return and_(
-        profile.deleted_at.is_(None),
-        exists().where(_OWNER.id == profile.user_id, _OWNER.deactivated_at.is_(None)),
+@exposed_by
+def _attachment(viewer: uuid.UUID, file_id: Any) -> ColumnElement[bool]:
+    """A message's attachment, to the current participants of its chat."""
+    return exists().where(
+        ChatEvent.file_id == file_id,
+        ChatEvent.deleted_at.is_(None),
+        Participant.chat_id == ChatEvent.chat_id,
+        Participant.user_id == viewer,
+        Participant.left_at.is_(None),
     )
 
 
-async def own_profile(
-    session: AsyncSession, *, user_id: uuid.UUID, profile_id: uuid.UUID
-) -> Profile | None:
-    profile: Profile | None = await session.scalar(
-        select(Profile).where(
-            Profile.id == profile_id, Profile.user_id == user_id, Profile.deleted_at.is_(None)
-        )
-    )
-    return profile
-
-
-async def live_profiles(
-    session: AsyncSession, profile_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Profile]:
-    if not profile_ids:
-        return {}
-    rows = await session.scalars(
-        select(Profile).where(Profile.id.in_(profile_ids), _live_profile())
-    )
-    return {profile.id: profile for profile in rows.all()}
-
-
-async def relations_between(
-    session: AsyncSession, profile_id: uuid.UUID, others: Sequence[uuid.UUID]
-) -> list[Relation]:
-    """Relations in both directions between one profile and each of ``others``."""
-    if not others:
-        return []
-    rows = await session.scalars(
-        select(Relation).where(
-            or_(
-                and_(Relation.profile_id == profile_id, Relation.target_id.in_(others)),
-                and_(Relation.target_id == profile_id, Relation.profile_id.in_(others)),
-            )
-        )
-    )
-    return list(rows.all())
-
-
-async def upload_of(
-    session: AsyncSession, *, file_id: uuid.UUID, owner_user_id: uuid.UUID
-) -> StoredFile | None:
-    """A file the user uploaded themselves: the only kind they may attach to a message."""
-    stored: StoredFile | None = await session.scalar(
-        select(StoredFile).where(
-            StoredFile.id == file_id,
-            StoredFile.owner_user_id == owner_user_id,
-            StoredFile.deleted_at.is_(None),
-        )
-    )
-    return stored
+@kept_by
+def _posted(file_id: Any) -> ColumnElement[bool]:
+    """An attachment stays when a profile image or card preview it also is gets replaced."""
+    return exists().where(ChatEvent.file_id == file_id)
 
 
 # --- chats and participants ------------------------------------------------------------------
@@ -165,7 +121,7 @@ def _my_chats() -> Select[Chat, Participant, int]:
         select(func.count())
         .select_from(other)
         .join(other_profile, other_profile.id == other.profile_id)
-        .where(other.chat_id == Chat.id, other.left_at.is_(None), _live_profile(other_profile))
+        .where(other.chat_id == Chat.id, other.left_at.is_(None), alive(other_profile))
         .correlate(Chat)
         .scalar_subquery()
     )
@@ -285,7 +241,7 @@ async def visible_participants(
     query = (
         select(Participant)
         .join(Profile, Profile.id == Participant.profile_id)
-        .where(Participant.chat_id == chat_id, Participant.left_at.is_(None), _live_profile())
+        .where(Participant.chat_id == chat_id, Participant.left_at.is_(None), alive())
     )
     if after is not None:
         query = query.where(
@@ -662,7 +618,7 @@ async def push_delivery(
                 ChatEvent.index == index,
                 ChatEvent.type == MESSAGE,
                 ChatEvent.deleted_at.is_(None),
-                _live_profile(sender),
+                alive(sender),
                 Participant.left_at.is_(None),
                 Participant.muted.is_(False),
                 Participant.profile_id != ChatEvent.profile_id,
@@ -687,14 +643,4 @@ async def push_delivery(
         chat_title=first[3],
         direct=first[4],
         targets=[PushTarget(row[5], row[6]) for row in rows if row[6]],
-    )
-
-
-async def forget_push_token(session: AsyncSession, *, session_id: uuid.UUID, token: str) -> None:
-    """Only if the session still holds that token: the device may have sent a new one since."""
-    await session.execute(
-        update(AuthSession)
-        .where(AuthSession.id == session_id, AuthSession.push_token == token)
-        .values(push_token=None, push_platform=None)
-        .execution_options(synchronize_session=False)
     )

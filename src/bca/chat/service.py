@@ -57,8 +57,10 @@ from bca.chat.sync import record_chat_change
 from bca.core.db import end_read_only_transaction, outbox
 from bca.core.errors import Conflict, Forbidden, NotFound
 from bca.core.time import isoformat, utcnow
+from bca.files import service as files_service
 from bca.files.models import StoredFile
 from bca.files.urls import file_url
+from bca.profiles import service as profiles_service
 from bca.sync.changelog import touch_held
 
 
@@ -242,7 +244,7 @@ async def _check_invitable(
     session: AsyncSession, inviter: uuid.UUID, profiles: Sequence[uuid.UUID]
 ) -> None:
     """Blocks (either way) rule out an invitation first; then a follow (either way) is needed."""
-    relations = await repository.relations_between(session, inviter, profiles)
+    relations = await profiles_service.relations_between(session, inviter, profiles)
     if any(relation.status == "block" for relation in relations):
         raise Blocked()
     following = {
@@ -261,13 +263,11 @@ async def create_chat(
     session: AsyncSession, backends: Backends, *, user_id: uuid.UUID, data: ChatCreate
 ) -> tuple[ChatRead, bool]:
     """Create a chat; for a direct chat that exists already, return it (``False``)."""
-    me = await repository.own_profile(session, user_id=user_id, profile_id=data.profile_id)
-    if me is None:
-        raise NotFound()
+    me = await profiles_service.own_profile(session, user_id=user_id, profile_id=data.profile_id)
     invited = list(dict.fromkeys(data.participant_ids))
     if me.id in invited:
         raise InvalidField("participant_ids", "You take part already; list the others.")
-    profiles = await repository.live_profiles(session, invited)
+    profiles = await profiles_service.live_profiles(session, invited)
     if len(profiles) != len(invited):
         raise NotFound()
     owners = [profiles[profile_id].user_id for profile_id in invited]
@@ -418,7 +418,7 @@ async def add_participant(
     chat, me = await _locked_membership(session, chat_id=chat_id, user_id=user_id)
     if chat.direct:
         raise Forbidden("A direct chat is between two people; start a group chat instead.")
-    target = (await repository.live_profiles(session, [profile_id])).get(profile_id)
+    target = (await profiles_service.live_profiles(session, [profile_id])).get(profile_id)
     if target is None:
         raise NotFound()
     if await repository.membership(session, chat_id=chat.id, user_id=target.user_id):
@@ -541,7 +541,7 @@ async def post_message(
     """
     stored = None
     if data.file_id is not None:
-        stored = await repository.upload_of(session, file_id=data.file_id, owner_user_id=user_id)
+        stored = await files_service.own_upload(session, file_id=data.file_id, user_id=user_id)
         if stored is None:
             raise InvalidField("file_id", "Attach a file you uploaded yourself.")
     record_id = None

@@ -7,6 +7,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+from bca.accounts import service as accounts_service
 from bca.backends import Backends
 from bca.backends.push import PushMessage, PushResult
 from bca.backends.tasks import task
@@ -79,7 +80,7 @@ async def send_push(backends: Backends, *, chat_id: str, index: int) -> None:
     if gone:
         async with backends.database.transaction() as session:
             for target in gone:
-                await repository.forget_push_token(
+                await accounts_service.forget_push_token(
                     session, session_id=target.session_id, token=target.token
                 )
         logger.info("forgot %d push tokens that FCM no longer knows", len(gone))

@@ -153,11 +153,18 @@ async def upload_file(
     return row
 
 
+async def own_upload(
+    session: AsyncSession, *, file_id: uuid.UUID, user_id: uuid.UUID
+) -> StoredFile | None:
+    """A file the user uploaded themselves (the only kind they may attach to a message)."""
+    return await repository.get_own(session, file_id=file_id, owner_user_id=user_id)
+
+
 async def retire_file(session: AsyncSession, backends: Backends, file_id: uuid.UUID) -> None:
     """A replaced profile image or card preview: the row is marked deleted and the object
-    removed once that commits. A file that was also posted in a chat stays."""
+    removed once that commits. A file still used elsewhere (posted in a chat) stays."""
     row = await repository.get_live(session, file_id)
-    if row is None or await repository.posted_in_a_chat(session, file_id):
+    if row is None or await repository.still_used(session, file_id):
         return
     await _delete(session, backends, row)
 

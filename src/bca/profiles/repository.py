@@ -329,3 +329,34 @@ async def list_followers(
     return (
         await session.scalars(query.order_by(Relation.created_at, Relation.profile_id).limit(limit))
     ).all()
+
+
+async def relations_between(
+    session: AsyncSession, profile_id: uuid.UUID, others: Sequence[uuid.UUID]
+) -> list[Relation]:
+    """Relations in both directions between one profile and each of ``others``."""
+    if not others:
+        return []
+    rows = await session.scalars(
+        select(Relation).where(
+            or_(
+                and_(Relation.profile_id == profile_id, Relation.target_id.in_(others)),
+                and_(Relation.target_id == profile_id, Relation.profile_id.in_(others)),
+            )
+        )
+    )
+    return list(rows.all())
+
+
+async def get_live_many(
+    session: AsyncSession, profile_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Profile]:
+    """:func:`get_live` for several profiles at once."""
+    if not profile_ids:
+        return {}
+    rows = await session.scalars(
+        select(Profile).where(
+            Profile.id.in_(profile_ids), Profile.deleted_at.is_(None), owner_active()
+        )
+    )
+    return {profile.id: profile for profile in rows.all()}

@@ -16,16 +16,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bca.accounts.hooks import on_account_created
 from bca.accounts.models import User
 from bca.backends import Backends
-from bca.cards import repository as cards_repository
-from bca.cards.sync import record_card_change, record_subscription_change
 from bca.core.db import end_read_only_transaction
 from bca.core.time import utcnow
 from bca.files import service as files_service
 from bca.files.service import UploadSource
 from bca.files.uploads import IMAGE_KINDS
-from bca.profiles import repository
+from bca.profiles import hooks, repository
 from bca.profiles.dependencies import IfMatch, check_if_match
 from bca.profiles.errors import (
     Blocked,
@@ -56,23 +55,45 @@ class ProfileView:
     mine: bool
 
 
-async def create_first_profile(session: AsyncSession, *, user_id: uuid.UUID, name: str) -> Profile:
+@on_account_created
+async def create_first_profile(session: AsyncSession, user: User) -> None:
     """Every account starts with one profile, named after the nickname or username."""
     now = utcnow()
-    profile = Profile(user_id=user_id, name=name, created_at=now, updated_at=now)
+    name = user.nickname or user.username
+    profile = Profile(user_id=user.id, name=name, created_at=now, updated_at=now)
     session.add(profile)
     await session.flush()
     await record_change(
-        session, user_ids=[user_id], entity="profile", entity_id=str(profile.id), op="upsert"
+        session, user_ids=[user.id], entity="profile", entity_id=str(profile.id), op="upsert"
     )
-    return profile
+
+
+async def live_profiles(
+    session: AsyncSession, profile_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Profile]:
+    """Profiles that exist for others (not deleted, owner active), by id, ignoring blocks."""
+    return await repository.get_live_many(session, profile_ids)
+
+
+async def relations_between(
+    session: AsyncSession, profile_id: uuid.UUID, others: Sequence[uuid.UUID]
+) -> list[Relation]:
+    """Relations in both directions between one profile and each of ``others``."""
+    return await repository.relations_between(session, profile_id, others)
 
 
 async def require_own_profile(
     session: AsyncSession, *, user: User, profile_id: uuid.UUID, for_update: bool = False
 ) -> Profile:
     """The acting profile ``{me}``: a live profile of the caller, or 404."""
-    profile = await repository.get_own(session, user.id, profile_id, for_update=for_update)
+    return await own_profile(session, user_id=user.id, profile_id=profile_id, for_update=for_update)
+
+
+async def own_profile(
+    session: AsyncSession, *, user_id: uuid.UUID, profile_id: uuid.UUID, for_update: bool = False
+) -> Profile:
+    """:func:`require_own_profile` for a caller known by id."""
+    profile = await repository.get_own(session, user_id, profile_id, for_update=for_update)
     if profile is None:
         raise ProfileNotFound()
     return profile
@@ -189,23 +210,12 @@ async def admin_delete_profile(session: AsyncSession, *, profile_id: uuid.UUID) 
 
 
 async def _remove(session: AsyncSession, profile: Profile) -> None:
+    """The profile, its relations, and what other domains hang on it (``hooks``)."""
     watchers = await users_watching_profile(session, profile.id)
-    card_ids = await cards_repository.live_ids_of_profile(session, profile.id)
-
     await repository.soft_delete(session, profile)
-    await cards_repository.soft_delete(session, card_ids)
-    await cards_repository.revoke_links(session, card_ids)
-    removed_subscriptions = await cards_repository.delete_subscriptions_of_cards(session, card_ids)
-    removed_subscriptions += await cards_repository.delete_subscriptions_held_by(
-        session, profile.id
-    )
     removed_relations = await repository.delete_relations_of(session, profile.id)
-
     await record_profile_change(session, profile.id, also=watchers)
-    for card_id in card_ids:
-        await record_card_change(session, card_id, also=watchers)
-    for holder, card_id in removed_subscriptions:
-        await record_subscription_change(session, holder, card_id)
+    await hooks.profile_removed(session, profile.id, watchers)
     for source, target in removed_relations:
         await record_relation_change(session, source, target)
 
@@ -274,10 +284,7 @@ async def set_relation(
         await repository.delete_relation(
             session, target.id, acting.id, statuses=(FOLLOW, FOLLOW_REQUESTED)
         )
-        for holder, card_id in await cards_repository.delete_subscriptions_between(
-            session, acting.id, target.id
-        ):
-            await record_subscription_change(session, holder, card_id)
+        await hooks.blocked(session, acting.id, target.id)
     await record_relation_change(session, acting.id, target.id)
     return relation
 

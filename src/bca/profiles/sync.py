@@ -23,6 +23,7 @@ from sqlalchemy import Select, and_, or_, select, tuple_, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bca.accounts.hooks import on_account_shown_or_hidden
 from bca.accounts.models import User
 from bca.profiles.models import Profile, Relation
 from bca.profiles.schemas import ProfileRead, ProfileSummary, RelationRead
@@ -254,10 +255,11 @@ async def record_profile_change(
     return users
 
 
-async def record_account_change(session: AsyncSession, user_id: uuid.UUID) -> None:
+@on_account_shown_or_hidden
+async def record_account_change(session: AsyncSession, user: User) -> None:
     """An account was deactivated (or came back): all its profiles vanish for everyone."""
     profile_ids = (
-        await session.scalars(select(Profile.id).where(Profile.user_id == user_id))
+        await session.scalars(select(Profile.id).where(Profile.user_id == user.id))
     ).all()
     for profile_id in profile_ids:
         await record_profile_change(session, profile_id)

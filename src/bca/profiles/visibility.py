@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, literal, or_, 
 from sqlalchemy.orm import aliased
 
 from bca.accounts.models import User
+from bca.files.uses import exposed_by
 from bca.profiles.models import Profile, Relation
 
 FOLLOW = "follow"
@@ -179,3 +180,11 @@ def candidates(user_id: Any) -> Any:
     for _, candidates_of in _REACHES:
         selects += candidates_of(user_id)
     return union(*selects)
+
+
+@exposed_by
+def _profile_image(viewer: uuid.UUID, file_id: Any) -> ColumnElement[bool]:
+    """A profile's image, to whoever the profile exists for."""
+    return exists(
+        select(Profile.id).where(Profile.image_file_id == file_id, exists_for(Viewer(viewer)))
+    )
