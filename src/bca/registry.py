@@ -18,7 +18,7 @@ from bca.cards import models as cards_models
 from bca.cards import service as cards_service
 from bca.cards import sync as cards_sync
 from bca.chat import models as chat_models
-from bca.chat import service as chat_service
+from bca.chat import repository as chat_repository
 from bca.chat import sync as chat_sync
 from bca.chat import tasks as chat_tasks
 from bca.core.db import Base
@@ -40,7 +40,7 @@ __all__ = [
     "cards_service",
     "cards_sync",
     "chat_models",
-    "chat_service",
+    "chat_repository",
     "chat_sync",
     "chat_tasks",
     "files_models",

@@ -20,7 +20,7 @@ from bca.backends.mail import create_mailer
 from bca.backends.push import create_push_sender
 from bca.backends.storage import create_storage
 from bca.backends.tasks import InProcessTaskQueue, TaskQueue
-from bca.chat.service import typing_audience
+from bca.chat.events import typing_audience
 from bca.core.db import Database
 from bca.core.security import Passwords
 from bca.realtime.hub import Hub

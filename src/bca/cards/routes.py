@@ -29,10 +29,9 @@ from bca.cards.schemas import (
     SubscriptionRead,
 )
 from bca.cards.vcard import Contact, to_vcard
-from bca.core.http import content_disposition
+from bca.core.http import IfMatchDep, content_disposition, problems, set_etag
 from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
 from bca.files.http import FILE_RESPONSES, MULTIPART_BODY, UPLOAD_ERRORS, UploadDep, file_response
-from bca.profiles.dependencies import IfMatchDep, problems, set_etag
 from bca.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["cards"])

@@ -43,13 +43,13 @@ from bca.cards.schemas import CardCreate, CardUpdate
 from bca.cards.sync import record_card_change, record_subscription_change
 from bca.cards.vcard import Contact, contact_of
 from bca.core.db import end_read_only_transaction
+from bca.core.http import IfMatch, check_if_match
 from bca.core.time import utcnow
 from bca.files import repository as files_repository
 from bca.files import service as files_service
 from bca.files.service import Download, UploadSource
 from bca.files.uploads import IMAGE_KINDS
 from bca.profiles import repository as profiles_repository
-from bca.profiles.dependencies import IfMatch, check_if_match
 from bca.profiles.hooks import on_block, on_profile_removed
 from bca.profiles.models import Profile
 from bca.profiles.service import require_own_profile, require_visible_profile

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from bca.accounts.dependencies import CurrentUser
 from bca.backends.dependencies import BackendsDep, SessionDep
-from bca.chat import service
+from bca.chat import chats, events, messages
 from bca.chat.schemas import (
     MAX_EVENTS_PAGE,
     MAX_INDEX,
@@ -54,7 +54,7 @@ async def create_chat(
     backends: BackendsDep,
     response: Response,
 ) -> ChatRead:
-    chat, created = await service.create_chat(session, backends, user_id=user.id, data=data)
+    chat, created = await chats.create_chat(session, backends, user_id=user.id, data=data)
     if not created:
         response.status_code = status.HTTP_200_OK
     return chat
@@ -63,18 +63,18 @@ async def create_chat(
 @router.get("/chats", response_model=Page[ChatRead])
 async def list_chats(user: CurrentUser, session: SessionDep, page: PageDep) -> Page[ChatRead]:
     """Most recent activity first (``last_event_at``)."""
-    rows = await service.list_chats(
+    rows = await chats.list_chats(
         session, user_id=user.id, before=decode_time_cursor(page.cursor), limit=page.limit + 1
     )
-    chats, next_cursor = page_of(
+    items, next_cursor = page_of(
         rows, limit=page.limit, key=lambda chat: [chat.last_event_at.isoformat(), str(chat.id)]
     )
-    return Page(items=chats, next_cursor=next_cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/chats/{chat_id}", response_model=ChatRead)
 async def get_chat(chat_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> ChatRead:
-    return await service.get_chat(session, user_id=user.id, chat_id=chat_id)
+    return await chats.get_chat(session, user_id=user.id, chat_id=chat_id)
 
 
 @router.patch("/chats/{chat_id}", response_model=ChatRead)
@@ -85,14 +85,14 @@ async def update_chat(
     session: SessionDep,
     backends: BackendsDep,
 ) -> ChatRead:
-    return await service.update_chat(session, backends, user_id=user.id, chat_id=chat_id, data=data)
+    return await chats.update_chat(session, backends, user_id=user.id, chat_id=chat_id, data=data)
 
 
 @router.get("/chats/{chat_id}/participants", response_model=Page[ParticipantRead])
 async def list_participants(
     chat_id: uuid.UUID, user: CurrentUser, session: SessionDep, page: PageDep
 ) -> Page[ParticipantRead]:
-    chat, rows = await service.list_participants(
+    chat, rows = await chats.list_participants(
         session,
         user_id=user.id,
         chat_id=chat_id,
@@ -124,7 +124,7 @@ async def add_participant(
     backends: BackendsDep,
 ) -> EventRead:
     """Invite a profile that follows, or is followed by, my profile in this chat."""
-    return await service.add_participant(
+    return await chats.add_participant(
         session, backends, user_id=user.id, chat_id=chat_id, profile_id=data.profile_id
     )
 
@@ -138,7 +138,7 @@ async def remove_participant(
     backends: BackendsDep,
 ) -> None:
     """My own profile: leave the chat. Anyone else's: kick them (owner only)."""
-    await service.remove_participant(
+    await chats.remove_participant(
         session, backends, user_id=user.id, chat_id=chat_id, profile_id=profile_id
     )
 
@@ -152,7 +152,7 @@ async def post_message(
     backends: BackendsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> EventRead:
-    return await service.post_message(
+    return await messages.post_message(
         session,
         backends,
         user_id=user.id,
@@ -171,7 +171,7 @@ async def edit_message(
     session: SessionDep,
     backends: BackendsDep,
 ) -> EventRead:
-    return await service.edit_message(
+    return await messages.edit_message(
         session, backends, user_id=user.id, chat_id=chat_id, index=index, body=data.body
     )
 
@@ -184,7 +184,7 @@ async def delete_message(
     session: SessionDep,
     backends: BackendsDep,
 ) -> None:
-    await service.delete_message(session, backends, user_id=user.id, chat_id=chat_id, index=index)
+    await messages.delete_message(session, backends, user_id=user.id, chat_id=chat_id, index=index)
 
 
 @router.get("/chats/{chat_id}/events", response_model=EventsPage)
@@ -198,7 +198,7 @@ async def list_events(
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
 ) -> EventsPage:
     """Events after ``after`` in index order; ``wait`` long-polls up to that many seconds."""
-    return await service.read_events(
+    return await events.read_events(
         session,
         backends,
         user_id=user.id,
@@ -214,4 +214,4 @@ async def mark_read(
     chat_id: uuid.UUID, data: ReadMarker, user: CurrentUser, session: SessionDep
 ) -> None:
     """Move my read marker forward (never back); unread counts drop accordingly."""
-    await service.mark_read(session, user_id=user.id, chat_id=chat_id, index=data.index)
+    await chats.mark_read(session, user_id=user.id, chat_id=chat_id, index=data.index)

@@ -2,11 +2,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from bca.chat.models import Chat, Participant
+from bca.chat.models import Chat, ChatEvent, Participant
+from bca.files.models import StoredFile
+from bca.files.urls import file_url
+
+if TYPE_CHECKING:
+    from bca.chat.repository import ChatView
 
 MAX_BODY = 8000
 MAX_PARTICIPANTS = 200
@@ -91,6 +96,17 @@ class FileRef(BaseModel):
     size: int
     url: str
 
+    @classmethod
+    def from_row(cls, public_url: str, stored: StoredFile | None) -> FileRef | None:
+        if stored is None:
+            return None
+        return cls(
+            id=stored.id,
+            content_type=stored.content_type,
+            size=stored.size,
+            url=file_url(public_url, stored.id),
+        )
+
 
 class EventRead(BaseModel):
     chat_id: uuid.UUID
@@ -104,6 +120,22 @@ class EventRead(BaseModel):
     target_profile_id: uuid.UUID | None = None
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, event: ChatEvent, file: FileRef | None) -> EventRead:
+        return cls(
+            chat_id=event.chat_id,
+            index=event.index,
+            type=event.type,  # pydantic checks it is one of EventType
+            profile_id=event.profile_id,
+            created_at=event.created_at,
+            body=event.body,
+            file=file if file is not None and event.file_id == file.id else None,
+            target_index=event.target_index,
+            target_profile_id=event.target_profile_id,
+            edited_at=event.edited_at,
+            deleted_at=event.deleted_at,
+        )
 
 
 class EventsPage(BaseModel):
@@ -124,6 +156,24 @@ class ChatRead(BaseModel):
     read_index: int
     muted: bool
     created_at: datetime
+
+    @classmethod
+    def from_view(cls, view: ChatView) -> ChatRead:
+        chat, me = view.chat, view.participant
+        return cls(
+            id=chat.id,
+            title=chat.title,
+            direct=chat.direct,
+            owner_profile_id=chat.owner_profile_id,
+            my_profile_id=me.profile_id,
+            participant_count=view.participant_count,
+            last_event_index=chat.last_event_index,
+            last_event_at=chat.last_event_at,
+            unread_count=view.unread_count,
+            read_index=me.last_read_index,
+            muted=me.muted,
+            created_at=chat.created_at,
+        )
 
 
 class ChatEntry(BaseModel):

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Query, Response, status
 
 from bca.accounts.dependencies import CurrentUser
 from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
+from bca.core.http import IfMatchDep, problems, set_etag
 from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
 from bca.files.http import MULTIPART_BODY, UPLOAD_ERRORS, UploadDep
 from bca.profiles import service
-from bca.profiles.dependencies import IfMatchDep, problems, set_etag
 from bca.profiles.models import Relation
 from bca.profiles.schemas import (
     FollowerStatus,

@@ -20,12 +20,12 @@ from bca.accounts.hooks import on_account_created
 from bca.accounts.models import User
 from bca.backends import Backends
 from bca.core.db import end_read_only_transaction
+from bca.core.http import IfMatch, check_if_match
 from bca.core.time import utcnow
 from bca.files import service as files_service
 from bca.files.service import UploadSource
 from bca.files.uploads import IMAGE_KINDS
 from bca.profiles import hooks, repository
-from bca.profiles.dependencies import IfMatch, check_if_match
 from bca.profiles.errors import (
     Blocked,
     FollowRequestNotFound,

@@ -1,0 +1,300 @@
+"""Chats and their participants: creating, listing, renaming, muting, inviting, leaving,
+kicking, and each participant's read marker."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bca.backends import Backends
+from bca.chat import log, repository
+from bca.chat.errors import (
+    AlreadyParticipant,
+    Blocked,
+    InvalidField,
+    NotInvitable,
+)
+from bca.chat.models import Chat, Participant
+from bca.chat.schemas import (
+    ChatCreate,
+    ChatRead,
+    ChatUpdate,
+    EventRead,
+)
+from bca.chat.sync import record_chat_change
+from bca.core.errors import Conflict, Forbidden, NotFound
+from bca.core.time import utcnow
+from bca.profiles import service as profiles_service
+
+
+async def check_invitable(
+    session: AsyncSession, inviter: uuid.UUID, profiles: Sequence[uuid.UUID]
+) -> None:
+    """Blocks (either way) rule out an invitation first; then a follow (either way) is needed."""
+    relations = await profiles_service.relations_between(session, inviter, profiles)
+    if any(relation.status == "block" for relation in relations):
+        raise Blocked()
+    following = {
+        relation.target_id if relation.profile_id == inviter else relation.profile_id
+        for relation in relations
+        if relation.status == "follow"
+    }
+    if any(profile_id not in following for profile_id in profiles):
+        raise NotInvitable()
+
+
+async def create_chat(
+    session: AsyncSession, backends: Backends, *, user_id: uuid.UUID, data: ChatCreate
+) -> tuple[ChatRead, bool]:
+    """Create a chat; for a direct chat that exists already, return it (``False``)."""
+    me = await profiles_service.own_profile(session, user_id=user_id, profile_id=data.profile_id)
+    invited = list(dict.fromkeys(data.participant_ids))
+    if me.id in invited:
+        raise InvalidField("participant_ids", "You take part already; list the others.")
+    profiles = await profiles_service.live_profiles(session, invited)
+    if len(profiles) != len(invited):
+        raise NotFound()
+    owners = [profiles[profile_id].user_id for profile_id in invited]
+    if user_id in owners or len(set(owners)) != len(owners):
+        raise InvalidField("participant_ids", "A person takes part in a chat with one profile.")
+
+    key = log.direct_key(me.id, invited[0]) if data.direct else None
+    if key is not None:
+        existing = await _existing_direct(session, key=key, user_id=user_id)
+        if existing is not None:
+            return existing, False
+    await check_invitable(session, me.id, invited)
+
+    now = utcnow()
+    chat = Chat(
+        title=data.title,
+        direct=data.direct,
+        direct_key=key,
+        owner_profile_id=me.id,
+        last_event_index=0,
+        last_event_at=now,
+        created_at=now,
+    )
+    try:
+        # A savepoint: losing the race to create the same direct chat leaves the transaction
+        # usable to read the winner's chat.
+        async with session.begin_nested():
+            session.add(chat)
+            await session.flush()
+    except IntegrityError:
+        existing = await _existing_direct(session, key=key, user_id=user_id) if key else None
+        if existing is None:
+            raise Conflict() from None
+        return existing, False
+
+    members = [me, *(profiles[profile_id] for profile_id in invited)]
+    user_ids = sorted({profile.user_id for profile in members})
+    joined = []
+    for profile in members:
+        event = await log.append(
+            session,
+            chat,
+            type="member_joined",
+            profile_id=me.id,
+            target_profile_id=profile.id,
+            read=False,
+        )
+        # Joined in the order listed: seniority decides who inherits the chat from its owner.
+        joined.append(
+            Participant(
+                chat_id=chat.id,
+                profile_id=profile.id,
+                user_id=profile.user_id,
+                joined_at=event.created_at,
+            )
+        )
+        log.announce(session, backends, EventRead.from_row(event, None), user_ids=user_ids)
+    for participant in joined:
+        # Nobody has anything to catch up on in a chat that was just created.
+        participant.last_read_index = chat.last_event_index
+    session.add_all(joined)
+    await session.flush()
+    await record_chat_change(session, chat.id)
+    return ChatRead.from_view(await log.view_of(session, chat_id=chat.id, user_id=user_id)), True
+
+
+async def _existing_direct(
+    session: AsyncSession, *, key: str, user_id: uuid.UUID
+) -> ChatRead | None:
+    chat = await repository.find_direct_chat(session, key)
+    if chat is None:
+        return None
+    view = await repository.chat_view(session, chat_id=chat.id, user_id=user_id)
+    return ChatRead.from_view(view) if view else None
+
+
+async def list_chats(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[ChatRead]:
+    views = await repository.list_chats(session, user_id=user_id, before=before, limit=limit)
+    return [ChatRead.from_view(view) for view in views]
+
+
+async def get_chat(session: AsyncSession, *, user_id: uuid.UUID, chat_id: uuid.UUID) -> ChatRead:
+    return ChatRead.from_view(await log.view_of(session, chat_id=chat_id, user_id=user_id))
+
+
+async def update_chat(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    user_id: uuid.UUID,
+    chat_id: uuid.UUID,
+    data: ChatUpdate,
+) -> ChatRead:
+    """Rename (owner of a group chat) and mute (anyone, for themselves)."""
+    fields = data.model_fields_set
+    chat, me = await log.locked_membership(session, chat_id=chat_id, user_id=user_id)
+    if "title" in fields:
+        if chat.direct or chat.owner_profile_id != me.profile_id:
+            raise Forbidden("Only the owner of a group chat can rename it.")
+        if data.title != chat.title:
+            chat.title = data.title
+            event = await log.append(
+                session,
+                chat,
+                type="chat_updated",
+                profile_id=me.profile_id,
+                body=chat.title,
+                target_profile_id=chat.owner_profile_id,
+            )
+            await session.flush()
+            members = await repository.member_user_ids(session, chat.id)
+            log.announce(session, backends, EventRead.from_row(event, None), user_ids=members)
+            await record_chat_change(session, chat.id)
+    if data.muted is not None and data.muted != me.muted:
+        me.muted = data.muted
+        await session.flush()
+        log.record_own_view(session, chat.id, user_id)
+    return ChatRead.from_view(await log.view_of(session, chat_id=chat.id, user_id=user_id))
+
+
+async def list_participants(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    chat_id: uuid.UUID,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> tuple[Chat, list[Participant]]:
+    view = await log.view_of(session, chat_id=chat_id, user_id=user_id)
+    participants = await repository.visible_participants(session, chat_id, after=after, limit=limit)
+    return view.chat, participants
+
+
+async def add_participant(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    user_id: uuid.UUID,
+    chat_id: uuid.UUID,
+    profile_id: uuid.UUID,
+) -> EventRead:
+    chat, me = await log.locked_membership(session, chat_id=chat_id, user_id=user_id)
+    if chat.direct:
+        raise Forbidden("A direct chat is between two people; start a group chat instead.")
+    target = (await profiles_service.live_profiles(session, [profile_id])).get(profile_id)
+    if target is None:
+        raise NotFound()
+    if await repository.membership(session, chat_id=chat.id, user_id=target.user_id):
+        raise AlreadyParticipant()
+    await check_invitable(session, me.profile_id, [target.id])
+    event = await log.append(
+        session, chat, type="member_joined", profile_id=me.profile_id, target_profile_id=target.id
+    )
+    participant = await repository.get_participant(session, chat_id=chat.id, profile_id=target.id)
+    if participant is None:
+        participant = Participant(chat_id=chat.id, profile_id=target.id, user_id=target.user_id)
+        session.add(participant)
+    participant.left_at = None
+    participant.left_index = None
+    participant.joined_at = event.created_at
+    # What happened before the join is history, not unread news.
+    participant.last_read_index = event.index
+    await session.flush()
+    members = await repository.member_user_ids(session, chat.id)
+    log.announce(session, backends, EventRead.from_row(event, None), user_ids=members)
+    await record_chat_change(session, chat.id)
+    return EventRead.from_row(event, None)
+
+
+async def remove_participant(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    user_id: uuid.UUID,
+    chat_id: uuid.UUID,
+    profile_id: uuid.UUID,
+) -> None:
+    """Leave (one's own profile) or kick (the owner, anyone else)."""
+    chat, me = await log.locked_membership(session, chat_id=chat_id, user_id=user_id)
+    if chat.direct:
+        raise Forbidden("Nobody leaves a direct chat; mute it instead.")
+    if profile_id == me.profile_id:
+        target, kind = me, "member_left"
+    else:
+        if chat.owner_profile_id != me.profile_id:
+            raise Forbidden("Only the owner can remove others from the chat.")
+        found = await repository.get_participant(session, chat_id=chat.id, profile_id=profile_id)
+        if found is None or found.left_at is not None:
+            raise NotFound()
+        target, kind = found, "member_kicked"
+    event = await log.append(
+        session, chat, type=kind, profile_id=me.profile_id, target_profile_id=target.profile_id
+    )
+    target.left_at = event.created_at
+    target.left_index = event.index
+    await session.flush()
+    events = [event]
+    if chat.owner_profile_id == target.profile_id:
+        remaining = await repository.active_participants(session, chat.id)
+        if remaining:
+            # The longest-standing participant inherits the chat.
+            chat.owner_profile_id = remaining[0].profile_id
+            events.append(
+                await log.append(
+                    session,
+                    chat,
+                    type="chat_updated",
+                    profile_id=me.profile_id,
+                    body=chat.title,
+                    target_profile_id=chat.owner_profile_id,
+                )
+            )
+            await session.flush()
+    members = await repository.member_user_ids(session, chat.id)
+    for written in events:
+        log.announce(
+            session,
+            backends,
+            EventRead.from_row(written, None),
+            user_ids=members,
+            departed_user_id=target.user_id if written is event else None,
+        )
+    await record_chat_change(session, chat.id, also=[target.user_id])
+
+
+async def mark_read(
+    session: AsyncSession, *, user_id: uuid.UUID, chat_id: uuid.UUID, index: int
+) -> None:
+    """One statement on the common path; the reasons for a marker that did not move (not a
+    participant, an event that does not exist yet, or already read) are looked up only then."""
+    if await repository.advance_read_marker(session, chat_id=chat_id, user_id=user_id, index=index):
+        log.record_own_view(session, chat_id, user_id)
+        return
+    view = await log.view_of(session, chat_id=chat_id, user_id=user_id)
+    if index > view.chat.last_event_index:
+        raise InvalidField("index", "The chat has no event with this index yet.")

@@ -1,0 +1,195 @@
+"""Reading a chat's events: pages, long-polls woken by the realtime hub, and the history as
+it was for participants who left."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from contextlib import suppress
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bca.backends import Backends
+from bca.chat import repository
+from bca.chat.models import ChatEvent
+from bca.chat.schemas import (
+    EventRead,
+    EventsPage,
+    FileRef,
+)
+from bca.core.db import end_read_only_transaction
+from bca.core.errors import NotFound
+from bca.files.models import StoredFile
+
+
+async def read_events(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    user_id: uuid.UUID,
+    chat_id: uuid.UUID,
+    after: int,
+    limit: int,
+    wait: float,
+) -> EventsPage:
+    """Events after ``after``; with ``wait``, long-poll until one arrives or the wait ends.
+
+    A waiting request listens to the realtime hub *before* it reads, so nothing published
+    after the read is missed, and holds no transaction while it waits. The events the hub
+    hands over are returned as they are when they continue the page without a gap and name
+    the caller among their recipients; otherwise (a gap, a departure, delivery interrupted)
+    the page is read again. So a waiter costs the database nothing per event.
+    """
+    public_url = backends.settings.public_url
+    if wait <= 0:
+        return await _events_page(
+            session, user_id=user_id, chat_id=chat_id, after=after, limit=limit, url=public_url
+        )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    async with backends.events.watch(chat_id) as waiter:
+        page = await _events_page(
+            session, user_id=user_id, chat_id=chat_id, after=after, limit=limit, url=public_url
+        )
+        # No transaction while waiting (see end_read_only_transaction): it would hold SQLite's
+        # write lock or pin a pooled PostgreSQL connection for up to 30 s.
+        await end_read_only_transaction(session)
+        while not page.events:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return page
+            with suppress(TimeoutError):
+                await asyncio.wait_for(waiter.woken.wait(), remaining)
+            handed = _continuing(waiter.take(user_id), after=after, limit=limit)
+            if handed is not None:
+                if handed:
+                    return EventsPage(events=handed, next_after=handed[-1].index)
+                continue
+            page = await _events_page(
+                session, user_id=user_id, chat_id=chat_id, after=after, limit=limit, url=public_url
+            )
+            await end_read_only_transaction(session)
+        return page
+
+
+def _continuing(
+    handed: list[dict[str, Any]] | None, *, after: int, limit: int
+) -> list[EventRead] | None:
+    """Handed-over events that continue a page ending at ``after`` without a gap ([] when none
+    of them is new); None when they leave a gap (an earlier event's publish is late): then
+    only the database knows the page."""
+    if handed is None:
+        return None
+    events = sorted(
+        (EventRead.model_validate(event) for event in handed if int(event["index"]) > after),
+        key=lambda event: event.index,
+    )
+    expected = after + 1
+    for event in events:
+        if event.index != expected:
+            return None
+        expected += 1
+    return events[:limit]
+
+
+async def _events_page(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    chat_id: uuid.UUID,
+    after: int,
+    limit: int,
+    url: str,
+) -> EventsPage:
+    through = None
+    if await repository.membership(session, chat_id=chat_id, user_id=user_id) is None:
+        # Departed participants keep the history up to their departure, as it was then.
+        through = await repository.departure_index(session, chat_id=chat_id, user_id=user_id)
+        if through is None or after >= through:
+            raise NotFound()
+    rows = await repository.list_events(
+        session, chat_id=chat_id, after=after, limit=limit, through=through
+    )
+    if through is not None:
+        rows = await _as_of(session, chat_id=chat_id, rows=rows, horizon=through)
+    events = [EventRead.from_row(event, FileRef.from_row(url, stored)) for event, stored in rows]
+    return EventsPage(events=events, next_after=events[-1].index if events else after)
+
+
+async def _as_of(
+    session: AsyncSession,
+    *,
+    chat_id: uuid.UUID,
+    rows: list[tuple[ChatEvent, StoredFile | None]],
+    horizon: int,
+) -> list[tuple[ChatEvent, StoredFile | None]]:
+    """The page as it was at event ``horizon``: a message edited or deleted later shows what
+    the first such change kept of it (``prior``); an edit whose body a later deletion erased
+    shows what that deletion kept. Detached copies: the session's rows stay as they are."""
+    changed = {
+        event.index if event.type == "message" else event.target_index
+        for event, _ in rows
+        if (event.type == "message" and (event.edited_at or event.deleted_at))
+        or (event.type == "message_edited" and event.body is None)
+    }
+    later = await repository.changes_after(
+        session, chat_id=chat_id, targets=sorted(i for i in changed if i), after=horizon
+    )
+    if not later:
+        return rows
+    kept_files = [
+        uuid.UUID(changes[0].prior["file_id"])
+        for changes in later.values()
+        if changes[0].prior and changes[0].prior.get("file_id")
+    ]
+    files = await repository.files_by_id(session, kept_files)
+    shown: list[tuple[ChatEvent, StoredFile | None]] = []
+    for event, stored in rows:
+        target = event.index if event.type == "message" else event.target_index
+        changes = later.get(target) if target is not None else None
+        if not changes:
+            shown.append((event, stored))
+            continue
+        copy = _detached(event)
+        if event.type == "message":
+            prior = changes[0].prior or {}
+            copy.body = prior.get("body")
+            copy.file_id = uuid.UUID(prior["file_id"]) if prior.get("file_id") else None
+            edited = prior.get("edited_at")
+            copy.edited_at = datetime.fromisoformat(edited) if edited else None
+            copy.deleted_at = None
+            shown.append((copy, files.get(copy.file_id) if copy.file_id else None))
+        else:
+            deletion = changes[-1].prior if changes[-1].type == "message_deleted" else None
+            copy.body = ((deletion or {}).get("edits") or {}).get(str(event.index))
+            shown.append((copy, stored))
+    return shown
+
+
+def _detached(event: ChatEvent) -> ChatEvent:
+    return ChatEvent(
+        chat_id=event.chat_id,
+        index=event.index,
+        type=event.type,
+        profile_id=event.profile_id,
+        created_at=event.created_at,
+        body=event.body,
+        file_id=event.file_id,
+        target_index=event.target_index,
+        target_profile_id=event.target_profile_id,
+        edited_at=event.edited_at,
+        deleted_at=event.deleted_at,
+    )
+
+
+async def typing_audience(
+    session: AsyncSession, *, user_id: uuid.UUID, chat_id: uuid.UUID
+) -> tuple[uuid.UUID, list[uuid.UUID]] | None:
+    """The caller's profile in the chat and the other participants' users, if they take part."""
+    me = await repository.membership(session, chat_id=chat_id, user_id=user_id)
+    if me is None:
+        return None
+    members = await repository.member_user_ids(session, chat_id)
+    return me.profile_id, [member for member in members if member != user_id]
