@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends import Backends
-from bca.chat import repository
+from bca.chat import message_repository, repository
 from bca.chat.models import ChatEvent
 from bca.chat.schemas import (
     EventRead,
@@ -109,7 +109,7 @@ async def _events_page(
         through = await repository.departure_index(session, chat_id=chat_id, user_id=user_id)
         if through is None or after >= through:
             raise NotFound()
-    rows = await repository.list_events(
+    rows = await message_repository.list_events(
         session, chat_id=chat_id, after=after, limit=limit, through=through
     )
     if through is not None:
@@ -134,7 +134,7 @@ async def _as_of(
         if (event.type == "message" and (event.edited_at or event.deleted_at))
         or (event.type == "message_edited" and event.body is None)
     }
-    later = await repository.changes_after(
+    later = await message_repository.changes_after(
         session, chat_id=chat_id, targets=sorted(i for i in changed if i), after=horizon
     )
     if not later:
@@ -144,7 +144,7 @@ async def _as_of(
         for changes in later.values()
         if changes[0].prior and changes[0].prior.get("file_id")
     ]
-    files = await repository.files_by_id(session, kept_files)
+    files = await message_repository.files_by_id(session, kept_files)
     shown: list[tuple[ChatEvent, StoredFile | None]] = []
     for event, stored in rows:
         target = event.index if event.type == "message" else event.target_index

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends import Backends
 from bca.backends.tasks import enqueue_after_commit
-from bca.chat import log, repository
+from bca.chat import log, message_repository, repository
 from bca.chat.errors import (
     IdempotencyKeyReused,
     InvalidField,
@@ -71,7 +71,7 @@ async def post_message(
         record_id = claimed
     if data.reply_to is not None:
         # Checked before the chat's lock: replying to a message deleted meanwhile is harmless.
-        original = await repository.get_event(session, chat_id=chat_id, index=data.reply_to)
+        original = await message_repository.get_event(session, chat_id=chat_id, index=data.reply_to)
         if original is None or original.type != "message" or original.deleted_at is not None:
             raise InvalidField("reply_to", "Reply to a message of this chat.")
 
@@ -87,10 +87,10 @@ async def post_message(
         file_id=stored.id if stored else None,
         target_index=data.reply_to,
     )
-    await repository.insert_event(session, event)
+    await message_repository.insert_event(session, event)
     await log.read_own_event(session, claim, user_id)
     if record_id is not None:
-        await repository.store_idempotent_result(session, record_id, str(claim.index))
+        await message_repository.store_idempotent_result(session, record_id, str(claim.index))
     written = EventRead.from_row(event, FileRef.from_row(backends.settings.public_url, stored))
     log.announce(session, backends, written, user_ids=claim.members)
     if backends.push.enabled:
@@ -128,7 +128,7 @@ async def _claim_key(
 
     outbox(session).after_commit(release)
     outbox(session).on_rollback(release)
-    record_id = await repository.claim_idempotency_key(
+    record_id = await message_repository.claim_idempotency_key(
         session, user_id=user_id, scope=scope, key=key, request_hash=request_hash
     )
     if record_id is not None:
@@ -151,17 +151,17 @@ def _matching(earlier: tuple[IdempotencyRecord, EventRead], request_hash: str) -
 async def _replay(
     session: AsyncSession, backends: Backends, *, user_id: uuid.UUID, chat_id: uuid.UUID, key: str
 ) -> tuple[IdempotencyRecord, EventRead] | None:
-    record = await repository.idempotent_result(
+    record = await message_repository.idempotent_result(
         session, user_id=user_id, scope=log.idempotency_scope(chat_id), key=key
     )
     if record is None or not record.result.isdigit():
         return None
     if await repository.membership(session, chat_id=chat_id, user_id=user_id) is None:
         raise NotFound()
-    event = await repository.get_event(session, chat_id=chat_id, index=int(record.result))
+    event = await message_repository.get_event(session, chat_id=chat_id, index=int(record.result))
     if event is None:
         return None
-    stored = await repository.get_file(session, event.file_id)
+    stored = await message_repository.get_file(session, event.file_id)
     return record, EventRead.from_row(event, FileRef.from_row(backends.settings.public_url, stored))
 
 
@@ -217,7 +217,9 @@ async def delete_message(
         raise Forbidden("Only the author or the chat's owner can delete a message.")
     prior = await _prior_for_departed(session, original)
     await log.read_own_event(session, claim, user_id)
-    edit_bodies = await repository.forget_edits(session, chat_id=chat_id, index=original.index)
+    edit_bodies = await message_repository.forget_edits(
+        session, chat_id=chat_id, index=original.index
+    )
     if prior is not None and edit_bodies:
         prior["edits"] = {str(edit_index): text for edit_index, text in edit_bodies.items()}
     original.body = None
@@ -239,7 +241,9 @@ async def delete_message(
 
 async def _prior_for_departed(session: AsyncSession, message: ChatEvent) -> dict[str, Any] | None:
     """The message as it is now, if a participant who left since it was posted will need it."""
-    if not await repository.departed_since(session, chat_id=message.chat_id, index=message.index):
+    if not await message_repository.departed_since(
+        session, chat_id=message.chat_id, index=message.index
+    ):
         return None
     return {
         "body": message.body,
@@ -249,7 +253,7 @@ async def _prior_for_departed(session: AsyncSession, message: ChatEvent) -> dict
 
 
 async def _live_message(session: AsyncSession, *, chat_id: uuid.UUID, index: int) -> ChatEvent:
-    event = await repository.get_event(session, chat_id=chat_id, index=index)
+    event = await message_repository.get_event(session, chat_id=chat_id, index=index)
     if event is None or event.type != "message" or event.deleted_at is not None:
         raise NotFound()
     return event
