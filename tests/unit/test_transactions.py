@@ -1,4 +1,5 @@
-"""The unit-of-work contract: side effects after commit, compensations after rollback."""
+"""The unit-of-work contract: the outbox's side effects after commit, compensations after
+rollback, and the before-commit steps inside the transaction."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bca.core.db import Database, after_commit, on_rollback
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bca.core.db import Database, outbox
 
 
 async def test_side_effects_follow_the_outcome(tmp_path: Path) -> None:
@@ -16,17 +19,21 @@ async def test_side_effects_follow_the_outcome(tmp_path: Path) -> None:
     async def note(what: str) -> None:
         ran.append(what)
 
+    async def step(session: AsyncSession) -> None:
+        ran.append("before commit")
+
+    database.before_commit.append(step)
     async with database.transaction() as session:
-        after_commit(session, lambda: note("published"))
-        on_rollback(session, lambda: note("compensated"))
-    assert ran == ["published"]
+        outbox(session).after_commit(lambda: note("published"))
+        outbox(session).on_rollback(lambda: note("compensated"))
+    assert ran == ["before commit", "published"]
 
     ran.clear()
 
     async def failing_write() -> None:
         async with database.transaction() as session:
-            after_commit(session, lambda: note("published"))
-            on_rollback(session, lambda: note("compensated"))
+            outbox(session).after_commit(lambda: note("published"))
+            outbox(session).on_rollback(lambda: note("compensated"))
             raise RuntimeError("the write failed")
 
     with pytest.raises(RuntimeError):
