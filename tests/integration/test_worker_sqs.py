@@ -37,8 +37,12 @@ def settings_overrides(moto_endpoint: str, sqs_queue: str) -> dict[str, Any]:
 async def test_tasks_run_on_a_worker_fed_by_sqs(
     api: Api, client: httpx.AsyncClient, backends: Backends, settings: Settings
 ) -> None:
-    ready = await client.get("/readyz")
-    assert ready.json()["checks"]["broker"] == "ok", ready.text
+    async def broker_ready() -> bool:
+        # Each check has 3 s; on a busy machine the first SQS connection may take longer.
+        ready = await client.get("/readyz")
+        return bool(ready.json()["checks"]["broker"] == "ok")
+
+    await eventually(broker_ready, timeout=20)
     worker = WorkerProcess.start(worker_env(settings), "--pool=solo")
     try:
         await worker.wait_for_log("ready")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.core.db import Database, outbox
