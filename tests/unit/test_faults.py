@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 import pytest
 import redis.exceptions
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -16,7 +16,10 @@ def wrapped(cause: BaseException) -> Exception:
 
 
 def starting_up() -> Exception:
-    return asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
+    error: Exception = asyncpg.exceptions.CannotConnectNowError(
+        "the database system is starting up"
+    )
+    return error
 
 
 def raised_from(error: Exception, cause: BaseException) -> Exception:
