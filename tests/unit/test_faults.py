@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+import httpx
 import pytest
 import redis.exceptions
+from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from bca.core.faults import is_backend_unavailable
+from bca.core.faults import BackendFaults, is_backend_unavailable
 
 
 def wrapped(cause: BaseException) -> Exception:
@@ -65,3 +67,50 @@ def test_outages_are_unavailable(error: Exception) -> None:
 )
 def test_defects_are_not(error: Exception) -> None:
     assert not is_backend_unavailable(error)
+
+
+def flaky_app() -> tuple[FastAPI, list[str]]:
+    """Every route fails its first call with a dropped connection, then succeeds."""
+    calls: list[str] = []
+    app = FastAPI()
+    app.add_middleware(BackendFaults)
+
+    def fail_first(name: str) -> None:
+        calls.append(name)
+        if calls.count(name) == 1:
+            raise wrapped(asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"))
+
+    @app.get("/read")
+    async def read() -> dict[str, str]:
+        fail_first("read")
+        return {"status": "ok"}
+
+    @app.post("/write")
+    async def write() -> dict[str, str]:
+        fail_first("write")
+        return {"status": "ok"}
+
+    @app.get("/broken")
+    async def broken() -> None:
+        calls.append("broken")
+        raise ValueError("a defect, not an outage")
+
+    return app, calls
+
+
+async def test_a_read_is_run_again_once_and_a_write_answers_503() -> None:
+    app, calls = flaky_app()
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        read = await client.get("/read")
+        write = await client.post("/write")
+        again = await client.post("/write")
+        broken = await client.get("/broken")
+    assert read.status_code == 200
+    assert write.status_code == 503
+    assert write.headers["content-type"] == "application/problem+json"
+    assert write.json()["code"] == "unavailable"
+    assert write.headers["Retry-After"] == "5"
+    assert again.status_code == 200  # the client's retry
+    assert broken.status_code == 500  # not run again, not hidden as an outage
+    assert calls == ["read", "read", "write", "write", "broken"]
