@@ -54,7 +54,6 @@ _CONNECTION_ERROR_NAMES = frozenset(
         "ConnectionFailureError",
         "ClientCannotConnectError",
         "PostgresConnectionError",
-        "InternalClientError",
     }
 )
 
