@@ -106,7 +106,8 @@ def test_bca_serve_does_not_trust_forwarded_headers_from_localhost(
             "BCA_SECRET_KEY": "live-server-secret-" + "s" * 32,
             "BCA_DATA_DIR": str(tmp_path / "var"),
             "BCA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'live.db'}",
-        }
+        },
+        timeout=120,
     )
     metrics = httpx.get(
         f"{server.url}/metrics", headers={"X-Forwarded-For": "198.51.100.1"}, timeout=30

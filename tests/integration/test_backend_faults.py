@@ -181,7 +181,8 @@ def _serve(
         timeout=120,
     )
     assert upgrade.returncode == 0, upgrade.stderr.decode()
-    return bca_server(env)
+    # A start takes 2 s when the machine is idle, over 30 s on a busy CI runner.
+    return bca_server(env, timeout=120)
 
 
 async def _account(client: httpx.AsyncClient, name: str) -> dict[str, str]:
