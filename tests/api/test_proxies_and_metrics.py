@@ -96,6 +96,7 @@ def test_bad_networks_are_refused_at_start() -> None:
         load_settings(trusted_proxies="10.0.0.0/8,not-an-address")
 
 
+@pytest.mark.timeout(300)  # a server start on a busy machine
 def test_bca_serve_does_not_trust_forwarded_headers_from_localhost(
     bca_server: Callable[..., Server], tmp_path: Path
 ) -> None:

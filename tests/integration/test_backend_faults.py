@@ -213,6 +213,7 @@ def _assert_unavailable(response: httpx.Response) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(420)  # a slow start on a busy machine, then the test itself
 async def test_a_redis_outage_is_503_and_the_first_requests_after_it_succeed(
     bca_server: Callable[..., Server],
     tmp_path: Path,
@@ -296,6 +297,7 @@ async def _befriended_chat(client: httpx.AsyncClient) -> tuple[dict[str, str], s
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(420)  # a slow start on a busy machine, then the test itself
 async def test_a_postgres_restart_during_idempotent_posts_loses_nothing_and_doubles_nothing(
     bca_server: Callable[..., Server], tmp_path: Path, private_postgres: PrivatePostgres
 ) -> None:
