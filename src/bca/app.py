@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import bca.registry  # noqa: F401  # every domain's tables, tasks and sync entities
 from bca import __version__
@@ -21,7 +24,8 @@ from bca.carddav import routes as carddav_routes
 from bca.carddav.errors import DavError, dav_error_response
 from bca.cards import routes as cards_routes
 from bca.chat import routes as chat_routes
-from bca.core.errors import install_error_handlers, problem_response
+from bca.core.errors import NotFound, install_error_handlers, problem_response
+from bca.core.faults import RETRY_AFTER_SECONDS, BackendFaults
 from bca.core.http import NoContentHeaders
 from bca.core.observability import ObservabilityMiddleware, configure_logging
 from bca.files import routes as files_routes
@@ -60,9 +64,17 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
         app.state.backends = backends
     install_error_handlers(app)
     app.add_exception_handler(DavError, dav_error_response)
+    app.add_middleware(BackendFaults)  # innermost: request ids and metrics see its 503
     app.add_middleware(ObservabilityMiddleware)
     app.add_middleware(NoContentHeaders)
     app.add_middleware(realtime_routes.RealtimeEndpoint)
+    if settings.trusted_proxies.strip():
+        # Outermost: everything inside sees the client's address, not the proxy's. Only these
+        # peers' X-Forwarded-For is believed; the rightmost address not theirs is the client.
+        app.add_middleware(
+            ProxyHeadersMiddleware,
+            trusted_hosts=[str(network) for network in settings.trusted_proxy_networks],
+        )
     # Routes are matched one after another, a few microseconds each: the busiest come first.
     for router in (
         chat_routes.router,
@@ -77,13 +89,30 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
         carddav_routes.router,
     ):
         app.include_router(router)
-    app.include_router(_operations_router())
+    app.include_router(_operations_router(settings))
     mount_console(app, settings)
     install_home(app)
     return app
 
 
-def _operations_router() -> APIRouter:
+def _may_read_metrics(request: Request, settings: Settings) -> bool:
+    """An allowed address (loopback by default), or the bearer token when one is set."""
+    if settings.metrics_token:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode(), settings.metrics_token.encode()
+        ):
+            return True
+    if request.client is None:
+        return False
+    try:
+        address = ipaddress.ip_address(request.client.host)
+    except ValueError:
+        return False
+    return any(address in network for network in settings.metrics_networks)
+
+
+def _operations_router(settings: Settings) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz")
@@ -99,11 +128,16 @@ def _operations_router() -> APIRouter:
             status=503,
             code="unavailable",
             detail="A backend service is not available.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             extra={"checks": status},
         )
 
-    @router.get("/metrics")
-    async def metrics() -> Response:
+    @router.get("/metrics", responses={404: {"description": "not for this client"}})
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics, for allowed addresses or the bearer token only: they tell who
+        does what how often, and nobody else should learn that (404, as if there were none)."""
+        if not _may_read_metrics(request, settings):
+            raise NotFound()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

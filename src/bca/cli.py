@@ -213,7 +213,9 @@ def serve(
         port=port,
         workers=workers,
         log_config=None,
-        proxy_headers=True,
+        # X-Forwarded-For is believed only from BCA_TRUSTED_PROXIES, by the app itself
+        # (uvicorn would trust 127.0.0.1, letting any local process pick its address).
+        proxy_headers=False,
         ws_ping_interval=20,
         # The sans-I/O implementation, without per-message compression: events are small, and
         # each connection's zlib state alone would cost ~45 KiB (see bench/README.md).

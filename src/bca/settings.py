@@ -7,6 +7,7 @@ environment file can be pointed at this server.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import sys
 from enum import StrEnum
@@ -14,8 +15,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Mode(StrEnum):
@@ -105,6 +108,28 @@ class Settings(BaseSettings):
     sync_keep_last: Annotated[int, Field(ge=0)] = 1000
     fcm_token_uri: str | None = None
 
+    # Addresses or networks (comma-separated, CIDR allowed) of the proxies whose
+    # X-Forwarded-For and X-Forwarded-Proto are believed; nobody's by default, so a client
+    # cannot choose the address its rate limits count against.
+    trusted_proxies: str = ""
+    # Who may read /metrics: these addresses or networks, or anyone with the bearer token.
+    metrics_allow: str = "127.0.0.1,::1"
+    metrics_token: str | None = None
+
+    @field_validator("trusted_proxies", "metrics_allow")
+    @classmethod
+    def _check_networks(cls, value: str) -> str:
+        _networks(value)
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> list[Network]:
+        return _networks(self.trusted_proxies)
+
+    @property
+    def metrics_networks(self) -> list[Network]:
+        return _networks(self.metrics_allow)
+
     @model_validator(mode="after")
     def _check_consistency(self) -> Self:
         if self.storage is StorageBackend.s3 and not self.aws_s3_bucket_name:
@@ -175,6 +200,17 @@ class Settings(BaseSettings):
         key_file.write_text(key)
         key_file.chmod(0o600)
         return key
+
+
+def _networks(value: str) -> list[Network]:
+    networks: list[Network] = []
+    for part in value.split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ValueError(f"not an address or network: {part.strip()!r}") from None
+    return networks
 
 
 class SettingsError(Exception):

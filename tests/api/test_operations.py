@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from fastapi import APIRouter
 
+from bca.core.security import issue_access_token
 from tests.conftest import make_client
 from tests.factories import Api
 
@@ -114,6 +116,25 @@ async def test_readiness_fails_when_the_cache_is_down(api: Api) -> None:
     assert body["code"] == "unavailable"
     assert body["checks"]["cache"] == "down"
     assert body["checks"]["database"] == "ok"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+async def test_readiness_fails_and_authentication_fails_closed_while_the_cache_is_down(
+    api: Api, backends: Any
+) -> None:
+    token = issue_access_token(
+        user_id=uuid.uuid4(),
+        session_id=uuid.uuid4(),
+        key=backends.settings.signing_key,
+        ttl_seconds=60,
+    )
+    for response in (
+        await api.client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}),
+        await api.client.post("/v1/auth/signin", json={"login": "anyone", "password": "x" * 12}),
+    ):
+        assert response.status_code == 503, response.text
+        assert response.json()["code"] == "unavailable"
+        assert int(response.headers["Retry-After"]) > 0
 
 
 async def test_a_lost_constraint_race_is_409_and_a_dead_database_503(backends: Any) -> None:

@@ -228,10 +228,10 @@ async def check_credentials(
     lockout = SigninLockout(backends.cache)
     user = await repository.find_user_by_login(session, login)
     account_key = _account_key(user, login)
-    await lockout.check(account_key)
+    attempt = await lockout.attempt(account_key)
     password_ok = await backends.passwords.verify(user.password_hash if user else None, password)
     if user is None or not password_ok or user.deactivated_at is not None:
-        await lockout.record_failure(account_key)
+        await lockout.failed(account_key, attempt)
         raise InvalidCredentials()
     await lockout.record_success(account_key)
     if backends.passwords.needs_rehash(user.password_hash):
@@ -405,6 +405,18 @@ async def clear_push_token(session: AsyncSession, *, auth_session: AuthSession) 
 # --- passwords -----------------------------------------------------------------------------
 
 
+async def _check_password_again(backends: Backends, user: User, password: str, wrong: str) -> None:
+    """A signed-in user's password, asked again before a grave change: counted towards the
+    sign-in lockout, or a stolen access token would allow unlimited guessing."""
+    lockout = SigninLockout(backends.cache)
+    account_key = _account_key(user, user.username)
+    attempt = await lockout.attempt(account_key)
+    if not await backends.passwords.verify(user.password_hash, password):
+        await lockout.failed(account_key, attempt)
+        raise InvalidCredentials(wrong)
+    await lockout.record_success(account_key)
+
+
 def _check_new_password(user: User, password: str, field: str) -> None:
     problem = password_problem(password, username=user.username, email=user.email)
     if problem:
@@ -419,8 +431,9 @@ async def change_password(
     auth_session: AuthSession,
     data: PasswordChangeRequest,
 ) -> None:
-    if not await backends.passwords.verify(user.password_hash, data.current_password):
-        raise InvalidCredentials("The current password is wrong.")
+    await _check_password_again(
+        backends, user, data.current_password, "The current password is wrong."
+    )
     _check_new_password(user, data.new_password, "new_password")
     user.password_hash = await backends.passwords.hash(data.new_password)
     await revoke_everywhere(session, backends, user.id, except_session=auth_session.id)
@@ -488,8 +501,7 @@ async def update_me(session: AsyncSession, *, user: User, nickname: str | None) 
 async def deactivate(
     session: AsyncSession, backends: Backends, *, user: User, password: str
 ) -> None:
-    if not await backends.passwords.verify(user.password_hash, password):
-        raise InvalidCredentials("The password is wrong.")
+    await _check_password_again(backends, user, password, "The password is wrong.")
     await _deactivate(session, backends, user)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Uuid, even
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import CursorResult, Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -176,8 +177,9 @@ class Database:
             _configure_sqlite(self.engine)
         else:
             self.engine = create_async_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url, echo=echo, pool_size=pool_size, max_overflow=pool_size
             )
+            _configure_postgres(self.engine)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
@@ -217,6 +219,25 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _configure_postgres(engine: AsyncEngine) -> None:
+    """A pooled connection that the server closed (a restart, a failover, an idle timeout) is
+    replaced when it is checked out, before a request can fail on it.
+
+    asyncpg learns of a closed socket as soon as the event loop reads its end, so asking it
+    costs nothing; SQLAlchemy's ``pool_pre_ping`` would instead spend three round trips
+    (BEGIN, a ping, ROLLBACK) on every checkout, that is on every request. A connection that
+    dies unnoticed (a half-open socket) fails its first statement instead: the pool discards it,
+    and ``core.faults`` runs a read again or answers 503 for the client to retry.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        driver_connection = record.driver_connection
+        if driver_connection is not None and driver_connection.is_closed():
+            # The pool invalidates this one and checks out (or opens) another.
+            raise DisconnectionError("the server closed this pooled connection")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -185,16 +185,6 @@ async def _integrity_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
-    logger.error("database unavailable: %s", str(error).splitlines()[0])
-    return problem_response(
-        status=503,
-        code="unavailable",
-        detail="The database is not available; try again shortly.",
-        headers={"Retry-After": "5"},
-    )
-
-
 async def _unhandled_error(request: Request, error: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
     logger.exception("unhandled error", extra={"request_id": request_id})
@@ -211,6 +201,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(OperationalError, _database_unavailable)
-    app.add_exception_handler(InterfaceError, _database_unavailable)
+    # Outages (OperationalError and the like) are answered by core.faults.BackendFaults, which
+    # can run a read again; a handler here would answer them before it sees them.
     app.add_exception_handler(Exception, _unhandled_error)

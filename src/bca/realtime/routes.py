@@ -33,6 +33,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from bca.accounts.dependencies import principal_from_token
 from bca.backends import Backends
 from bca.backends.pubsub import publish_typing
+from bca.core.faults import is_backend_unavailable
 from bca.core.security import decode_access_token
 from bca.realtime.hub import (
     CLOSE_NORMAL,
@@ -92,6 +93,12 @@ async def realtime(websocket: WebSocket) -> None:
             await _serve(websocket, hub, connection)
     except HubUnavailable:
         await _close(websocket, CLOSE_TRY_AGAIN_LATER, "realtime delivery unavailable")
+    except Exception as error:
+        # The WebSocket's 503: a cache or database outage (authentication fails closed).
+        if not is_backend_unavailable(error):
+            raise
+        logger.warning("realtime connection closed by a backend outage: %s", error)
+        await _close(websocket, CLOSE_TRY_AGAIN_LATER, "a backend is unavailable")
 
 
 @dataclass(frozen=True, slots=True)
