@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, StringConstraints, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     sync_retention_days: Annotated[int, Field(ge=1, le=3650)] = 30
     sync_keep_last: Annotated[int, Field(ge=0)] = 1000
     fcm_token_uri: str | None = None
+    # Business-card scans: the region phone numbers without a country code are read in, and
+    # how long reading one card may take before it ends as failed.
+    scan_default_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "KR"
+    scan_time_limit_seconds: Annotated[float, Field(gt=0, le=600)] = 60.0
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Self:
