@@ -62,7 +62,7 @@ async def _finished(
 async def test_scan_accept_sync_snapshot_vcard(api: Api, backends: Backends) -> None:
     alice = await api.user()
     me = await first_profile_id(api, alice)
-    image, truth = _card(0)  # Korean, left-aligned
+    image, truth = _card(5)  # Korean, left-aligned
     _, cursor = await changes_since(api.client, alice)
 
     scan_id = await _scan(api, alice, me, image)
@@ -132,7 +132,7 @@ async def test_corrections_replace_the_proposal(api: Api, backends: Backends) ->
 async def test_suggests_public_cards_and_never_private_ones(api: Api, backends: Backends) -> None:
     alice, bob, carol = await api.user(), await api.user(), await api.user()
     me = await first_profile_id(api, alice)
-    image, truth = _card(0)
+    image, truth = _card(5)
     # Bob's public card carries the scanned email; Carol's phone is on a private card, and on
     # a public card of a private profile.
     bob_card = await create_card(api, bob, data={"emails": [{"value": truth.emails[0].upper()}]})
