@@ -23,6 +23,11 @@ class Tally:
         return self.right[name] / self.total[name] if self.total[name] else 1.0
 
 
+def _folded(text: str) -> str:
+    """Spaces and trailing punctuation do not make another name ("Acme Ltd" is "Acme Ltd.")."""
+    return text.replace(" ", "").rstrip(".,")
+
+
 def score(cards: list[SampleCard], *, region: str = "KR", timeout: float = 60) -> Tally:
     """Read every card; a phone or email counts once per value (exact E.164 / address),
     name, organisation and title once per card (exact, spaces ignored)."""
@@ -46,7 +51,7 @@ def score(cards: list[SampleCard], *, region: str = "KR", timeout: float = 60) -
         for name, pairs in checks.items():
             for expected, got in pairs:
                 tally.total[name] += 1
-                same = got is not None and got.replace(" ", "") == expected.replace(" ", "")
+                same = got is not None and _folded(got) == _folded(expected)
                 if same:
                     tally.right[name] += 1
                 else:

@@ -36,10 +36,11 @@ _URL = re.compile(
     r"(?:(?:https?://)?(?:www\.)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?:/[^\s]*)?",
     re.IGNORECASE,
 )
+_SPACES = re.compile(r"\s+")
 _GAPS = re.compile(r"\s*([@.])\s*")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]+")
 _HANGUL_NAME = re.compile(r"^[\uac00-\ud7a3]{2,4}$")
-_WESTERN_NAME = re.compile(r"^[A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,2}$")
+_WESTERN_NAME = re.compile(r"^[A-Za-z][a-z]+(?:[ -][A-Z][a-z]+){1,2}$")
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
 _DIGITISH = re.compile(r"[\dOolI|][\dOolI|\s().\-]{5,}[\dOolI|]")
 
@@ -209,6 +210,10 @@ def _local_part_fixed(address: str) -> str:
 
 def find_emails(line: Line) -> list[tuple[dict[str, str], float]]:
     text = _closed(_EMAIL_LABEL.sub("", line.text.strip()))
+    if "@" in text and not _EMAIL.search(text):
+        # A space OCR put inside the domain ("yuna15@exa mple.com"): domains have none.
+        local, _, domain = text.partition("@")
+        text = local + "@" + _SPACES.sub("", domain)
     return [
         ({"value": _local_part_fixed(match).lower()}, line.confidence)
         for match in _EMAIL.findall(text)
@@ -276,7 +281,8 @@ def _korean_name(text: str) -> str | None:
 def _western_name(text: str) -> str | None:
     cleaned = text.strip(" .,;:")
     if _WESTERN_NAME.match(cleaned) and _title_in(cleaned) is None:
-        return cleaned
+        # OCR reads a capital J or I as lower case now and then.
+        return cleaned[0].upper() + cleaned[1:]
     return None
 
 

@@ -17,8 +17,10 @@ could not do. Before reading, the image is
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 import cv2
 import numpy as np
@@ -35,17 +37,17 @@ ROW_GAP_HEIGHTS = 2.0
 with a wide space); farther apart they are separate columns."""
 _BRACKETED_JU = re.compile(r"\(\s*주\s*\)")
 _SYLLABLE = re.compile(r"^[\uac00-\ud7a3]$")
+_HANGUL_START = re.compile(r"^[\uac00-\ud7a3]")
 
 
 def _joined(words: list[str]) -> str:
     """Tesseract's Korean model often returns a word's syllables as words of their own
-    ("김 민 수"): runs of single Hangul syllables are joined back."""
+    ("김 민 수", "임 서현"): a single Hangul syllable is joined to the Hangul that follows."""
     text = ""
     previous_single = False
     for word in words:
-        single = bool(_SYLLABLE.match(word))
-        text += word if (single and previous_single) else f" {word}"
-        previous_single = single
+        text += word if (previous_single and _HANGUL_START.match(word)) else f" {word}"
+        previous_single = bool(_SYLLABLE.match(word))
     return text.strip()
 
 
@@ -166,17 +168,38 @@ def read_lines(image: Image, *, timeout: float) -> list[Line]:
             key = (data["block_num"][index], data["par_num"][index], data["line_num"][index])
             words.setdefault(key, []).append(index)
     lines: list[Line] = []
-    for indexes in words.values():
-        indexes.sort(key=lambda i: data["left"][i])
-        text = _joined([str(data["text"][i]).strip() for i in indexes])
-        confidence = sum(float(data["conf"][i]) for i in indexes) / len(indexes) / 100
-        height = max(int(data["height"][i]) for i in indexes)
-        top = min(int(data["top"][i]) for i in indexes)
-        left = min(int(data["left"][i]) for i in indexes)
-        right = max(int(data["left"][i]) + int(data["width"][i]) for i in indexes)
-        lines.append(Line(text, confidence, height, top, left, right))
+    for grouped in words.values():
+        for indexes in _split_at_gaps(data, grouped):
+            lines.append(_line(data, indexes))
     merged = _merge_rows(sorted(lines, key=lambda line: (line.top, line.left)))
     return [replace(line, text=_BRACKETED_JU.sub("(주)", line.text)) for line in merged]
+
+
+def _split_at_gaps(data: dict[str, list[Any]], indexes: list[int]) -> list[list[int]]:
+    """Tesseract sometimes makes one line of two columns ("Julia Morgan      T +1 212...");
+    words farther apart than ``ROW_GAP_HEIGHTS`` line heights start a new fragment."""
+    indexes = sorted(indexes, key=lambda i: data["left"][i])
+    fragments: list[list[int]] = [[indexes[0]]]
+    for previous, index in itertools.pairwise(indexes):
+        gap = int(data["left"][index]) - (
+            int(data["left"][previous]) + int(data["width"][previous])
+        )
+        height = max(int(data["height"][previous]), int(data["height"][index]))
+        if gap > ROW_GAP_HEIGHTS * height:
+            fragments.append([index])
+        else:
+            fragments[-1].append(index)
+    return fragments
+
+
+def _line(data: dict[str, list[Any]], indexes: list[int]) -> Line:
+    text = _joined([str(data["text"][i]).strip() for i in indexes])
+    confidence = sum(float(data["conf"][i]) for i in indexes) / len(indexes) / 100
+    height = max(int(data["height"][i]) for i in indexes)
+    top = min(int(data["top"][i]) for i in indexes)
+    left = min(int(data["left"][i]) for i in indexes)
+    right = max(int(data["left"][i]) + int(data["width"][i]) for i in indexes)
+    return Line(text, confidence, height, top, left, right)
 
 
 def _same_row(first: Line, second: Line) -> bool:
