@@ -37,6 +37,7 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s+")
+_STRAY_STROKE = re.compile(r"(?<=[A-Za-z0-9])[/\\](?=[A-Za-z0-9][^\s@]*@)")
 _GAPS = re.compile(r"\s*([@.])\s*")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]+")
 _HANGUL_NAME = re.compile(r"^[\uac00-\ud7a3]{2,4}$")
@@ -210,6 +211,8 @@ def _local_part_fixed(address: str) -> str:
 
 def find_emails(line: Line) -> list[tuple[dict[str, str], float]]:
     text = _closed(_EMAIL_LABEL.sub("", line.text.strip()))
+    # A stroke OCR saw between two characters of an address ("yuna/76@..."): never meant.
+    text = _STRAY_STROKE.sub("", text)
     if "@" in text and not _EMAIL.search(text):
         # A space OCR put inside the domain ("yuna15@exa mple.com"): domains have none.
         local, _, domain = text.partition("@")
