@@ -9,6 +9,7 @@ Korean centred, English left-aligned, English two-column, bilingual; some cards 
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 from collections.abc import Callable, Iterator
@@ -124,6 +125,7 @@ class SampleCard:
         return f"card-{self.index:03d}.{'jpg' if 'jpeg' in self.effects else 'png'}"
 
 
+@functools.cache
 def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     index = NOTO_KOREAN_INDEX if path.suffix == ".ttc" else 0
     return ImageFont.truetype(str(path), size, index=index)
@@ -308,7 +310,7 @@ def _render(index: int, layout: str, rng: random.Random) -> SampleCard:
     if "jpeg" in effects:
         image.save(buffer, format="JPEG", quality=80)
     else:
-        image.save(buffer, format="PNG")
+        image.save(buffer, format="PNG", compress_level=1)
     return SampleCard(index, buffer.getvalue(), truth, layout, effects)
 
 
