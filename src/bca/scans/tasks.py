@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import uuid
 
 import pytesseract
@@ -13,12 +14,18 @@ from bca.backends.tasks import task
 from bca.core.time import utcnow
 from bca.scans import repository
 from bca.scans.parsing import parse
-from bca.scans.reading import UnreadableImage, read_card
+from bca.scans.reading import Line, UnreadableImage, read_card
 
 logger = logging.getLogger(__name__)
 
-# Reading takes a core for a second or more: at most this many at once per process.
-_READERS = asyncio.Semaphore(2)
+# Reading takes a core for seconds: at most this many at once per process (a thread-side
+# limit, so that it holds whichever event loop enqueued the read).
+_READERS = threading.BoundedSemaphore(2)
+
+
+def _read_one(data: bytes, timeout: float) -> list[Line]:
+    with _READERS:
+        return read_card(data, timeout=timeout)
 
 
 async def _finish(
@@ -63,10 +70,7 @@ async def read_scan(backends: Backends, *, scan_id: str) -> None:
         return
     limit = backends.settings.scan_time_limit_seconds
     try:
-        async with _READERS:
-            lines = await asyncio.wait_for(
-                asyncio.to_thread(read_card, data, timeout=limit), timeout=limit + 5
-            )
+        lines = await asyncio.wait_for(asyncio.to_thread(_read_one, data, limit), timeout=limit * 2)
     except UnreadableImage as problem:
         await _finish(backends, key, failure=str(problem))
         return
