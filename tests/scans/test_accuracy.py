@@ -1,8 +1,8 @@
 """Reading accuracy on 60 generated cards (Korean and English layouts, some rotated up to
 10°, noisy, low-contrast or JPEG).
 
-Marked slow: it runs Tesseract on every card, about 1-2 s a card on this machine's cores
-(a minute or two in all).
+Marked slow: it runs Tesseract on every card, 2-5 s a card on this machine's 2 cores (about
+4.5 minutes in all while other suites shared them; `bench/scan_bench.py` gives the figures).
 """
 
 from __future__ import annotations
