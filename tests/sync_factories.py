@@ -25,6 +25,7 @@ TABLE_OF = {
     "card": "cards",
     "subscription": "subscriptions",
     "chat": "chats",
+    "contact": "contacts",
 }
 
 

@@ -24,6 +24,7 @@ from bca.carddav import routes as carddav_routes
 from bca.carddav.errors import DavError, dav_error_response
 from bca.cards import routes as cards_routes
 from bca.chat import routes as chat_routes
+from bca.contacts import routes as contacts_routes
 from bca.core.errors import NotFound, install_error_handlers, problem_response
 from bca.core.faults import RETRY_AFTER_SECONDS, BackendFaults
 from bca.core.http import NoContentHeaders
@@ -32,6 +33,7 @@ from bca.files import routes as files_routes
 from bca.home import install_home
 from bca.profiles import routes as profiles_routes
 from bca.realtime import routes as realtime_routes
+from bca.scans import routes as scans_routes
 from bca.settings import Settings
 from bca.sync import routes as sync_routes
 from bca.wiring import create_backends
@@ -83,6 +85,8 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
         profiles_routes.router,
         cards_routes.router,
         cards_routes.public_router,
+        contacts_routes.router,
+        scans_routes.router,
         account_pages.router,
         files_routes.router,
         admin_router,

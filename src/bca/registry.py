@@ -21,11 +21,16 @@ from bca.chat import models as chat_models
 from bca.chat import repository as chat_repository
 from bca.chat import sync as chat_sync
 from bca.chat import tasks as chat_tasks
+from bca.contacts import models as contacts_models
+from bca.contacts import service as contacts_service
+from bca.contacts import sync as contacts_sync
 from bca.core.db import Base
 from bca.files import models as files_models
 from bca.profiles import models as profiles_models
 from bca.profiles import service as profiles_service
 from bca.profiles import sync as profiles_sync
+from bca.scans import models as scans_models
+from bca.scans import tasks as scans_tasks
 from bca.sync import hooks as sync_hooks
 from bca.sync import models as sync_models
 from bca.sync import tasks as sync_tasks
@@ -43,11 +48,16 @@ __all__ = [
     "chat_repository",
     "chat_sync",
     "chat_tasks",
+    "contacts_models",
+    "contacts_service",
+    "contacts_sync",
     "files_models",
     "metadata",
     "profiles_models",
     "profiles_service",
     "profiles_sync",
+    "scans_models",
+    "scans_tasks",
     "sync_hooks",
     "sync_models",
     "sync_tasks",

@@ -15,7 +15,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -107,6 +114,10 @@ class Settings(BaseSettings):
     sync_retention_days: Annotated[int, Field(ge=1, le=3650)] = 30
     sync_keep_last: Annotated[int, Field(ge=0)] = 1000
     fcm_token_uri: str | None = None
+    # Business-card scans: the region phone numbers without a country code are read in, and
+    # how long reading one card may take before it ends as failed.
+    scan_default_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "KR"
+    scan_time_limit_seconds: Annotated[float, Field(gt=0, le=600)] = 60.0
 
     # Addresses or networks (comma-separated, CIDR allowed) of the proxies whose
     # X-Forwarded-For and X-Forwarded-Proto are believed; nobody's by default, so a client

@@ -10,6 +10,7 @@ import functools
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Select, Uuid, bindparam, select
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.cards.models import Card, Subscription
 from bca.cards.visibility import card_visible
+from bca.contacts import repository as contacts_repository
+from bca.contacts.models import Contact
 from bca.profiles.models import Profile
 from bca.profiles.visibility import Viewer
 
@@ -29,8 +32,46 @@ class WalletCard:
     profile_image_id: uuid.UUID | None
 
     @property
+    def id(self) -> uuid.UUID:
+        return self.card.id
+
+    @property
+    def version(self) -> int:
+        return self.card.version
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.card.updated_at
+
+    @property
     def photo_file_id(self) -> uuid.UUID | None:
         return self.card.preview_file_id or self.profile_image_id
+
+
+@dataclass(frozen=True)
+class BookContact:
+    """A contact (a paper card's person) the profile keeps: a member beside the cards."""
+
+    contact: Contact
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.contact.id
+
+    @property
+    def version(self) -> int:
+        return self.contact.version
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.contact.updated_at
+
+    @property
+    def photo_file_id(self) -> uuid.UUID | None:
+        return self.contact.image_file_id
+
+
+Member = WalletCard | BookContact
 
 
 # Built once with bind parameters and reused: building the visibility clauses costs far more
@@ -85,3 +126,31 @@ async def wallet(
         for card, image_id in (await session.execute(_statement(scope), parameters)).all():
             found[card.id] = WalletCard(card=card, profile_image_id=image_id)
     return [found[card_id] for card_id in sorted(found)]
+
+
+async def contacts(
+    session: AsyncSession, book_id: uuid.UUID, contact_ids: Collection[uuid.UUID] | None = None
+) -> Sequence[BookContact]:
+    """The live contacts of profile ``book_id`` (``contact_ids``: only those), by id."""
+    found = await contacts_repository.of_book(
+        session, book_id, None if contact_ids is None else list(contact_ids)
+    )
+    return [BookContact(contact) for contact in found]
+
+
+async def members(
+    session: AsyncSession,
+    viewer: uuid.UUID,
+    book_id: uuid.UUID,
+    ids: Collection[uuid.UUID] | None = None,
+) -> list[Member]:
+    """Cards and contacts of the book (``ids``: only those), ordered by id."""
+    cards = await wallet(session, viewer, book_id, card_ids=ids)
+    kept = await contacts(session, book_id, ids)
+    return sorted([*cards, *kept], key=lambda member: member.id)
+
+
+async def contacts_ever_in(
+    session: AsyncSession, book_id: uuid.UUID, contact_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    return await contacts_repository.ever_in_book(session, book_id, list(contact_ids))

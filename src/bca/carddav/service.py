@@ -8,7 +8,8 @@ Decisions worth knowing:
   Anything outside the caller's own tree is 404, like every resource one may not see.
 - Members are the cards the profile holds *and still may see* (``card_visible``): a card whose
   owner blocked the user, that turned private without a link, or whose profile is gone,
-  leaves the address book.
+  leaves the address book; and the profile's contacts (paper cards it keeps), each under its
+  own id (``…/{contact}.vcf``), with its scanned image as ``PHOTO``.
 - The vCard is the API's export (``bca.cards.vcard``) plus a ``PHOTO`` link to the card's
   preview, or else its profile's image, served under ``/dav/files/`` with the same Basic
   credentials. ``address-data`` without a ``version`` is 3.0, as RFC 6352's DTD says; GET
@@ -20,7 +21,8 @@ Decisions worth knowing:
 - Sync tokens are positions in the user's change log (``bca.sync``):
   ``urn:x-bca:sync:{profile}:{seq}``. A ``subscription`` entry ``{profile}:{card}`` says a card
   entered or left this wallet (or became visible/invisible), a ``card`` entry that its content
-  changed, a ``profile`` entry that a photo falling back to that profile's image may have.
+  changed, a ``profile`` entry that a photo falling back to that profile's image may have, a
+  ``contact`` entry that a contact was added, changed or removed.
   A sync reads the entries after the token (one range scan) and then only the cards they name:
   the cost follows the changes, not the wallet. Tokens below the log's compaction horizon, of
   another address book, or never issued answer ``DAV:valid-sync-token``. ``getctag`` is the
@@ -53,7 +55,7 @@ from bca.carddav.errors import (
     UnsupportedReport,
 )
 from bca.carddav.filters import parse_filter, properties
-from bca.carddav.repository import WalletCard
+from bca.carddav.repository import BookContact, Member
 from bca.carddav.xml import (
     Element,
     PropRequest,
@@ -70,6 +72,7 @@ from bca.carddav.xml import (
     response,
 )
 from bca.cards.vcard import contact_of, to_vcard
+from bca.contacts.vcard import contact_vcard
 from bca.core.errors import NotFound
 from bca.profiles import repository as profiles_repository
 from bca.profiles.models import Profile
@@ -161,7 +164,7 @@ class Target:
     kind: Literal["root", "principal", "home", "book", "card"]
     path: str
     book: Profile | None = None
-    card: WalletCard | None = None
+    card: Member | None = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,7 @@ class VCardText:
 @dataclass(frozen=True)
 class SyncResult:
     token: str
-    present: Sequence[WalletCard]
+    present: Sequence[Member]
     removed: Sequence[uuid.UUID]
     truncated: bool
 
@@ -218,7 +221,7 @@ class AddressBooks:
         card_id = _parse_uuid(parts[3].removesuffix(".vcf")) if parts[3].endswith(".vcf") else None
         if card_id is None:
             raise NotFound()
-        found = await repository.wallet(self.session, user_id, book.id, card_ids=[card_id])
+        found = await repository.members(self.session, user_id, book.id, [card_id])
         if not found and must_exist:
             raise NotFound()
         return Target(
@@ -238,14 +241,22 @@ class AddressBooks:
 
     # --- vCards ----------------------------------------------------------------------------
 
-    def etag(self, item: WalletCard) -> str:
-        card = item.card
-        source = f"{RENDERING}|{self.public_url}|{card.id}|{card.version}|{item.photo_file_id}"
+    def etag(self, item: Member) -> str:
+        kind = "contact|" if isinstance(item, BookContact) else ""
+        source = (
+            f"{RENDERING}|{self.public_url}|{kind}{item.id}|{item.version}|{item.photo_file_id}"
+        )
         return '"' + hashlib.sha256(source.encode()).hexdigest()[:32] + '"'
 
-    def vcard(self, item: WalletCard, version: VCardVersion = "4.0") -> str:
-        card = item.card
+    def vcard(self, item: Member, version: VCardVersion = "4.0") -> str:
         photo = item.photo_file_id
+        if isinstance(item, BookContact):
+            return contact_vcard(
+                item.contact,
+                photo_url=photo_url(self.public_url, photo) if photo else None,
+                version=version,
+            )
+        card = item.card
         return to_vcard(
             contact_of(name=card.name, data=card.data),
             card_id=card.id,
@@ -261,7 +272,7 @@ class AddressBooks:
         if target.card is not None:
             return VCardText(self.vcard(target.card, version), version, self.etag(target.card))
         if target.book is not None:
-            items = await repository.wallet(self.session, self.user.id, target.book.id)
+            items = await repository.members(self.session, self.user.id, target.book.id)
             return VCardText("".join(self.vcard(item, version) for item in items), version, None)
         raise NotFound()
 
@@ -343,7 +354,7 @@ class AddressBooks:
             carddav("supported-address-data"): address_data_types,
         }
 
-    def _card_props(self, item: WalletCard) -> Properties:
+    def _card_props(self, item: Member) -> Properties:
         rendered: dict[VCardVersion, str] = {}
 
         def text(version: VCardVersion) -> str:
@@ -355,7 +366,7 @@ class AddressBooks:
             node = element(carddav("address-data"), text(address_data_version(requested)))
             return node
 
-        updated = format_datetime(item.card.updated_at, usegmt=True)
+        updated = format_datetime(item.updated_at, usegmt=True)
         return {
             dav("resourcetype"): lambda _: element(dav("resourcetype")),
             dav("getetag"): lambda _: element(dav("getetag"), self.etag(item)),
@@ -416,8 +427,8 @@ class AddressBooks:
             props = self._book_props(target.book, token)
             responses.append(self._respond(target.path, props, request))
             if depth == "1":
-                for item in await repository.wallet(self.session, self.user.id, target.book.id):
-                    path_of = card_path(self.user.id, target.book.id, item.card.id)
+                for item in await repository.members(self.session, self.user.id, target.book.id):
+                    path_of = card_path(self.user.id, target.book.id, item.id)
                     responses.append(self._respond(path_of, self._card_props(item), request))
         else:
             responses.append(self._respond(target.path, self._collection_props(target), request))
@@ -453,7 +464,7 @@ class AddressBooks:
             return await self._query(book, root)
         return await self._sync_collection(book, root)
 
-    def _card_response(self, path: str, item: WalletCard, request: PropRequest) -> Element:
+    def _card_response(self, path: str, item: Member, request: PropRequest) -> Element:
         return self._respond(path, self._card_props(item), request)
 
     async def _multiget(self, book: Profile, root: Element) -> bytes:
@@ -461,12 +472,12 @@ class AddressBooks:
         wanted = [(node.text or "").strip() for node in root.findall(dav("href"))]
         ids = {href: self._card_id_of(book, href) for href in wanted}
         found = {
-            item.card.id: item
-            for item in await repository.wallet(
+            item.id: item
+            for item in await repository.members(
                 self.session,
                 self.user.id,
                 book.id,
-                card_ids={card_id for card_id in ids.values() if card_id is not None},
+                {card_id for card_id in ids.values() if card_id is not None},
             )
         }
         responses = []
@@ -483,11 +494,11 @@ class AddressBooks:
         request = prop_request(root)
         matches = parse_filter(root.find(carddav("filter")))
         limit = limit_of(root, CARDDAV)
-        items = await repository.wallet(self.session, self.user.id, book.id)
+        items = await repository.members(self.session, self.user.id, book.id)
         selected = [item for item in items if matches(properties(self.vcard(item)))]
         responses = []
         for item in selected[:limit] if limit is not None else selected:
-            path = card_path(self.user.id, book.id, item.card.id)
+            path = card_path(self.user.id, book.id, item.id)
             responses.append(self._card_response(path, item, request))
         if limit is not None and len(selected) > limit:
             # RFC 6352 §8.6.1: truncated results name the collection with 507.
@@ -505,7 +516,7 @@ class AddressBooks:
         if limit is not None and len(result.present) + len(result.removed) > limit:
             raise TooManyMatches()
         responses = [
-            self._card_response(card_path(self.user.id, book.id, item.card.id), item, request)
+            self._card_response(card_path(self.user.id, book.id, item.id), item, request)
             for item in result.present
         ]
         responses += [
@@ -521,7 +532,7 @@ class AddressBooks:
         counter = await sync_repository.get_counter(self.session, self.user.id)
         last_seq = counter.last_seq if counter else 0
         if not token:
-            items = await repository.wallet(self.session, self.user.id, book.id)
+            items = await repository.members(self.session, self.user.id, book.id)
             return SyncResult(sync_token(book.id, last_seq), items, [], truncated=False)
         since = parse_sync_token(token, book.id)
         if counter is None or since < counter.compacted_through or since > last_seq:
@@ -531,17 +542,22 @@ class AddressBooks:
         )
         truncated = len(entries) > MAX_LOG_ENTRIES
         entries = entries[:MAX_LOG_ENTRIES]
-        held, changed, profiles = _wallet_changes(
+        held, changed, profiles, contacts = _wallet_changes(
             book.id, [(e.entity, e.entity_id) for e in entries]
         )
-        present = await repository.wallet(
+        cards = await repository.wallet(
             self.session,
             self.user.id,
             book.id,
             card_ids=held | changed,
             photo_from_profiles=profiles,
         )
-        removed = sorted(held - {item.card.id for item in present})
+        kept = await repository.contacts(self.session, book.id, contacts) if contacts else []
+        present: list[Member] = sorted([*cards, *kept], key=lambda item: item.id)
+        gone_contacts = await repository.contacts_ever_in(self.session, book.id, contacts)
+        removed = sorted(
+            (held - {item.id for item in cards}) | (gone_contacts - {item.id for item in kept})
+        )
         position = entries[-1].seq if entries else since
         return SyncResult(sync_token(book.id, position), present, removed, truncated)
 
@@ -563,12 +579,14 @@ class AddressBooks:
 
 def _wallet_changes(
     book_id: uuid.UUID, entries: Iterable[tuple[str, str]]
-) -> tuple[set[uuid.UUID], set[uuid.UUID], set[uuid.UUID]]:
+) -> tuple[set[uuid.UUID], set[uuid.UUID], set[uuid.UUID], set[uuid.UUID]]:
     """From log entries: cards that entered or left this wallet, cards whose content changed,
-    and profiles whose image a card's photo may fall back to."""
+    profiles whose image a card's photo may fall back to, and contacts added, changed or
+    removed (of any of the user's books: the caller keeps this book's)."""
     held: set[uuid.UUID] = set()
     changed: set[uuid.UUID] = set()
     profiles: set[uuid.UUID] = set()
+    contacts: set[uuid.UUID] = set()
     prefix = f"{book_id}:"
     for entity, entity_id in entries:
         if entity == "subscription" and entity_id.startswith(prefix):
@@ -583,4 +601,8 @@ def _wallet_changes(
             found = _parse_uuid(entity_id)
             if found is not None:
                 profiles.add(found)
-    return held, changed, profiles
+        elif entity == "contact":
+            found = _parse_uuid(entity_id)
+            if found is not None:
+                contacts.add(found)
+    return held, changed, profiles, contacts

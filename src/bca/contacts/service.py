@@ -1,0 +1,144 @@
+"""The rules of contacts: paper cards' people kept in one of my profiles' wallets.
+
+Decisions worth knowing:
+
+- A contact belongs to a profile and is seen only by that profile's owner: every lookup goes
+  through :func:`bca.profiles.service.require_own_profile` (the profile's ``user_id`` is the
+  caller), then the contact is read within that profile. Anyone else gets 404, as for any
+  resource they may not see.
+- ``version``/``ETag``/``If-Match`` as for cards: every change bumps ``version``.
+- A removed profile takes its contacts with it (soft-deleted; sync and CardDAV report them
+  gone). A contact's image is an uploaded file of the owner (a scanned card's photo).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bca.accounts.models import User
+from bca.contacts import repository
+from bca.contacts.errors import ContactLimitReached, ContactNotFound
+from bca.contacts.models import Contact
+from bca.contacts.repository import MAX_CONTACTS_PER_PROFILE
+from bca.contacts.schemas import ContactFields, ContactUpdate
+from bca.contacts.sync import record_contact_change
+from bca.core.http import IfMatch, check_if_match
+from bca.core.time import utcnow
+from bca.profiles.hooks import on_profile_removed
+from bca.profiles.service import require_own_profile
+
+
+async def _owned(
+    session: AsyncSession,
+    *,
+    user: User,
+    me: uuid.UUID,
+    contact_id: uuid.UUID,
+    for_update: bool = False,
+) -> Contact:
+    profile = await require_own_profile(session, user=user, profile_id=me)
+    contact = await repository.get_live(session, profile.id, contact_id, for_update=for_update)
+    if contact is None:
+        raise ContactNotFound()
+    return contact
+
+
+async def create_contact(
+    session: AsyncSession,
+    *,
+    user: User,
+    me: uuid.UUID,
+    data: ContactFields,
+    image_file_id: uuid.UUID | None = None,
+) -> Contact:
+    # The profile row lock serialises concurrent creations against the per-profile limit.
+    profile = await require_own_profile(session, user=user, profile_id=me, for_update=True)
+    if await repository.count_live(session, profile.id) >= MAX_CONTACTS_PER_PROFILE:
+        raise ContactLimitReached()
+    stored = data.model_dump(mode="json")
+    now = utcnow()
+    contact = Contact(
+        profile_id=profile.id,
+        image_file_id=image_file_id,
+        created_at=now,
+        updated_at=now,
+        **stored,
+    )
+    session.add(contact)
+    await session.flush()
+    await record_contact_change(session, contact.id)
+    return contact
+
+
+async def list_contacts(
+    session: AsyncSession,
+    *,
+    user: User,
+    me: uuid.UUID,
+    query: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Contact]:
+    profile = await require_own_profile(session, user=user, profile_id=me)
+    return await repository.list_of_profile(
+        session, profile.id, query=query, after=after, limit=limit
+    )
+
+
+async def get_contact(
+    session: AsyncSession, *, user: User, me: uuid.UUID, contact_id: uuid.UUID
+) -> Contact:
+    return await _owned(session, user=user, me=me, contact_id=contact_id)
+
+
+async def update_contact(
+    session: AsyncSession,
+    *,
+    user: User,
+    me: uuid.UUID,
+    contact_id: uuid.UUID,
+    data: ContactUpdate,
+    if_match: IfMatch | None,
+) -> Contact:
+    contact = await _owned(session, user=user, me=me, contact_id=contact_id, for_update=True)
+    check_if_match(if_match, contact.version)
+    changes = {
+        key: value for key, value in data.changes().items() if getattr(contact, key) != value
+    }
+    if not changes:
+        return contact
+    for key, value in changes.items():
+        setattr(contact, key, value)
+    contact.version += 1
+    contact.updated_at = utcnow()
+    await session.flush()
+    await record_contact_change(session, contact.id)
+    return contact
+
+
+async def delete_contact(
+    session: AsyncSession,
+    *,
+    user: User,
+    me: uuid.UUID,
+    contact_id: uuid.UUID,
+    if_match: IfMatch | None,
+) -> None:
+    contact = await _owned(session, user=user, me=me, contact_id=contact_id, for_update=True)
+    check_if_match(if_match, contact.version)
+    contact.deleted_at = utcnow()
+    await session.flush()
+    await record_contact_change(session, contact.id)
+
+
+@on_profile_removed
+async def _contacts_go_with_their_profile(
+    session: AsyncSession, profile_id: uuid.UUID, _watchers: set[uuid.UUID]
+) -> None:
+    """A removed profile's contacts go with it (its owner's copies learn of each)."""
+    for contact_id in await repository.soft_delete_of_profile(session, profile_id):
+        await record_contact_change(session, contact_id)

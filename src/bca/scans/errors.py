@@ -1,0 +1,29 @@
+from bca.core.errors import AppError, Conflict, NotFound
+
+
+class ScanNotFound(NotFound):
+    detail = "The scan does not exist or is not yours."
+
+
+class ScanNotDone(Conflict):
+    detail = "Only a scan that was read (status done) can be accepted."
+
+
+class InvalidRegion(AppError):
+    status = 422
+    code = "validation_error"
+    detail = "region must be a two-letter region code phone numbers are known for (e.g. KR, US)."
+
+    def __init__(self) -> None:
+        super().__init__(extra={"errors": [{"loc": ["query", "region"], "msg": self.detail}]})
+
+
+class InvalidAcceptedFields(AppError):
+    """The proposal with the client's corrections is still no valid contact (no name...)."""
+
+    status = 422
+    code = "validation_error"
+    detail = "The accepted fields do not make a valid contact."
+
+    def __init__(self, errors: list[dict[str, object]]) -> None:
+        super().__init__(extra={"errors": errors})

@@ -1,0 +1,90 @@
+"""Reading a scanned card in the background (``scans.read_card``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+
+import pytesseract
+
+from bca.backends import Backends
+from bca.backends.tasks import task
+from bca.core.time import utcnow
+from bca.scans import repository
+from bca.scans.parsing import parse
+from bca.scans.reading import Line, UnreadableImage, read_card
+
+logger = logging.getLogger(__name__)
+
+# Reading takes a core for seconds: at most this many at once per process (a thread-side
+# limit, so that it holds whichever event loop enqueued the read).
+_READERS = threading.BoundedSemaphore(2)
+
+
+def _read_one(data: bytes, timeout: float) -> list[Line]:
+    with _READERS:
+        return read_card(data, timeout=timeout)
+
+
+async def _finish(
+    backends: Backends,
+    scan_id: uuid.UUID,
+    *,
+    failure: str | None = None,
+    fields: dict[str, object] | None = None,
+    raw_text: str | None = None,
+) -> None:
+    async with backends.database.transaction() as session:
+        await repository.finish(
+            session,
+            scan_id,
+            status="failed" if failure else "done",
+            failure=failure,
+            fields=fields,
+            raw_text=raw_text,
+            finished_at=utcnow(),
+        )
+
+
+@task("scans.read_card")
+async def read_scan(backends: Backends, *, scan_id: str) -> None:
+    """OCR the scan's image and store the proposal; a finished scan is left alone.
+
+    The time limit (``BCA_SCAN_TIME_LIMIT_SECONDS``) bounds the Tesseract run (the program is
+    killed) and the whole read. A storage or database hiccup raises, and the task is retried;
+    a problem with the image itself ends the scan as failed.
+    """
+    key = uuid.UUID(scan_id)
+    async with backends.database.transaction() as session:
+        found = await repository.pending_with_object(session, key)
+    if found is None:
+        return
+    scan, storage_key = found
+    region = scan.region
+    try:
+        data = await backends.storage.get_bytes(storage_key)
+    except KeyError:
+        await _finish(backends, key, failure="The scanned image is no longer stored.")
+        return
+    limit = backends.settings.scan_time_limit_seconds
+    try:
+        lines = await asyncio.wait_for(asyncio.to_thread(_read_one, data, limit), timeout=limit * 2)
+    except UnreadableImage as problem:
+        await _finish(backends, key, failure=str(problem))
+        return
+    except (TimeoutError, RuntimeError):
+        # pytesseract raises RuntimeError when it kills a Tesseract run past its timeout.
+        await _finish(backends, key, failure=f"Reading the card took longer than {limit:g} s.")
+        return
+    except pytesseract.TesseractError as problem:
+        logger.warning("tesseract could not read scan %s: %s", scan_id, problem)
+        await _finish(backends, key, failure="The image could not be read as a card.")
+        return
+    raw_text = "\n".join(line.text for line in lines)
+    if not raw_text.strip():
+        await _finish(backends, key, failure="No text was found on the image.")
+        return
+    proposal = parse(lines, region=region)
+    await _finish(backends, key, fields=proposal.as_json(), raw_text=raw_text)
