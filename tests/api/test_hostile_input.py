@@ -9,11 +9,13 @@ seconds, and access tokens signed with the right key but with claims of the wron
 
 from __future__ import annotations
 
+import asyncio
 import json
 import struct
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -22,12 +24,16 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
+import bca.app
+from bca.app import create_app
 from bca.backends import Backends
 from bca.core.boundary import json_has_unstorable
 from bca.core.errors import PROBLEM_CONTENT_TYPE
 from bca.registry import metadata
 from tests.cards_factories import multipart
 from tests.factories import Api, TestUser
+from tests.fixtures.live_server import live_server  # noqa: F401  # the fixture
+from tests.fixtures.servers import Server, start_server
 
 MAX_JSON_BYTES = 4096
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -411,3 +417,101 @@ async def test_tokens_with_claims_of_the_wrong_shape_are_refused(
         token = jwt.api_jws.encode(payload, key, algorithm="HS256")
         response = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert_problem(response, 401, "unauthorized")
+
+
+# --- errors never escape ----------------------------------------------------------------------
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    status = int(head[0].split(" ")[1])
+    headers = {
+        name.strip().lower(): value.strip()
+        for name, _, value in (line.partition(":") for line in head[1:] if line)
+    }
+    return status, headers, await reader.readexactly(int(headers["content-length"]))
+
+
+async def test_an_unhandled_error_is_answered_inside_the_app_and_the_connection_stays_open(
+    backends: Backends,
+    live_server: str,  # noqa: F811  # the fixture imported above
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(_backends: Backends) -> dict[str, str]:
+        raise RuntimeError("a bug in a route")
+
+    monkeypatch.setattr(bca.app, "readiness", broken)
+    # In process, with the transport re-raising whatever escapes the app: nothing does.
+    app = create_app(backends.settings, backends=backends)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=True), base_url="http://t"
+    ) as http:
+        crashed = await http.get("/readyz")
+    assert_problem(crashed, 500, "internal_error")
+    assert crashed.json()["request_id"] == crashed.headers["x-request-id"]
+    assert "a bug in a route" not in crashed.text
+
+    # On a real server: two requests on one keep-alive connection, the first one crashing.
+    host, port = live_server.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        for path, expected in (("/readyz", 500), ("/healthz", 200), ("/readyz", 500)):
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            await writer.drain()
+            status, headers, body = await asyncio.wait_for(read_response(reader), 10)
+            assert status == expected, body
+            assert headers.get("connection") != "close"
+        assert json.loads(body)["code"] == "internal_error"
+    finally:
+        writer.close()
+    assert "unhandled error" in caplog.text
+    assert "Exception in ASGI application" not in caplog.text
+
+
+# --- memory -----------------------------------------------------------------------------------
+
+
+def resident_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {field} for process {pid}")
+
+
+@pytest.mark.slow
+def test_a_huge_body_is_refused_without_the_server_holding_it(tmp_path: Path) -> None:
+    """A 300 MB JSON body to the public sign-in, streamed: 413, and the server's peak memory
+    grows by a few MB at most. Costs about 10 s (start-up, then 300 MB through the loopback)."""
+    # A patient start: the embedded server migrates its database first, on a busy machine.
+    server = start_server({"BCA_RATE_LIMIT_ENABLED": "false"}, cwd=tmp_path, timeout=120)
+    try:
+        _send_a_huge_body(server)
+    finally:
+        server.stop()
+
+
+def _send_a_huge_body(server: Server) -> None:
+    pid = server.process.pid
+    chunk = b"x" * (1024 * 1024)
+
+    def body() -> Iterator[bytes]:
+        yield b'{"login": "'
+        for _ in range(300):
+            yield chunk
+        yield b'", "password": "secret-password"}'
+
+    with httpx.Client(base_url=server.url, timeout=120) as http:
+        for _ in range(3):  # warm up: what the first requests allocate once is not the body
+            http.post("/v1/auth/signin", json={"login": "nobody", "password": "wrong-password"})
+        baseline = resident_kib(pid, "VmRSS")
+        Path(f"/proc/{pid}/clear_refs").write_text("5")  # the peak (VmHWM) starts again here
+        response = http.post(
+            "/v1/auth/signin", content=body(), headers={"Content-Type": "application/json"}
+        )
+        assert_problem(response, 413, "too_large")
+        peak = resident_kib(pid, "VmHWM")
+        # The connection is still good for the next request.
+        assert http.get("/healthz").status_code == 200
+    grown_mib = (peak - baseline) / 1024
+    assert grown_mib < 8, f"the server's memory grew by {grown_mib:.1f} MiB"
