@@ -21,6 +21,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic import AfterValidator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bca.core.errors import problem_response
@@ -42,6 +43,17 @@ NOT_FOUND_PREFIXES = ("/c/",)
 
 def has_unstorable(text: str) -> bool:
     return UNSTORABLE.search(text) is not None
+
+
+def _storable(text: str) -> str:
+    if UNSTORABLE.search(text):
+        raise ValueError("Text must not contain NUL characters or unpaired surrogates.")
+    return text
+
+
+STORABLE = AfterValidator(_storable)
+"""For text that arrives where the boundary does not look: the fields of a multipart form
+(``Annotated[str, Form(), STORABLE]``), whose file parts may hold any byte."""
 
 
 def json_has_unstorable(body: bytes) -> bool:
