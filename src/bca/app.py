@@ -25,11 +25,13 @@ from bca.carddav.errors import DavError, dav_error_response
 from bca.cards import routes as cards_routes
 from bca.chat import routes as chat_routes
 from bca.contacts import routes as contacts_routes
+from bca.core.boundary import ErrorBoundary, InputBoundary
 from bca.core.errors import NotFound, install_error_handlers, problem_response
 from bca.core.faults import RETRY_AFTER_SECONDS, BackendFaults
 from bca.core.http import NoContentHeaders
 from bca.core.observability import ObservabilityMiddleware, configure_logging
 from bca.files import routes as files_routes
+from bca.files.uploads import MULTIPART_OVERHEAD
 from bca.home import install_home
 from bca.profiles import routes as profiles_routes
 from bca.realtime import routes as realtime_routes
@@ -66,7 +68,16 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
         app.state.backends = backends
     install_error_handlers(app)
     app.add_exception_handler(DavError, dav_error_response)
-    app.add_middleware(BackendFaults)  # innermost: request ids and metrics see its 503
+    # Innermost: request ids, metrics and the error boundary see the outage's 503.
+    app.add_middleware(BackendFaults)
+    # Outermost last: the request id is set before anything answers, errors are caught inside
+    # it, and input is checked before any route (or the error handlers) sees it.
+    app.add_middleware(
+        InputBoundary,
+        max_body_bytes=settings.max_json_bytes,
+        max_multipart_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD,
+    )
+    app.add_middleware(ErrorBoundary)
     app.add_middleware(ObservabilityMiddleware)
     app.add_middleware(NoContentHeaders)
     app.add_middleware(realtime_routes.RealtimeEndpoint)

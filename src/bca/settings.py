@@ -77,6 +77,13 @@ class Settings(BaseSettings):
     require_email_verification: bool = True
     rate_limit_enabled: bool = True
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024
+    # Every request body that is not a multipart upload (JSON, forms, CardDAV's XML) is held
+    # whole to be parsed: this bounds it, counted while it arrives.
+    max_json_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
+    # An animated image is decoded frame by frame and encoded again: these bound that work,
+    # checked before any frame is decoded.
+    max_image_frames: Annotated[int, Field(ge=1)] = 500
+    max_animation_pixels: Annotated[int, Field(ge=1)] = 10_000_000
 
     # argon2id cost; lower only for test suites (a hash then costs microseconds, not 0.25 s).
     password_hash_time_cost: Annotated[int, Field(ge=1, le=20)] = 3

@@ -321,7 +321,7 @@ async def test_oversize_upload_is_refused_while_streaming(api):
 BAD_UPLOADS = [
     ("executable named .png", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64, "cat.png", 415),
     ("zip named .jpg", b"PK\x03\x04" + b"\x00" * 64, "holiday.jpg", 415),
-    ("png magic, garbage after", b"\x89PNG\r\n\x1a\n" + b"\x13" * 200, "broken.png", 415),
+    ("png magic, garbage after", b"\x89PNG\r\n\x1a\n" + b"\x13" * 200, "broken.png", 422),
     ("text with NUL bytes", b"hello\x00world" * 10, "notes.txt", 415),
     ("text that is not UTF-8", b"caf\xe9 au lait, s'il vous pla\xeet", "menu.txt", 415),
     ("zero bytes", b"", "empty.png", 422),

@@ -19,6 +19,7 @@ from bca.accounts.errors import BasicAuthRequired
 from bca.accounts.models import AuthSession, User
 from bca.accounts.service import authenticate_app_password, is_revoked
 from bca.backends.dependencies import BackendsDep, SessionDep
+from bca.core.boundary import has_unstorable
 from bca.core.errors import NotFound, Unauthorized
 from bca.core.security import decode_access_token
 
@@ -108,7 +109,8 @@ async def _basic_user(
     request: Request,
     credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> User:
-    if credentials is None:
+    # The credentials come base64-encoded, past the boundary's check of the raw header.
+    if credentials is None or has_unstorable(credentials.username):
         raise BasicAuthRequired()
     user = await authenticate_app_password(
         session, backends, login=credentials.username, secret=credentials.password

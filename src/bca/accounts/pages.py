@@ -22,6 +22,7 @@ from bca.accounts.routes import client_address
 from bca.accounts.schemas import PasswordResetConfirm, PasswordResetRequest
 from bca.backends import Backends
 from bca.backends.dependencies import BackendsDep, SessionDep
+from bca.core.boundary import STORABLE
 from bca.core.errors import RateLimited
 from bca.core.html import is_cross_site_form, page_headers, templates
 
@@ -29,7 +30,7 @@ router = APIRouter(tags=["pages for mailed links"])
 
 PAGE_HEADERS = page_headers(form_action="'self'")
 TEMPLATES = {"verify": "verify_email.html", "reset": "reset_password.html"}
-MAILED_TOKEN = Annotated[str, Form(min_length=1, max_length=200)]
+MAILED_TOKEN = Annotated[str, Form(min_length=1, max_length=200), STORABLE]
 LINK_TOKEN = Annotated[str | None, Query(max_length=200)]
 HTML_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "The link is not valid (used, expired, unknown)"},
@@ -110,7 +111,7 @@ async def verify_email_form(
 
 @router.post("/verify-email/resend", response_class=HTMLResponse, responses=HTML_RESPONSES)
 async def resend_verification_form(
-    login: Annotated[str, Form(min_length=1, max_length=320)],
+    login: Annotated[str, Form(min_length=1, max_length=320), STORABLE],
     session: SessionDep,
     backends: BackendsDep,
     request: Request,
@@ -138,8 +139,8 @@ async def reset_password_page(session: SessionDep, token: LINK_TOKEN = None) -> 
 @router.post("/reset-password", response_class=HTMLResponse, responses=HTML_RESPONSES)
 async def reset_password_form(
     token: MAILED_TOKEN,
-    new_password: Annotated[str, Form(max_length=1024)],
-    confirm_password: Annotated[str, Form(max_length=1024)],
+    new_password: Annotated[str, Form(max_length=1024), STORABLE],
+    confirm_password: Annotated[str, Form(max_length=1024), STORABLE],
     session: SessionDep,
     backends: BackendsDep,
     request: Request,
@@ -169,7 +170,7 @@ async def reset_password_form(
 
 @router.post("/reset-password/request", response_class=HTMLResponse, responses=HTML_RESPONSES)
 async def request_reset_form(
-    email: Annotated[str, Form(min_length=1, max_length=320)],
+    email: Annotated[str, Form(min_length=1, max_length=320), STORABLE],
     session: SessionDep,
     backends: BackendsDep,
     request: Request,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import secrets
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeGuard
 
 import anyio.to_thread
 import jwt
@@ -102,6 +104,9 @@ def decode_access_token(token: str, *, key: str) -> AccessClaims | None:
 
 @functools.lru_cache(maxsize=4096)
 def _verified_claims(token: str, key: str) -> tuple[AccessClaims, float] | None:
+    """Every claim the server reads is checked for its type here: a token signed with the
+    right key but shaped wrong (a number for ``sid``, a list for ``iat``, an infinite expiry)
+    is as invalid as a forged one, never a crash."""
     try:
         claims = jwt.decode(
             token,
@@ -109,18 +114,26 @@ def _verified_claims(token: str, key: str) -> tuple[AccessClaims, float] | None:
             algorithms=[JWT_ALGORITHM],
             options={"require": ["exp", "iat", "sub", "sid"], "verify_exp": False},
         )
-    except jwt.PyJWTError:
+    except (jwt.PyJWTError, TypeError, ValueError, OverflowError):
+        # PyJWT converts ``iat`` and ``nbf`` with int(), which raises on lists and infinities.
+        return None
+    if not isinstance(claims, dict):
         return None
     subject, session, expires = claims.get("sub"), claims.get("sid"), claims.get("exp")
     if (
         claims.get("typ") != "access"
         or not isinstance(subject, str)
         or not isinstance(session, str)
+        or not _is_time(expires)
+        or not _is_time(claims.get("iat"))
     ):
-        return None
-    if isinstance(expires, bool) or not isinstance(expires, int | float):
         return None
     try:
         return AccessClaims(user_id=uuid.UUID(subject), session_id=uuid.UUID(session)), expires
     except ValueError:
         return None
+
+
+def _is_time(value: object) -> TypeGuard[int | float]:
+    """A NumericDate (RFC 7519): a finite number, not a boolean (which Python counts as one)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -17,6 +17,13 @@ class ImageTooLarge(TooLarge):
         super().__init__(f"The image has more than {max_pixels} pixels.")
 
 
+class AnimationTooLarge(TooLarge):
+    """An animation with more frames, or more pixels in all, than one upload may decode."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"The animation has {what}.")
+
+
 class NotMultipart(UnsupportedMediaType):
     detail = "Send the file as multipart/form-data in a field named 'file'."
 
@@ -25,8 +32,16 @@ class FileTypeNotAllowed(UnsupportedMediaType):
     detail = "The content of this file is not of an accepted type."
 
 
-class InvalidImage(UnsupportedMediaType):
+class InvalidImage(AppError):
+    """The content starts like an image of an accepted type, but Pillow cannot decode it or
+    encode it again: the request's content is invalid (422), its type is fine."""
+
+    status = 422
+    code = "validation_error"
     detail = "The file looks like an image but cannot be decoded."
+
+    def __init__(self) -> None:
+        super().__init__(extra={"errors": [{"loc": ["body", "file"], "msg": self.detail or ""}]})
 
 
 class InvalidUpload(AppError):

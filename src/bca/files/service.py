@@ -30,6 +30,7 @@ from bca.files.uploads import (
     ATTACHMENT_KINDS,
     EXTENSION_ALIASES,
     EXTENSIONS,
+    ImageLimits,
     Kind,
     MultipartFileReader,
     check_declared_length,
@@ -116,7 +117,17 @@ async def receive_upload(
     file_id = new_id()
     key = storage_key(file_id)
     async with contextlib.aclosing(reader.chunks()) as chunks:
-        stored = await store_object(backends.storage, key, chunks, kinds=kinds, max_bytes=max_bytes)
+        stored = await store_object(
+            backends.storage,
+            key,
+            chunks,
+            kinds=kinds,
+            max_bytes=max_bytes,
+            image_limits=ImageLimits(
+                max_frames=backends.settings.max_image_frames,
+                max_animation_pixels=backends.settings.max_animation_pixels,
+            ),
+        )
     storage = backends.storage
 
     async def discard_object() -> None:

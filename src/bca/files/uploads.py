@@ -21,14 +21,16 @@ import warnings
 from collections.abc import AsyncGenerator, AsyncIterator, Collection
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import GifImagePlugin, Image, ImageOps, ImageSequence
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
 from bca.backends.storage import Storage
 from bca.backends.storage import UploadTooLarge as StorageTooLarge
+from bca.core.errors import AppError
 from bca.files.errors import (
+    AnimationTooLarge,
     FileTypeNotAllowed,
     ImageTooLarge,
     InvalidImage,
@@ -302,14 +304,26 @@ def _describe(kinds: Collection[Kind]) -> str:
     return ", ".join(sorted(kind.content_type.split(";")[0] for kind in kinds))
 
 
-def reencode_image(data: bytes, kind: Kind) -> bytes:
-    """Decode under the pixel budget and encode afresh, in the same format.
+@dataclass(frozen=True)
+class ImageLimits:
+    """What one image may cost to decode and encode again."""
+
+    max_frames: int = 500
+    max_animation_pixels: int = 10_000_000
+
+
+def reencode_image(data: bytes, kind: Kind, limits: ImageLimits | None = None) -> bytes:
+    """Decode under the pixel and frame budgets and encode afresh, in the same format.
 
     What is written is only what Pillow decoded: EXIF (GPS position, camera serial), text
     chunks and anything appended after the image are gone. The EXIF orientation is applied
-    to the pixels first, so photos stay upright without it.
+    to the pixels first, so photos stay upright without it. The budgets are checked from the
+    headers and frame count, before any pixel is decoded. Whatever else Pillow cannot decode
+    or encode (a truncated file, a frame duration the format cannot hold) is the file's
+    fault, never the server's: a 422.
     """
     assert kind.pillow_format is not None
+    limits = limits or ImageLimits()
     with _DECODE_SLOTS, warnings.catch_warnings():
         # The explicit pixel check below is the real guard; this turns Pillow's own warning
         # (raised from its open() for anything it finds over the limit) into a refusal too.
@@ -317,14 +331,42 @@ def reencode_image(data: bytes, kind: Kind) -> bytes:
         try:
             with Image.open(io.BytesIO(data), formats=[kind.pillow_format]) as image:
                 width, height = image.size
+                if _has_more_frames_than(image, limits.max_frames):
+                    raise AnimationTooLarge(f"more than {limits.max_frames} frames")
                 frames = getattr(image, "n_frames", 1)
                 if width * height * frames > MAX_IMAGE_PIXELS:
                     raise ImageTooLarge(MAX_IMAGE_PIXELS)
+                if frames > 1 and width * height * frames > limits.max_animation_pixels:
+                    raise AnimationTooLarge(
+                        f"more than {limits.max_animation_pixels} pixels in all frames"
+                    )
                 return _encode(image, kind.pillow_format, animated=frames > 1)
+        except AppError:
+            raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageTooLarge(MAX_IMAGE_PIXELS) from None
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        except Exception:  # Pillow raises anything, from OSError to OverflowError
             raise InvalidImage() from None
+
+
+def _has_more_frames_than(image: Image.Image, limit: int) -> bool:
+    """Whether an animation has more than ``limit`` frames, counting no further than that.
+
+    A GIF states no frame count: Pillow's ``n_frames`` walks every frame's blocks (15 µs
+    each, so seconds for the 400,000 frames a 10 MiB file can hold). WebP and APNG state
+    theirs in a header.
+    """
+    if not isinstance(image, GifImagePlugin.GifImageFile):
+        return bool(getattr(image, "n_frames", 1) > limit)
+    try:
+        for index in range(1, limit + 1):
+            # Walks the blocks without decoding pixels (what n_frames does, but stoppable).
+            image._seek(index, update_image=False)
+    except EOFError:
+        return False
+    finally:
+        image.seek(0)
+    return True
 
 
 def _encode(image: Image.Image, pillow_format: str, *, animated: bool) -> bytes:
@@ -377,6 +419,7 @@ async def store_object(
     *,
     kinds: Collection[Kind],
     max_bytes: int,
+    image_limits: ImageLimits | None = None,
 ) -> StoredObject:
     """Store one upload under ``key`` if its content is an allowed kind; else store nothing.
 
@@ -401,7 +444,7 @@ async def store_object(
             buffer += chunk
             if len(buffer) > max_bytes:
                 raise UploadTooLarge(max_bytes)
-        encoded = await asyncio.to_thread(reencode_image, bytes(buffer), kind)
+        encoded = await asyncio.to_thread(reencode_image, bytes(buffer), kind, image_limits)
         await storage.put_bytes(key, encoded, content_type=kind.content_type)
         return StoredObject(
             key=key,
