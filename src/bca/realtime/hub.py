@@ -30,6 +30,7 @@ from typing import Any
 from bca.backends.cache import Cache
 from bca.backends.pubsub import CHAT_CHANNEL, REVOCATIONS_CHANNEL
 from bca.core.errors import Unavailable
+from bca.core.faults import is_backend_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -312,8 +313,12 @@ class Hub:
                 logger.warning("realtime subscription ended; resubscribing")
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception("realtime subscription failed; resubscribing")
+            except Exception as error:
+                # An outage fails every retry the same way: one line each, not a traceback each.
+                if is_backend_unavailable(error):
+                    logger.warning("realtime subscription failed (%s); resubscribing", error)
+                else:
+                    logger.exception("realtime subscription failed; resubscribing")
             if self._ready.is_set():
                 self._ready.clear()
                 self._interrupt(CLOSE_RESTART, "realtime delivery interrupted; reconnect")
