@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, EmbeddedServer
-from tests.factories import DEFAULT_PASSWORD, token_from_text
+from tests.factories.accounts import DEFAULT_PASSWORD, token_from_text
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Route

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bca.settings import Settings
-from tests.factories import DEFAULT_PASSWORD, token_from_text
+from tests.factories.accounts import DEFAULT_PASSWORD, token_from_text
 from tests.fixtures.servers import Server
 
 
