@@ -41,7 +41,8 @@ def test_original_deployment_variables_are_honoured(monkeypatch: pytest.MonkeyPa
     assert settings.aws_access_key_id == "AKIA"
     assert settings.aws_secret_access_key == "secret"
     assert settings.storage_backend is StorageBackend.s3
-    assert settings.aws_task_sqs_url.endswith("/bca")  # type: ignore[union-attr]
+    assert settings.aws_task_sqs_url is not None
+    assert settings.aws_task_sqs_url.endswith("/bca")
     assert settings.resolved_database_url == "postgresql+asyncpg://bca@db/bca"
 
 

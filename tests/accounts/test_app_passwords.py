@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bca.accounts.models import AppPassword
+from bca.backends import Backends
+from tests.factories.accounts import Api
 from tests.factories.carddav import basic, create_app_password
 
 HOME_PROBE = (
@@ -16,14 +18,14 @@ HOME_PROBE = (
 )
 
 
-async def dav_status(api, login: str, secret: str) -> int:
+async def dav_status(api: Api, login: str, secret: str) -> int:
     response = await api.client.request(
         "PROPFIND", "/dav/", content=HOME_PROBE, headers=basic(login, secret) | {"Depth": "0"}
     )
     return response.status_code
 
 
-async def test_created_once_listed_without_secret_and_revoked(api, backends):
+async def test_created_once_listed_without_secret_and_revoked(api: Api, backends: Backends) -> None:
     user = await api.user()
     created = await create_app_password(api, user, name="  Work phone ")
     secret = created["password"]
@@ -60,7 +62,7 @@ async def test_created_once_listed_without_secret_and_revoked(api, backends):
     assert (await api.client.get("/v1/app-passwords", headers=user.headers)).json()["items"] == []
 
 
-async def test_only_app_passwords_open_carddav_and_they_open_nothing_else(api):
+async def test_only_app_passwords_open_carddav_and_they_open_nothing_else(api: Api) -> None:
     user = await api.user()
     secret = (await create_app_password(api, user))["password"]
 
@@ -83,7 +85,7 @@ async def test_only_app_passwords_open_carddav_and_they_open_nothing_else(api):
 
 
 @pytest.mark.parametrize("event", ["password_change", "signout_all", "lock", "deactivate"])
-async def test_revocation_rules_of_sessions_apply_at_once(api, event):
+async def test_revocation_rules_of_sessions_apply_at_once(api: Api, event: str) -> None:
     user = await api.user()
     secret = (await create_app_password(api, user))["password"]
     assert await dav_status(api, user.username, secret) == 207
@@ -112,7 +114,7 @@ async def test_revocation_rules_of_sessions_apply_at_once(api, event):
         assert await dav_status(api, user.username, fresh["password"]) == 207
 
 
-async def test_failures_count_towards_the_sign_in_lockout(api):
+async def test_failures_count_towards_the_sign_in_lockout(api: Api) -> None:
     user = await api.user()
     secret = (await create_app_password(api, user))["password"]
     for _ in range(5):
@@ -123,7 +125,7 @@ async def test_failures_count_towards_the_sign_in_lockout(api):
     assert signin.json()["code"] == "rate_limited"
 
 
-async def test_at_most_fifty_live_app_passwords(api):
+async def test_at_most_fifty_live_app_passwords(api: Api) -> None:
     user = await api.user()
     for index in range(50):
         await create_app_password(api, user, name=f"device {index}")

@@ -17,7 +17,7 @@ async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
         created: Cache = MemoryCache()
     else:
         created = RedisCache(REDIS_URL)
-        await created.client.flushdb()  # type: ignore[attr-defined]
+        await created.client.flushdb()
     yield created
     await created.close()
 

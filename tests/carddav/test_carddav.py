@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import vobject
 
+from bca.backends import Backends
 from bca.sync import repository as sync_repository
+from tests.factories.accounts import Api
 from tests.factories.carddav import (
     CARD,
     CS,
     DAV,
     NAMESPACES,
     XML_HEAD,
+    Found,
     dav_client,
     error_of,
     multistatus,
@@ -47,14 +51,14 @@ def query(filters: str, test: str = "anyof", limit: int | None = None) -> str:
     )
 
 
-def card_ids(found: dict) -> set[str]:
+def card_ids(found: dict[str, Found]) -> set[str]:
     return {href.rsplit("/", 1)[1].removesuffix(".vcf") for href in found if href.endswith(".vcf")}
 
 
 # --- discovery ---------------------------------------------------------------------------------
 
 
-async def test_discovery_from_well_known_to_one_read_only_book_per_profile(api):
+async def test_discovery_from_well_known_to_one_read_only_book_per_profile(api: Api) -> None:
     _owner, holder, me, cards = await wallet_with_cards(api)
     second = await create_profile(api, holder, name="Club me")
     dav = await dav_client(api, holder)
@@ -109,7 +113,7 @@ async def test_discovery_from_well_known_to_one_read_only_book_per_profile(api):
     assert "addressbook" in options.headers["dav"]
 
 
-async def test_other_users_trees_and_unknown_paths_are_404(api):
+async def test_other_users_trees_and_unknown_paths_are_404(api: Api) -> None:
     owner, holder, me, _cards = await wallet_with_cards(api, count=1)
     dav = await dav_client(api, holder)
     owner_profile = await first_profile_id(api, owner)
@@ -128,7 +132,7 @@ async def test_other_users_trees_and_unknown_paths_are_404(api):
 # --- resources -----------------------------------------------------------------------------------
 
 
-async def test_get_serves_the_api_vcard_or_3_0_with_one_strong_etag(api):
+async def test_get_serves_the_api_vcard_or_3_0_with_one_strong_etag(api: Api) -> None:
     owner, holder, me, cards = await wallet_with_cards(api, count=1)
     card = cards[0]
     dav = await dav_client(api, holder)
@@ -194,7 +198,7 @@ async def test_get_serves_the_api_vcard_or_3_0_with_one_strong_etag(api):
 # --- REPORTs -------------------------------------------------------------------------------------
 
 
-async def test_multiget_returns_asked_cards_in_the_asked_version_and_404s(api):
+async def test_multiget_returns_asked_cards_in_the_asked_version_and_404s(api: Api) -> None:
     _owner, holder, me, cards = await wallet_with_cards(api, count=3)
     dav = await dav_client(api, holder)
     wanted = [dav.card(me, cards[0]["id"]), dav.card(me, cards[2]["id"])]
@@ -222,7 +226,7 @@ async def test_multiget_returns_asked_cards_in_the_asked_version_and_404s(api):
     assert error_of(refused).find(f"{CARD}supported-address-data-conversion") is not None
 
 
-async def test_addressbook_query_text_matches(api):
+async def test_addressbook_query_text_matches(api: Api) -> None:
     _owner, holder, me, cards = await wallet_with_cards(api, count=3)
     dav = await dav_client(api, holder)
     book = dav.book(me)
@@ -271,7 +275,7 @@ async def test_addressbook_query_text_matches(api):
     assert error_of(bad).find(f"{CARD}supported-collation") is not None
 
 
-async def test_sync_collection_reports_only_what_changed(api):
+async def test_sync_collection_reports_only_what_changed(api: Api) -> None:
     owner, holder, me, cards = await wallet_with_cards(api, count=3)
     dav = await dav_client(api, holder)
 
@@ -311,7 +315,9 @@ async def test_sync_collection_reports_only_what_changed(api):
     }
 
 
-async def test_sync_collection_follows_the_profile_image_and_keeps_linked_private_cards(api):
+async def test_sync_collection_follows_the_profile_image_and_keeps_linked_private_cards(
+    api: Api,
+) -> None:
     owner, holder, me, cards = await wallet_with_cards(api, count=1)
     linked = await create_card(api, owner, private=True)
     link = await share(api, owner, linked["id"])
@@ -336,7 +342,9 @@ async def test_sync_collection_follows_the_profile_image_and_keeps_linked_privat
     )
 
 
-async def test_unknown_foreign_and_expired_sync_tokens_answer_valid_sync_token(api, backends):
+async def test_unknown_foreign_and_expired_sync_tokens_answer_valid_sync_token(
+    api: Api, backends: Backends
+) -> None:
     owner, holder, me, cards = await wallet_with_cards(api, count=1)
     other_book = await create_profile(api, holder)
     dav = await dav_client(api, holder)
@@ -369,7 +377,9 @@ async def test_unknown_foreign_and_expired_sync_tokens_answer_valid_sync_token(a
     assert (await dav.sync(me, sync_token_of(fresh))).status_code == 207
 
 
-async def test_sync_collection_is_truncated_with_507_past_its_page(api, monkeypatch):
+async def test_sync_collection_is_truncated_with_507_past_its_page(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bca.carddav import service
 
     owner, holder, me, cards = await wallet_with_cards(api, count=3)
@@ -410,7 +420,7 @@ EXTERNAL_ENTITY = (
 )
 
 
-async def test_malformed_bombs_and_external_entities_are_400_and_never_expanded(api):
+async def test_malformed_bombs_and_external_entities_are_400_and_never_expanded(api: Api) -> None:
     _owner, holder, me, _cards = await wallet_with_cards(api, count=1)
     dav = await dav_client(api, holder)
     book = dav.book(me)
@@ -435,7 +445,7 @@ async def test_malformed_bombs_and_external_entities_are_400_and_never_expanded(
 # --- writes --------------------------------------------------------------------------------------
 
 
-async def test_writes_answer_403_need_privileges(api):
+async def test_writes_answer_403_need_privileges(api: Api) -> None:
     owner, holder, me, cards = await wallet_with_cards(api, count=1)
     dav = await dav_client(api, holder)
     book = dav.book(me)

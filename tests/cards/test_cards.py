@@ -9,6 +9,7 @@ import vobject
 import zxingcpp
 from PIL import Image
 
+from tests.factories.accounts import Api, TestUser
 from tests.factories.cards import (
     create_card,
     create_profile,
@@ -55,7 +56,7 @@ ADA = {
 }
 
 
-async def test_create_get_patch_delete_card_with_versions(api):
+async def test_create_get_patch_delete_card_with_versions(api: Api) -> None:
     owner = await api.user()
     me = await first_profile_id(api, owner)
     created = await api.client.post(
@@ -112,7 +113,7 @@ async def test_create_get_patch_delete_card_with_versions(api):
     ] == []
 
 
-async def test_card_input_is_validated(api):
+async def test_card_input_is_validated(api: Api) -> None:
     owner = await api.user()
     me = await first_profile_id(api, owner)
     for body in (
@@ -132,14 +133,14 @@ async def test_card_input_is_validated(api):
         )
         assert response.status_code == 422, body
     card = await create_card(api, owner, me)
-    for body in ({"name": None}, {"private": None}, {"data": None}, {"colour": "red"}):
+    for patch in ({"name": None}, {"private": None}, {"data": None}, {"colour": "red"}):
         response = await api.client.patch(
-            f"/v1/cards/{card['id']}", json=body, headers=owner.headers
+            f"/v1/cards/{card['id']}", json=patch, headers=owner.headers
         )
-        assert response.status_code == 422, body
+        assert response.status_code == 422, patch
 
 
-async def test_card_visibility_follows_the_profile_and_privacy(api):
+async def test_card_visibility_follows_the_profile_and_privacy(api: Api) -> None:
     owner = await api.user()
     stranger = await api.user()
     follower = await api.user()
@@ -149,7 +150,7 @@ async def test_card_visibility_follows_the_profile_and_privacy(api):
     private_card = await create_card(api, owner, public_profile["id"], private=True)
     hidden_profile_card = await create_card(api, owner, private_profile["id"])
 
-    async def visible_ids(user, profile_id):
+    async def visible_ids(user: TestUser, profile_id: str) -> set[str]:
         response = await api.client.get(f"/v1/profiles/{profile_id}/cards", headers=user.headers)
         assert response.status_code == 200
         return {item["id"] for item in response.json()["items"]}
@@ -202,7 +203,7 @@ async def test_card_visibility_follows_the_profile_and_privacy(api):
     assert not_mine.status_code == 404
 
 
-async def test_vcard_is_version_4_and_round_trips_through_vobject(api):
+async def test_vcard_is_version_4_and_round_trips_through_vobject(api: Api) -> None:
     owner = await api.user()
     viewer = await api.user()
     card = await create_card(api, owner, data=ADA)
@@ -245,7 +246,7 @@ async def test_vcard_is_version_4_and_round_trips_through_vobject(api):
     assert parsed.adr.value.city == "London"
 
 
-async def test_vcard_of_a_minimal_card_uses_the_card_name(api):
+async def test_vcard_of_a_minimal_card_uses_the_card_name(api: Api) -> None:
     owner = await api.user()
     card = await create_card(api, owner, name="Front desk", data={"organization": "Acme"})
     text = (await api.client.get(f"/v1/cards/{card['id']}/vcard", headers=owner.headers)).text
@@ -259,7 +260,7 @@ async def test_vcard_of_a_minimal_card_uses_the_card_name(api):
     assert parsed.fn.value == "Nameless"
 
 
-async def test_share_link_qr_and_revocation(api):
+async def test_share_link_qr_and_revocation(api: Api) -> None:
     owner = await api.user()
     viewer = await api.user()
     card = await create_card(api, owner, data={"given_name": "Grace", "family_name": "Hopper"})
@@ -311,7 +312,7 @@ async def test_share_link_qr_and_revocation(api):
     assert fresh["token"] != link["token"]
 
 
-async def test_the_owner_asking_for_a_qr_code_gets_a_link_created(api):
+async def test_the_owner_asking_for_a_qr_code_gets_a_link_created(api: Api) -> None:
     owner = await api.user()
     card = await create_card(api, owner, data={"given_name": "Ada"})
     png = await api.client.get(f"/v1/cards/{card['id']}/qr", headers=owner.headers)
@@ -325,7 +326,7 @@ async def test_the_owner_asking_for_a_qr_code_gets_a_link_created(api):
     assert await share(api, owner, card["id"]) == link, "no second link"
 
 
-async def test_public_page_escapes_card_data_and_carries_open_graph_tags(api):
+async def test_public_page_escapes_card_data_and_carries_open_graph_tags(api: Api) -> None:
     owner = await api.user()
     evil = '<script>alert("x")</script>'
     card = await create_card(
@@ -365,7 +366,7 @@ async def test_public_page_escapes_card_data_and_carries_open_graph_tags(api):
     assert (await api.client.get("/c/no-such-token/preview")).status_code == 404
 
 
-async def test_preview_upload_shows_on_the_page_and_as_og_image(api):
+async def test_preview_upload_shows_on_the_page_and_as_og_image(api: Api) -> None:
     owner = await api.user()
     stranger = await api.user()
     card = await create_card(api, owner, data={"given_name": "Pic"})

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from tests.factories.accounts import Api, TestUser
 from tests.factories.cards import create_card, create_profile, first_profile_id, relate, share
 
 
-async def wallet(api, user, me) -> dict[str, dict]:
+async def wallet(api: Api, user: TestUser, me: str) -> dict[str, dict[str, Any]]:
     response = await api.client.get(f"/v1/profiles/{me}/subscriptions", headers=user.headers)
     assert response.status_code == 200, response.text
     return {item["card"]["id"]: item for item in response.json()["items"]}
 
 
-async def test_subscribe_201_then_200_and_list_shows_the_current_version(api):
+async def test_subscribe_201_then_200_and_list_shows_the_current_version(api: Api) -> None:
     owner = await api.user()
     holder = await api.user()
     me = await first_profile_id(api, holder)
@@ -56,7 +59,7 @@ async def test_subscribe_201_then_200_and_list_shows_the_current_version(api):
     assert await wallet(api, holder, me) == {}
 
 
-async def test_private_card_needs_a_valid_share_token(api):
+async def test_private_card_needs_a_valid_share_token(api: Api) -> None:
     owner = await api.user()
     holder = await api.user()
     me = await first_profile_id(api, holder)
@@ -87,7 +90,7 @@ async def test_private_card_needs_a_valid_share_token(api):
     ).status_code == 200
 
 
-async def test_privatising_keeps_only_entries_made_by_share_link(api):
+async def test_privatising_keeps_only_entries_made_by_share_link(api: Api) -> None:
     owner = await api.user()
     by_link = await api.user()
     by_sight = await api.user()
@@ -118,7 +121,7 @@ async def test_privatising_keeps_only_entries_made_by_share_link(api):
     assert [item["profile_id"] for item in subscribers.json()["items"]] == [link_me]
 
 
-async def test_deleted_card_leaves_every_wallet(api):
+async def test_deleted_card_leaves_every_wallet(api: Api) -> None:
     owner = await api.user()
     holder = await api.user()
     me = await first_profile_id(api, holder)
@@ -134,7 +137,7 @@ async def test_deleted_card_leaves_every_wallet(api):
     assert gone.status_code == 404
 
 
-async def test_wallet_acts_only_as_my_own_profiles(api):
+async def test_wallet_acts_only_as_my_own_profiles(api: Api) -> None:
     owner = await api.user()
     holder = await api.user()
     card = await create_card(api, owner)
@@ -148,7 +151,7 @@ async def test_wallet_acts_only_as_my_own_profiles(api):
     assert listing.status_code == 404
 
 
-async def test_blocked_profiles_cards_vanish_from_wallet_of_all_my_personas(api):
+async def test_blocked_profiles_cards_vanish_from_wallet_of_all_my_personas(api: Api) -> None:
     owner = await api.user()
     holder = await api.user()
     me = await first_profile_id(api, holder)
@@ -173,7 +176,7 @@ async def test_blocked_profiles_cards_vanish_from_wallet_of_all_my_personas(api)
     assert [item["profile_id"] for item in subscribers.json()["items"]] == [other_me]
 
 
-async def test_wallet_paginates(api):
+async def test_wallet_paginates(api: Api) -> None:
     owner = await api.user()
     holder = await api.user()
     me = await first_profile_id(api, holder)

@@ -77,7 +77,9 @@ class Api:
         for path in files:
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             if message["To"] == address:
-                texts.append(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+                body = message.get_body(("plain",))
+                assert body is not None, "every mail has a plain-text part"
+                texts.append(body.get_content())
         return texts
 
     async def mail_token(self, address: str, kind: str = "verify") -> str:

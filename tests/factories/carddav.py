@@ -109,11 +109,16 @@ def multistatus(response: httpx.Response) -> dict[str, Found]:
     found: dict[str, Found] = {}
     for node in root.findall(f"{DAV}response"):
         href = node.findtext(f"{DAV}href")
+        assert href is not None, "every response names its resource"
         status_text = node.findtext(f"{DAV}status")
         entry = Found(href, int(status_text.split()[1]) if status_text else None, {}, set())
         for propstat in node.findall(f"{DAV}propstat"):
-            code = int(propstat.findtext(f"{DAV}status").split()[1])
-            for prop in propstat.find(f"{DAV}prop"):
+            propstat_status = propstat.findtext(f"{DAV}status")
+            props = propstat.find(f"{DAV}prop")
+            assert propstat_status is not None, "every propstat has a status"
+            assert props is not None, "every propstat has a prop"
+            code = int(propstat_status.split()[1])
+            for prop in props:
                 if code == 200:
                     entry.props[prop.tag] = prop
                 else:

@@ -21,6 +21,7 @@ from sqlalchemy import update
 from bca.chat.models import Chat, ChatEvent, Participant
 from bca.core.time import utcnow
 from bca.settings import StorageBackend
+from tests.factories.accounts import Api, TestUser
 from tests.factories.cards import (
     camera_exif,
     create_card,
@@ -60,7 +61,7 @@ def bomb_png() -> bytes:
     return out.getvalue()
 
 
-async def download(api, user, url: str) -> httpx.Response:
+async def download(api: Api, user: TestUser, url: str) -> httpx.Response:
     """Fetch a file URL like a client: follow the 307 to object storage when there is one."""
     response = await api.client.get(url.removeprefix("https://bca.test"), headers=user.headers)
     if response.status_code != 307:
@@ -71,12 +72,12 @@ async def download(api, user, url: str) -> httpx.Response:
         return await outside.get(response.headers["location"])
 
 
-async def assert_nothing_stored(api) -> None:
+async def assert_nothing_stored(api: Api) -> None:
     assert await file_rows(api.backends) == 0
     assert await stored_objects(api.backends) == []
 
 
-async def test_upload_image_pdf_and_text_and_download_them(api):
+async def test_upload_image_pdf_and_text_and_download_them(api: Api) -> None:
     user = await api.user()
     photo = image_bytes("JPEG", size=(40, 30), exif=camera_exif("SecretCam"))
     cases = [
@@ -134,8 +135,8 @@ async def test_upload_image_pdf_and_text_and_download_them(api):
     ],
 )
 async def test_downloads_carry_the_uploaded_name(
-    api, uploaded_as: str, content: bytes | None, offered_as: str, ascii_fallback: str
-):
+    api: Api, uploaded_as: str, content: bytes | None, offered_as: str, ascii_fallback: str
+) -> None:
     """RFC 6266: the cleaned UTF-8 name in filename*, an ASCII stand-in in filename; the
     extension always matches the content (read from the bytes), whatever the name said."""
     user = await api.user()
@@ -153,7 +154,7 @@ async def test_downloads_carry_the_uploaded_name(
     assert "\n" not in disposition
 
 
-async def test_files_are_private_to_the_uploader(api):
+async def test_files_are_private_to_the_uploader(api: Api) -> None:
     owner = await api.user()
     other = await api.user()
     uploaded = (
@@ -168,7 +169,7 @@ async def test_files_are_private_to_the_uploader(api):
     assert (await api.client.get(f"/v1/files/{uploaded['id']}")).status_code == 401
 
 
-async def test_chat_participants_see_files_posted_in_their_chat(api):
+async def test_chat_participants_see_files_posted_in_their_chat(api: Api) -> None:
     poster = await api.user()
     member = await api.user()
     outsider = await api.user()
@@ -218,7 +219,7 @@ async def test_chat_participants_see_files_posted_in_their_chat(api):
     ).status_code == 404
 
 
-async def test_profile_images_and_card_previews_follow_their_visibility(api):
+async def test_profile_images_and_card_previews_follow_their_visibility(api: Api) -> None:
     owner = await api.user()
     viewer = await api.user()
     profile = await create_profile(api, owner)
@@ -267,7 +268,7 @@ def _multipart_body(content: bytes, filename: str = "big.png") -> tuple[bytes, s
     return request.read(), request.headers["content-type"]
 
 
-async def test_oversize_upload_is_refused_while_streaming(api):
+async def test_oversize_upload_is_refused_while_streaming(api: Api) -> None:
     user = await api.user()
     payload = image_bytes("PNG")
     content = payload + b"\0" * (4 * LIMIT)
@@ -331,7 +332,7 @@ BAD_UPLOADS = [
 ]
 
 
-async def test_bad_uploads_are_refused_and_store_nothing(api):
+async def test_bad_uploads_are_refused_and_store_nothing(api: Api) -> None:
     user = await api.user()
     me = await first_profile_id(api, user)
     for name, content, filename, status in BAD_UPLOADS:
@@ -348,7 +349,7 @@ async def test_bad_uploads_are_refused_and_store_nothing(api):
     await assert_nothing_stored(api)
 
 
-async def test_decompression_bomb_is_refused(api, bomb_png):
+async def test_decompression_bomb_is_refused(api: Api, bomb_png: bytes) -> None:
     user = await api.user()
     me = await first_profile_id(api, user)
     assert len(bomb_png) < LIMIT
@@ -361,7 +362,7 @@ async def test_decompression_bomb_is_refused(api, bomb_png):
     await assert_nothing_stored(api)
 
 
-async def test_malformed_requests_are_refused(api):
+async def test_malformed_requests_are_refused(api: Api) -> None:
     user = await api.user()
     json_body = await api.client.post("/v1/files", json={"file": "x"}, headers=user.headers)
     assert json_body.status_code == 415
@@ -400,7 +401,9 @@ async def test_malformed_requests_are_refused(api):
     await assert_nothing_stored(api)
 
 
-async def test_failed_database_write_removes_the_stored_object(api, monkeypatch):
+async def test_failed_database_write_removes_the_stored_object(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bca.profiles import service as profiles_service
 
     user = await api.user()

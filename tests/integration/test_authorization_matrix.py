@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tests.factories.accounts import Api
 from tests.factories.cards import (
     create_card,
     create_profile,
@@ -33,7 +34,7 @@ class Call:
     upload: bool = False
 
 
-async def test_authorization_matrix(api):
+async def test_authorization_matrix(api: Api) -> None:
     owner = await api.user()
     stranger = await api.user()
     blocked = await api.user()

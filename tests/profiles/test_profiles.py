@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sqlalchemy import select
 
 from bca.sync.models import Change
+from tests.factories.accounts import Api
 from tests.factories.cards import (
     camera_exif,
     create_card,
@@ -38,7 +40,7 @@ FULL_FIELDS = {
 SUMMARY_FIELDS = {"id", "name", "image_url", "private"}
 
 
-async def test_signup_profile_is_listed_and_create_returns_the_full_profile(api):
+async def test_signup_profile_is_listed_and_create_returns_the_full_profile(api: Api) -> None:
     user = await api.user()
     listed = await api.client.get("/v1/profiles", headers=user.headers)
     assert listed.status_code == 200
@@ -67,7 +69,7 @@ async def test_signup_profile_is_listed_and_create_returns_the_full_profile(api)
     assert response.headers["etag"] == '"1"'
 
 
-async def test_profile_input_is_validated(api):
+async def test_profile_input_is_validated(api: Api) -> None:
     user = await api.user()
     for body in (
         {},
@@ -83,7 +85,7 @@ async def test_profile_input_is_validated(api):
         assert response.json()["code"] == "validation_error"
 
 
-async def test_at_most_twenty_profiles(api):
+async def test_at_most_twenty_profiles(api: Api) -> None:
     user = await api.user()
     for _ in range(19):
         await create_profile(api, user)
@@ -99,7 +101,7 @@ async def test_at_most_twenty_profiles(api):
     assert again.status_code == 201
 
 
-async def test_listing_paginates(api):
+async def test_listing_paginates(api: Api) -> None:
     user = await api.user()
     for _ in range(4):
         await create_profile(api, user)
@@ -118,7 +120,7 @@ async def test_listing_paginates(api):
     assert bad.status_code == 422
 
 
-async def test_get_patch_and_versioning(api):
+async def test_get_patch_and_versioning(api: Api) -> None:
     owner = await api.user()
     other = await api.user()
     profile = await create_profile(api, owner, name="Alice", team_name="Core")
@@ -188,7 +190,7 @@ async def test_get_patch_and_versioning(api):
     assert missing.json()["code"] == "not_found"
 
 
-async def test_concurrent_patches_with_the_same_if_match_let_one_win(api):
+async def test_concurrent_patches_with_the_same_if_match_let_one_win(api: Api) -> None:
     owner = await api.user()
     profile = await create_profile(api, owner)
 
@@ -204,7 +206,7 @@ async def test_concurrent_patches_with_the_same_if_match_let_one_win(api):
     assert statuses == [200, 412]
 
 
-async def test_private_profile_shows_only_a_summary_to_non_followers(api):
+async def test_private_profile_shows_only_a_summary_to_non_followers(api: Api) -> None:
     owner = await api.user()
     stranger = await api.user()
     follower = await api.user()
@@ -239,7 +241,7 @@ async def test_private_profile_shows_only_a_summary_to_non_followers(api):
     assert full.json()["team_name"] == "MI6"
 
 
-async def test_search_by_name_or_team_respects_privacy_blocks_and_hides(api):
+async def test_search_by_name_or_team_respects_privacy_blocks_and_hides(api: Api) -> None:
     searcher = await api.user()
     owner = await api.user()
     me = await first_profile_id(api, searcher)
@@ -250,7 +252,7 @@ async def test_search_by_name_or_team_respects_privacy_blocks_and_hides(api):
     hidden = await create_profile(api, owner, name="Zanzibar Hidden")
     await relate(api, searcher, me, hidden["id"], "hide")
 
-    async def search(q: str) -> dict[str, dict]:
+    async def search(q: str) -> dict[str, dict[str, Any]]:
         response = await api.client.get(
             "/v1/profiles/search", params={"q": q}, headers=searcher.headers
         )
@@ -276,7 +278,7 @@ async def test_search_by_name_or_team_respects_privacy_blocks_and_hides(api):
     assert owner_me  # the blocker's other profiles stay visible
 
 
-async def test_delete_profile_removes_its_cards_relations_and_subscriptions(api):
+async def test_delete_profile_removes_its_cards_relations_and_subscriptions(api: Api) -> None:
     owner = await api.user()
     fan = await api.user()
     fan_me = await first_profile_id(api, fan)
@@ -324,7 +326,7 @@ async def test_delete_profile_removes_its_cards_relations_and_subscriptions(api)
     assert {owner.id, fan.id} <= told
 
 
-async def test_profiles_of_a_deactivated_user_disappear(api):
+async def test_profiles_of_a_deactivated_user_disappear(api: Api) -> None:
     leaver = await api.user()
     viewer = await api.user()
     profile = await create_profile(api, leaver, name="Leaving Soon")
@@ -344,7 +346,7 @@ async def test_profiles_of_a_deactivated_user_disappear(api):
     assert found.json()["items"] == []
 
 
-async def test_profile_image_upload_replaces_and_serves_the_image(api):
+async def test_profile_image_upload_replaces_and_serves_the_image(api: Api) -> None:
     owner = await api.user()
     viewer = await api.user()
     profile = await create_profile(api, owner, private=True)

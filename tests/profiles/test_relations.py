@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bca.sync.models import Change
+from tests.factories.accounts import Api
 from tests.factories.cards import create_card, create_profile, first_profile_id, relate
 
 
-async def test_follow_public_profile_and_unfollow(api):
+async def test_follow_public_profile_and_unfollow(api: Api) -> None:
     alice = await api.user()
     bob = await api.user()
     a = await first_profile_id(api, alice)
@@ -38,7 +39,7 @@ async def test_follow_public_profile_and_unfollow(api):
     assert followers.json()["items"] == []
 
 
-async def test_follow_request_accept_and_reject(api):
+async def test_follow_request_accept_and_reject(api: Api) -> None:
     owner = await api.user()
     fan = await api.user()
     other_fan = await api.user()
@@ -95,7 +96,7 @@ async def test_follow_request_accept_and_reject(api):
     assert sneaky.status_code == 404
 
 
-async def test_turning_public_grants_pending_requests(api):
+async def test_turning_public_grants_pending_requests(api: Api) -> None:
     owner = await api.user()
     fan = await api.user()
     private = await create_profile(api, owner, private=True)
@@ -109,7 +110,7 @@ async def test_turning_public_grants_pending_requests(api):
     assert relations.json()["items"][0]["status"] == "follow"
 
 
-async def test_relation_rules(api):
+async def test_relation_rules(api: Api) -> None:
     alice = await api.user()
     bob = await api.user()
     a = await first_profile_id(api, alice)
@@ -138,7 +139,7 @@ async def test_relation_rules(api):
     assert bad_filter.status_code == 422
 
 
-async def test_block_removes_follows_and_hides_both_ways(api):
+async def test_block_removes_follows_and_hides_both_ways(api: Api) -> None:
     alice = await api.user()
     bob = await api.user()
     a = await first_profile_id(api, alice)
@@ -205,7 +206,7 @@ async def test_block_removes_follows_and_hides_both_ways(api):
     assert {f"{a}:{b}", f"{b}:{a}"} <= keys
 
 
-async def test_blocking_with_one_persona_hides_the_target_from_all_of_mine(api):
+async def test_blocking_with_one_persona_hides_the_target_from_all_of_mine(api: Api) -> None:
     alice = await api.user()
     bob = await api.user()
     a = await first_profile_id(api, alice)
@@ -222,7 +223,7 @@ async def test_blocking_with_one_persona_hides_the_target_from_all_of_mine(api):
     assert (await api.client.get(f"/v1/profiles/{a2}", headers=bob.headers)).status_code == 404
 
 
-async def test_hide_is_a_relation_and_keeps_the_profile_reachable(api):
+async def test_hide_is_a_relation_and_keeps_the_profile_reachable(api: Api) -> None:
     alice = await api.user()
     bob = await api.user()
     a = await first_profile_id(api, alice)
