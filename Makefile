@@ -1,4 +1,4 @@
-# The two commands a newcomer needs: `make run` and `make test` (see README).
+# The two commands a newcomer needs: `make run` and `make test` (see README); `make` lists the rest.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -6,42 +6,64 @@ STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The tests that need no service (no database, Redis or server process).
+UNIT_TESTS ?= tests/test_settings.py tests/test_env_example.py tests/core tests/test_architecture.py
 
-.PHONY: install run test lint typecheck unit bench lock clean
+# uv installs the venv from uv.lock. The one on PATH is used when there is one; otherwise a
+# copy of this version is installed from PyPI into .uv/ on first use.
+UV_VERSION := 0.13.8
+ifeq ($(origin UV),undefined)
+UV := $(or $(shell command -v uv 2>/dev/null),.uv/bin/uv)
+endif
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
 
-install: $(STAMP)  ## everything: the server and the test tools
+.DEFAULT_GOAL := help
+.PHONY: help install uv run test lint typecheck unit lock clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+help:  ## list these targets
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' \
+		$(MAKEFILE_LIST)
+
+install: $(STAMP)  ## the server and the test tools, exactly as uv.lock pins them
+
+.uv/bin/uv:
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+uv: | $(UV)  ## install uv if it is missing (CI runs this first)
+	@$(UV) --version
 
 # The server alone: the test tools (playwright, moto, schemathesis, mypy ...) stay out of it.
-$(RUNTIME_STAMP): pyproject.toml requirements.lock | $(BIN)/python
-	$(BIN)/pip install --quiet --constraint requirements.lock --editable .
+# `uv sync` removes what the lock does not list, test tools included: the full install is then
+# due again.
+$(RUNTIME_STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	rm -f $(STAMP)
 	touch $(RUNTIME_STAMP)
 
-$(STAMP): pyproject.toml requirements.lock | $(BIN)/python
-	$(BIN)/pip install --quiet --constraint requirements.lock --editable ".[test]"
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --extra test
 	touch $(STAMP) $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP)  ## serve the API on the embedded default: make run [PORT=8000] [HOST=127.0.0.1]
 	$(BIN)/bca serve --host $(HOST) --port $(PORT)
 
-lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+lint: install  ## the pre-commit hooks on every file: ruff, ruff-format, mypy, import contracts, typos
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
-typecheck: install
+typecheck: install  ## mypy --strict over src and tests alone
 	$(BIN)/mypy
 
-test: lint typecheck  ## install, lint, type-check and run the whole test suite
+test: lint  ## install, lint and type-check, then run the whole test suite
 	$(BIN)/pytest
 
 unit: install  ## only the fast tests that need no service
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest $(UNIT_TESTS)
 
-lock:  ## re-pin every transitive dependency after changing pyproject.toml
-	$(BIN)/pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+lock: | $(UV)  ## re-lock uv.lock after changing pyproject.toml (make lock LOCK_FLAGS=--upgrade bumps all)
+	$(UV) lock $(LOCK_FLAGS)
 
-clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts
+clean:  ## remove the venv, uv's copy, caches and local data
+	rm -rf $(VENV) .uv var .pytest_cache .mypy_cache .ruff_cache test-artifacts

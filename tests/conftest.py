@@ -29,7 +29,7 @@ from bca.core.migrations import upgrade
 from bca.registry import metadata
 from bca.settings import Settings, load_settings
 from bca.wiring import create_backends
-from tests.factories import Api
+from tests.factories.accounts import Api
 
 pytest_plugins = [
     "tests.fixtures.moto",

@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from tests.factories import TestUser
+from tests.factories.accounts import TestUser
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

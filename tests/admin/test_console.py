@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from bca.admin.models import AuditRecord
 from tests.admin.console_client import Console, another_browser, console_signin, csrf_of
-from tests.cards_factories import create_card, image_bytes, multipart
-from tests.chat_factories import chat_user, new_chat, post
-from tests.factories import Api, TestUser
+from tests.factories.accounts import Api, TestUser
+from tests.factories.cards import create_card, image_bytes, multipart
+from tests.factories.chat import chat_user, new_chat, post
 
 LINK = re.compile(r'href="([^"#]+)"')
 

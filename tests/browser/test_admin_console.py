@@ -14,7 +14,7 @@ import pytest
 
 from bca.settings import Settings
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories.accounts import DEFAULT_PASSWORD
 from tests.fixtures.servers import BCA, Server, clean_environment
 
 pytestmark = [

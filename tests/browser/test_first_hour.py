@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, EmbeddedServer
-from tests.factories import DEFAULT_PASSWORD, token_from_text
+from tests.factories.accounts import DEFAULT_PASSWORD, token_from_text
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Route
@@ -80,10 +80,12 @@ def mail_link(server: EmbeddedServer, address: str, kind: str, *, count: int) ->
         for path in sorted(outbox.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns):
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             if message["To"] == address:
-                texts.append(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+                body = message.get_body(("plain",))
+                assert body is not None, "every mail has a plain-text part"
+                texts.append(body.get_content())
         if len(texts) >= count:
-            path = "verify-email" if kind == "verify" else "reset-password"
-            link = f"{server.url}/{path}?token={token_from_text(texts[count - 1], kind)}"
+            page = "verify-email" if kind == "verify" else "reset-password"
+            link = f"{server.url}/{page}?token={token_from_text(texts[count - 1], kind)}"
             assert link in texts[count - 1], "the mail carries the server's own address"
             return link
         time.sleep(0.05)

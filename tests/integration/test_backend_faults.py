@@ -28,7 +28,7 @@ import redis
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories.accounts import DEFAULT_PASSWORD
 from tests.fixtures.servers import BCA, Server, clean_environment, free_port
 
 POSTS = 200

@@ -15,7 +15,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from bca.settings import Settings
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories.accounts import DEFAULT_PASSWORD
 from tests.fixtures.servers import Server
 
 BURST = 200

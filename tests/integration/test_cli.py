@@ -14,7 +14,7 @@ import pytest
 from bca import __version__
 from bca.accounts.schemas import USERNAME_PATTERN
 from bca.core.migrations import pending_revisions
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories.accounts import DEFAULT_PASSWORD
 from tests.fixtures.servers import BCA, Server, clean_environment
 from tests.integration.test_instances import _mail_to
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bca.settings import Settings
-from tests.factories import DEFAULT_PASSWORD, token_from_text
+from tests.factories.accounts import DEFAULT_PASSWORD, token_from_text
 from tests.fixtures.servers import Server
 
 
@@ -36,7 +36,9 @@ def _mail_to(outbox: Path, address: str, timeout: float = 10) -> str:
         for path in outbox.glob("*.eml"):
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             if message["To"] == address:
-                return str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+                body = message.get_body(("plain",))
+                assert body is not None, "every mail has a plain-text part"
+                return str(body.get_content())
         time.sleep(0.05)
     raise AssertionError(f"no mail to {address} in {outbox}")
 

@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bca.backends import Backends
 from bca.settings import Settings
 from bca.wiring import create_backends
-from tests.chat_factories import chat_user, new_chat, post
 from tests.conftest import make_client
-from tests.factories import Api, TestUser
+from tests.factories.accounts import Api, TestUser
+from tests.factories.chat import chat_user, new_chat, post
 
 MEMBERS = 8
 

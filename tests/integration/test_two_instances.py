@@ -17,8 +17,8 @@ from websockets.exceptions import ConnectionClosed
 
 from bca.backends import Backends
 from bca.settings import Settings
-from tests.chat_factories import first_profile_id
-from tests.factories import DEFAULT_PASSWORD, TestUser
+from tests.factories.accounts import DEFAULT_PASSWORD, TestUser
+from tests.factories.chat import first_profile_id
 from tests.fixtures.servers import Server
 
 pytestmark = [pytest.mark.parametrize("stack", ["postgres"]), pytest.mark.timeout(180)]
