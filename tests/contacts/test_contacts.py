@@ -7,9 +7,9 @@ from typing import Any
 import vobject
 
 from bca.backends import Backends
+from tests.factories.accounts import Api, TestUser
 from tests.factories.carddav import DAV, dav_client, multistatus, sync_token_of
 from tests.factories.cards import create_profile, first_profile_id
-from tests.factories.accounts import Api, TestUser
 from tests.factories.sync import changes_since, fetch_snapshot, open_copy
 
 ADA: dict[str, Any] = {

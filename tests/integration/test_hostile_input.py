@@ -30,8 +30,8 @@ from bca.backends import Backends
 from bca.core.boundary import json_has_unstorable
 from bca.core.errors import PROBLEM_CONTENT_TYPE
 from bca.registry import metadata
-from tests.factories.cards import multipart
 from tests.factories.accounts import Api, TestUser
+from tests.factories.cards import multipart
 from tests.fixtures.live_server import live_server  # noqa: F401  # the fixture
 from tests.fixtures.servers import Server, start_server
 

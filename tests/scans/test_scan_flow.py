@@ -14,10 +14,10 @@ import vobject
 from PIL import Image
 
 from bca.backends import Backends
-from tests.factories.cards import create_card, create_profile, first_profile_id, multipart
 from tests.factories.accounts import Api, TestUser
-from tests.scans.cardset import Truth, generate
+from tests.factories.cards import create_card, create_profile, first_profile_id, multipart
 from tests.factories.sync import changes_since, fetch_snapshot, open_copy
+from tests.scans.cardset import Truth, generate
 
 pytestmark = pytest.mark.timeout(300)
 

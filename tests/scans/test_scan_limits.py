@@ -9,8 +9,8 @@ import pytest
 
 from bca.backends import Backends
 from bca.backends.tasks import run_task
-from tests.factories.cards import first_profile_id, multipart
 from tests.factories.accounts import Api
+from tests.factories.cards import first_profile_id, multipart
 from tests.scans.cardset import generate
 
 
