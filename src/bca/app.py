@@ -16,7 +16,7 @@ from bca.accounts.routes import router as accounts_router
 from bca.admin.console import mount_console
 from bca.admin.routes import router as admin_router
 from bca.backends import Backends, readiness
-from bca.backends.dependencies import BackendsDep
+from bca.backends.dependencies import BackendsDep, get_backends
 from bca.carddav import routes as carddav_routes
 from bca.carddav.errors import DavError, dav_error_response
 from bca.cards import routes as cards_routes
@@ -24,6 +24,7 @@ from bca.chat import routes as chat_routes
 from bca.core.errors import install_error_handlers, problem_response
 from bca.core.http import NoContentHeaders
 from bca.core.observability import ObservabilityMiddleware, configure_logging
+from bca.core.openapi import install_problem_documents
 from bca.files import routes as files_routes
 from bca.home import install_home
 from bca.profiles import routes as profiles_routes
@@ -78,6 +79,8 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
     ):
         app.include_router(router)
     app.include_router(_operations_router())
+    # Every route reaches the database and cache through get_backends: those may answer 503.
+    install_problem_documents(app, backend_dependencies={get_backends})
     mount_console(app, settings)
     install_home(app)
     return app
@@ -102,7 +105,11 @@ def _operations_router() -> APIRouter:
             extra={"checks": status},
         )
 
-    @router.get("/metrics")
+    @router.get(
+        "/metrics",
+        response_class=Response,
+        responses={200: {"description": "Prometheus text format", "content": {"text/plain": {}}}},
+    )
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

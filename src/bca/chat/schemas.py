@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from bca.chat.models import Chat, ChatEvent, Participant
+from bca.core.openapi import NOT_BLANK
 from bca.files.models import StoredFile
 from bca.files.urls import file_url
 
@@ -20,7 +21,9 @@ MAX_WAIT_SECONDS = 30.0
 MAX_INDEX = 2**31 - 1
 """Event indexes are 32-bit integers in the database; larger ones cannot name an event."""
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NOT_BLANK)
+]
 Body = Annotated[str, Field(max_length=MAX_BODY)]
 
 EventType = Literal[

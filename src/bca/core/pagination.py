@@ -18,6 +18,8 @@ from bca.core.errors import AppError
 T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
+"""What ``encode_cursor`` writes (unpadded URL-safe base64)."""
 MAX_LIMIT = 200
 
 
@@ -41,7 +43,14 @@ class PageParams(BaseModel):
 
 
 async def page_params(
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            pattern=CURSOR_PATTERN,
+            description="Opaque: the `next_cursor` of the previous page (any other is 422).",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> PageParams:
     return PageParams(cursor=cursor, limit=limit)
