@@ -12,7 +12,7 @@ import email
 import email.policy
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from schemathesis.engine import Status, events, from_schema
 
 from bca.settings import Settings
 from tests.factories import DEFAULT_PASSWORD, token_from_text
-from tests.fixtures.servers import Server
+from tests.fixtures.servers import Server, start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -63,9 +63,7 @@ class Outcome:
 
 
 @pytest.fixture
-def server(
-    bca_server: Callable[..., Server], settings: Settings, backends: Any, tmp_path: Path
-) -> Server:
+def server(settings: Settings, backends: Any, tmp_path: Path) -> Iterator[Server]:
     """``backends`` comes first: the database and Redis start empty."""
     assert settings.database_url is not None
     env = {
@@ -79,7 +77,10 @@ def server(
     }
     if settings.redis_url is not None:
         env["BCA_REDIS_URL"] = settings.redis_url
-    return bca_server(env)
+    # A busy CI machine can take a while to start it.
+    served = start_server(env, cwd=tmp_path, timeout=120)
+    yield served
+    served.stop()
 
 
 def signed_in_token(server: Server, data_dir: Path) -> str:

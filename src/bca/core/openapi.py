@@ -128,7 +128,7 @@ def _document_problems(
         uses_backends = any(
             dependant.call in backend_dependencies for dependant in _dependants(route.dependant)
         )
-        for method in route.methods:
+        for method in route.methods or ():
             operation = path_item.get(method.lower())
             if operation is not None:
                 _document_operation(operation, route, uses_backends=uses_backends)
