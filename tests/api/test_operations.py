@@ -185,3 +185,16 @@ async def test_the_document_lists_each_operations_errors_as_problems(api: Api) -
                 assert "401" in operation["responses"], (method, path)
             if any(parameter["in"] == "path" for parameter in operation.get("parameters", [])):
                 assert "404" in operation["responses"], (method, path)
+
+
+async def test_cursors_accept_what_the_document_allows(api: Api) -> None:
+    """``cursor`` is documented as URL-safe base64, empty for the first page."""
+    user = await api.user()
+    first = await api.client.get("/v1/sessions?cursor=", headers=user.headers)
+    assert first.status_code == 200, first.text
+    assert len(first.json()["items"]) == 1
+    forged = await api.client.get("/v1/sessions?cursor=j", headers=user.headers)
+    assert forged.status_code == 422
+    assert forged.json()["code"] == "validation_error"
+    off_pattern = await api.client.get("/v1/sessions?cursor=a%2Bb", headers=user.headers)
+    assert off_pattern.status_code == 422

@@ -48,7 +48,10 @@ async def page_params(
         Query(
             max_length=500,
             pattern=CURSOR_PATTERN,
-            description="Opaque: the `next_cursor` of the previous page (any other is 422).",
+            description=(
+                "Opaque: the `next_cursor` of the previous page; empty or left out for the"
+                " first page; any other value is 422."
+            ),
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
@@ -61,7 +64,9 @@ def encode_cursor(key: list[Any]) -> str:
 
 
 def decode_cursor(cursor: str | None) -> list[Any] | None:
-    if cursor is None:
+    # An empty cursor (``?cursor=``, as a client that fills in "no next page" sends) is the
+    # first page: the documented pattern allows it.
+    if not cursor:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
