@@ -68,6 +68,21 @@ class ParticipantAdd(Input):
 
 
 class MessageCreate(Input):
+    """A body that is not blank, a file, or both."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["body"],
+                    "properties": {"body": {"type": "string", "pattern": NOT_BLANK}},
+                },
+                {"required": ["file_id"], "properties": {"file_id": {"type": "string"}}},
+            ]
+        },
+    )
+
     body: Body | None = None
     file_id: uuid.UUID | None = None
     reply_to: Annotated[int, Field(ge=1, le=MAX_INDEX)] | None = None
@@ -80,7 +95,7 @@ class MessageCreate(Input):
 
 
 class MessageEdit(Input):
-    body: Body
+    body: Annotated[str, Field(max_length=MAX_BODY, pattern=NOT_BLANK)]
 
     @model_validator(mode="after")
     def _not_blank(self) -> Self:
