@@ -160,3 +160,62 @@ async def test_a_lost_constraint_race_is_409_and_a_dead_database_503(backends: A
     assert down_response.status_code == 503
     assert down_response.json()["code"] == "unavailable"
     assert down_response.headers["Retry-After"] == "5"
+
+
+async def test_the_document_lists_each_operations_errors_as_problems(api: Api) -> None:
+    """The errors an operation answers with follow from its shape (core.openapi); the
+    schemathesis run (test_fuzz) checks them against a live server, this the document alone."""
+    document = (await api.client.get("/openapi.json")).json()
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    problem = document["components"]["schemas"]["Problem"]
+    assert problem["required"] == ["type", "title", "status", "detail", "code"]
+    paths = document["paths"]
+
+    def errors(method: str, path: str) -> dict[str, list[str]]:
+        responses = paths[path][method]["responses"]
+        return {
+            status: sorted(response.get("content", {}))
+            for status, response in responses.items()
+            if int(status) >= 400
+        }
+
+    problem_only = ["application/problem+json"]
+    assert errors("patch", "/v1/profiles/{profile_id}") == {
+        status: problem_only for status in ("400", "401", "403", "404", "412", "413", "422", "503")
+    }
+    assert set(errors("post", "/v1/files")) == {"401", "413", "415", "422", "503"}
+    assert set(errors("post", "/v1/auth/signin")) == {
+        "400",
+        "401",
+        "403",
+        "413",
+        "422",
+        "423",
+        "429",
+        "503",
+    }
+    assert "Retry-After" in paths["/v1/auth/signin"]["post"]["responses"]["429"]["headers"]
+    assert errors("get", "/c/{token}")["404"] == ["application/problem+json", "text/html"]
+    assert errors("get", "/healthz") == {}
+    for path, item in paths.items():
+        for method, operation in item.items():
+            for status, content in errors(method, path).items():
+                assert set(content) <= {"application/problem+json", "text/html"}, (path, status)
+                assert content, (method, path, status)
+            if operation.get("security"):
+                assert "401" in operation["responses"], (method, path)
+            if any(parameter["in"] == "path" for parameter in operation.get("parameters", [])):
+                assert "404" in operation["responses"], (method, path)
+
+
+async def test_cursors_accept_what_the_document_allows(api: Api) -> None:
+    """``cursor`` is documented as URL-safe base64, empty for the first page."""
+    user = await api.user()
+    first = await api.client.get("/v1/sessions?cursor=", headers=user.headers)
+    assert first.status_code == 200, first.text
+    assert len(first.json()["items"]) == 1
+    forged = await api.client.get("/v1/sessions?cursor=j", headers=user.headers)
+    assert forged.status_code == 422
+    assert forged.json()["code"] == "validation_error"
+    off_pattern = await api.client.get("/v1/sessions?cursor=a%2Bb", headers=user.headers)
+    assert off_pattern.status_code == 422

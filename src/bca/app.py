@@ -19,7 +19,7 @@ from bca.accounts.routes import router as accounts_router
 from bca.admin.console import mount_console
 from bca.admin.routes import router as admin_router
 from bca.backends import Backends, readiness
-from bca.backends.dependencies import BackendsDep
+from bca.backends.dependencies import BackendsDep, get_backends
 from bca.carddav import routes as carddav_routes
 from bca.carddav.errors import DavError, dav_error_response
 from bca.cards import routes as cards_routes
@@ -30,6 +30,7 @@ from bca.core.errors import NotFound, install_error_handlers, problem_response
 from bca.core.faults import RETRY_AFTER_SECONDS, BackendFaults
 from bca.core.http import NoContentHeaders
 from bca.core.observability import ObservabilityMiddleware, configure_logging
+from bca.core.openapi import install_problem_documents
 from bca.files import routes as files_routes
 from bca.files.uploads import MULTIPART_OVERHEAD
 from bca.home import install_home
@@ -105,6 +106,8 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
     ):
         app.include_router(router)
     app.include_router(_operations_router(settings))
+    # Every route reaches the database and cache through get_backends: those may answer 503.
+    install_problem_documents(app, backend_dependencies={get_backends})
     mount_console(app, settings)
     install_home(app)
     return app
@@ -147,7 +150,14 @@ def _operations_router(settings: Settings) -> APIRouter:
             extra={"checks": status},
         )
 
-    @router.get("/metrics", responses={404: {"description": "not for this client"}})
+    @router.get(
+        "/metrics",
+        response_class=Response,
+        responses={
+            200: {"description": "Prometheus text format", "content": {"text/plain": {}}},
+            404: {"description": "not for this client"},
+        },
+    )
     async def metrics(request: Request) -> Response:
         """Prometheus metrics, for allowed addresses or the bearer token only: they tell who
         does what how often, and nobody else should learn that (404, as if there were none)."""

@@ -33,10 +33,13 @@ TEMPLATES = {"verify": "verify_email.html", "reset": "reset_password.html"}
 MAILED_TOKEN = Annotated[str, Form(min_length=1, max_length=200), STORABLE]
 LINK_TOKEN = Annotated[str | None, Query(max_length=200)]
 HTML_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The link is not valid (used, expired, unknown)"},
-    403: {"description": "The form was posted from another site"},
-    422: {"description": "The form needs correcting"},
-    429: {"description": "Too many requests"},
+    status: {"description": description, "content": {"text/html": {}}}
+    for status, description in (
+        (400, "The link is not valid (used, expired, unknown)"),
+        (403, "The form was posted from another site"),
+        (422, "The form needs correcting"),
+        (429, "Too many requests"),
+    )
 }
 
 

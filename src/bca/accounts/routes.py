@@ -31,6 +31,7 @@ from bca.accounts.schemas import (
     UserRead,
 )
 from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
+from bca.core.http import problems
 from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
@@ -62,7 +63,7 @@ def token_pair(issued: service.IssuedTokens) -> TokenPair:
     )
 
 
-@router.post("/auth/signup", status_code=201, response_model=UserRead)
+@router.post("/auth/signup", status_code=201, response_model=UserRead, responses=problems(409, 429))
 async def signup(
     data: SignupRequest, session: SessionDep, backends: BackendsDep, request: Request
 ) -> UserRead:
@@ -76,7 +77,7 @@ async def signup(
     "/auth/availability",
     response_model=Availability,
     response_model_exclude_none=True,
-    responses={429: {}},
+    responses=problems(429),
 )
 async def availability(
     query: Annotated[AvailabilityQuery, Query()],
@@ -104,7 +105,7 @@ async def verify_email(data: TokenRequest, session: SessionDep) -> None:
     "/auth/email/resend",
     status_code=202,
     response_class=Response,
-    responses={409: {"description": "already_verified (signed-in form)"}, 429: {}},
+    responses={409: {"description": "already_verified (signed-in form)"}, **problems(429)},
 )
 async def resend_verification(
     principal: OptionalPrincipal,
@@ -127,7 +128,7 @@ async def resend_verification(
         raise ResendFormInvalid()
 
 
-@router.post("/auth/signin", response_model=TokenPair)
+@router.post("/auth/signin", response_model=TokenPair, responses=problems(401, 403, 423, 429))
 async def signin(
     data: SigninRequest, session: SessionDep, backends: BackendsDep, request: Request
 ) -> TokenPair:
@@ -137,7 +138,7 @@ async def signin(
     return token_pair(issued)
 
 
-@router.post("/auth/refresh", response_model=TokenPair)
+@router.post("/auth/refresh", response_model=TokenPair, responses=problems(401))
 async def refresh(data: RefreshRequest, session: SessionDep, backends: BackendsDep) -> TokenPair:
     return token_pair(await service.refresh(session, backends, refresh_token=data.refresh_token))
 
@@ -152,7 +153,7 @@ async def signout_all(user: CurrentUser, session: SessionDep, backends: Backends
     await service.signout_all(session, backends, user=user)
 
 
-@router.post("/auth/password/change", status_code=204)
+@router.post("/auth/password/change", status_code=204, responses=problems(429))
 async def change_password(
     data: PasswordChangeRequest,
     user: CurrentUser,
@@ -163,7 +164,9 @@ async def change_password(
     await service.change_password(session, backends, user=user, auth_session=current, data=data)
 
 
-@router.post("/auth/password/reset", status_code=202, response_class=Response)
+@router.post(
+    "/auth/password/reset", status_code=202, response_class=Response, responses=problems(429)
+)
 async def request_password_reset(
     data: PasswordResetRequest, session: SessionDep, backends: BackendsDep, request: Request
 ) -> None:
@@ -229,7 +232,7 @@ async def update_me(data: MeUpdate, user: CurrentUser, session: SessionDep) -> U
     return user_read(await service.update_me(session, user=user, nickname=data.nickname))
 
 
-@router.delete("/me", status_code=204)
+@router.delete("/me", status_code=204, responses=problems(429))
 async def deactivate_me(
     data: DeactivateRequest, user: CurrentUser, session: SessionDep, backends: BackendsDep
 ) -> None:
@@ -272,7 +275,7 @@ async def list_app_passwords(
     return Page(items=[app_password_read(row) for row in items], next_cursor=next_cursor)
 
 
-@router.delete("/app-passwords/{app_password_id}", status_code=204, responses={404: {}})
+@router.delete("/app-passwords/{app_password_id}", status_code=204)
 async def revoke_app_password(
     app_password_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> None:

@@ -15,11 +15,15 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from bca.core.openapi import NOT_BLANK
+
 USERNAME_PATTERN = r"^[a-z0-9_.]{3,32}$"
 
 Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN)]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
-Nickname = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Nickname = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK)
+]
 DeviceName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 
 
@@ -167,7 +171,7 @@ class LockRequest(Input):
 
 
 AppPasswordName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK)
 ]
 
 

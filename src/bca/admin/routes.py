@@ -13,9 +13,11 @@ from bca.accounts.routes import client_address, user_read
 from bca.accounts.schemas import AdminUserRead, LockRequest
 from bca.admin import service
 from bca.backends.dependencies import BackendsDep, SessionDep
+from bca.core.http import problems
 from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+# The admin API does not exist for anyone else: 404, not 403 (see AdminUser).
+router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=problems(404))
 
 
 @router.get("/users", response_model=Page[AdminUserRead])
@@ -40,7 +42,7 @@ async def admin_list_users(
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.post("/users/{user_id}/lock", status_code=204)
+@router.post("/users/{user_id}/lock", status_code=204, responses=problems(403))
 async def admin_lock_user(
     user_id: uuid.UUID,
     data: LockRequest,
@@ -59,7 +61,7 @@ async def admin_lock_user(
     )
 
 
-@router.post("/users/{user_id}/revoke-sessions", status_code=204)
+@router.post("/users/{user_id}/revoke-sessions", status_code=204, responses=problems(403))
 async def admin_revoke_sessions(
     user_id: uuid.UUID,
     admin: AdminUser,

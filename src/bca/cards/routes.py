@@ -31,7 +31,7 @@ from bca.cards.schemas import (
 from bca.cards.vcard import Contact, to_vcard
 from bca.core.http import IfMatchDep, content_disposition, problems, set_etag
 from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
-from bca.files.http import FILE_RESPONSES, MULTIPART_BODY, UPLOAD_ERRORS, UploadDep, file_response
+from bca.files.http import IMAGE_RESPONSES, MULTIPART_BODY, UPLOAD_ERRORS, UploadDep, file_response
 from bca.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["cards"])
@@ -338,7 +338,7 @@ async def public_vcard(token: str, session: SessionDep, settings: SettingsDep) -
     return _vcard_response(text, shared.contact)
 
 
-@public_router.get("/c/{token}/preview", response_class=Response, responses=FILE_RESPONSES)
+@public_router.get("/c/{token}/preview", response_class=Response, responses=IMAGE_RESPONSES)
 async def public_preview(token: str, session: SessionDep, backends: BackendsDep) -> Response:
     """The shared card's preview image, for the page and for link-preview crawlers."""
     return file_response(await service.shared_preview(session, backends, token=token))

@@ -6,18 +6,26 @@ from datetime import datetime
 from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from bca.cards.models import Card, Subscription
+from bca.core.openapi import NOT_BLANK
 from bca.files.urls import optional_file_url
 
 MAX_CARD_DATA_BYTES = 16 * 1024
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK)
+]
 Part = Annotated[str, StringConstraints(max_length=100)]
 Text = Annotated[str, StringConstraints(max_length=200)]
-Value = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
+Value = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320, pattern=NOT_BLANK)
+]
 TypeLabel = Annotated[str, StringConstraints(strip_whitespace=True, max_length=30)]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=NOT_BLANK)
+]
 Note = Annotated[str, StringConstraints(max_length=4000)]
 
 
@@ -111,9 +119,9 @@ class CardCreate(Input):
 class CardUpdate(Input):
     """Only the fields sent change; ``data`` is replaced as a whole."""
 
-    name: Name | None = None
-    data: CardData | None = None
-    private: bool | None = None
+    name: Name | SkipJsonSchema[None] = None
+    data: CardData | SkipJsonSchema[None] = None
+    private: bool | SkipJsonSchema[None] = None
 
     @model_validator(mode="before")
     @classmethod

@@ -23,6 +23,7 @@ from bca.chat.schemas import (
     ParticipantRead,
     ReadMarker,
 )
+from bca.core.http import problems
 from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of
 
 router = APIRouter(prefix="/v1", tags=["chat"])
@@ -45,7 +46,10 @@ EventIndex = Annotated[int, Path(ge=1, le=MAX_INDEX)]
     "/chats",
     status_code=201,
     response_model=ChatRead,
-    responses={200: {"model": ChatRead, "description": "The existing direct chat of the pair"}},
+    responses={
+        200: {"model": ChatRead, "description": "The existing direct chat of the pair"},
+        **problems(403, 404, 409),
+    },
 )
 async def create_chat(
     data: ChatCreate,
@@ -77,7 +81,7 @@ async def get_chat(chat_id: uuid.UUID, user: CurrentUser, session: SessionDep) -
     return await chats.get_chat(session, user_id=user.id, chat_id=chat_id)
 
 
-@router.patch("/chats/{chat_id}", response_model=ChatRead)
+@router.patch("/chats/{chat_id}", response_model=ChatRead, responses=problems(403))
 async def update_chat(
     chat_id: uuid.UUID,
     data: ChatUpdate,
@@ -115,7 +119,12 @@ async def list_participants(
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.post("/chats/{chat_id}/participants", status_code=201, response_model=EventRead)
+@router.post(
+    "/chats/{chat_id}/participants",
+    status_code=201,
+    response_model=EventRead,
+    responses=problems(403, 409),
+)
 async def add_participant(
     chat_id: uuid.UUID,
     data: ParticipantAdd,
@@ -129,7 +138,7 @@ async def add_participant(
     )
 
 
-@router.delete("/chats/{chat_id}/participants/{profile_id}", **NO_CONTENT)
+@router.delete("/chats/{chat_id}/participants/{profile_id}", **NO_CONTENT, responses=problems(403))
 async def remove_participant(
     chat_id: uuid.UUID,
     profile_id: uuid.UUID,
@@ -143,7 +152,12 @@ async def remove_participant(
     )
 
 
-@router.post("/chats/{chat_id}/messages", status_code=201, response_model=EventRead)
+@router.post(
+    "/chats/{chat_id}/messages",
+    status_code=201,
+    response_model=EventRead,
+    responses=problems(409),
+)
 async def post_message(
     chat_id: uuid.UUID,
     data: MessageCreate,
@@ -162,7 +176,9 @@ async def post_message(
     )
 
 
-@router.patch("/chats/{chat_id}/messages/{index}", response_model=EventRead)
+@router.patch(
+    "/chats/{chat_id}/messages/{index}", response_model=EventRead, responses=problems(403)
+)
 async def edit_message(
     chat_id: uuid.UUID,
     index: EventIndex,
@@ -176,7 +192,7 @@ async def edit_message(
     )
 
 
-@router.delete("/chats/{chat_id}/messages/{index}", **NO_CONTENT)
+@router.delete("/chats/{chat_id}/messages/{index}", **NO_CONTENT, responses=problems(403))
 async def delete_message(
     chat_id: uuid.UUID,
     index: EventIndex,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from bca.chat.models import Chat, ChatEvent, Participant
+from bca.core.openapi import NOT_BLANK
 from bca.files.models import StoredFile
 from bca.files.urls import file_url
 
@@ -20,7 +21,9 @@ MAX_WAIT_SECONDS = 30.0
 MAX_INDEX = 2**31 - 1
 """Event indexes are 32-bit integers in the database; larger ones cannot name an event."""
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NOT_BLANK)
+]
 Body = Annotated[str, Field(max_length=MAX_BODY)]
 
 EventType = Literal[
@@ -65,6 +68,21 @@ class ParticipantAdd(Input):
 
 
 class MessageCreate(Input):
+    """A body that is not blank, a file, or both."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["body"],
+                    "properties": {"body": {"type": "string", "pattern": NOT_BLANK}},
+                },
+                {"required": ["file_id"], "properties": {"file_id": {"type": "string"}}},
+            ]
+        },
+    )
+
     body: Body | None = None
     file_id: uuid.UUID | None = None
     reply_to: Annotated[int, Field(ge=1, le=MAX_INDEX)] | None = None
@@ -77,7 +95,7 @@ class MessageCreate(Input):
 
 
 class MessageEdit(Input):
-    body: Body
+    body: Annotated[str, Field(max_length=MAX_BODY, pattern=NOT_BLANK)]
 
     @model_validator(mode="after")
     def _not_blank(self) -> Self:

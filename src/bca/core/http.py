@@ -14,6 +14,7 @@ from fastapi import Depends, Header, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bca.core.errors import PreconditionFailed
+from bca.core.openapi import PROBLEM_DESCRIPTIONS
 
 _BODY_HEADERS = (b"content-type", b"content-length")
 # Nothing that could name a folder, end the header or confuse a file system.
@@ -117,20 +118,11 @@ def check_if_match(if_match: IfMatch | None, version: int) -> None:
         if_match.check(version)
 
 
-_PROBLEMS = {
-    403: "forbidden (or a more specific code, e.g. blocked): visible, but not yours to change",
-    404: "not_found: missing, deleted, or not visible to you",
-    409: "limit_reached",
-    412: "precondition_failed: If-Match does not match the current version",
-}
-
-
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem documents a route may answer with."""
-    return {
-        status: {
-            "description": _PROBLEMS[status],
-            "content": {"application/problem+json": {"schema": {"type": "object"}}},
-        }
-        for status in statuses
-    }
+    """``responses=`` entries for the errors a route's own rules raise (403, 409, 429 ...).
+
+    Only these: what follows from the route's shape (401, 404, 412, 413, 415, 422, 503) and
+    every error's ``application/problem+json`` content are added to the OpenAPI document for
+    every route alike (core.openapi).
+    """
+    return {status: {"description": PROBLEM_DESCRIPTIONS[status]} for status in statuses}

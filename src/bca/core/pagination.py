@@ -18,6 +18,8 @@ from bca.core.errors import AppError
 T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
+"""What ``encode_cursor`` writes (unpadded URL-safe base64)."""
 MAX_LIMIT = 200
 
 
@@ -41,7 +43,17 @@ class PageParams(BaseModel):
 
 
 async def page_params(
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            pattern=CURSOR_PATTERN,
+            description=(
+                "Opaque: the `next_cursor` of the previous page; empty or left out for the"
+                " first page; any other value is 422."
+            ),
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> PageParams:
     return PageParams(cursor=cursor, limit=limit)
@@ -52,7 +64,9 @@ def encode_cursor(key: list[Any]) -> str:
 
 
 def decode_cursor(cursor: str | None) -> list[Any] | None:
-    if cursor is None:
+    # An empty cursor (``?cursor=``, as a client that fills in "no next page" sends) is the
+    # first page: the documented pattern allows it.
+    if not cursor:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from bca.files.service import Download, UploadSource
+from bca.files.uploads import ATTACHMENT_KINDS, IMAGE_KINDS, Kind
 
 
 async def _upload_source(request: Request) -> UploadSource:
@@ -42,11 +44,18 @@ UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "validation_error: no file part, an empty file, a bad file name"},
 }
 
-FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The bytes (local storage)", "content": {"application/octet-stream": {}}},
-    307: {"description": "Redirect to a short-lived pre-signed object-storage URL"},
-    404: {"description": "not_found"},
-}
+
+def file_responses(kinds: Iterable[Kind]) -> dict[int | str, dict[str, Any]]:
+    """A stored file's answers: its bytes in the type it was stored as, or a redirect."""
+    types = sorted({kind.content_type.split(";")[0] for kind in kinds})
+    return {
+        200: {"description": "The bytes (local storage)", "content": {name: {} for name in types}},
+        307: {"description": "Redirect to a short-lived pre-signed object-storage URL"},
+    }
+
+
+FILE_RESPONSES = file_responses(ATTACHMENT_KINDS)
+IMAGE_RESPONSES = file_responses(IMAGE_KINDS)
 
 
 def file_response(download: Download) -> Response:

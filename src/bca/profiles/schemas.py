@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
+from bca.core.openapi import NOT_BLANK
 from bca.files.urls import optional_file_url
 from bca.profiles.models import Profile, Relation
 
@@ -14,14 +16,22 @@ MAX_PROFILES_PER_USER = 20
 MAX_DATA_BYTES = 16 * 1024
 """Free JSON (``data``) is for a client's own extras, not for storage: 16 KiB serialized."""
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK)
+]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 LongText = Annotated[str, StringConstraints(max_length=2000)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
 Address = Annotated[str, StringConstraints(max_length=500)]
 SnsNetwork = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,30}$")]
-SnsHandle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Sns = Annotated[dict[SnsNetwork, SnsHandle], Field(max_length=20)]
+SnsHandle = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NOT_BLANK)
+]
+# Keys that do not match the pattern are refused, so the document says so.
+Sns = Annotated[
+    dict[SnsNetwork, SnsHandle],
+    Field(max_length=20, json_schema_extra={"additionalProperties": False}),
+]
 
 RelationStatus = Literal["follow", "follow_requested", "hide", "block"]
 SettableRelationStatus = Literal["follow", "hide", "block"]
@@ -60,15 +70,15 @@ class ProfileCreate(Input):
 class ProfileUpdate(Input):
     """Only the fields sent change; ``null`` clears an optional field (``name`` is required)."""
 
-    name: Name | None = None
+    name: Name | SkipJsonSchema[None] = None
     team_name: ShortText | None = None
     description: LongText | None = None
     email: EmailStr | None = Field(default=None, max_length=320)
     phone: Phone | None = None
     address: Address | None = None
-    sns: Sns | None = None
-    data: dict[str, Any] | None = None
-    private: bool | None = None
+    sns: Sns | SkipJsonSchema[None] = None
+    data: dict[str, Any] | SkipJsonSchema[None] = None
+    private: bool | SkipJsonSchema[None] = None
 
     @field_validator("name", "sns", "data", "private", mode="before")
     @classmethod

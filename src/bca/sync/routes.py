@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from bca.accounts.dependencies import CurrentUser
 from bca.backends.dependencies import BackendsDep, SessionDep
+from bca.core.http import problems
 from bca.sync import service
 from bca.sync.schemas import ChangesPage, SnapshotPending
 
@@ -22,7 +23,7 @@ _SNAPSHOT_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.get("/sync/changes", response_model=ChangesPage)
+@router.get("/sync/changes", response_model=ChangesPage, responses=problems(410))
 async def changes(
     session: SessionDep,
     backends: BackendsDep,
