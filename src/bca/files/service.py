@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,7 @@ from bca.files.uploads import (
     ATTACHMENT_KINDS,
     EXTENSION_ALIASES,
     EXTENSIONS,
+    IMAGE_KINDS,
     Kind,
     MultipartFileReader,
     check_declared_length,
@@ -39,6 +41,8 @@ from bca.files.uploads import (
 logger = logging.getLogger(__name__)
 
 PRESIGNED_URL_TTL_SECONDS = 300
+
+_Holder = TypeVar("_Holder")
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,36 @@ async def upload_file(
     ) as row:
         pass
     return row
+
+
+async def replace_image(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    user: User,
+    source: UploadSource,
+    purpose: str,
+    authorize: Callable[[], Awaitable[_Holder]],
+    swap: Callable[[_Holder, uuid.UUID], uuid.UUID | None],
+) -> _Holder:
+    """Upload an image that takes the place of the one a row (a profile, a card) points at.
+
+    ``authorize`` is asked twice: before a byte of the body is read, so that a refused
+    caller streams nothing, and again after the upload, in the writing transaction, since
+    the upload took time (it should lock the row and check its ``If-Match``). ``swap`` points
+    the row at the new file and returns the file it pointed at before, which is retired.
+    """
+    await authorize()
+    await end_read_only_transaction(session)
+    async with receive_upload(
+        session, backends, user=user, source=source, kinds=IMAGE_KINDS, purpose=purpose
+    ) as stored:
+        holder = await authorize()
+        previous = swap(holder, stored.id)
+        await session.flush()
+        if previous is not None:
+            await retire_file(session, backends, previous)
+    return holder
 
 
 async def own_upload(
