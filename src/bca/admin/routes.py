@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from bca.accounts import service as accounts
 from bca.accounts.dependencies import AdminUser
@@ -16,6 +16,14 @@ from bca.backends.dependencies import BackendsDep, SessionDep
 from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+def _acting_admin(admin: AdminUser, request: Request) -> service.Actor:
+    """The admin and the address they came from, as the audit names them."""
+    return service.Actor(admin, client_address(request))
+
+
+ActingAdmin = Annotated[service.Actor, Depends(_acting_admin)]
 
 
 @router.get("/users", response_model=Page[AdminUserRead])
@@ -44,34 +52,23 @@ async def admin_list_users(
 async def admin_lock_user(
     user_id: uuid.UUID,
     data: LockRequest,
-    admin: AdminUser,
+    actor: ActingAdmin,
     session: SessionDep,
     backends: BackendsDep,
-    request: Request,
 ) -> None:
+    name = "lock" if data.locked else "unlock"
     await service.perform_named(
-        session,
-        backends,
-        actor=service.Actor(admin, client_address(request)),
-        target_type="user",
-        name="lock" if data.locked else "unlock",
-        target_id=user_id,
+        session, backends, actor=actor, on=("user", name), target_id=user_id
     )
 
 
 @router.post("/users/{user_id}/revoke-sessions", status_code=204)
 async def admin_revoke_sessions(
     user_id: uuid.UUID,
-    admin: AdminUser,
+    actor: ActingAdmin,
     session: SessionDep,
     backends: BackendsDep,
-    request: Request,
 ) -> None:
     await service.perform_named(
-        session,
-        backends,
-        actor=service.Actor(admin, client_address(request)),
-        target_type="user",
-        name="revoke-sessions",
-        target_id=user_id,
+        session, backends, actor=actor, on=("user", "revoke-sessions"), target_id=user_id
     )
