@@ -13,7 +13,7 @@ from bca.accounts.routes import client_address, user_read
 from bca.accounts.schemas import AdminUserRead, LockRequest
 from bca.admin import service
 from bca.backends.dependencies import BackendsDep, SessionDep
-from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
+from bca.core.pagination import Page, PageDep, time_key
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
@@ -33,19 +33,16 @@ async def admin_list_users(
     page: PageDep,
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[AdminUserRead]:
-    rows = await accounts.list_users(
-        session, q=q, after=decode_time_cursor(page.cursor), limit=page.limit + 1
-    )
-    users, next_cursor = page_of(rows, limit=page.limit, key=time_key)
-    items = [
-        AdminUserRead(
+    rows = await accounts.list_users(session, q=q, after=page.after, limit=page.fetch_limit)
+    return page.cut(
+        rows,
+        key=time_key,
+        item=lambda user: AdminUserRead(
             **user_read(user).model_dump(),
             locked=user.locked,
             deactivated=user.deactivated_at is not None,
-        )
-        for user in users
-    ]
-    return Page(items=items, next_cursor=next_cursor)
+        ),
+    )
 
 
 @router.post("/users/{user_id}/lock", status_code=204)
