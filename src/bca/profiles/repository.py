@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import (
+    ColumnElement,
     and_,
     delete,
     func,
@@ -18,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from bca.accounts.models import User
@@ -290,18 +291,14 @@ async def list_relations(
 ) -> Sequence[Relation]:
     """What ``profile_id`` thinks of others, blocks included (so they can be undone), but
     only towards profiles that still exist for anyone."""
-    target = aliased(Profile)
-    query = (
-        select(Relation)
-        .join(target, target.id == Relation.target_id)
-        .where(Relation.profile_id == profile_id, target.deleted_at.is_(None), owner_active(target))
+    return await _relations_to_live_profiles(
+        session,
+        own_side=Relation.profile_id == profile_id,
+        other_side=Relation.target_id,
+        statuses=None if status is None else (status,),
+        after=after,
+        limit=limit,
     )
-    if status is not None:
-        query = query.where(Relation.status == status)
-    query = query.where(keyset_after(Relation.created_at, Relation.target_id, after))
-    return (
-        await session.scalars(query.order_by(Relation.created_at, Relation.target_id).limit(limit))
-    ).all()
 
 
 async def list_followers(
@@ -314,20 +311,38 @@ async def list_followers(
 ) -> Sequence[Relation]:
     """Follows and follow requests pointing at ``profile_id``. Never hides or blocks: what
     others think of me in private is theirs."""
-    follower = aliased(Profile)
+    return await _relations_to_live_profiles(
+        session,
+        own_side=Relation.target_id == profile_id,
+        other_side=Relation.profile_id,
+        statuses=statuses,
+        after=after,
+        limit=limit,
+    )
+
+
+async def _relations_to_live_profiles(
+    session: AsyncSession,
+    *,
+    own_side: ColumnElement[bool],
+    other_side: InstrumentedAttribute[uuid.UUID],
+    statuses: Sequence[str] | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Relation]:
+    """One page of relations whose other side (``other_side``) still exists for anyone,
+    ordered by when they were made."""
+    other = aliased(Profile)
     query = (
         select(Relation)
-        .join(follower, follower.id == Relation.profile_id)
-        .where(
-            Relation.target_id == profile_id,
-            Relation.status.in_(statuses),
-            follower.deleted_at.is_(None),
-            owner_active(follower),
-        )
+        .join(other, other.id == other_side)
+        .where(own_side, other.deleted_at.is_(None), owner_active(other))
+        .where(keyset_after(Relation.created_at, other_side, after))
     )
-    query = query.where(keyset_after(Relation.created_at, Relation.profile_id, after))
+    if statuses is not None:
+        query = query.where(Relation.status.in_(statuses))
     return (
-        await session.scalars(query.order_by(Relation.created_at, Relation.profile_id).limit(limit))
+        await session.scalars(query.order_by(Relation.created_at, other_side).limit(limit))
     ).all()
 
 

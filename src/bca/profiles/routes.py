@@ -214,8 +214,14 @@ async def list_followers(
     follower_status: Annotated[FollowerStatus | None, Query(alias="status")] = None,
 ) -> Page[RelationRead]:
     """Relations pointing at ``me``: accepted follows and pending requests (both by default)."""
-    relations = await service.list_followers(
-        session, user=user, me=me, status=follower_status, after=page.after, limit=page.fetch_limit
+    relations = await service.list_relations(
+        session,
+        user=user,
+        me=me,
+        status=follower_status,
+        towards_me=True,
+        after=page.after,
+        limit=page.fetch_limit,
     )
     return page.cut(relations, key=_by_follower, item=RelationRead.from_row)
 

@@ -302,28 +302,20 @@ async def list_relations(
     user: User,
     me: uuid.UUID,
     status: str | None,
+    towards_me: bool = False,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> Sequence[Relation]:
+    """My profile's relations to others, or (``towards_me``) the follows and follow requests
+    of others to it, both kinds unless ``status`` names one."""
     acting = await require_own_profile(session, user=user, profile_id=me)
+    if towards_me:
+        statuses = (status,) if status else (FOLLOW, FOLLOW_REQUESTED)
+        return await repository.list_followers(
+            session, acting.id, statuses=statuses, after=after, limit=limit
+        )
     return await repository.list_relations(
         session, acting.id, status=status, after=after, limit=limit
-    )
-
-
-async def list_followers(
-    session: AsyncSession,
-    *,
-    user: User,
-    me: uuid.UUID,
-    status: str | None,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-) -> Sequence[Relation]:
-    acting = await require_own_profile(session, user=user, profile_id=me)
-    statuses = (status,) if status else (FOLLOW, FOLLOW_REQUESTED)
-    return await repository.list_followers(
-        session, acting.id, statuses=statuses, after=after, limit=limit
     )
 
 
