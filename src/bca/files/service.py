@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.accounts.models import User
 from bca.backends import Backends
-from bca.backends.storage import Storage
+from bca.backends.storage import Storage, open_read_ahead
 from bca.core.db import end_read_only_transaction, outbox
 from bca.core.http import content_disposition
 from bca.core.ids import new_id
@@ -247,17 +247,8 @@ async def download(backends: Backends, row: StoredFile) -> Download:
     )
     if url is not None:
         return Download(file=row, redirect_url=url)
-    stream = backends.storage.open_stream(row.storage_key)
     try:
-        first = await anext(stream)
-    except StopAsyncIteration:
-        first = b""
+        body = await open_read_ahead(backends.storage, row.storage_key)
     except KeyError:
         raise FileNotFound() from None
-    return Download(file=row, body=_prepend(first, stream))
-
-
-async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    yield first
-    async for chunk in rest:
-        yield chunk
+    return Download(file=row, body=body)
