@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import (
-    ColumnElement,
     and_,
     delete,
     func,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from bca.accounts.models import User
@@ -285,58 +284,25 @@ async def list_relations(
     session: AsyncSession,
     profile_id: uuid.UUID,
     *,
-    status: str | None,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-) -> Sequence[Relation]:
-    """What ``profile_id`` thinks of others, blocks included (so they can be undone), but
-    only towards profiles that still exist for anyone."""
-    return await _relations_to_live_profiles(
-        session,
-        own_side=Relation.profile_id == profile_id,
-        other_side=Relation.target_id,
-        statuses=None if status is None else (status,),
-        after=after,
-        limit=limit,
-    )
-
-
-async def list_followers(
-    session: AsyncSession,
-    profile_id: uuid.UUID,
-    *,
-    statuses: Sequence[str],
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-) -> Sequence[Relation]:
-    """Follows and follow requests pointing at ``profile_id``. Never hides or blocks: what
-    others think of me in private is theirs."""
-    return await _relations_to_live_profiles(
-        session,
-        own_side=Relation.target_id == profile_id,
-        other_side=Relation.profile_id,
-        statuses=statuses,
-        after=after,
-        limit=limit,
-    )
-
-
-async def _relations_to_live_profiles(
-    session: AsyncSession,
-    *,
-    own_side: ColumnElement[bool],
-    other_side: InstrumentedAttribute[uuid.UUID],
+    towards_me: bool,
     statuses: Sequence[str] | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> Sequence[Relation]:
-    """One page of relations whose other side (``other_side``) still exists for anyone,
-    ordered by when they were made."""
+    """What ``profile_id`` thinks of others, blocks included (so they can be undone); or, with
+    ``towards_me``, the relations pointing at it, which the caller limits to follows and follow
+    requests (what others think of me in private is theirs). Either way only with profiles
+    that still exist for anyone, in the order they were made."""
+    own_side, other_side = (
+        (Relation.target_id, Relation.profile_id)
+        if towards_me
+        else (Relation.profile_id, Relation.target_id)
+    )
     other = aliased(Profile)
     query = (
         select(Relation)
         .join(other, other.id == other_side)
-        .where(own_side, other.deleted_at.is_(None), owner_active(other))
+        .where(own_side == profile_id, other.deleted_at.is_(None), owner_active(other))
         .where(keyset_after(Relation.created_at, other_side, after))
     )
     if statuses is not None:

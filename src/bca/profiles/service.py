@@ -309,13 +309,12 @@ async def list_relations(
     """My profile's relations to others, or (``towards_me``) the follows and follow requests
     of others to it, both kinds unless ``status`` names one."""
     acting = await require_own_profile(session, user=user, profile_id=me)
-    if towards_me:
-        statuses = (status,) if status else (FOLLOW, FOLLOW_REQUESTED)
-        return await repository.list_followers(
-            session, acting.id, statuses=statuses, after=after, limit=limit
-        )
+    if status is not None:
+        statuses: tuple[str, ...] | None = (status,)
+    else:
+        statuses = (FOLLOW, FOLLOW_REQUESTED) if towards_me else None
     return await repository.list_relations(
-        session, acting.id, status=status, after=after, limit=limit
+        session, acting.id, towards_me=towards_me, statuses=statuses, after=after, limit=limit
     )
 
 
