@@ -31,7 +31,7 @@ from bca.cards.schemas import (
 from bca.cards.vcard import Contact, to_vcard
 from bca.core.http import IfMatchDep, content_disposition, problems, set_etag
 from bca.core.pagination import Page, PageDep, time_key
-from bca.files.http import FILE_RESPONSES, MULTIPART_BODY, UPLOAD_ERRORS, UploadDep, file_response
+from bca.files.http import FILE_RESPONSES, REPLACE_IMAGE_ROUTE, UploadDep, file_response
 from bca.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["cards"])
@@ -151,12 +151,7 @@ async def delete_card(
     await service.delete_card(session, user=user, card_id=card_id, if_match=if_match)
 
 
-@router.put(
-    "/cards/{card_id}/preview",
-    response_model=CardRead,
-    openapi_extra=MULTIPART_BODY,
-    responses=UPLOAD_ERRORS | problems(403, 404, 412),
-)
+@router.put("/cards/{card_id}/preview", response_model=CardRead, **REPLACE_IMAGE_ROUTE)
 async def set_card_preview(
     card_id: uuid.UUID,
     source: UploadDep,

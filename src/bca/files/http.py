@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 
+from bca.core.http import problems
 from bca.files.service import Download, UploadSource
 
 
@@ -68,3 +69,10 @@ def file_response(download: Download) -> Response:
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )
+
+
+REPLACE_IMAGE_ROUTE: dict[str, Any] = {
+    "openapi_extra": MULTIPART_BODY,
+    "responses": UPLOAD_ERRORS | problems(403, 404, 412),
+}
+"""The route options of an image upload that replaces a versioned row's image (``If-Match``)."""

@@ -9,7 +9,7 @@ from bca.accounts.dependencies import CurrentUser
 from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
 from bca.core.http import IfMatchDep, problems, set_etag
 from bca.core.pagination import Page, PageDep, PageParams, time_key
-from bca.files.http import MULTIPART_BODY, UPLOAD_ERRORS, UploadDep
+from bca.files.http import REPLACE_IMAGE_ROUTE, UploadDep
 from bca.profiles import service
 from bca.profiles.models import Relation
 from bca.profiles.schemas import (
@@ -142,12 +142,7 @@ async def delete_profile(
     await service.delete_profile(session, user=user, profile_id=profile_id, if_match=if_match)
 
 
-@router.put(
-    "/profiles/{profile_id}/image",
-    response_model=ProfileRead,
-    openapi_extra=MULTIPART_BODY,
-    responses=UPLOAD_ERRORS | problems(403, 404, 412),
-)
+@router.put("/profiles/{profile_id}/image", response_model=ProfileRead, **REPLACE_IMAGE_ROUTE)
 async def set_profile_image(
     profile_id: uuid.UUID,
     source: UploadDep,
