@@ -9,9 +9,10 @@ write, so a page that shows one (a rejected password, an expired link) commits n
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,6 +61,23 @@ def _forged(request: Request, backends: Backends) -> HTMLResponse | None:
     )
 
 
+@dataclass(frozen=True)
+class _Posted:
+    """A form posted to one of these pages, and whether another site posted it."""
+
+    session: AsyncSession
+    backends: Backends
+    client_address: str
+    forged: HTMLResponse | None
+
+
+def _posted(session: SessionDep, backends: BackendsDep, request: Request) -> _Posted:
+    return _Posted(session, backends, client_address(request), _forged(request, backends))
+
+
+PostedForm = Annotated[_Posted, Depends(_posted)]
+
+
 async def _link_page(session: AsyncSession, token: str | None, *, purpose: str) -> HTMLResponse:
     """What opening a mailed link shows: its form while the link works, else how to get a
     new one. Opening uses nothing up."""
@@ -100,13 +118,11 @@ async def verify_email_page(session: SessionDep, token: LINK_TOKEN = None) -> HT
 
 
 @router.post("/verify-email", response_class=HTMLResponse, responses=HTML_RESPONSES)
-async def verify_email_form(
-    token: MAILED_TOKEN, session: SessionDep, backends: BackendsDep, request: Request
-) -> HTMLResponse:
-    if forged := _forged(request, backends):
-        return forged
+async def verify_email_form(token: MAILED_TOKEN, form: PostedForm) -> HTMLResponse:
+    if form.forged:
+        return form.forged
     try:
-        await service.verify_email(session, token=token)
+        await service.verify_email(form.session, token=token)
     except InvalidToken:
         return _page("verify_email.html", state="invalid", status_code=400)
     return _page("verify_email.html", state="done")
@@ -115,16 +131,14 @@ async def verify_email_form(
 @router.post("/verify-email/resend", response_class=HTMLResponse, responses=HTML_RESPONSES)
 async def resend_verification_form(
     login: Annotated[str, Form(min_length=1, max_length=320), STORABLE],
-    session: SessionDep,
-    backends: BackendsDep,
-    request: Request,
+    form: PostedForm,
 ) -> HTMLResponse:
     """Asks for a new verification link (the form of an expired link's page)."""
-    if forged := _forged(request, backends):
-        return forged
+    if form.forged:
+        return form.forged
     return await _new_link_requested(
         service.resend_verification_public(
-            session, backends, login=login, client_address=client_address(request)
+            form.session, form.backends, login=login, client_address=form.client_address
         ),
         purpose="verify",
     )
@@ -144,12 +158,10 @@ async def reset_password_form(
     token: MAILED_TOKEN,
     new_password: Annotated[str, Form(max_length=1024), STORABLE],
     confirm_password: Annotated[str, Form(max_length=1024), STORABLE],
-    session: SessionDep,
-    backends: BackendsDep,
-    request: Request,
+    form: PostedForm,
 ) -> HTMLResponse:
-    if forged := _forged(request, backends):
-        return forged
+    if form.forged:
+        return form.forged
 
     def ask_again(error: str) -> HTMLResponse:
         return _page(
@@ -163,7 +175,7 @@ async def reset_password_form(
     except ValidationError:
         return ask_again("The password must be 8 to 128 characters long.")
     try:
-        await service.confirm_password_reset(session, backends, data=data)
+        await service.confirm_password_reset(form.session, form.backends, data=data)
     except InvalidToken:
         return _page("reset_password.html", state="invalid", status_code=400)
     except WeakPassword as error:
@@ -174,13 +186,11 @@ async def reset_password_form(
 @router.post("/reset-password/request", response_class=HTMLResponse, responses=HTML_RESPONSES)
 async def request_reset_form(
     email: Annotated[str, Form(min_length=1, max_length=320), STORABLE],
-    session: SessionDep,
-    backends: BackendsDep,
-    request: Request,
+    form: PostedForm,
 ) -> HTMLResponse:
     """Asks for a new reset link (the form of an expired link's page)."""
-    if forged := _forged(request, backends):
-        return forged
+    if form.forged:
+        return form.forged
     try:
         data = PasswordResetRequest(email=email)
     except ValidationError:
@@ -192,7 +202,7 @@ async def request_reset_form(
         )
     return await _new_link_requested(
         service.request_password_reset(
-            session, backends, email=data.email, client_address=client_address(request)
+            form.session, form.backends, email=data.email, client_address=form.client_address
         ),
         purpose="reset",
     )

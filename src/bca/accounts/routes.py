@@ -32,7 +32,7 @@ from bca.accounts.schemas import (
 )
 from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
 from bca.core.http import problems
-from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
+from bca.core.pagination import Page, PageDep, time_key
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
@@ -186,21 +186,18 @@ async def confirm_password_reset(
 async def list_sessions(
     user: CurrentUser, current: CurrentSession, session: SessionDep, page: PageDep
 ) -> Page[SessionRead]:
-    rows = await service.list_sessions(
-        session, user=user, after=decode_time_cursor(page.cursor), limit=page.limit + 1
+    rows = await service.list_sessions(session, user=user, after=page.after, limit=page.fetch_limit)
+    return page.cut(
+        rows,
+        key=time_key,
+        item=lambda row: SessionRead(
+            id=row.id,
+            device_name=row.device_name,
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            current=row.id == current.id,
+        ),
     )
-    sessions, next_cursor = page_of(rows, limit=page.limit, key=time_key)
-    items = [
-        SessionRead(
-            id=item.id,
-            device_name=item.device_name,
-            created_at=item.created_at,
-            last_used_at=item.last_used_at,
-            current=item.id == current.id,
-        )
-        for item in sessions
-    ]
-    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.put("/sessions/current/push", status_code=204)
@@ -269,10 +266,9 @@ async def list_app_passwords(
     user: CurrentUser, session: SessionDep, page: PageDep
 ) -> Page[AppPasswordRead]:
     rows = await service.list_app_passwords(
-        session, user=user, after=decode_time_cursor(page.cursor), limit=page.limit + 1
+        session, user=user, after=page.after, limit=page.fetch_limit
     )
-    items, next_cursor = page_of(rows, limit=page.limit, key=time_key)
-    return Page(items=[app_password_read(row) for row in items], next_cursor=next_cursor)
+    return page.cut(rows, key=time_key, item=app_password_read)
 
 
 @router.delete("/app-passwords/{app_password_id}", status_code=204)

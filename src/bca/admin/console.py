@@ -33,14 +33,16 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from bca.accounts.dependencies import principal_from_token
 from bca.accounts.models import User
+from bca.accounts.routes import client_address
 from bca.admin import service, signin
 from bca.admin.views import IDENTITY_OF_TARGET, MODEL_OF_TARGET, VIEWS
 from bca.backends import Backends
 from bca.core.errors import AppError, NotFound, RateLimited, problem_response
+from bca.core.http import HeaderRewrite, Headers
 from bca.core.security import new_opaque_token
 from bca.settings import Mode, Settings
 
@@ -71,37 +73,19 @@ def not_found() -> Response:
     return problem_response(status=404, code="not_found", detail=NotFound.detail or "")
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-class SecurityHeaders:
+class SecurityHeaders(HeaderRewrite):
     """Adds the console's headers to every response under ``/admin``."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        static = "/statics/" in scope["path"]
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [
-                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-                    (b"x-frame-options", b"DENY"),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"),
-                ]
-                if not static:
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def rewrite(self, scope: Scope, status: int, headers: Headers) -> Headers:
+        headers += [
+            (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+            (b"x-frame-options", b"DENY"),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+        ]
+        if "/statics/" not in scope["path"]:
+            headers.append((b"cache-control", b"no-store"))
+        return headers
 
 
 class _AppSessionMaker:

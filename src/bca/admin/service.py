@@ -173,6 +173,22 @@ def _is_user(check: Callable[[User], bool]) -> Callable[[Any], bool]:
     return lambda target: isinstance(target, User) and check(target)
 
 
+def _deletion(
+    target_type: str, label: str, run: Run, model: type[Any], *, reason_required: bool
+) -> Action:
+    """An operator's soft-delete, offered while the row is not deleted yet."""
+    return Action(
+        target_type,
+        "delete",
+        label,
+        run,
+        lambda target: isinstance(target, model) and target.deleted_at is None,
+        destructive=True,
+        asks_reason=True,
+        reason_required=reason_required,
+    )
+
+
 ACTIONS: tuple[Action, ...] = (
     Action(
         "user",
@@ -235,35 +251,9 @@ ACTIONS: tuple[Action, ...] = (
         lambda target: isinstance(target, AuthSession) and target.revoked_at is None,
         destructive=True,
     ),
-    Action(
-        "profile",
-        "delete",
-        "Delete profile",
-        _delete_profile,
-        lambda target: isinstance(target, Profile) and target.deleted_at is None,
-        destructive=True,
-        asks_reason=True,
-        reason_required=True,
-    ),
-    Action(
-        "card",
-        "delete",
-        "Delete card",
-        _delete_card,
-        lambda target: isinstance(target, Card) and target.deleted_at is None,
-        destructive=True,
-        asks_reason=True,
-        reason_required=True,
-    ),
-    Action(
-        "file",
-        "delete",
-        "Delete file",
-        _delete_file,
-        lambda target: isinstance(target, StoredFile) and target.deleted_at is None,
-        destructive=True,
-        asks_reason=True,
-    ),
+    _deletion("profile", "Delete profile", _delete_profile, Profile, reason_required=True),
+    _deletion("card", "Delete card", _delete_card, Card, reason_required=True),
+    _deletion("file", "Delete file", _delete_file, StoredFile, reason_required=False),
 )
 _BY_KEY = {(action.target_type, action.name): action for action in ACTIONS}
 
@@ -324,16 +314,16 @@ async def perform_named(
     backends: Backends,
     *,
     actor: Actor,
-    target_type: str,
-    name: str,
+    on: tuple[str, str],
     target_id: uuid.UUID,
     reason: str | None = None,
 ) -> AuditRecord:
+    """:func:`perform` of the action named ``on``: (target type, action name)."""
     return await perform(
         session,
         backends,
         actor=actor,
-        action=find_action(target_type, name),
+        action=find_action(*on),
         target_id=target_id,
         reason=reason,
     )

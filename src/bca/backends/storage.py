@@ -326,6 +326,24 @@ def _is_missing(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") in _MISSING_CODES
 
 
+async def open_read_ahead(storage: Storage, key: str) -> AsyncIterator[bytes]:
+    """The object's bytes with the first chunk read already, so that a missing object raises
+    ``KeyError`` here, before a response has started, rather than in the middle of one."""
+    stream = storage.open_stream(key)
+    try:
+        first = await anext(stream)
+    except StopAsyncIteration:
+        first = b""
+    return _chain(first, stream)
+
+
+async def _chain(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if first:
+        yield first
+    async for chunk in rest:
+        yield chunk
+
+
 def create_storage(settings: Settings) -> Storage:
     """Build the storage the settings ask for; network checks are left to ``ping``."""
     if settings.storage_backend is StorageBackend.s3:

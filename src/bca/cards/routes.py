@@ -30,8 +30,8 @@ from bca.cards.schemas import (
 )
 from bca.cards.vcard import Contact, to_vcard
 from bca.core.http import IfMatchDep, content_disposition, problems, set_etag
-from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
-from bca.files.http import IMAGE_RESPONSES, MULTIPART_BODY, UPLOAD_ERRORS, UploadDep, file_response
+from bca.core.pagination import Page, PageDep, time_key
+from bca.files.http import IMAGE_RESPONSES, REPLACE_IMAGE_ROUTE, UploadDep, file_response
 from bca.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["cards"])
@@ -49,6 +49,15 @@ def _with_etag(card: Card, settings: Settings, response: Response) -> CardRead:
 
 def _subscription_key(row: tuple[Subscription, Card]) -> list[str]:
     return [row[0].subscribed_at.isoformat(), str(row[0].card_id)]
+
+
+def _subscription_read(
+    subscription: Subscription, card: Card, *, settings: Settings
+) -> SubscriptionRead:
+    return SubscriptionRead(
+        card=CardRead.from_row(card, public_url=settings.public_url),
+        subscribed_at=subscription.subscribed_at,
+    )
 
 
 def _subscriber_key(row: Subscription) -> list[str]:
@@ -96,16 +105,12 @@ async def list_cards(
     page: PageDep,
 ) -> Page[CardRead]:
     cards = await service.list_cards(
-        session,
-        user=user,
-        profile_id=profile_id,
-        after=decode_time_cursor(page.cursor),
-        limit=page.limit + 1,
+        session, user=user, profile_id=profile_id, after=page.after, limit=page.fetch_limit
     )
-    items, next_cursor = page_of(cards, limit=page.limit, key=time_key)
-    return Page(
-        items=[CardRead.from_row(card, public_url=settings.public_url) for card in items],
-        next_cursor=next_cursor,
+    return page.cut(
+        cards,
+        key=time_key,
+        item=lambda card: CardRead.from_row(card, public_url=settings.public_url),
     )
 
 
@@ -146,12 +151,7 @@ async def delete_card(
     await service.delete_card(session, user=user, card_id=card_id, if_match=if_match)
 
 
-@router.put(
-    "/cards/{card_id}/preview",
-    response_model=CardRead,
-    openapi_extra=MULTIPART_BODY,
-    responses=UPLOAD_ERRORS | problems(403, 404, 412),
-)
+@router.put("/cards/{card_id}/preview", response_model=CardRead, **REPLACE_IMAGE_ROUTE)
 async def set_card_preview(
     card_id: uuid.UUID,
     source: UploadDep,
@@ -249,10 +249,7 @@ async def subscribe(
         session, user=user, me=me, card_id=card_id, share_token=share_token
     )
     response.status_code = 201 if created else 200
-    return SubscriptionRead(
-        card=CardRead.from_row(card, public_url=settings.public_url),
-        subscribed_at=subscription.subscribed_at,
-    )
+    return _subscription_read(subscription, card, settings=settings)
 
 
 @router.delete("/profiles/{me}/subscriptions/{card_id}", **NO_CONTENT, responses=problems(404))
@@ -274,18 +271,10 @@ async def list_subscriptions(
 ) -> Page[SubscriptionRead]:
     """My profile's wallet, each card as it is now (its current ``version``)."""
     rows = await service.list_subscriptions(
-        session, user=user, me=me, after=decode_time_cursor(page.cursor), limit=page.limit + 1
+        session, user=user, me=me, after=page.after, limit=page.fetch_limit
     )
-    items, next_cursor = page_of(rows, limit=page.limit, key=_subscription_key)
-    return Page(
-        items=[
-            SubscriptionRead(
-                card=CardRead.from_row(card, public_url=settings.public_url),
-                subscribed_at=sub.subscribed_at,
-            )
-            for sub, card in items
-        ],
-        next_cursor=next_cursor,
+    return page.cut(
+        rows, key=_subscription_key, item=lambda row: _subscription_read(*row, settings=settings)
     )
 
 
@@ -299,18 +288,12 @@ async def list_subscribers(
 ) -> Page[SubscriberRead]:
     """Which profiles hold my card (owner only)."""
     rows = await service.list_subscribers(
-        session,
-        user=user,
-        card_id=card_id,
-        after=decode_time_cursor(page.cursor),
-        limit=page.limit + 1,
+        session, user=user, card_id=card_id, after=page.after, limit=page.fetch_limit
     )
-    items, next_cursor = page_of(rows, limit=page.limit, key=_subscriber_key)
-    return Page(
-        items=[
-            SubscriberRead(profile_id=s.profile_id, subscribed_at=s.subscribed_at) for s in items
-        ],
-        next_cursor=next_cursor,
+    return page.cut(
+        rows,
+        key=_subscriber_key,
+        item=lambda row: SubscriberRead(profile_id=row.profile_id, subscribed_at=row.subscribed_at),
     )
 
 

@@ -42,13 +42,11 @@ from bca.cards.repository import MAX_CARDS_PER_PROFILE, Pair
 from bca.cards.schemas import CardCreate, CardUpdate
 from bca.cards.sync import record_card_change, record_subscription_change
 from bca.cards.vcard import Contact, contact_of
-from bca.core.db import end_read_only_transaction
 from bca.core.http import IfMatch, check_if_match
 from bca.core.time import utcnow
 from bca.files import repository as files_repository
 from bca.files import service as files_service
 from bca.files.service import Download, UploadSource
-from bca.files.uploads import IMAGE_KINDS
 from bca.profiles import repository as profiles_repository
 from bca.profiles.hooks import on_block, on_profile_removed
 from bca.profiles.models import Profile
@@ -209,19 +207,25 @@ async def set_card_preview(
     source: UploadSource,
     if_match: IfMatch | None,
 ) -> Card:
-    await _owned_card(session, user=user, card_id=card_id, if_match=if_match)
-    await end_read_only_transaction(session)
-    async with files_service.receive_upload(
-        session, backends, user=user, source=source, kinds=IMAGE_KINDS, purpose="card_preview"
-    ) as stored:
+    async def authorize() -> Card:
         card, _ = await _owned_card(session, user=user, card_id=card_id, if_match=if_match)
-        previous = card.preview_file_id
-        card.preview_file_id = stored.id
+        return card
+
+    def swap(card: Card, file_id: uuid.UUID) -> uuid.UUID | None:
+        previous, card.preview_file_id = card.preview_file_id, file_id
         _touch(card)
-        await session.flush()
-        if previous is not None:
-            await files_service.retire_file(session, backends, previous)
-        await record_card_change(session, card.id)
+        return previous
+
+    card = await files_service.replace_image(
+        session,
+        backends,
+        user=user,
+        source=source,
+        purpose="card_preview",
+        authorize=authorize,
+        swap=swap,
+    )
+    await record_card_change(session, card.id)
     return card
 
 

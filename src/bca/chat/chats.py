@@ -18,7 +18,7 @@ from bca.chat.errors import (
     InvalidField,
     NotInvitable,
 )
-from bca.chat.models import Chat, Participant
+from bca.chat.models import Chat, ChatEvent, Participant
 from bca.chat.schemas import (
     ChatCreate,
     ChatRead,
@@ -163,18 +163,9 @@ async def update_chat(
             raise Forbidden("Only the owner of a group chat can rename it.")
         if data.title != chat.title:
             chat.title = data.title
-            event = await log.append(
-                session,
-                chat,
-                type="chat_updated",
-                profile_id=me.profile_id,
-                body=chat.title,
-                target_profile_id=chat.owner_profile_id,
-            )
+            event = await _append_chat_updated(session, chat, by=me.profile_id)
             await session.flush()
-            members = await repository.member_user_ids(session, chat.id)
-            log.announce(session, backends, EventRead.from_row(event, None), user_ids=members)
-            await record_chat_change(session, chat.id)
+            await _tell_members(session, backends, chat.id, event)
     if data.muted is not None and data.muted != me.muted:
         me.muted = data.muted
         await session.flush()
@@ -225,10 +216,7 @@ async def add_participant(
     # What happened before the join is history, not unread news.
     participant.last_read_index = event.index
     await session.flush()
-    members = await repository.member_user_ids(session, chat.id)
-    log.announce(session, backends, EventRead.from_row(event, None), user_ids=members)
-    await record_chat_change(session, chat.id)
-    return EventRead.from_row(event, None)
+    return await _tell_members(session, backends, chat.id, event)
 
 
 async def remove_participant(
@@ -264,16 +252,7 @@ async def remove_participant(
         if remaining:
             # The longest-standing participant inherits the chat.
             chat.owner_profile_id = remaining[0].profile_id
-            events.append(
-                await log.append(
-                    session,
-                    chat,
-                    type="chat_updated",
-                    profile_id=me.profile_id,
-                    body=chat.title,
-                    target_profile_id=chat.owner_profile_id,
-                )
-            )
+            events.append(await _append_chat_updated(session, chat, by=me.profile_id))
             await session.flush()
     members = await repository.member_user_ids(session, chat.id)
     for written in events:
@@ -285,6 +264,29 @@ async def remove_participant(
             departed_user_id=target.user_id if written is event else None,
         )
     await record_chat_change(session, chat.id, also=[target.user_id])
+
+
+async def _append_chat_updated(session: AsyncSession, chat: Chat, *, by: uuid.UUID) -> ChatEvent:
+    """A renamed chat, or one with a new owner: the event tells the title and owner now."""
+    return await log.append(
+        session,
+        chat,
+        type="chat_updated",
+        profile_id=by,
+        body=chat.title,
+        target_profile_id=chat.owner_profile_id,
+    )
+
+
+async def _tell_members(
+    session: AsyncSession, backends: Backends, chat_id: uuid.UUID, event: ChatEvent
+) -> EventRead:
+    """Announce one membership or chat event to the current members, after commit."""
+    written = EventRead.from_row(event, None)
+    members = await repository.member_user_ids(session, chat_id)
+    log.announce(session, backends, written, user_ids=members)
+    await record_chat_change(session, chat_id)
+    return written
 
 
 async def mark_read(

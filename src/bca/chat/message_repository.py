@@ -34,7 +34,6 @@ from bca.profiles.visibility import alive
 MESSAGE = "message"
 MESSAGE_EDITED = "message_edited"
 MESSAGE_DELETED = "message_deleted"
-DEPARTURES = ("member_left", "member_kicked")
 
 
 @dataclass(frozen=True)

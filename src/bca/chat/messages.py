@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -174,29 +175,19 @@ async def edit_message(
     index: int,
     body: str,
 ) -> EventRead:
-    claim = await log.claim(session, chat_id=chat_id, user_id=user_id)
-    original = await _live_message(session, chat_id=chat_id, index=index)
-    if original.profile_id != claim.profile_id:
-        raise Forbidden("Only the author can edit a message.")
-    prior = await _prior_for_departed(session, original)
-    await log.read_own_event(session, claim, user_id)
+    claim, original, prior = await _claim_message(
+        session,
+        chat_id=chat_id,
+        user_id=user_id,
+        index=index,
+        allowed=lambda claim, original: original.profile_id == claim.profile_id,
+        refusal="Only the author can edit a message.",
+    )
     original.body = body
     original.edited_at = claim.now
-    event = ChatEvent(
-        chat_id=chat_id,
-        index=claim.index,
-        type="message_edited",
-        profile_id=claim.profile_id,
-        created_at=claim.now,
-        body=body,
-        target_index=original.index,
-        prior=prior,
+    return await _write_about_message(
+        session, backends, claim, original, type="message_edited", prior=prior, body=body
     )
-    session.add(event)
-    await session.flush()
-    written = EventRead.from_row(event, None)
-    log.announce(session, backends, written, user_ids=claim.members)
-    return written
 
 
 async def delete_message(
@@ -211,12 +202,16 @@ async def delete_message(
     except for participants who left after the message was posted: they keep seeing the chat
     as it was when they left (what they need is kept on the deletion event, never served to
     anyone else)."""
-    claim = await log.claim(session, chat_id=chat_id, user_id=user_id)
-    original = await _live_message(session, chat_id=chat_id, index=index)
-    if claim.profile_id not in (original.profile_id, claim.chat.owner_profile_id):
-        raise Forbidden("Only the author or the chat's owner can delete a message.")
-    prior = await _prior_for_departed(session, original)
-    await log.read_own_event(session, claim, user_id)
+    claim, original, prior = await _claim_message(
+        session,
+        chat_id=chat_id,
+        user_id=user_id,
+        index=index,
+        allowed=lambda claim, original: (
+            claim.profile_id in (original.profile_id, claim.chat.owner_profile_id)
+        ),
+        refusal="Only the author or the chat's owner can delete a message.",
+    )
     edit_bodies = await message_repository.forget_edits(
         session, chat_id=chat_id, index=original.index
     )
@@ -225,18 +220,57 @@ async def delete_message(
     original.body = None
     original.file_id = None
     original.deleted_at = claim.now
+    await _write_about_message(
+        session, backends, claim, original, type="message_deleted", prior=prior
+    )
+
+
+async def _claim_message(
+    session: AsyncSession,
+    *,
+    chat_id: uuid.UUID,
+    user_id: uuid.UUID,
+    index: int,
+    allowed: Callable[[log.Claim, ChatEvent], bool],
+    refusal: str,
+) -> tuple[log.Claim, ChatEvent, dict[str, Any] | None]:
+    """The next index, and the live message at ``index`` if the caller may act on it (403
+    with ``refusal`` otherwise), with what the participants who left since need of it."""
+    claim = await log.claim(session, chat_id=chat_id, user_id=user_id)
+    original = await _live_message(session, chat_id=chat_id, index=index)
+    if not allowed(claim, original):
+        raise Forbidden(refusal)
+    prior = await _prior_for_departed(session, original)
+    await log.read_own_event(session, claim, user_id)
+    return claim, original, prior
+
+
+async def _write_about_message(
+    session: AsyncSession,
+    backends: Backends,
+    claim: log.Claim,
+    original: ChatEvent,
+    *,
+    type: str,
+    prior: dict[str, Any] | None,
+    body: str | None = None,
+) -> EventRead:
+    """The event of an edit or a deletion, at the claimed index, announced after commit."""
     event = ChatEvent(
-        chat_id=chat_id,
+        chat_id=claim.chat_id,
         index=claim.index,
-        type="message_deleted",
+        type=type,
         profile_id=claim.profile_id,
         created_at=claim.now,
+        body=body,
         target_index=original.index,
         prior=prior,
     )
     session.add(event)
     await session.flush()
-    log.announce(session, backends, EventRead.from_row(event, None), user_ids=claim.members)
+    written = EventRead.from_row(event, None)
+    log.announce(session, backends, written, user_ids=claim.members)
+    return written
 
 
 async def _prior_for_departed(session: AsyncSession, message: ChatEvent) -> dict[str, Any] | None:

@@ -33,11 +33,6 @@ from bca.files.uses import exposed_by, kept_by
 from bca.profiles.models import Profile
 from bca.profiles.visibility import alive
 
-MESSAGE = "message"
-MESSAGE_EDITED = "message_edited"
-MESSAGE_DELETED = "message_deleted"
-DEPARTURES = ("member_left", "member_kicked")
-
 
 @dataclass(frozen=True)
 class ChatView:

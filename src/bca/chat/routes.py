@@ -24,7 +24,7 @@ from bca.chat.schemas import (
     ReadMarker,
 )
 from bca.core.http import problems
-from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of
+from bca.core.pagination import Page, PageDep
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 
@@ -68,12 +68,13 @@ async def create_chat(
 async def list_chats(user: CurrentUser, session: SessionDep, page: PageDep) -> Page[ChatRead]:
     """Most recent activity first (``last_event_at``)."""
     rows = await chats.list_chats(
-        session, user_id=user.id, before=decode_time_cursor(page.cursor), limit=page.limit + 1
+        session, user_id=user.id, before=page.after, limit=page.fetch_limit
     )
-    items, next_cursor = page_of(
-        rows, limit=page.limit, key=lambda chat: [chat.last_event_at.isoformat(), str(chat.id)]
+    return page.cut(
+        rows,
+        key=lambda chat: [chat.last_event_at.isoformat(), str(chat.id)],
+        item=lambda chat: chat,
     )
-    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/chats/{chat_id}", response_model=ChatRead)
@@ -97,26 +98,17 @@ async def list_participants(
     chat_id: uuid.UUID, user: CurrentUser, session: SessionDep, page: PageDep
 ) -> Page[ParticipantRead]:
     chat, rows = await chats.list_participants(
-        session,
-        user_id=user.id,
-        chat_id=chat_id,
-        after=decode_time_cursor(page.cursor),
-        limit=page.limit + 1,
+        session, user_id=user.id, chat_id=chat_id, after=page.after, limit=page.fetch_limit
     )
-    participants, next_cursor = page_of(
+    return page.cut(
         rows,
-        limit=page.limit,
         key=lambda row: [row.joined_at.isoformat(), str(row.profile_id)],
-    )
-    items = [
-        ParticipantRead(
+        item=lambda row: ParticipantRead(
             profile_id=row.profile_id,
             joined_at=row.joined_at,
             owner=row.profile_id == chat.owner_profile_id,
-        )
-        for row in participants
-    ]
-    return Page(items=items, next_cursor=next_cursor)
+        ),
+    )
 
 
 @router.post(

@@ -37,31 +37,43 @@ def content_disposition(kind: Literal["inline", "attachment"], filename: str) ->
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe=_ATTR_CHARS)}"
 
 
-class NoContentHeaders:
-    """A 204 carries no content, so it carries no Content-Type either (RFC 9110, 15.3.5).
+Headers = list[tuple[bytes, bytes]]
 
-    FastAPI gives a 204 route's empty answer the JSON response class's headers unless each
-    route names a plain ``Response``; doing it here once keeps every route right.
-    """
+
+class HeaderRewrite:
+    """ASGI middleware that rewrites the headers of every HTTP response as it starts."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+
+    def rewrite(self, scope: Scope, status: int, headers: Headers) -> Headers:
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        async def send_without_body_headers(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 204:
-                message["headers"] = [
-                    (name, value)
-                    for name, value in message.get("headers", [])
-                    if name.lower() not in _BODY_HEADERS
-                ]
+        async def send_rewritten(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                message["headers"] = self.rewrite(scope, message["status"], headers)
             await send(message)
 
-        await self.app(scope, receive, send_without_body_headers)
+        await self.app(scope, receive, send_rewritten)
+
+
+class NoContentHeaders(HeaderRewrite):
+    """A 204 carries no content, so it carries no Content-Type either (RFC 9110, 15.3.5).
+
+    FastAPI gives a 204 route's empty answer the JSON response class's headers unless each
+    route names a plain ``Response``; doing it here once keeps every route right.
+    """
+
+    def rewrite(self, scope: Scope, status: int, headers: Headers) -> Headers:
+        if status != 204:
+            return headers
+        return [(name, value) for name, value in headers if name.lower() not in _BODY_HEADERS]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, true
 from bca.core.errors import AppError
 
 T = TypeVar("T")
+Row = TypeVar("Row")
 
 DEFAULT_LIMIT = 50
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
@@ -40,6 +41,23 @@ class Page(BaseModel, Generic[T]):
 class PageParams(BaseModel):
     cursor: str | None = None
     limit: int = DEFAULT_LIMIT
+
+    @property
+    def after(self) -> tuple[datetime, uuid.UUID] | None:
+        """Where a list ordered by ``(created_at, id)`` resumes (422 on a bad cursor)."""
+        return decode_time_cursor(self.cursor)
+
+    @property
+    def fetch_limit(self) -> int:
+        """Rows to fetch: one more than the page, to know whether another page follows."""
+        return self.limit + 1
+
+    def cut(
+        self, rows: Sequence[Row], *, key: Callable[[Row], list[Any]], item: Callable[[Row], T]
+    ) -> Page[T]:
+        """This page of a ``fetch_limit`` fetch, each row shown as ``item``."""
+        kept, next_cursor = page_of(rows, limit=self.limit, key=key)
+        return Page(items=[item(row) for row in kept], next_cursor=next_cursor)
 
 
 async def page_params(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 
+from bca.core.http import problems
 from bca.files.service import Download, UploadSource
 from bca.files.uploads import ATTACHMENT_KINDS, IMAGE_KINDS, Kind
 
@@ -39,9 +40,15 @@ MULTIPART_BODY: dict[str, Any] = {
 }
 
 UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"description": "too_large: over the upload limit, or an image over 40 megapixels"},
+    413: {
+        "description": "too_large: over the upload limit, an image over 40 megapixels, or an "
+        "animation over the frame or pixel budget"
+    },
     415: {"description": "unsupported_media_type: the content is not an accepted type"},
-    422: {"description": "validation_error: no file part, an empty file, a bad file name"},
+    422: {
+        "description": "validation_error: no file part, an empty file, a bad file name, or an "
+        "image that cannot be decoded or encoded again"
+    },
 }
 
 
@@ -77,3 +84,10 @@ def file_response(download: Download) -> Response:
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )
+
+
+REPLACE_IMAGE_ROUTE: dict[str, Any] = {
+    "openapi_extra": MULTIPART_BODY,
+    "responses": UPLOAD_ERRORS | problems(403, 404, 412),
+}
+"""The route options of an image upload that replaces a versioned row's image (``If-Match``)."""

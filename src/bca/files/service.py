@@ -11,14 +11,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.accounts.models import User
 from bca.backends import Backends
-from bca.backends.storage import Storage
+from bca.backends.storage import Storage, open_read_ahead
 from bca.core.db import end_read_only_transaction, outbox
 from bca.core.http import content_disposition
 from bca.core.ids import new_id
@@ -30,6 +31,7 @@ from bca.files.uploads import (
     ATTACHMENT_KINDS,
     EXTENSION_ALIASES,
     EXTENSIONS,
+    IMAGE_KINDS,
     ImageLimits,
     Kind,
     MultipartFileReader,
@@ -40,6 +42,8 @@ from bca.files.uploads import (
 logger = logging.getLogger(__name__)
 
 PRESIGNED_URL_TTL_SECONDS = 300
+
+_Holder = TypeVar("_Holder")
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,36 @@ async def upload_file(
     return row
 
 
+async def replace_image(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    user: User,
+    source: UploadSource,
+    purpose: str,
+    authorize: Callable[[], Awaitable[_Holder]],
+    swap: Callable[[_Holder, uuid.UUID], uuid.UUID | None],
+) -> _Holder:
+    """Upload an image that takes the place of the one a row (a profile, a card) points at.
+
+    ``authorize`` is asked twice: before a byte of the body is read, so that a refused
+    caller streams nothing, and again after the upload, in the writing transaction, since
+    the upload took time (it should lock the row and check its ``If-Match``). ``swap`` points
+    the row at the new file and returns the file it pointed at before, which is retired.
+    """
+    await authorize()
+    await end_read_only_transaction(session)
+    async with receive_upload(
+        session, backends, user=user, source=source, kinds=IMAGE_KINDS, purpose=purpose
+    ) as stored:
+        holder = await authorize()
+        previous = swap(holder, stored.id)
+        await session.flush()
+        if previous is not None:
+            await retire_file(session, backends, previous)
+    return holder
+
+
 async def own_upload(
     session: AsyncSession, *, file_id: uuid.UUID, user_id: uuid.UUID
 ) -> StoredFile | None:
@@ -224,17 +258,8 @@ async def download(backends: Backends, row: StoredFile) -> Download:
     )
     if url is not None:
         return Download(file=row, redirect_url=url)
-    stream = backends.storage.open_stream(row.storage_key)
     try:
-        first = await anext(stream)
-    except StopAsyncIteration:
-        first = b""
+        body = await open_read_ahead(backends.storage, row.storage_key)
     except KeyError:
         raise FileNotFound() from None
-    return Download(file=row, body=_prepend(first, stream))
-
-
-async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    yield first
-    async for chunk in rest:
-        yield chunk
+    return Download(file=row, body=body)

@@ -284,50 +284,31 @@ async def list_relations(
     session: AsyncSession,
     profile_id: uuid.UUID,
     *,
-    status: str | None,
+    towards_me: bool,
+    statuses: Sequence[str] | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> Sequence[Relation]:
-    """What ``profile_id`` thinks of others, blocks included (so they can be undone), but
-    only towards profiles that still exist for anyone."""
-    target = aliased(Profile)
+    """What ``profile_id`` thinks of others, blocks included (so they can be undone); or, with
+    ``towards_me``, the relations pointing at it, which the caller limits to follows and follow
+    requests (what others think of me in private is theirs). Either way only with profiles
+    that still exist for anyone, in the order they were made."""
+    own_side, other_side = (
+        (Relation.target_id, Relation.profile_id)
+        if towards_me
+        else (Relation.profile_id, Relation.target_id)
+    )
+    other = aliased(Profile)
     query = (
         select(Relation)
-        .join(target, target.id == Relation.target_id)
-        .where(Relation.profile_id == profile_id, target.deleted_at.is_(None), owner_active(target))
+        .join(other, other.id == other_side)
+        .where(own_side == profile_id, other.deleted_at.is_(None), owner_active(other))
+        .where(keyset_after(Relation.created_at, other_side, after))
     )
-    if status is not None:
-        query = query.where(Relation.status == status)
-    query = query.where(keyset_after(Relation.created_at, Relation.target_id, after))
+    if statuses is not None:
+        query = query.where(Relation.status.in_(statuses))
     return (
-        await session.scalars(query.order_by(Relation.created_at, Relation.target_id).limit(limit))
-    ).all()
-
-
-async def list_followers(
-    session: AsyncSession,
-    profile_id: uuid.UUID,
-    *,
-    statuses: Sequence[str],
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-) -> Sequence[Relation]:
-    """Follows and follow requests pointing at ``profile_id``. Never hides or blocks: what
-    others think of me in private is theirs."""
-    follower = aliased(Profile)
-    query = (
-        select(Relation)
-        .join(follower, follower.id == Relation.profile_id)
-        .where(
-            Relation.target_id == profile_id,
-            Relation.status.in_(statuses),
-            follower.deleted_at.is_(None),
-            owner_active(follower),
-        )
-    )
-    query = query.where(keyset_after(Relation.created_at, Relation.profile_id, after))
-    return (
-        await session.scalars(query.order_by(Relation.created_at, Relation.profile_id).limit(limit))
+        await session.scalars(query.order_by(Relation.created_at, other_side).limit(limit))
     ).all()
 
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Response, status
 from bca.accounts.dependencies import CurrentUser
 from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
 from bca.core.http import IfMatchDep, problems, set_etag
-from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
-from bca.files.http import MULTIPART_BODY, UPLOAD_ERRORS, UploadDep
+from bca.core.pagination import Page, PageDep, PageParams, time_key
+from bca.files.http import REPLACE_IMAGE_ROUTE, UploadDep
 from bca.profiles import service
 from bca.profiles.models import Relation
 from bca.profiles.schemas import (
@@ -43,6 +43,16 @@ def _with_etag(view: ProfileView, settings: Settings, response: Response) -> Pro
     return profile_out(view, settings)
 
 
+def _profiles_page(
+    views: list[ProfileView], page: PageParams, settings: Settings
+) -> Page[ProfileRead | ProfileSummary]:
+    return page.cut(
+        views,
+        key=lambda view: time_key(view.profile),
+        item=lambda view: profile_out(view, settings),
+    )
+
+
 def _by_target(relation: Relation) -> list[str]:
     return [relation.created_at.isoformat(), str(relation.target_id)]
 
@@ -71,10 +81,9 @@ async def list_my_profiles(
     user: CurrentUser, session: SessionDep, settings: SettingsDep, page: PageDep
 ) -> Page[ProfileRead | ProfileSummary]:
     views = await service.list_my_profiles(
-        session, user=user, after=decode_time_cursor(page.cursor), limit=page.limit + 1
+        session, user=user, after=page.after, limit=page.fetch_limit
     )
-    items, next_cursor = page_of(views, limit=page.limit, key=lambda view: time_key(view.profile))
-    return Page(items=[profile_out(view, settings) for view in items], next_cursor=next_cursor)
+    return _profiles_page(views, page, settings)
 
 
 @router.get("/profiles/search", response_model=Page[ProfileOut])
@@ -91,14 +100,9 @@ async def search_profiles(
     hid (from any of your profiles) are left out.
     """
     views = await service.search_profiles(
-        session,
-        user=user,
-        q=q.strip(),
-        after=decode_time_cursor(page.cursor),
-        limit=page.limit + 1,
+        session, user=user, q=q.strip(), after=page.after, limit=page.fetch_limit
     )
-    items, next_cursor = page_of(views, limit=page.limit, key=lambda view: time_key(view.profile))
-    return Page(items=[profile_out(view, settings) for view in items], next_cursor=next_cursor)
+    return _profiles_page(views, page, settings)
 
 
 @router.get("/profiles/{profile_id}", response_model=ProfileOut, responses=problems(404))
@@ -138,12 +142,7 @@ async def delete_profile(
     await service.delete_profile(session, user=user, profile_id=profile_id, if_match=if_match)
 
 
-@router.put(
-    "/profiles/{profile_id}/image",
-    response_model=ProfileRead,
-    openapi_extra=MULTIPART_BODY,
-    responses=UPLOAD_ERRORS | problems(403, 404, 412),
-)
+@router.put("/profiles/{profile_id}/image", response_model=ProfileRead, **REPLACE_IMAGE_ROUTE)
 async def set_profile_image(
     profile_id: uuid.UUID,
     source: UploadDep,
@@ -196,15 +195,9 @@ async def list_relations(
     relation_status: Annotated[RelationStatus | None, Query(alias="status")] = None,
 ) -> Page[RelationRead]:
     relations = await service.list_relations(
-        session,
-        user=user,
-        me=me,
-        status=relation_status,
-        after=decode_time_cursor(page.cursor),
-        limit=page.limit + 1,
+        session, user=user, me=me, status=relation_status, after=page.after, limit=page.fetch_limit
     )
-    items, next_cursor = page_of(relations, limit=page.limit, key=_by_target)
-    return Page(items=[RelationRead.from_row(item) for item in items], next_cursor=next_cursor)
+    return page.cut(relations, key=_by_target, item=RelationRead.from_row)
 
 
 @router.get("/profiles/{me}/followers", response_model=Page[RelationRead], responses=problems(404))
@@ -216,16 +209,16 @@ async def list_followers(
     follower_status: Annotated[FollowerStatus | None, Query(alias="status")] = None,
 ) -> Page[RelationRead]:
     """Relations pointing at ``me``: accepted follows and pending requests (both by default)."""
-    relations = await service.list_followers(
+    relations = await service.list_relations(
         session,
         user=user,
         me=me,
         status=follower_status,
-        after=decode_time_cursor(page.cursor),
-        limit=page.limit + 1,
+        towards_me=True,
+        after=page.after,
+        limit=page.fetch_limit,
     )
-    items, next_cursor = page_of(relations, limit=page.limit, key=_by_follower)
-    return Page(items=[RelationRead.from_row(item) for item in items], next_cursor=next_cursor)
+    return page.cut(relations, key=_by_follower, item=RelationRead.from_row)
 
 
 @router.post("/profiles/{me}/followers/{requester}/accept", **NO_CONTENT, responses=problems(404))

@@ -19,12 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bca.accounts.hooks import on_account_created
 from bca.accounts.models import User
 from bca.backends import Backends
-from bca.core.db import end_read_only_transaction
 from bca.core.http import IfMatch, check_if_match
 from bca.core.time import utcnow
 from bca.files import service as files_service
 from bca.files.service import UploadSource
-from bca.files.uploads import IMAGE_KINDS
 from bca.profiles import hooks, repository
 from bca.profiles.errors import (
     Blocked,
@@ -229,21 +227,21 @@ async def set_profile_image(
     source: UploadSource,
     if_match: IfMatch | None,
 ) -> ProfileView:
-    # Authorise before reading a byte of the body, then let the transaction go while it streams.
-    await _editable(session, user=user, profile_id=profile_id, if_match=if_match)
-    await end_read_only_transaction(session)
-    async with files_service.receive_upload(
-        session, backends, user=user, source=source, kinds=IMAGE_KINDS, purpose="profile_image"
-    ) as stored:
-        # The upload took time: check again, in the writing transaction, under the row lock.
-        profile = await _editable(session, user=user, profile_id=profile_id, if_match=if_match)
-        previous = profile.image_file_id
-        profile.image_file_id = stored.id
+    def swap(profile: Profile, file_id: uuid.UUID) -> uuid.UUID | None:
+        previous, profile.image_file_id = profile.image_file_id, file_id
         _touch(profile)
-        await session.flush()
-        if previous is not None:
-            await files_service.retire_file(session, backends, previous)
-        await record_profile_change(session, profile.id)
+        return previous
+
+    profile = await files_service.replace_image(
+        session,
+        backends,
+        user=user,
+        source=source,
+        purpose="profile_image",
+        authorize=lambda: _editable(session, user=user, profile_id=profile_id, if_match=if_match),
+        swap=swap,
+    )
+    await record_profile_change(session, profile.id)
     return _own_view(profile)
 
 
@@ -304,28 +302,19 @@ async def list_relations(
     user: User,
     me: uuid.UUID,
     status: str | None,
+    towards_me: bool = False,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> Sequence[Relation]:
+    """My profile's relations to others, or (``towards_me``) the follows and follow requests
+    of others to it, both kinds unless ``status`` names one."""
     acting = await require_own_profile(session, user=user, profile_id=me)
+    if status is not None:
+        statuses: tuple[str, ...] | None = (status,)
+    else:
+        statuses = (FOLLOW, FOLLOW_REQUESTED) if towards_me else None
     return await repository.list_relations(
-        session, acting.id, status=status, after=after, limit=limit
-    )
-
-
-async def list_followers(
-    session: AsyncSession,
-    *,
-    user: User,
-    me: uuid.UUID,
-    status: str | None,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-) -> Sequence[Relation]:
-    acting = await require_own_profile(session, user=user, profile_id=me)
-    statuses = (status,) if status else (FOLLOW, FOLLOW_REQUESTED)
-    return await repository.list_followers(
-        session, acting.id, statuses=statuses, after=after, limit=limit
+        session, acting.id, towards_me=towards_me, statuses=statuses, after=after, limit=limit
     )
 
 

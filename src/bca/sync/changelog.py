@@ -159,33 +159,47 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
+Pairs = set[tuple[uuid.UUID, str]]
+
+
+def _pairs_in_chunks(
+    users: Sequence[uuid.UUID],
+    keys: Sequence[str],
+    find: Callable[[Sequence[uuid.UUID], Sequence[str]], Iterable[tuple[uuid.UUID, str]]],
+) -> Pairs:
+    """The (user, key) pairs ``find`` returns, asked chunk by chunk of users and of keys so
+    that no statement's ``IN`` lists grow past ``_CHUNK``."""
+    found: Pairs = set()
+    for user_chunk in _chunks(users):
+        for key_chunk in _chunks(keys):
+            found.update(find(user_chunk, key_chunk))
+    return found
+
+
 def visible_now(
     session: Session, entity: str, users: Sequence[uuid.UUID], keys: Sequence[str]
-) -> set[tuple[uuid.UUID, str]]:
-    found: set[tuple[uuid.UUID, str]] = set()
-    for user_chunk in _chunks(users):
-        for key_chunk in _chunks(keys):
-            rows = session.execute(*visibility.statement(entity, user_chunk, key_chunk))
-            found |= visibility.visible_pairs(entity, rows)
-    return found
+) -> Pairs:
+    def find(user_chunk: Sequence[uuid.UUID], key_chunk: Sequence[str]) -> Pairs:
+        rows = session.execute(*visibility.statement(entity, user_chunk, key_chunk))
+        return visibility.visible_pairs(entity, rows)
+
+    return _pairs_in_chunks(users, keys, find)
 
 
-def _held(
-    session: Session, entity: str, users: Sequence[uuid.UUID], keys: Sequence[str]
-) -> set[tuple[uuid.UUID, str]]:
+def _held(session: Session, entity: str, users: Sequence[uuid.UUID], keys: Sequence[str]) -> Pairs:
     """Which of these (user, key) pairs the users' copies hold: primary-key probes."""
-    found: set[tuple[uuid.UUID, str]] = set()
-    for user_chunk in _chunks(users):
-        for key_chunk in _chunks(keys):
-            rows = session.execute(
-                select(HeldEntity.user_id, HeldEntity.entity_id).where(
-                    HeldEntity.user_id.in_(user_chunk),
-                    HeldEntity.entity == entity,
-                    HeldEntity.entity_id.in_(key_chunk),
-                )
+
+    def find(user_chunk: Sequence[uuid.UUID], key_chunk: Sequence[str]) -> Pairs:
+        rows = session.execute(
+            select(HeldEntity.user_id, HeldEntity.entity_id).where(
+                HeldEntity.user_id.in_(user_chunk),
+                HeldEntity.entity == entity,
+                HeldEntity.entity_id.in_(key_chunk),
             )
-            found.update((user_id, entity_id) for user_id, entity_id in rows)
-    return found
+        )
+        return {(user_id, entity_id) for user_id, entity_id in rows}
+
+    return _pairs_in_chunks(users, keys, find)
 
 
 @dataclass(frozen=True, slots=True)

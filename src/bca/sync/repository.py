@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,14 +14,22 @@ from bca.core.time import utcnow
 from bca.sync import visibility
 from bca.sync.models import Change, ChangeCounter, Snapshot
 
+_PerUser = TypeVar("_PerUser", ChangeCounter, Snapshot)
+
+
+async def _fresh(
+    session: AsyncSession, model: type[_PerUser], user_id: uuid.UUID
+) -> _PerUser | None:
+    """The user's row as the database has it now, not as an earlier read left it in the
+    session (another transaction may have moved it since)."""
+    row: _PerUser | None = await session.scalar(
+        select(model).where(model.user_id == user_id).execution_options(populate_existing=True)
+    )
+    return row
+
 
 async def get_counter(session: AsyncSession, user_id: uuid.UUID) -> ChangeCounter | None:
-    counter: ChangeCounter | None = await session.scalar(
-        select(ChangeCounter)
-        .where(ChangeCounter.user_id == user_id)
-        .execution_options(populate_existing=True)
-    )
-    return counter
+    return await _fresh(session, ChangeCounter, user_id)
 
 
 async def read_log(
@@ -52,12 +60,7 @@ async def visible_rows(
 
 
 async def get_snapshot(session: AsyncSession, user_id: uuid.UUID) -> Snapshot | None:
-    snapshot: Snapshot | None = await session.scalar(
-        select(Snapshot)
-        .where(Snapshot.user_id == user_id)
-        .execution_options(populate_existing=True)
-    )
-    return snapshot
+    return await _fresh(session, Snapshot, user_id)
 
 
 async def ensure_snapshot_row(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from bca.accounts.dependencies import CurrentUser
@@ -56,28 +56,24 @@ def _snapshot_response(result: service.SnapshotReady | service.SnapshotBuilding)
     return StreamingResponse(result.body, media_type=service.SNAPSHOT_MEDIA_TYPE, headers=headers)
 
 
+@router.head(
+    "/sync/snapshot", responses=_SNAPSHOT_RESPONSES, response_class=Response, name="head_snapshot"
+)
 @router.get("/sync/snapshot", responses=_SNAPSHOT_RESPONSES, response_class=Response)
 async def get_snapshot(
+    request: Request,
     session: SessionDep,
     backends: BackendsDep,
     user: CurrentUser,
     if_none_match: Annotated[str | None, Header(max_length=500)] = None,
 ) -> Response:
+    # HEAD answers the same status and headers as GET, without reading the body.
     result = await service.snapshot(
-        session, backends, user=user, if_none_match=if_none_match, with_body=True
-    )
-    return _snapshot_response(result)
-
-
-@router.head("/sync/snapshot", responses=_SNAPSHOT_RESPONSES, response_class=Response)
-async def head_snapshot(
-    session: SessionDep,
-    backends: BackendsDep,
-    user: CurrentUser,
-    if_none_match: Annotated[str | None, Header(max_length=500)] = None,
-) -> Response:
-    result = await service.snapshot(
-        session, backends, user=user, if_none_match=if_none_match, with_body=False
+        session,
+        backends,
+        user=user,
+        if_none_match=if_none_match,
+        with_body=request.method != "HEAD",
     )
     return _snapshot_response(result)
 

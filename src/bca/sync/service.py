@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.accounts.models import User
 from bca.backends import Backends
+from bca.backends.storage import open_read_ahead
 from bca.backends.tasks import enqueue_after_commit
 from bca.sync import repository, visibility
 from bca.sync.entities import Data
@@ -134,13 +135,6 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return False
 
 
-async def _stream(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    if first:
-        yield first
-    async for chunk in rest:
-        yield chunk
-
-
 async def snapshot(
     session: AsyncSession,
     backends: Backends,
@@ -169,11 +163,8 @@ async def snapshot(
         return SnapshotReady(headers=headers, not_modified=True, body=None)
     if not with_body:
         return SnapshotReady(headers=headers, not_modified=False, body=None)
-    stream = backends.storage.open_stream(row.storage_key)
     try:
-        first = await anext(stream)
-    except StopAsyncIteration:
-        first = b""
+        body = await open_read_ahead(backends.storage, row.storage_key)
     except KeyError:
         # The object vanished under the pointer (storage wiped): rebuild it.
         await repository.ensure_snapshot_row(session, user.id, rebuild=True)
@@ -181,7 +172,7 @@ async def snapshot(
             session, backends.tasks, "sync.update_snapshot", user_id=str(user.id), rebuild=True
         )
         return SnapshotBuilding()
-    return SnapshotReady(headers=headers, not_modified=False, body=_stream(first, stream))
+    return SnapshotReady(headers=headers, not_modified=False, body=body)
 
 
 async def request_rebuild(session: AsyncSession, backends: Backends, *, user: User) -> None:
