@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.accounts.models import User
+from bca.backends import Backends
 from bca.contacts import repository
 from bca.contacts.errors import ContactLimitReached, ContactNotFound
 from bca.contacts.models import Contact
@@ -28,8 +29,22 @@ from bca.contacts.schemas import ContactFields, ContactUpdate
 from bca.contacts.sync import record_contact_change
 from bca.core.http import IfMatch, check_if_match
 from bca.core.time import utcnow
+from bca.files import service as files_service
+from bca.files.service import UploadSource
 from bca.profiles.hooks import on_profile_removed
 from bca.profiles.service import require_own_profile
+
+
+def _touch(contact: Contact) -> None:
+    contact.version += 1
+    contact.updated_at = utcnow()
+
+
+async def _saved(session: AsyncSession, contact: Contact) -> Contact:
+    """Write a created, changed or removed contact; its owner's devices hear of it."""
+    await session.flush()
+    await record_contact_change(session, contact.id)
+    return contact
 
 
 async def _owned(
@@ -69,9 +84,7 @@ async def create_contact(
         **stored,
     )
     session.add(contact)
-    await session.flush()
-    await record_contact_change(session, contact.id)
-    return contact
+    return await _saved(session, contact)
 
 
 async def list_contacts(
@@ -113,11 +126,8 @@ async def update_contact(
         return contact
     for key, value in changes.items():
         setattr(contact, key, value)
-    contact.version += 1
-    contact.updated_at = utcnow()
-    await session.flush()
-    await record_contact_change(session, contact.id)
-    return contact
+    _touch(contact)
+    return await _saved(session, contact)
 
 
 async def delete_contact(
@@ -131,8 +141,42 @@ async def delete_contact(
     contact = await _owned(session, user=user, me=me, contact_id=contact_id, for_update=True)
     check_if_match(if_match, contact.version)
     contact.deleted_at = utcnow()
-    await session.flush()
-    await record_contact_change(session, contact.id)
+    await _saved(session, contact)
+
+
+async def set_contact_image(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    user: User,
+    me: uuid.UUID,
+    contact_id: uuid.UUID,
+    source: UploadSource,
+    if_match: IfMatch | None,
+) -> Contact:
+    """Replace the contact's image with an upload of the owner's (as a card's preview). The
+    file is the owner's and no use exposes it to anyone else, so it stays private."""
+
+    async def authorize() -> Contact:
+        contact = await _owned(session, user=user, me=me, contact_id=contact_id, for_update=True)
+        check_if_match(if_match, contact.version)
+        return contact
+
+    def swap(contact: Contact, file_id: uuid.UUID) -> uuid.UUID | None:
+        previous, contact.image_file_id = contact.image_file_id, file_id
+        _touch(contact)
+        return previous
+
+    contact = await files_service.replace_image(
+        session,
+        backends,
+        user=user,
+        source=source,
+        purpose="contact_image",
+        authorize=authorize,
+        swap=swap,
+    )
+    return await _saved(session, contact)
 
 
 @on_profile_removed
