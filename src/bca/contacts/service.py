@@ -8,7 +8,9 @@ Decisions worth knowing:
   resource they may not see.
 - ``version``/``ETag``/``If-Match`` as for cards: every change bumps ``version``.
 - A removed profile takes its contacts with it (soft-deleted; sync and CardDAV report them
-  gone). A contact's image is an uploaded file of the owner (a scanned card's photo).
+  gone). A contact's image is a file the owner uploaded (a scanned card's photo, or one put
+  in its place): no use in ``files.uses`` exposes it, so only its owner can fetch it, and a
+  scan's photo stays the scan's when the contact gets another image.
 """
 
 from __future__ import annotations
@@ -59,6 +61,20 @@ async def _owned(
     contact = await repository.get_live(session, profile.id, contact_id, for_update=for_update)
     if contact is None:
         raise ContactNotFound()
+    return contact
+
+
+async def _editable(
+    session: AsyncSession,
+    *,
+    user: User,
+    me: uuid.UUID,
+    contact_id: uuid.UUID,
+    if_match: IfMatch | None,
+) -> Contact:
+    """The contact, locked for a change, once ``If-Match`` names its version (else 412)."""
+    contact = await _owned(session, user=user, me=me, contact_id=contact_id, for_update=True)
+    check_if_match(if_match, contact.version)
     return contact
 
 
@@ -117,8 +133,7 @@ async def update_contact(
     data: ContactUpdate,
     if_match: IfMatch | None,
 ) -> Contact:
-    contact = await _owned(session, user=user, me=me, contact_id=contact_id, for_update=True)
-    check_if_match(if_match, contact.version)
+    contact = await _editable(session, user=user, me=me, contact_id=contact_id, if_match=if_match)
     changes = {
         key: value for key, value in data.changes().items() if getattr(contact, key) != value
     }
@@ -138,8 +153,7 @@ async def delete_contact(
     contact_id: uuid.UUID,
     if_match: IfMatch | None,
 ) -> None:
-    contact = await _owned(session, user=user, me=me, contact_id=contact_id, for_update=True)
-    check_if_match(if_match, contact.version)
+    contact = await _editable(session, user=user, me=me, contact_id=contact_id, if_match=if_match)
     contact.deleted_at = utcnow()
     await _saved(session, contact)
 
@@ -156,25 +170,16 @@ async def set_contact_image(
 ) -> Contact:
     """Replace the contact's image with an upload of the owner's (as a card's preview). The
     file is the owner's and no use exposes it to anyone else, so it stays private."""
-
-    async def authorize() -> Contact:
-        contact = await _owned(session, user=user, me=me, contact_id=contact_id, for_update=True)
-        check_if_match(if_match, contact.version)
-        return contact
-
-    def swap(contact: Contact, file_id: uuid.UUID) -> uuid.UUID | None:
-        previous, contact.image_file_id = contact.image_file_id, file_id
-        _touch(contact)
-        return previous
-
     contact = await files_service.replace_image(
         session,
         backends,
         user=user,
         source=source,
         purpose="contact_image",
-        authorize=authorize,
-        swap=swap,
+        authorize=lambda: _editable(
+            session, user=user, me=me, contact_id=contact_id, if_match=if_match
+        ),
+        swap=files_service.image_swap("image_file_id", _touch),
     )
     return await _saved(session, contact)
 
