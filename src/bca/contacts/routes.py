@@ -11,7 +11,7 @@ from bca.contacts import service
 from bca.contacts.models import Contact
 from bca.contacts.schemas import ContactCreate, ContactRead, ContactUpdate
 from bca.contacts.vcard import contact_vcard
-from bca.core.http import IfMatchDep, content_disposition, problems, set_etag
+from bca.core.http import IfMatchDep, problems, set_etag, vcard_download
 from bca.core.pagination import Page, PageDep, time_key
 from bca.files.http import REPLACE_IMAGE_ROUTE, UploadDep
 from bca.settings import Settings
@@ -161,11 +161,4 @@ async def get_vcard(
     me: uuid.UUID, contact_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> Response:
     contact = await service.get_contact(session, user=user, me=me, contact_id=contact_id)
-    return Response(
-        contact_vcard(contact).encode(),
-        media_type="text/vcard; charset=utf-8",
-        headers={
-            "Content-Disposition": content_disposition("attachment", f"{contact.name[:100]}.vcf"),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return vcard_download(contact_vcard(contact), contact.name)
