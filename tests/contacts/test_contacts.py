@@ -9,7 +9,7 @@ import vobject
 from bca.backends import Backends
 from tests.factories.accounts import Api, TestUser
 from tests.factories.carddav import DAV, dav_client, multistatus, sync_token_of
-from tests.factories.cards import create_profile, first_profile_id
+from tests.factories.cards import create_profile, first_profile_id, image_bytes, multipart
 from tests.factories.sync import changes_since, fetch_snapshot, open_copy
 
 ADA: dict[str, Any] = {
@@ -208,3 +208,57 @@ async def test_contacts_in_the_carddav_address_book(api: Api) -> None:
     after = multistatus(await dav.sync(me, token))
     assert after[href].status == 404
     assert (await dav.request("GET", href)).status_code == 404
+
+
+async def test_image_upload_is_versioned_and_private_to_the_owner(api: Api) -> None:
+    alice, mallory = await api.user(), await api.user()
+    me = await first_profile_id(api, alice)
+    contact = await _create(api, alice, me)
+    dav = await dav_client(api, alice)
+    href = dav.card(me, contact["id"])
+    before = await dav.request("GET", href)
+    assert "PHOTO" not in before.text
+    token = sync_token_of(await dav.sync(me))
+    _, cursor = await changes_since(api.client, alice)
+    path = f"/v1/profiles/{me}/contacts/{contact['id']}/image"
+
+    foreign = await api.client.put(path, files=multipart(image_bytes()), headers=mallory.headers)
+    assert foreign.status_code == 404
+    stale = await api.client.put(
+        path, files=multipart(image_bytes()), headers=alice.headers | {"If-Match": '"7"'}
+    )
+    assert stale.status_code == 412
+    uploaded = await api.client.put(
+        path,
+        files=multipart(image_bytes("WEBP", size=(48, 32))),
+        headers=alice.headers | {"If-Match": '"1"'},
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    assert uploaded.headers["ETag"] == '"2"'
+    changed = uploaded.json()
+    assert changed["version"] == 2
+    image_path = changed["image_url"].removeprefix("https://bca.test")
+    assert image_path.startswith("/v1/files/")
+
+    mine = await api.client.get(image_path, headers=alice.headers)
+    assert mine.status_code in (200, 307)
+    assert (await api.client.get(image_path, headers=mallory.headers)).status_code == 404
+
+    changes, _ = await changes_since(api.client, alice, cursor)
+    assert [c for c in changes if c["entity"] == "contact"] == [
+        {"entity": "contact", "op": "upsert", "id": contact["id"], "data": changed}
+    ]
+    after = await dav.request("GET", href)
+    assert after.headers["ETag"] != before.headers["ETag"]
+    photo = vobject.readOne(after.text).photo.value
+    assert photo.endswith(image_path.removeprefix("/v1/files/"))
+    synced = multistatus(await dav.sync(me, token))
+    assert synced[href].props[f"{DAV}getetag"].text == after.headers["ETag"]
+
+    replaced = await api.client.put(
+        path, files=multipart(image_bytes()), headers=alice.headers | {"If-Match": '"2"'}
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["version"] == 3
+    assert replaced.json()["image_url"] != changed["image_url"]
+    assert (await api.client.get(image_path, headers=alice.headers)).status_code == 404

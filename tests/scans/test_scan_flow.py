@@ -89,10 +89,11 @@ async def test_scan_accept_sync_snapshot_vcard(api: Api, backends: Backends) -> 
     assert again.status_code == 200
     assert again.json()["id"] == contact["id"]
 
-    image_file = await api.client.get(
-        contact["image_url"].removeprefix("https://bca.test"), headers=alice.headers
-    )
+    scan_image = contact["image_url"].removeprefix("https://bca.test")
+    image_file = await api.client.get(scan_image, headers=alice.headers)
     assert image_file.status_code in (200, 307)
+    bob = await api.user()
+    assert (await api.client.get(scan_image, headers=bob.headers)).status_code == 404
 
     changes, _ = await changes_since(api.client, alice, cursor)
     assert [c for c in changes if c["entity"] == "contact"] == [
@@ -107,6 +108,19 @@ async def test_scan_accept_sync_snapshot_vcard(api: Api, backends: Backends) -> 
     parsed = vobject.readOne(vcard.text)
     assert parsed.fn.value == truth.name
     assert sorted(tel.value for tel in parsed.contents["tel"]) == sorted(truth.phones)
+
+    # Another image for the contact leaves the scan its photo (still the owner's only).
+    replaced = await api.client.put(
+        f"/v1/profiles/{me}/contacts/{contact['id']}/image",
+        files=multipart(image),
+        headers=alice.headers | {"If-Match": '"1"'},
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["image_url"] != contact["image_url"]
+    assert (await api.client.get(scan_image, headers=alice.headers)).status_code in (200, 307)
+    assert (await api.client.get(scan_image, headers=bob.headers)).status_code == 404
+    rescanned = await api.client.get(f"/v1/scans/{scan_id}", headers=alice.headers)
+    assert rescanned.json()["image_url"] == contact["image_url"]
 
 
 async def test_corrections_replace_the_proposal(api: Api, backends: Backends) -> None:

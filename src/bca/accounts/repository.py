@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.accounts.models import AppPassword, AuthSession, EmailToken, RefreshToken, User
+from bca.core.db import LIKE_ESCAPE, contains_pattern
 from bca.core.time import utcnow
 
 
@@ -174,14 +175,12 @@ async def search_users(
 ) -> Sequence[User]:
     query = select(User)
     if q:
-        pattern = (
-            "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
+        pattern = contains_pattern(q.lower())
         query = query.where(
             or_(
-                User.email.like(pattern, escape="\\"),
-                User.username.like(pattern, escape="\\"),
-                func.lower(User.nickname).like(pattern, escape="\\"),
+                User.email.like(pattern, escape=LIKE_ESCAPE),
+                User.username.like(pattern, escape=LIKE_ESCAPE),
+                func.lower(User.nickname).like(pattern, escape=LIKE_ESCAPE),
             )
         )
     if after is not None:

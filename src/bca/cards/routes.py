@@ -28,8 +28,8 @@ from bca.cards.schemas import (
     SubscriberRead,
     SubscriptionRead,
 )
-from bca.cards.vcard import Contact, to_vcard
-from bca.core.http import IfMatchDep, content_disposition, problems, set_etag
+from bca.cards.vcard import to_vcard
+from bca.core.http import IfMatchDep, problems, set_etag, vcard_download
 from bca.core.pagination import Page, PageDep, time_key
 from bca.files.http import IMAGE_RESPONSES, REPLACE_IMAGE_ROUTE, UploadDep, file_response
 from bca.settings import Settings
@@ -38,7 +38,6 @@ router = APIRouter(prefix="/v1", tags=["cards"])
 public_router = APIRouter(tags=["public card page"])
 
 NO_CONTENT: dict[str, Any] = {"status_code": status.HTTP_204_NO_CONTENT, "response_class": Response}
-VCARD_MEDIA_TYPE = "text/vcard; charset=utf-8"
 ShareToken = Annotated[str, Query(min_length=1, max_length=64)]
 
 
@@ -62,19 +61,6 @@ def _subscription_read(
 
 def _subscriber_key(row: Subscription) -> list[str]:
     return [row.subscribed_at.isoformat(), str(row.profile_id)]
-
-
-def _vcard_response(text: str, contact: Contact) -> Response:
-    return Response(
-        text.encode(),
-        media_type=VCARD_MEDIA_TYPE,
-        headers={
-            "Content-Disposition": content_disposition(
-                "attachment", f"{contact.formatted_name[:100]}.vcf"
-            ),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
 
 
 # --- cards ----------------------------------------------------------------------------------
@@ -179,7 +165,9 @@ async def set_card_preview(
 )
 async def get_vcard(card_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
     card, contact = await service.card_contact(session, user=user, card_id=card_id)
-    return _vcard_response(to_vcard(contact, card_id=card.id, updated_at=card.updated_at), contact)
+    return vcard_download(
+        to_vcard(contact, card_id=card.id, updated_at=card.updated_at), contact.formatted_name
+    )
 
 
 @router.get(
@@ -318,7 +306,7 @@ async def public_vcard(token: str, session: SessionDep, settings: SettingsDep) -
         updated_at=shared.card.updated_at,
         source_url=f"{service.share_url(settings.public_url, token)}.vcf",
     )
-    return _vcard_response(text, shared.contact)
+    return vcard_download(text, shared.contact.formatted_name)
 
 
 @public_router.get("/c/{token}/preview", response_class=Response, responses=IMAGE_RESPONSES)

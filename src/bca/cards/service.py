@@ -211,11 +211,6 @@ async def set_card_preview(
         card, _ = await _owned_card(session, user=user, card_id=card_id, if_match=if_match)
         return card
 
-    def swap(card: Card, file_id: uuid.UUID) -> uuid.UUID | None:
-        previous, card.preview_file_id = card.preview_file_id, file_id
-        _touch(card)
-        return previous
-
     card = await files_service.replace_image(
         session,
         backends,
@@ -223,7 +218,7 @@ async def set_card_preview(
         source=source,
         purpose="card_preview",
         authorize=authorize,
-        swap=swap,
+        swap=files_service.image_swap("preview_file_id", _touch),
     )
     await record_card_change(session, card.id)
     return card

@@ -11,15 +11,11 @@ from sqlalchemy import String, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.contacts.models import Contact
+from bca.core.db import LIKE_ESCAPE, contains_pattern
 from bca.core.pagination import keyset_after
 from bca.core.time import utcnow
 
 MAX_CONTACTS_PER_PROFILE = 10_000
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 async def get_live(
@@ -59,15 +55,15 @@ async def list_of_profile(
         keyset_after(Contact.created_at, Contact.id, after),
     )
     if query:
-        pattern = _like(query)
+        pattern = contains_pattern(query)
         statement = statement.where(
             or_(
-                Contact.name.ilike(pattern, escape="\\"),
-                Contact.organization.ilike(pattern, escape="\\"),
-                Contact.title.ilike(pattern, escape="\\"),
-                Contact.note.ilike(pattern, escape="\\"),
-                cast(Contact.emails, String).ilike(pattern, escape="\\"),
-                cast(Contact.phones, String).ilike(pattern, escape="\\"),
+                Contact.name.ilike(pattern, escape=LIKE_ESCAPE),
+                Contact.organization.ilike(pattern, escape=LIKE_ESCAPE),
+                Contact.title.ilike(pattern, escape=LIKE_ESCAPE),
+                Contact.note.ilike(pattern, escape=LIKE_ESCAPE),
+                cast(Contact.emails, String).ilike(pattern, escape=LIKE_ESCAPE),
+                cast(Contact.phones, String).ilike(pattern, escape=LIKE_ESCAPE),
             )
         )
     rows = await session.scalars(statement.order_by(Contact.created_at, Contact.id).limit(limit))

@@ -6,13 +6,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from bca.accounts.dependencies import CurrentUser
-from bca.backends.dependencies import SessionDep, SettingsDep
+from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
 from bca.contacts import service
 from bca.contacts.models import Contact
 from bca.contacts.schemas import ContactCreate, ContactRead, ContactUpdate
 from bca.contacts.vcard import contact_vcard
-from bca.core.http import IfMatchDep, content_disposition, problems, set_etag
-from bca.core.pagination import Page, PageDep, decode_time_cursor, page_of, time_key
+from bca.core.http import IfMatchDep, problems, set_etag, vcard_download
+from bca.core.pagination import Page, PageDep, time_key
+from bca.files.http import REPLACE_IMAGE_ROUTE, UploadDep
 from bca.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["contacts"])
@@ -61,13 +62,13 @@ async def list_contacts(
         user=user,
         me=me,
         query=q.strip() if q else None,
-        after=decode_time_cursor(page.cursor),
-        limit=page.limit + 1,
+        after=page.after,
+        limit=page.fetch_limit,
     )
-    items, next_cursor = page_of(rows, limit=page.limit, key=time_key)
-    return Page(
-        items=[ContactRead.from_row(row, public_url=settings.public_url) for row in items],
-        next_cursor=next_cursor,
+    return page.cut(
+        rows,
+        key=time_key,
+        item=lambda row: ContactRead.from_row(row, public_url=settings.public_url),
     )
 
 
@@ -121,6 +122,33 @@ async def delete_contact(
     )
 
 
+@router.put(
+    "/profiles/{me}/contacts/{contact_id}/image", response_model=ContactRead, **REPLACE_IMAGE_ROUTE
+)
+async def set_contact_image(
+    me: uuid.UUID,
+    contact_id: uuid.UUID,
+    source: UploadDep,
+    if_match: IfMatchDep,
+    user: CurrentUser,
+    session: SessionDep,
+    backends: BackendsDep,
+    response: Response,
+) -> ContactRead:
+    """Upload the contact's image (PNG, JPEG, GIF or WebP) in place of the one it has (a
+    scanned card's photo, say); like the contact, only its owner sees it."""
+    contact = await service.set_contact_image(
+        session,
+        backends,
+        user=user,
+        me=me,
+        contact_id=contact_id,
+        source=source,
+        if_match=if_match,
+    )
+    return _with_etag(contact, backends.settings, response)
+
+
 @router.get(
     "/profiles/{me}/contacts/{contact_id}/vcard",
     response_class=Response,
@@ -133,11 +161,4 @@ async def get_vcard(
     me: uuid.UUID, contact_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> Response:
     contact = await service.get_contact(session, user=user, me=me, contact_id=contact_id)
-    return Response(
-        contact_vcard(contact).encode(),
-        media_type="text/vcard; charset=utf-8",
-        headers={
-            "Content-Disposition": content_disposition("attachment", f"{contact.name[:100]}.vcf"),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return vcard_download(contact_vcard(contact), contact.name)

@@ -8,7 +8,9 @@ Decisions worth knowing:
   resource they may not see.
 - ``version``/``ETag``/``If-Match`` as for cards: every change bumps ``version``.
 - A removed profile takes its contacts with it (soft-deleted; sync and CardDAV report them
-  gone). A contact's image is an uploaded file of the owner (a scanned card's photo).
+  gone). A contact's image is a file the owner uploaded (a scanned card's photo, or one put
+  in its place): no use in ``files.uses`` exposes it, so only its owner can fetch it, and a
+  scan's photo stays the scan's when the contact gets another image.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.accounts.models import User
+from bca.backends import Backends
 from bca.contacts import repository
 from bca.contacts.errors import ContactLimitReached, ContactNotFound
 from bca.contacts.models import Contact
@@ -28,8 +31,22 @@ from bca.contacts.schemas import ContactFields, ContactUpdate
 from bca.contacts.sync import record_contact_change
 from bca.core.http import IfMatch, check_if_match
 from bca.core.time import utcnow
+from bca.files import service as files_service
+from bca.files.service import UploadSource
 from bca.profiles.hooks import on_profile_removed
 from bca.profiles.service import require_own_profile
+
+
+def _touch(contact: Contact) -> None:
+    contact.version += 1
+    contact.updated_at = utcnow()
+
+
+async def _saved(session: AsyncSession, contact: Contact) -> Contact:
+    """Write a created, changed or removed contact; its owner's devices hear of it."""
+    await session.flush()
+    await record_contact_change(session, contact.id)
+    return contact
 
 
 async def _owned(
@@ -44,6 +61,20 @@ async def _owned(
     contact = await repository.get_live(session, profile.id, contact_id, for_update=for_update)
     if contact is None:
         raise ContactNotFound()
+    return contact
+
+
+async def _editable(
+    session: AsyncSession,
+    *,
+    user: User,
+    me: uuid.UUID,
+    contact_id: uuid.UUID,
+    if_match: IfMatch | None,
+) -> Contact:
+    """The contact, locked for a change, once ``If-Match`` names its version (else 412)."""
+    contact = await _owned(session, user=user, me=me, contact_id=contact_id, for_update=True)
+    check_if_match(if_match, contact.version)
     return contact
 
 
@@ -69,9 +100,7 @@ async def create_contact(
         **stored,
     )
     session.add(contact)
-    await session.flush()
-    await record_contact_change(session, contact.id)
-    return contact
+    return await _saved(session, contact)
 
 
 async def list_contacts(
@@ -104,8 +133,7 @@ async def update_contact(
     data: ContactUpdate,
     if_match: IfMatch | None,
 ) -> Contact:
-    contact = await _owned(session, user=user, me=me, contact_id=contact_id, for_update=True)
-    check_if_match(if_match, contact.version)
+    contact = await _editable(session, user=user, me=me, contact_id=contact_id, if_match=if_match)
     changes = {
         key: value for key, value in data.changes().items() if getattr(contact, key) != value
     }
@@ -113,11 +141,8 @@ async def update_contact(
         return contact
     for key, value in changes.items():
         setattr(contact, key, value)
-    contact.version += 1
-    contact.updated_at = utcnow()
-    await session.flush()
-    await record_contact_change(session, contact.id)
-    return contact
+    _touch(contact)
+    return await _saved(session, contact)
 
 
 async def delete_contact(
@@ -128,11 +153,35 @@ async def delete_contact(
     contact_id: uuid.UUID,
     if_match: IfMatch | None,
 ) -> None:
-    contact = await _owned(session, user=user, me=me, contact_id=contact_id, for_update=True)
-    check_if_match(if_match, contact.version)
+    contact = await _editable(session, user=user, me=me, contact_id=contact_id, if_match=if_match)
     contact.deleted_at = utcnow()
-    await session.flush()
-    await record_contact_change(session, contact.id)
+    await _saved(session, contact)
+
+
+async def set_contact_image(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    user: User,
+    me: uuid.UUID,
+    contact_id: uuid.UUID,
+    source: UploadSource,
+    if_match: IfMatch | None,
+) -> Contact:
+    """Replace the contact's image with an upload of the owner's (as a card's preview). The
+    file is the owner's and no use exposes it to anyone else, so it stays private."""
+    contact = await files_service.replace_image(
+        session,
+        backends,
+        user=user,
+        source=source,
+        purpose="contact_image",
+        authorize=lambda: _editable(
+            session, user=user, me=me, contact_id=contact_id, if_match=if_match
+        ),
+        swap=files_service.image_swap("image_file_id", _touch),
+    )
+    return await _saved(session, contact)
 
 
 @on_profile_removed

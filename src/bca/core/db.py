@@ -77,6 +77,16 @@ class Base(DeclarativeBase):
     }
 
 
+LIKE_ESCAPE = "\\"
+"""The escape character of :func:`contains_pattern`; pass it as ``like(..., escape=...)``."""
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its ``%``, ``_`` and ``\\`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def insert_ignoring_conflicts(session: AsyncSession | Session, table: Any) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect (PostgreSQL or SQLite)."""
     dialect = session.get_bind().dialect.name

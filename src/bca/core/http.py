@@ -37,6 +37,18 @@ def content_disposition(kind: Literal["inline", "attachment"], filename: str) ->
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe=_ATTR_CHARS)}"
 
 
+def vcard_download(text: str, name: str) -> Response:
+    """A vCard to save as ``name``.vcf (the name cut to 100 characters); never sniffed."""
+    return Response(
+        text.encode(),
+        media_type="text/vcard; charset=utf-8",
+        headers={
+            "Content-Disposition": content_disposition("attachment", f"{name[:100]}.vcf"),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 Headers = list[tuple[bytes, bytes]]
 
 

@@ -26,7 +26,7 @@ class StoredFile(Base):
     # offered back in Content-Disposition, never used for storage.
     name: Mapped[str | None] = mapped_column(String(255))
     # What the file is used as: "upload", "profile_image" or "card_preview" (public when its
-    # profile or card is visible).
+    # profile or card is visible), "scan" or "contact_image" (its owner's only).
     purpose: Mapped[str] = mapped_column(String(20), default="upload")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]

@@ -198,6 +198,21 @@ async def replace_image(
     return holder
 
 
+def image_swap(
+    attribute: str, touch: Callable[[_Holder], None]
+) -> Callable[[_Holder, uuid.UUID], uuid.UUID | None]:
+    """The ``swap`` of :func:`replace_image` for a row whose ``attribute`` holds its image's id:
+    ``touch`` records the change on the row (its version and time), as any edit of it would."""
+
+    def swap(holder: _Holder, file_id: uuid.UUID) -> uuid.UUID | None:
+        previous: uuid.UUID | None = getattr(holder, attribute)
+        setattr(holder, attribute, file_id)
+        touch(holder)
+        return previous
+
+    return swap
+
+
 async def own_upload(
     session: AsyncSession, *, file_id: uuid.UUID, user_id: uuid.UUID
 ) -> StoredFile | None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from bca.accounts.models import User
+from bca.core.db import LIKE_ESCAPE, contains_pattern
 from bca.core.pagination import keyset_after
 from bca.core.time import utcnow
 from bca.profiles.models import Profile, Relation
@@ -124,11 +125,6 @@ async def list_own(
     ).all()
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 async def search(
     session: AsyncSession,
     viewer: uuid.UUID,
@@ -142,13 +138,13 @@ async def search(
     A private profile's team is not part of its summary, so it is not matched either: a
     search must not reveal what the projection hides. Profiles the viewer hid are left out.
     """
-    pattern = _like_pattern(q.lower())
+    pattern = contains_pattern(q.lower())
     full = full_view(Viewer(viewer))
     query = select(Profile, full).where(
         exists_for(Viewer(viewer)),
         or_(
-            func.lower(Profile.name).like(pattern, escape="\\"),
-            and_(full, func.lower(Profile.team_name).like(pattern, escape="\\")),
+            func.lower(Profile.name).like(pattern, escape=LIKE_ESCAPE),
+            and_(full, func.lower(Profile.team_name).like(pattern, escape=LIKE_ESCAPE)),
         ),
         ~related_from(Viewer(viewer), Profile.id, HIDE),
     )

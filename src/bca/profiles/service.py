@@ -227,11 +227,6 @@ async def set_profile_image(
     source: UploadSource,
     if_match: IfMatch | None,
 ) -> ProfileView:
-    def swap(profile: Profile, file_id: uuid.UUID) -> uuid.UUID | None:
-        previous, profile.image_file_id = profile.image_file_id, file_id
-        _touch(profile)
-        return previous
-
     profile = await files_service.replace_image(
         session,
         backends,
@@ -239,7 +234,7 @@ async def set_profile_image(
         source=source,
         purpose="profile_image",
         authorize=lambda: _editable(session, user=user, profile_id=profile_id, if_match=if_match),
-        swap=swap,
+        swap=files_service.image_swap("image_file_id", _touch),
     )
     await record_profile_change(session, profile.id)
     return _own_view(profile)

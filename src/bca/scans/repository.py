@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, or_, select
+from sqlalchemy import ColumnElement, String, cast, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.cards.models import Card
 from bca.cards.visibility import card_visible
+from bca.core.db import LIKE_ESCAPE, contains_pattern
 from bca.files.models import StoredFile
+from bca.files.uses import kept_by
 from bca.profiles.models import Profile
 from bca.profiles.visibility import Viewer
 from bca.scans.models import Scan
@@ -75,9 +77,10 @@ async def finish(
     return True
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+@kept_by
+def _scan_photo(file_id: Any) -> ColumnElement[bool]:
+    """A scan's photo stays when the contact whose image it also is gets another image."""
+    return exists().where(Scan.file_id == file_id)
 
 
 async def public_cards_mentioning(
@@ -92,8 +95,8 @@ async def public_cards_mentioning(
     candidate's fields exactly; this only narrows the search."""
     text = cast(Card.data, String)
     mentions: list[ColumnElement[bool]] = [
-        *(text.ilike(_like(email), escape="\\") for email in emails),
-        *(text.like(_like(tail), escape="\\") for tail in phone_tails),
+        *(text.ilike(contains_pattern(email), escape=LIKE_ESCAPE) for email in emails),
+        *(text.like(contains_pattern(tail), escape=LIKE_ESCAPE) for tail in phone_tails),
     ]
     if not mentions:
         return []
