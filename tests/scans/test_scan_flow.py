@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 import httpx
+import pytesseract
 import pytest
 import vobject
 from PIL import Image
@@ -214,6 +215,18 @@ async def test_unreadable_images_fail_with_a_reason(api: Api, backends: Backends
         headers=alice.headers,
     )
     assert bad_region.status_code == 422
+
+
+async def test_a_server_without_tesseract_fails_the_scan_with_a_reason(
+    api: Api, backends: Backends, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    alice = await api.user()
+    me = await first_profile_id(api, alice)
+    image, _ = _card(2)
+    scan = await _finished(api.client, backends, alice, await _scan(api, alice, me, image))
+    assert scan["status"] == "failed", scan
+    assert scan["failure"] == "Card reading is not available on this server."
 
 
 async def test_others_scans_are_not_found(api: Api, backends: Backends) -> None:

@@ -78,6 +78,12 @@ async def read_scan(backends: Backends, *, scan_id: str) -> None:
         # pytesseract raises RuntimeError when it kills a Tesseract run past its timeout.
         await _finish(backends, key, failure=f"Reading the card took longer than {limit:g} s.")
         return
+    except pytesseract.TesseractNotFoundError:
+        # A server without Debian's tesseract-ocr (e.g. `make run` on a bare machine): retrying
+        # cannot help, and the person waiting should learn it instead of waiting forever.
+        logger.error("tesseract is not installed: scan %s cannot be read", scan_id)
+        await _finish(backends, key, failure="Card reading is not available on this server.")
+        return
     except pytesseract.TesseractError as problem:
         logger.warning("tesseract could not read scan %s: %s", scan_id, problem)
         await _finish(backends, key, failure="The image could not be read as a card.")
