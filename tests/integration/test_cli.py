@@ -169,13 +169,15 @@ def test_serve_refuses_several_workers_without_redis(tmp_path: Path) -> None:
     assert "BCA_REDIS_URL" in result.stderr
 
 
-# Fourteen `bca` processes, a few seconds each (imports, migration check): about 40 s on a
-# quiet machine of this kind, more when it is busy.
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_admin_users_commands_act_on_a_running_server(
     bca_server: Callable[..., Server], tmp_path: Path
 ) -> None:
-    """Every `bca admin users` command against the database of a live embedded server."""
+    """Every `bca admin users` command against the database of a live embedded server.
+
+    Fourteen `bca` processes, a few seconds each (imports, migration check): about 40 s on a
+    quiet machine of this kind, two minutes when it is busy."""
     server = bca_server(FAST_HASHES | {"BCA_RATE_LIMIT_ENABLED": "false"}, cwd=tmp_path)
     http = httpx.Client(base_url=server.url, timeout=10)
     credentials = {"login": "grace", "password": DEFAULT_PASSWORD}
