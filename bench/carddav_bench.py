@@ -43,7 +43,7 @@ from bca.core.security import hash_token
 from bca.core.time import utcnow
 from bca.profiles.models import Profile
 from bca.settings import load_settings
-from bca.sync.models import Change, ChangeCounter
+from bca.sync.models import Change, ChangeCounter, HeldEntity
 from bca.wiring import create_backends
 
 CHANGES = 10
@@ -157,6 +157,14 @@ async def populate(backends: Backends, cards: int) -> tuple[uuid.UUID, uuid.UUID
                         "created_at": now,
                     }
                     for offset, (entity, entity_id) in enumerate(log[start : start + 5000])
+                ],
+            )
+            # What the holder's copy holds, as the log's writers would have recorded it.
+            await session.execute(
+                insert(HeldEntity),
+                [
+                    {"user_id": holder, "entity": entity, "entity_id": entity_id}
+                    for entity, entity_id in log[start : start + 5000]
                 ],
             )
         await session.execute(
