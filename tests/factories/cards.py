@@ -20,6 +20,27 @@ from bca.files.models import StoredFile
 from tests.factories.accounts import Api, TestUser
 from tests.fixtures.moto import moto_client
 
+FULL_PROFILE_FIELDS = {
+    "id",
+    "name",
+    "team_name",
+    "description",
+    "email",
+    "phone",
+    "address",
+    "sns",
+    "data",
+    "image_url",
+    "private",
+    "version",
+    "created_at",
+    "updated_at",
+    "mine",
+}
+"""What the owner, and anyone who may see a profile in full, gets."""
+SUMMARY_PROFILE_FIELDS = {"id", "name", "image_url", "private"}
+"""What others get of a private profile they may not see in full."""
+
 
 async def first_profile_id(api: Api, user: TestUser) -> str:
     """The profile signup created; cached on the user."""

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from bca.sync.models import Change
 from tests.factories.accounts import Api
 from tests.factories.cards import (
+    FULL_PROFILE_FIELDS,
+    SUMMARY_PROFILE_FIELDS,
     camera_exif,
     create_card,
     create_profile,
@@ -19,25 +21,6 @@ from tests.factories.cards import (
     relate,
     share,
 )
-
-FULL_FIELDS = {
-    "id",
-    "name",
-    "team_name",
-    "description",
-    "email",
-    "phone",
-    "address",
-    "sns",
-    "data",
-    "image_url",
-    "private",
-    "version",
-    "created_at",
-    "updated_at",
-    "mine",
-}
-SUMMARY_FIELDS = {"id", "name", "image_url", "private"}
 
 
 async def test_signup_profile_is_listed_and_create_returns_the_full_profile(api: Api) -> None:
@@ -60,7 +43,7 @@ async def test_signup_profile_is_listed_and_create_returns_the_full_profile(api:
     )
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == FULL_FIELDS
+    assert set(body) == FULL_PROFILE_FIELDS
     assert body["name"] == "At work"
     assert body["version"] == 1
     assert body["mine"] is True
@@ -127,7 +110,7 @@ async def test_get_patch_and_versioning(api: Api) -> None:
 
     seen = await api.client.get(f"/v1/profiles/{profile['id']}", headers=other.headers)
     assert seen.status_code == 200
-    assert set(seen.json()) == FULL_FIELDS
+    assert set(seen.json()) == FULL_PROFILE_FIELDS
     assert seen.json()["mine"] is False
 
     patched = await api.client.patch(
@@ -230,14 +213,14 @@ async def test_private_profile_shows_only_a_summary_to_non_followers(api: Api) -
     requested = await relate(api, follower, follower_me, profile["id"], "follow")
     assert requested.json()["status"] == "follow_requested"
     still_summary = await api.client.get(f"/v1/profiles/{profile['id']}", headers=follower.headers)
-    assert set(still_summary.json()) == SUMMARY_FIELDS
+    assert set(still_summary.json()) == SUMMARY_PROFILE_FIELDS
 
     accepted = await api.client.post(
         f"/v1/profiles/{profile['id']}/followers/{follower_me}/accept", headers=owner.headers
     )
     assert accepted.status_code == 204
     full = await api.client.get(f"/v1/profiles/{profile['id']}", headers=follower.headers)
-    assert set(full.json()) == FULL_FIELDS
+    assert set(full.json()) == FULL_PROFILE_FIELDS
     assert full.json()["team_name"] == "MI6"
 
 
@@ -261,7 +244,7 @@ async def test_search_by_name_or_team_respects_privacy_blocks_and_hides(api: Api
 
     by_name = await search("zanzibar")
     assert set(by_name) == {public["id"], private["id"]}
-    assert set(by_name[private["id"]]) == SUMMARY_FIELDS
+    assert set(by_name[private["id"]]) == SUMMARY_PROFILE_FIELDS
     # A private profile's team is hidden from non-followers, so it does not match either.
     assert set(await search("quokka")) == {public["id"]}
     # LIKE wildcards are literal.

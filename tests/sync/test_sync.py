@@ -12,6 +12,7 @@ from sqlalchemy import event, func, select
 from bca.backends import Backends
 from bca.sync.models import Change, HeldEntity
 from tests.factories.accounts import Api, TestUser
+from tests.factories.cards import FULL_PROFILE_FIELDS
 from tests.factories.sync import (
     changes_since,
     client_apply,
@@ -62,23 +63,7 @@ async def test_new_user_sees_own_profile_then_nothing_new(
     data = changes[0]["data"]
     assert data["mine"] is True
     assert data["id"] == profile_id
-    assert set(data) == {
-        "id",
-        "name",
-        "team_name",
-        "description",
-        "email",
-        "phone",
-        "address",
-        "sns",
-        "data",
-        "image_url",
-        "private",
-        "version",
-        "created_at",
-        "updated_at",
-        "mine",
-    }
+    assert set(data) == FULL_PROFILE_FIELDS
     again, same = await changes_since(client, alice, cursor)
     assert again == []
     assert same == cursor
