@@ -142,3 +142,21 @@ async def test_every_kind_of_writer_at_once_keeps_the_log_gapless(
     assert_gapless(log, expected_total)
     seen = await api.client.get(url, headers=owner.headers)
     assert seen.json()["last_event_index"] == expected_total
+
+
+async def test_refused_posts_do_not_hold_up_the_chat(api: Api) -> None:
+    """Posters to one chat queue in the process until the one before them commits or rolls
+    back: refused posts (not a participant, a reply to nothing) must leave that queue."""
+    owner, member, stranger = [await chat_user(api) for _ in range(3)]
+    chat = await new_chat(api, owner, member)
+    url = f"/v1/chats/{chat['id']}/messages"
+    refused = await api.client.post(url, json={"body": "let me in"}, headers=stranger.headers)
+    assert refused.status_code == 404
+    bad_reply = await api.client.post(
+        url, json={"body": "re", "reply_to": 999}, headers=member.headers
+    )
+    assert bad_reply.status_code == 422
+    posted = await asyncio.wait_for(
+        api.client.post(url, json={"body": "still open"}, headers=member.headers), 10
+    )
+    assert posted.status_code == 201, posted.text

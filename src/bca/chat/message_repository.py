@@ -16,6 +16,7 @@ from sqlalchemy import (
     delete,
     exists,
     insert,
+    literal,
     select,
     update,
 )
@@ -24,6 +25,7 @@ from sqlalchemy.orm import aliased
 
 from bca.accounts.models import AuthSession, User
 from bca.chat.models import Chat, ChatEvent, IdempotencyRecord, Participant
+from bca.chat.repository import PRESENT_PARTICIPANTS, Present
 from bca.core.db import execute_core, insert_ignoring_conflicts
 from bca.core.ids import new_id
 from bca.core.time import utcnow
@@ -45,26 +47,109 @@ class PushTarget:
 # --- events ----------------------------------------------------------------------------------
 
 
-_INSERT_EVENT = insert(ChatEvent)
-
-
-async def insert_event(session: AsyncSession, event: ChatEvent) -> None:
-    """Insert a new event without adding it to the session: one statement, none of the unit
-    of work's bookkeeping (the writer already holds everything the event says)."""
-    await execute_core(
-        session,
-        _INSERT_EVENT,
-        {
-            "chat_id": event.chat_id,
-            "index": event.index,
-            "type": event.type,
-            "profile_id": event.profile_id,
-            "created_at": event.created_at,
-            "body": event.body,
-            "file_id": event.file_id,
-            "target_index": event.target_index,
-        },
+# A post's statements, built once. The writer holds the chat's lock already (it took the
+# index); what follows must not grow with the chat, and as few round trips as possible stay
+# inside that window: each one holds up every other writer of the chat.
+_COLUMNS = ChatEvent.__table__.c
+_POSTER_MARKER = (
+    # The poster takes part (a live participant whose profile is not deleted) and has read the
+    # chat up to their own message; the new index is above every marker, so it only moves on.
+    update(Participant)
+    .where(
+        Participant.chat_id == bindparam("for_chat", type_=_COLUMNS.chat_id.type),
+        Participant.user_id == bindparam("for_user", type_=Participant.__table__.c.user_id.type),
+        Participant.left_at.is_(None),
+        exists().where(Profile.id == Participant.profile_id, Profile.deleted_at.is_(None)),
     )
+    .values(last_read_index=bindparam("at_index", type_=_COLUMNS.index.type))
+    .returning(Participant.profile_id)
+)
+_MESSAGE_VALUES = {
+    "chat_id": bindparam("for_chat", type_=_COLUMNS.chat_id.type),
+    "index": bindparam("at_index", type_=_COLUMNS.index.type),
+    "type": literal(MESSAGE, _COLUMNS.type.type),
+    "created_at": bindparam("at_time", type_=_COLUMNS.created_at.type),
+    "body": bindparam("with_body", type_=_COLUMNS.body.type),
+    "file_id": bindparam("with_file", type_=_COLUMNS.file_id.type),
+    "target_index": bindparam("replying_to", type_=_COLUMNS.target_index.type),
+}
+_STORE_RESULT = (
+    update(IdempotencyRecord)
+    .where(IdempotencyRecord.id == bindparam("for_record", type_=IdempotencyRecord.id.type))
+    .values(result=bindparam("with_result", type_=IdempotencyRecord.result.type))
+)
+
+
+def _write_message_at_once() -> Select[Any]:
+    """PostgreSQL: the marker, the event, the key's result and the participants in one
+    statement (data-modifying CTEs), so the chat's lock is held for one round trip less than
+    four. Its snapshot is taken after the lock was granted, so it sees every committed join
+    and departure; the event is inserted only if the marker moved (the poster takes part)."""
+    marker = _POSTER_MARKER.cte("marker")
+    poster = select(marker.c.profile_id).limit(1)
+    event = (
+        insert(ChatEvent)
+        .from_select(
+            [*_MESSAGE_VALUES, "profile_id"],
+            select(*_MESSAGE_VALUES.values(), poster.scalar_subquery()).where(exists(poster)),
+        )
+        .cte("event")
+    )
+    result = _STORE_RESULT.where(exists(poster)).cte("result")
+    return PRESENT_PARTICIPANTS.add_columns(poster.scalar_subquery()).add_cte(event, result)
+
+
+_WRITE_MESSAGE = _write_message_at_once()
+_INSERT_MESSAGE = insert(ChatEvent).values(
+    **_MESSAGE_VALUES, profile_id=bindparam("poster", type_=_COLUMNS.profile_id.type)
+)
+
+
+@dataclass(frozen=True)
+class WrittenMessage:
+    poster_profile_id: uuid.UUID
+    present: list[Present]
+
+
+async def write_message(
+    session: AsyncSession,
+    *,
+    chat_id: uuid.UUID,
+    user_id: uuid.UUID,
+    index: int,
+    created_at: datetime,
+    body: str | None,
+    file_id: uuid.UUID | None,
+    reply_to: int | None,
+    idempotency_record_id: uuid.UUID | None,
+) -> WrittenMessage | None:
+    """Write a message at the index the caller claimed; None (nothing written) when the user
+    does not take part. One statement on PostgreSQL; on SQLite, whose writers are serialised
+    by the database anyway, the same steps one by one."""
+    parameters: dict[str, Any] = {
+        "for_chat": chat_id,
+        "for_user": user_id,
+        "at_index": index,
+        "at_time": created_at,
+        "with_body": body,
+        "with_file": file_id,
+        "replying_to": reply_to,
+        "for_record": idempotency_record_id,
+        "with_result": str(index),
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        rows = (await execute_core(session, _WRITE_MESSAGE, parameters)).all()
+        poster = rows[0][3] if rows else None
+    else:
+        poster = (await execute_core(session, _POSTER_MARKER, parameters)).scalar()
+        if poster is not None:
+            await execute_core(session, _INSERT_MESSAGE, parameters | {"poster": poster})
+            if idempotency_record_id is not None:
+                await execute_core(session, _STORE_RESULT, parameters)
+            rows = (await execute_core(session, PRESENT_PARTICIPANTS, parameters)).all()
+    if poster is None:
+        return None
+    return WrittenMessage(poster, [Present(row[0], row[1], bool(row[2])) for row in rows])
 
 
 def _events_after() -> Select[ChatEvent, StoredFile]:
@@ -218,15 +303,6 @@ async def claim_idempotency_key(
         .returning(IdempotencyRecord.id)
     )
     return claimed
-
-
-async def store_idempotent_result(session: AsyncSession, record_id: uuid.UUID, result: str) -> None:
-    await session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == record_id)
-        .values(result=result)
-        .execution_options(synchronize_session=False)
-    )
 
 
 async def purge_idempotency_records(session: AsyncSession, *, older_than: datetime) -> int:

@@ -76,8 +76,16 @@ async def post_message(
         if original is None or original.type != "message" or original.deleted_at is not None:
             raise InvalidField("reply_to", "Reply to a message of this chat.")
 
-    claim = await log.claim(session, chat_id=chat_id, user_id=user_id)
     body = data.body if data.body and data.body.strip() else None
+    claim = await log.claim_message(
+        session,
+        chat_id=chat_id,
+        user_id=user_id,
+        body=body,
+        file_id=stored.id if stored else None,
+        reply_to=data.reply_to,
+        idempotency_record_id=record_id,
+    )
     event = ChatEvent(
         chat_id=chat_id,
         index=claim.index,
@@ -88,10 +96,6 @@ async def post_message(
         file_id=stored.id if stored else None,
         target_index=data.reply_to,
     )
-    await message_repository.insert_event(session, event)
-    await log.read_own_event(session, claim, user_id)
-    if record_id is not None:
-        await message_repository.store_idempotent_result(session, record_id, str(claim.index))
     written = EventRead.from_row(event, FileRef.from_row(backends.settings.public_url, stored))
     log.announce(session, backends, written, user_ids=claim.members)
     if backends.push.enabled:

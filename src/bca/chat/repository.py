@@ -293,10 +293,13 @@ _CLAIM_INDEX = (
     .values(last_event_index=Chat.last_event_index + 1, last_event_at=bindparam("now"))
     .returning(Chat.last_event_index, Chat.owner_profile_id, Chat.title, Chat.direct)
 )
-_PRESENT = (
+PRESENT_PARTICIPANTS = (
     select(Participant.profile_id, Participant.user_id, Profile.deleted_at.is_(None))
     .join(Profile, Profile.id == Participant.profile_id)
-    .where(Participant.chat_id == bindparam("chat_id"), Participant.left_at.is_(None))
+    .where(
+        Participant.chat_id == bindparam("for_chat", type_=Participant.chat_id.type),
+        Participant.left_at.is_(None),
+    )
     .order_by(Participant.joined_at, Participant.profile_id)
 )
 _MARK_READ = (
@@ -336,7 +339,7 @@ async def claim_index(
 
 async def present_participants(session: AsyncSession, chat_id: uuid.UUID) -> list[Present]:
     """Everyone taking part, oldest first: one index range of the chat's participants."""
-    rows = await execute_core(session, _PRESENT, {"chat_id": chat_id})
+    rows = await execute_core(session, PRESENT_PARTICIPANTS, {"for_chat": chat_id})
     return [Present(row[0], row[1], bool(row[2])) for row in rows.all()]
 
 
