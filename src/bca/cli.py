@@ -206,22 +206,27 @@ def serve(
         )
     _ready_database(settings)
     settings.signing_key  # noqa: B018  # create the embedded key once, before workers fork
-    uvicorn.run(
-        "bca.app:create_app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "log_config": None,
         # X-Forwarded-For is believed only from BCA_TRUSTED_PROXIES, by the app itself
         # (uvicorn would trust 127.0.0.1, letting any local process pick its address).
-        proxy_headers=False,
-        ws_ping_interval=20,
+        "proxy_headers": False,
+        "ws_ping_interval": 20,
         # The sans-I/O implementation, without per-message compression: events are small, and
         # each connection's zlib state alone would cost ~45 KiB (see bench/README.md).
-        ws="websockets-sansio",
-        ws_per_message_deflate=False,
-    )
+        "ws": "websockets-sansio",
+        "ws_per_message_deflate": False,
+    }
+    application = "bca.app:create_app_from_environment"
+    if workers > 1:
+        from bca.supervisor import SpreadingMultiprocess
+
+        SpreadingMultiprocess(uvicorn.Config(application, workers=workers, **options)).run()
+    else:
+        uvicorn.run(application, **options)
 
 
 @db_app.command("upgrade")
