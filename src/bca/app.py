@@ -24,6 +24,7 @@ from bca.carddav import routes as carddav_routes
 from bca.carddav.errors import DavError, dav_error_response
 from bca.cards import routes as cards_routes
 from bca.chat import routes as chat_routes
+from bca.chat.long_poll import LongPollEndpoint
 from bca.contacts import routes as contacts_routes
 from bca.core.boundary import ErrorBoundary, InputBoundary
 from bca.core.errors import NotFound, install_error_handlers, problem_response
@@ -69,7 +70,9 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
         app.state.backends = backends
     install_error_handlers(app)
     app.add_exception_handler(DavError, dav_error_response)
-    # Innermost: request ids, metrics and the error boundary see the outage's 503.
+    # Innermost: long-polls skip the framework's routing, not the middleware around it.
+    app.add_middleware(LongPollEndpoint)
+    # Request ids, metrics and the error boundary see the outage's 503.
     app.add_middleware(BackendFaults)
     # Outermost last: the request id is set before anything answers, errors are caught inside
     # it, and input is checked before any route (or the error handlers) sees it.

@@ -191,6 +191,16 @@ class Database:
             )
             _configure_postgres(self.engine)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL: reads that wait need no transaction (BEGIN and COMMIT are two round
+        # trips of the three a long-poll makes). SQLite keeps its transactions (see below).
+        self.reading_sessionmaker = (
+            self.sessionmaker
+            if self.is_sqlite
+            else async_sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+            )
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -212,6 +222,15 @@ class Database:
                 await self._roll_back(session)
                 raise
             await self._commit(session)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A session for requests that only read (a long-poll): every statement sees what is
+        committed when it runs, without a transaction around them on PostgreSQL."""
+        async with self.reading_sessionmaker() as session:
+            yield session
+            if session.new or session.dirty or session.deleted:
+                raise RuntimeError("a reading session has pending writes")
 
     async def _commit(self, session: AsyncSession) -> None:
         try:
