@@ -3,6 +3,7 @@ access tokens) and ``BasicUser`` (HTTP Basic with an app password, for CardDAV c
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -18,10 +19,11 @@ from bca.accounts import repository
 from bca.accounts.errors import BasicAuthRequired
 from bca.accounts.models import AuthSession, User
 from bca.accounts.service import authenticate_app_password, is_revoked
+from bca.backends import Backends
 from bca.backends.dependencies import BackendsDep, SessionDep
 from bca.core.boundary import has_unstorable
 from bca.core.errors import NotFound, Unauthorized
-from bca.core.security import decode_access_token
+from bca.core.security import AccessClaims, decode_access_token
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from /v1/auth/signin")
 _basic = HTTPBasic(auto_error=False, description="Username (or email) and an app password")
@@ -56,13 +58,31 @@ async def principal_from_token(
     The cache answers revocation at once across instances; the database row check behind it
     keeps revocation true even if the cache lost its state.
     """
-    claims = decode_access_token(token, key=backends.settings.signing_key)
-    if claims is None or await is_revoked(backends, claims.session_id):
+    claims = await _unrevoked_claims(backends, token)
+    if claims is None:
         return None
     active = await repository.get_active_session(session, claims.session_id)
     if active is None or active[1].id != claims.user_id:
         return None
     return Principal(user=active[1], session=active[0])
+
+
+async def user_id_from_token(
+    session: SessionDep, backends: Backends, token: str
+) -> uuid.UUID | None:
+    """``principal_from_token``'s checks, for callers that need only who it is."""
+    claims = await _unrevoked_claims(backends, token)
+    if claims is None:
+        return None
+    user_id = await repository.active_session_user_id(session, claims.session_id)
+    return user_id if user_id == claims.user_id else None
+
+
+async def _unrevoked_claims(backends: Backends, token: str) -> AccessClaims | None:
+    claims = decode_access_token(token, key=backends.settings.signing_key)
+    if claims is None or await is_revoked(backends, claims.session_id):
+        return None
+    return claims
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticate)]

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.accounts.models import AppPassword, AuthSession, EmailToken, RefreshToken, User
-from bca.core.db import LIKE_ESCAPE, contains_pattern
+from bca.core.db import LIKE_ESCAPE, contains_pattern, execute_core
 from bca.core.time import utcnow
 
 
@@ -46,6 +46,19 @@ _ACTIVE_SESSION = (
         User.locked.is_(False),
     )
 )
+
+
+_ACTIVE_SESSION_USER = _ACTIVE_SESSION.with_only_columns(User.id)
+
+
+async def active_session_user_id(session: AsyncSession, session_id: uuid.UUID) -> uuid.UUID | None:
+    """``get_active_session``'s check, for callers that need only the user's id: no ORM
+    objects to build (a long-poll makes it for every event it receives)."""
+    parameters = {"session_id": session_id, "now": utcnow()}
+    user_id: uuid.UUID | None = (
+        await execute_core(session, _ACTIVE_SESSION_USER, parameters)
+    ).scalar()
+    return user_id
 
 
 async def get_active_session(

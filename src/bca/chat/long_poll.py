@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bca.accounts.dependencies import principal_from_token
+from bca.accounts.dependencies import user_id_from_token
 from bca.backends import Backends
 from bca.chat import events
 from bca.chat.schemas import MAX_EVENTS_PAGE, MAX_INDEX, MAX_WAIT_SECONDS, EventsPage
@@ -126,15 +126,15 @@ async def _serve(scope: Scope, request: _LongPoll) -> EventsPage | None:
     backends: Backends = scope["app"].state.backends
     try:
         async with backends.database.reading() as session:
-            principal = await principal_from_token(session, backends, request.token)
-            if principal is None:
+            user_id = await user_id_from_token(session, backends, request.token)
+            if user_id is None:
                 return None
-            scope.setdefault("state", {})["user_id"] = principal.user.id
+            scope.setdefault("state", {})["user_id"] = user_id
             scope["route"] = _ROUTE
             return await events.read_events(
                 session,
                 backends,
-                user_id=principal.user.id,
+                user_id=user_id,
                 chat_id=request.chat_id,
                 after=request.after,
                 limit=request.limit,

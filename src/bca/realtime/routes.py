@@ -30,7 +30,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from bca.accounts.dependencies import principal_from_token
+from bca.accounts.dependencies import user_id_from_token
 from bca.backends import Backends
 from bca.backends.pubsub import publish_typing
 from bca.core.faults import is_backend_unavailable
@@ -118,7 +118,7 @@ async def _claims(websocket: WebSocket, backends: Backends) -> _Claims | None:
 
 async def _authorized(backends: Backends, token: str) -> bool:
     async with backends.database.transaction() as session:
-        return await principal_from_token(session, backends, token) is not None
+        return await user_id_from_token(session, backends, token) is not None
 
 
 def _ready_frame(claims: _Claims) -> str:
