@@ -18,6 +18,7 @@ from bca.backends.pubsub import CHAT_CHANNEL
 from bca.realtime import hub as hub_module
 from bca.realtime import routes as realtime_routes
 from bca.realtime.hub import Connection, Hub
+from tests.conftest import make_client
 from tests.factories.accounts import Api, TestUser
 from tests.factories.chat import chat_user, new_chat, post, relate
 from tests.fixtures.live_server import live_server  # noqa: F401  # the fixture
@@ -246,6 +247,44 @@ async def test_invited_participants_start_receiving(api: Api, live_server: str) 
         )
         message = await post(api.client, owner, chat["id"], "welcome")
         assert await next_events(ws, 2) == [joined.json(), message]
+
+
+async def test_a_participant_invited_amid_posts_receives_every_later_event(
+    api: Api,
+    live_server: str,  # noqa: F811
+    backends: Backends,
+) -> None:
+    """A post reads who receives it after taking the chat's lock, so an invitation that
+    commits while posts queue for the lock takes effect exactly at its own event."""
+    owner, *posters = [await chat_user(api) for _ in range(4)]
+    newcomer = await chat_user(api)
+    chat = await new_chat(api, owner, *posters)
+    await relate(api, newcomer, owner)
+    url = f"/v1/chats/{chat['id']}"
+
+    async def write(poster: TestUser) -> None:
+        async with make_client(backends) as client:
+            for n in range(10):
+                await post(client, poster, chat["id"], f"{poster.username} {n}")
+
+    async def invite() -> int:
+        await asyncio.sleep(0.05)
+        async with make_client(backends) as client:
+            joined = await client.post(
+                f"{url}/participants",
+                json={"profile_id": newcomer.profile_id},
+                headers=owner.headers,
+            )
+        assert joined.status_code == 201, joined.text
+        return int(joined.json()["index"])
+
+    async with ready_socket(live_server, newcomer) as ws:
+        joined_at, *_ = await asyncio.gather(invite(), *(write(poster) for poster in posters))
+        last = (await api.client.get(url, headers=owner.headers)).json()["last_event_index"]
+        received = [event["index"] for event in await next_events(ws, last - joined_at + 1)]
+        await nothing_arrives(ws, 0.3)
+    assert received == list(range(joined_at, last + 1))
+    assert joined_at < last, "the invitation should land among the posts"
 
 
 async def test_new_chats_reach_their_members(api: Api, live_server: str) -> None:  # noqa: F811
