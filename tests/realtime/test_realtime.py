@@ -279,7 +279,9 @@ async def test_a_participant_invited_amid_posts_receives_every_later_event(
         return int(joined.json()["index"])
 
     async with ready_socket(live_server, newcomer) as ws:
-        joined_at, *_ = await asyncio.gather(invite(), *(write(poster) for poster in posters))
+        writing = asyncio.gather(*(write(poster) for poster in posters))
+        joined_at = await invite()
+        await writing
         last = (await api.client.get(url, headers=owner.headers)).json()["last_event_index"]
         received = [event["index"] for event in await next_events(ws, last - joined_at + 1)]
         await nothing_arrives(ws, 0.3)

@@ -1,9 +1,10 @@
 """The event log every change to a chat writes: the index, the event, the announcement.
 
 Every change to a chat is an event with the chat's next index. Messages, edits and deletions
-take the index first (:func:`claim`: one UPDATE locks the chat and numbers the event), then
-check that the writer takes part, so the chat's lock is held only from the allocation to the
-commit and nothing in that window reads the chat's history. Membership changes lock first
+take the index first (one UPDATE locks the chat and numbers the event), then check that the
+writer takes part, so the chat's lock is held only from the allocation to the commit and
+nothing in that window reads the chat's history; a post (:func:`append_message`) writes
+everything else in one more statement. Membership changes lock first
 (:func:`locked_membership`) since they may end without an event. The realtime publish and the
 push task follow the commit.
 
@@ -187,7 +188,7 @@ async def _queue_for(session: AsyncSession, chat_id: uuid.UUID) -> None:
     outbox(session).on_rollback(leave)
 
 
-async def claim_message(
+async def append_message(
     session: AsyncSession,
     *,
     chat_id: uuid.UUID,

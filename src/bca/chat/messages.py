@@ -1,6 +1,7 @@
 """Messages: posting (once per ``Idempotency-Key``), editing and deleting.
 
-A post is a handful of statements, whatever the chat's size and history (see ``log.claim``).
+A post is a handful of statements, whatever the chat's size and history (see
+``log.append_message``).
 Participants who left keep seeing the chat as it was when they left: an edit or a deletion
 keeps, on its own event, what such a participant will still need (``prior``).
 """
@@ -53,9 +54,10 @@ async def post_message(
 ) -> EventRead:
     """Post a message; a retry with the same ``Idempotency-Key`` returns the first event.
 
-    Statements: the key's claim, the index (chat lock), the participants, the event, the
-    poster's read marker and their change-log entry, the key's result, then the commit; plus
-    one for an attached file and one for a replied-to message. None grows with the chat.
+    Statements: the key's claim, the index (chat lock), the event with the poster's read
+    marker, the key's result and the participants, the poster's change-log entry, then the
+    commit; plus one for an attached file and one for a replied-to message. None grows with
+    the chat.
     """
     stored = None
     if data.file_id is not None:
@@ -77,7 +79,7 @@ async def post_message(
             raise InvalidField("reply_to", "Reply to a message of this chat.")
 
     body = data.body if data.body and data.body.strip() else None
-    claim = await log.claim_message(
+    claim = await log.append_message(
         session,
         chat_id=chat_id,
         user_id=user_id,

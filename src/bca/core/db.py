@@ -243,8 +243,12 @@ class Database:
         await outbox(session).release()
 
     async def _roll_back(self, session: AsyncSession) -> None:
-        await session.rollback()
-        await outbox(session).discard()
+        # Compensations run even when the rollback itself fails (the connection is gone): an
+        # object already written to storage, a chat's writer queue held by this transaction.
+        try:
+            await session.rollback()
+        finally:
+            await outbox(session).discard()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -117,7 +117,7 @@ async def _claims(websocket: WebSocket, backends: Backends) -> _Claims | None:
 
 
 async def _authorized(backends: Backends, token: str) -> bool:
-    async with backends.database.transaction() as session:
+    async with backends.database.reading() as session:
         return await user_id_from_token(session, backends, token) is not None
 
 

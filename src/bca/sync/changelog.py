@@ -28,7 +28,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, case, delete, exists, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Select,
+    bindparam,
+    case,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -272,7 +283,7 @@ _ADVANCE_ONE = (
 _INSERT_CHANGES = insert(Change)
 
 
-def _append_one_at_once() -> Any:
+def _append_one_at_once() -> Select[Any]:
     """PostgreSQL: one user's one entry, counter and row in one statement (data-modifying
     CTE). Half the round trips of the most common write's log entry (a post's, a read
     marker's), which a post makes while other writers of its chat wait for its commit."""
@@ -327,14 +338,14 @@ def _advance(
 def append(session: Session, entries: Sequence[Entry]) -> set[uuid.UUID]:
     """Allocate gapless sequence numbers and insert the entries; returns the users among them
     who keep a snapshot (to be patched after the commit)."""
+    now = utcnow()
+    if len(entries) == 1 and session.get_bind().dialect.name == "postgresql":
+        return _append_one(session, entries[0], now)
     per_user: dict[uuid.UUID, list[Entry]] = defaultdict(list)
     for entry in entries:
         per_user[entry.user_id].append(entry)
     rows: list[dict[str, Any]] = []
     keeping: set[uuid.UUID] = set()
-    now = utcnow()
-    if len(entries) == 1 and session.get_bind().dialect.name == "postgresql":
-        return _append_one(session, entries[0], now)
     for users in _chunks(sorted(per_user)):
         advanced = {}
         for user_id, last_seq, keeps in _advance(session, per_user, users):
