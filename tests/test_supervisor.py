@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bca.settings import Settings
-from tests.fixtures.servers import Server
+from tests.fixtures.servers import Server, shared_stack_environment
 
 ESTABLISHED, LISTENING = "01", "0A"
 
@@ -26,14 +26,7 @@ def stack() -> str:
 
 @pytest.fixture
 def server(bca_server: Callable[..., Server], settings: Settings, tmp_path: Path) -> Server:
-    assert settings.database_url
-    assert settings.redis_url
-    environment = {
-        "BCA_DATABASE_URL": settings.database_url,
-        "BCA_REDIS_URL": settings.redis_url,
-        "BCA_SECRET_KEY": settings.signing_key,
-        "BCA_DATA_DIR": str(tmp_path / "var"),
-    }
+    environment = shared_stack_environment(settings, tmp_path / "var")
     return bca_server(environment, options=["--workers", "2"], timeout=60)
 
 

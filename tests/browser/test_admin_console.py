@@ -15,7 +15,7 @@ import pytest
 from bca.settings import Settings
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT
 from tests.factories.accounts import DEFAULT_PASSWORD
-from tests.fixtures.servers import BCA, Server, clean_environment
+from tests.fixtures.servers import BCA, Server, clean_environment, shared_stack_environment
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,18 +30,13 @@ ADMIN_PASSWORD = "operator password 1"
 
 
 def _environment(settings: Settings, tmp_path: Path) -> dict[str, str]:
-    assert settings.database_url
-    assert settings.redis_url
-    return {
-        "BCA_DATABASE_URL": settings.database_url,
-        "BCA_REDIS_URL": settings.redis_url,
-        "BCA_SECRET_KEY": settings.signing_key,
-        "BCA_DATA_DIR": str(tmp_path / "var"),
+    extra = {
         "BCA_RATE_LIMIT_ENABLED": "false",
         "BCA_REQUIRE_EMAIL_VERIFICATION": "false",
         "BCA_PASSWORD_HASH_TIME_COST": "1",
         "BCA_PASSWORD_HASH_MEMORY_KIB": "1024",
     }
+    return shared_stack_environment(settings, tmp_path / "var", extra)
 
 
 def _create_admin(env: dict[str, str], tmp_path: Path, name: str) -> None:

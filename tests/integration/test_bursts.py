@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect
 
 from bca.settings import Settings
 from tests.factories.accounts import DEFAULT_PASSWORD
-from tests.fixtures.servers import Server
+from tests.fixtures.servers import Server, shared_stack_environment
 
 BURST = 200
 
@@ -28,19 +28,12 @@ def stack() -> str:
 
 @pytest.fixture
 def server(bca_server: Callable[..., Server], settings: Settings, tmp_path: Path) -> Server:
-    assert settings.database_url
-    assert settings.redis_url
-    return bca_server(
-        {
-            "BCA_DATABASE_URL": settings.database_url,
-            "BCA_REDIS_URL": settings.redis_url,
-            "BCA_SECRET_KEY": settings.signing_key,
-            "BCA_DATA_DIR": str(tmp_path / "var"),
-            "BCA_RATE_LIMIT_ENABLED": "false",
-            "BCA_REQUIRE_EMAIL_VERIFICATION": "false",
-            "BCA_DATABASE_POOL_SIZE": "5",
-        }
-    )
+    extra = {
+        "BCA_RATE_LIMIT_ENABLED": "false",
+        "BCA_REQUIRE_EMAIL_VERIFICATION": "false",
+        "BCA_DATABASE_POOL_SIZE": "5",
+    }
+    return bca_server(shared_stack_environment(settings, tmp_path / "var", extra))
 
 
 async def _signed_in(client: httpx.AsyncClient, name: str) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from bca.settings import Settings
 from tests.factories.accounts import DEFAULT_PASSWORD, token_from_text
-from tests.fixtures.servers import Server
+from tests.fixtures.servers import Server, shared_stack_environment
 
 
 def _verified_tokens(server: Server, outbox: Path, name: str) -> dict[str, str]:
@@ -67,15 +67,7 @@ def test_embedded_default_needs_no_configuration(
 def test_revocation_reaches_every_instance_through_redis(
     bca_server: Callable[..., Server], settings: Settings, tmp_path: Path
 ) -> None:
-    assert settings.database_url
-    assert settings.redis_url
-    env = {
-        "BCA_DATABASE_URL": settings.database_url,
-        "BCA_REDIS_URL": settings.redis_url,
-        "BCA_SECRET_KEY": settings.signing_key,
-        "BCA_DATA_DIR": str(tmp_path / "var"),
-        "BCA_RATE_LIMIT_ENABLED": "false",
-    }
+    env = shared_stack_environment(settings, tmp_path / "var", {"BCA_RATE_LIMIT_ENABLED": "false"})
     first, second = bca_server(env), bca_server(env)
     tokens = _verified_tokens(first, tmp_path / "var" / "outbox", "roaming")
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
