@@ -14,6 +14,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,17 @@ def make_client(backends: Backends) -> httpx.AsyncClient:
     app = create_app(backends.settings, backends=backends)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@asynccontextmanager
+async def second_instance(settings: Settings) -> AsyncIterator[tuple[Backends, httpx.AsyncClient]]:
+    """Another app on the same database and Redis, with backends (and a hub) of its own."""
+    other = create_backends(settings)
+    try:
+        async with make_client(other) as client:
+            yield other, client
+    finally:
+        await other.close()
 
 
 @pytest.fixture

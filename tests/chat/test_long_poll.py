@@ -3,9 +3,15 @@ route does, and leave every request they do not serve to it."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from typing import Any
+
 import pytest
 
-from tests.factories.accounts import Api
+from bca.settings import Settings
+from tests.conftest import second_instance
+from tests.factories.accounts import Api, TestUser
 from tests.factories.chat import chat_user, new_chat, post
 
 
@@ -73,3 +79,76 @@ async def test_refused_long_polls_get_the_routes_answer(api: Api) -> None:
     for case, (response, status) in refusals.items():
         assert response.status_code == status, case
         assert response.headers["content-type"] == "application/problem+json", case
+
+
+async def woken_page(
+    api: Api, chat_id: str, receiver: TestUser, poster: TestUser
+) -> dict[str, Any]:
+    """A long-poll from the chat's newest event, woken by a post: the hub relayed that post."""
+    url = f"/v1/chats/{chat_id}/events"
+    last = (await api.client.get(url, headers=receiver.headers)).json()["next_after"]
+    waiting = asyncio.create_task(
+        api.client.get(url, params={"after": last, "wait": 10}, headers=receiver.headers)
+    )
+    await asyncio.sleep(0.3)
+    await post(api.client, poster, chat_id, "relayed")
+    page: dict[str, Any] = (await waiting).json()
+    assert [event["body"] for event in page["events"]] == ["relayed"]
+    return page
+
+
+async def test_an_event_whose_publish_was_lost_arrives_when_the_wait_ends(
+    api: Api, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long-poll from the newest event the hub relayed waits without reading; when the wait
+    ends, it reads once, so an event whose writer died before publishing it is late, not lost."""
+    owner, member = await chat_user(api), await chat_user(api)
+    chat = await new_chat(api, owner, member)
+    url = f"/v1/chats/{chat['id']}/events"
+    page = await woken_page(api, chat["id"], member, owner)
+    async with second_instance(settings) as (other, client):
+        monkeypatch.setattr(other.cache, "publish", lambda *_: asyncio.sleep(0))
+        await post(client, owner, chat["id"], "unannounced")
+
+    started = time.monotonic()
+    response = await api.client.get(
+        url, params={"after": page["next_after"], "wait": 1}, headers=member.headers
+    )
+    assert [event["body"] for event in response.json()["events"]] == ["unannounced"]
+    assert time.monotonic() - started >= 0.9, "it should have waited: nothing was announced"
+
+
+async def test_who_left_with_the_newest_event_is_refused_at_once(api: Api) -> None:
+    owner, member, leaver = [await chat_user(api) for _ in range(3)]
+    chat = await new_chat(api, owner, member, leaver)
+    url = f"/v1/chats/{chat['id']}/events"
+    last = (await api.client.get(url, headers=member.headers)).json()["next_after"]
+    waiting = asyncio.create_task(
+        api.client.get(url, params={"after": last, "wait": 10}, headers=member.headers)
+    )
+    await asyncio.sleep(0.3)
+    left = await api.client.delete(
+        f"/v1/chats/{chat['id']}/participants/{leaver.profile_id}", headers=leaver.headers
+    )
+    assert left.status_code == 204, left.text
+    departure = (await waiting).json()["next_after"]  # relayed to the leaver too
+
+    started = time.monotonic()
+    response = await api.client.get(
+        url, params={"after": departure, "wait": 5}, headers=leaver.headers
+    )
+    assert response.status_code == 404
+    assert time.monotonic() - started < 4, "the departure should not count as taking part"
+
+
+async def test_a_revoked_sessions_long_poll_is_refused_at_once(api: Api) -> None:
+    owner, member = await chat_user(api), await chat_user(api)
+    chat = await new_chat(api, owner, member)
+    url = f"/v1/chats/{chat['id']}/events"
+    page = await woken_page(api, chat["id"], member, owner)  # its session was just found live
+    signed_out = await api.client.post("/v1/auth/signout", headers=member.headers)
+    assert signed_out.status_code == 204, signed_out.text
+    response = await api.client.get(
+        url, params={"after": page["next_after"], "wait": 5}, headers=member.headers
+    )
+    assert response.status_code == 401

@@ -9,19 +9,17 @@ Each test prints the statements it saw, so a failure shows what changed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bca.backends import Backends
 from bca.settings import Settings
-from bca.wiring import create_backends
-from tests.conftest import make_client
+from tests.conftest import second_instance
 from tests.factories.accounts import Api, TestUser
 from tests.factories.chat import chat_user, new_chat, post
 
@@ -105,18 +103,7 @@ async def test_a_read_marker_is_three_statements_and_a_commit(api: Api, backends
     assert len(statements) == 4, show(statements)
 
 
-@asynccontextmanager
-async def second_instance(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """Another app with backends of its own: its statements are not counted."""
-    other = create_backends(settings)
-    try:
-        async with make_client(other) as client:
-            yield client
-    finally:
-        await other.close()
-
-
-async def test_a_long_poll_wake_up_reads_nothing_more(
+async def test_a_receivers_long_polls_read_nothing_but_the_first(
     api: Api, backends: Backends, settings: Settings
 ) -> None:
     users, chat_id = await busy_chat(api, 3)
@@ -125,17 +112,30 @@ async def test_a_long_poll_wake_up_reads_nothing_more(
     with counting(backends.database.engine) as plain:
         await api.client.get(url, params={"after": after - 1}, headers=users[1].headers)
 
-    async with second_instance(settings) as other:
-        with counting(backends.database.engine) as statements:
+    async with second_instance(settings) as (_, other):
+
+        async def woken_by(body: str, after: int) -> dict[str, Any]:
             waiting = asyncio.create_task(
                 api.client.get(url, params={"after": after, "wait": 10}, headers=users[1].headers)
             )
             await asyncio.sleep(0.5)
             posted = await other.post(
-                f"/v1/chats/{chat_id}/messages", json={"body": "wake"}, headers=users[2].headers
+                f"/v1/chats/{chat_id}/messages", json={"body": body}, headers=users[2].headers
             )
             assert posted.status_code == 201
-            response = await waiting
-    assert [event["body"] for event in response.json()["events"]] == ["wake"]
-    # The same statements as a read that does not wait: the wake-up itself reads nothing.
-    assert len(statements) == len(plain) == 4, show(statements)
+            page: dict[str, Any] = (await waiting).json()
+            assert [event["body"] for event in page["events"]] == [body]
+            return page
+
+        with counting(backends.database.engine) as first:
+            page = await woken_by("wake", after)
+        with counting(backends.database.engine) as next_ones:
+            for n in range(3):
+                page = await woken_by(f"again {n}", page["next_after"])
+    # The plain read's statements (session, membership, page) without its transaction: the
+    # wake-up itself reads nothing.
+    assert len(first) == len(plain) - 1 == 3, show(first)
+    assert plain[-1] == "COMMIT"
+    # From the event it was given, the hub knows there is nothing newer and that the receiver
+    # takes part, and the session was found live moments ago: no statement at all.
+    assert next_ones == [], show(next_ones)

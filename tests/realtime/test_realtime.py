@@ -14,6 +14,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from bca.backends import Backends
+from bca.backends.cache import MemoryCache
 from bca.backends.pubsub import CHAT_CHANNEL
 from bca.realtime import hub as hub_module
 from bca.realtime import routes as realtime_routes
@@ -262,13 +263,24 @@ async def test_a_participant_invited_amid_posts_receives_every_later_event(
     await relate(api, newcomer, owner)
     url = f"/v1/chats/{chat['id']}"
 
+    posted = 0
+    some_posted, invited = asyncio.Event(), asyncio.Event()
+
     async def write(poster: TestUser) -> None:
+        # Until two posts each after the invitation: it lands among posts on SQLite too, where
+        # the writers' busy-waiting can keep it from the write lock for a while.
+        nonlocal posted
+        after_invitation = 0
         async with make_client(backends) as client:
-            for n in range(10):
-                await post(client, poster, chat["id"], f"{poster.username} {n}")
+            while after_invitation < 2:
+                after_invitation += invited.is_set()
+                await post(client, poster, chat["id"], f"{poster.username} {posted}")
+                posted += 1
+                if posted == 5:
+                    some_posted.set()
 
     async def invite() -> int:
-        await asyncio.sleep(0.05)
+        await some_posted.wait()
         async with make_client(backends) as client:
             joined = await client.post(
                 f"{url}/participants",
@@ -276,6 +288,7 @@ async def test_a_participant_invited_amid_posts_receives_every_later_event(
                 headers=owner.headers,
             )
         assert joined.status_code == 201, joined.text
+        invited.set()
         return int(joined.json()["index"])
 
     async with ready_socket(live_server, newcomer) as ws:
@@ -347,6 +360,50 @@ async def test_the_hub_listens_only_while_someone_is_connected(
             break
         await asyncio.sleep(0.02)
     assert not hub.running
+
+
+def relayed_event(
+    chat_id: uuid.UUID, index: int, *to: uuid.UUID, departed: uuid.UUID | None
+) -> str:
+    event = {"chat_id": str(chat_id), "index": index, "type": "message", "body": "x"}
+    message = {
+        "kind": "event",
+        "chat_id": str(chat_id),
+        "user_ids": sorted(str(user_id) for user_id in to),
+        "departed_user_id": str(departed) if departed else None,
+        "event": event,
+    }
+    return json.dumps(message)
+
+
+async def test_the_hub_knows_a_chats_newest_event_while_it_listens() -> None:
+    """What spares a receiver's next long-poll the database (``Hub.caught_up``)."""
+    cache = MemoryCache()
+    hub = Hub(cache, typing_audience=lambda user, chat: asyncio.sleep(0, None))
+    chat, other_chat = uuid.uuid4(), uuid.uuid4()
+    member, leaver, stranger = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    async def relay(chat_id: uuid.UUID, index: int, departed: uuid.UUID | None = None) -> None:
+        async with hub.watch(chat_id) as waiter:
+            await cache.publish(
+                CHAT_CHANNEL, relayed_event(chat_id, index, member, leaver, departed=departed)
+            )
+            await asyncio.wait_for(waiter.woken.wait(), 5)
+
+    await relay(chat, 7)
+    assert hub.caught_up(chat, member, 7)
+    assert not hub.caught_up(chat, member, 6)  # event 7 is there to read
+    assert not hub.caught_up(chat, stranger, 7)
+    assert not hub.caught_up(other_chat, member, 7)
+    await relay(chat, 9)
+    await relay(chat, 8)  # late: the newest stays 9
+    assert hub.caught_up(chat, member, 9)
+    assert not hub.caught_up(chat, member, 8)
+    await relay(chat, 10, departed=leaver)
+    assert hub.caught_up(chat, member, 10)
+    assert not hub.caught_up(chat, leaver, 10)  # it went to them as the one who left
+    await hub.close()
+    assert not hub.caught_up(chat, member, 10)  # no longer listening: anything may have come
 
 
 # --- the connection's ordering (no server needed) -------------------------------------------

@@ -3,6 +3,7 @@ access tokens) and ``BasicUser`` (HTTP Basic with an app password, for CardDAV c
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Annotated
@@ -23,7 +24,7 @@ from bca.backends import Backends
 from bca.backends.dependencies import BackendsDep, SessionDep
 from bca.core.boundary import has_unstorable
 from bca.core.errors import NotFound, Unauthorized
-from bca.core.security import AccessClaims, decode_access_token
+from bca.core.security import decode_access_token
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from /v1/auth/signin")
 _basic = HTTPBasic(auto_error=False, description="Username (or email) and an app password")
@@ -58,8 +59,8 @@ async def principal_from_token(
     The cache answers revocation at once across instances; the database row check behind it
     keeps revocation true even if the cache lost its state.
     """
-    claims = await _unrevoked_claims(backends, token)
-    if claims is None:
+    claims = decode_access_token(token, key=backends.settings.signing_key)
+    if claims is None or await is_revoked(backends, claims.session_id):
         return None
     active = await repository.get_active_session(session, claims.session_id)
     if active is None or active[1].id != claims.user_id:
@@ -67,22 +68,55 @@ async def principal_from_token(
     return Principal(user=active[1], session=active[0])
 
 
-async def user_id_from_token(
-    session: SessionDep, backends: Backends, token: str
-) -> uuid.UUID | None:
-    """``principal_from_token``'s checks, for callers that need only who it is."""
-    claims = await _unrevoked_claims(backends, token)
-    if claims is None:
-        return None
-    user_id = await repository.active_session_user_id(session, claims.session_id)
-    return user_id if user_id == claims.user_id else None
+async def user_id_from_token(backends: Backends, token: str) -> uuid.UUID | None:
+    """``principal_from_token``'s checks, for callers that need only who it is: a long-poll,
+    which a receiver repeats for every event, and a WebSocket handshake.
 
-
-async def _unrevoked_claims(backends: Backends, token: str) -> AccessClaims | None:
+    The revocation set is asked every time, so a revocation still takes effect at once on
+    every instance; the database check behind it (for a cache that lost its state) is made
+    once per ``_LiveSessions.SECONDS`` for each session.
+    """
     claims = decode_access_token(token, key=backends.settings.signing_key)
     if claims is None or await is_revoked(backends, claims.session_id):
         return None
-    return claims
+    if _LIVE_SESSIONS.user_of(claims.session_id) == claims.user_id:
+        return claims.user_id
+    async with backends.database.reading() as session:
+        user_id = await repository.active_session_user_id(session, claims.session_id)
+    if user_id != claims.user_id:
+        return None
+    _LIVE_SESSIONS.remember(claims.session_id, claims.user_id)
+    return claims.user_id
+
+
+class _LiveSessions:
+    """Sessions the database found live in the last few seconds, in this process."""
+
+    SECONDS = 15.0
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self._until: dict[uuid.UUID, tuple[uuid.UUID, float]] = {}
+
+    def user_of(self, session_id: uuid.UUID) -> uuid.UUID | None:
+        found = self._until.get(session_id)
+        if found is None:
+            return None
+        if found[1] <= time.monotonic():
+            del self._until[session_id]
+            return None
+        return found[0]
+
+    def remember(self, session_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        now = time.monotonic()
+        if len(self._until) >= self.LIMIT:
+            self._until = {key: found for key, found in self._until.items() if found[1] > now}
+            if len(self._until) >= self.LIMIT:
+                return
+        self._until[session_id] = (user_id, now + self.SECONDS)
+
+
+_LIVE_SESSIONS = _LiveSessions()
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticate)]

@@ -96,8 +96,14 @@ class ChatWaiter(Protocol):
 
 
 class ChatEvents(Protocol):
-    """What chat's long-poll waits on (the realtime hub implements it)."""
+    """What chat's long-poll waits on, and what the unbroken subscription knows of a chat
+    (the realtime hub implements it)."""
 
     def watch(self, chat_id: uuid.UUID) -> AbstractAsyncContextManager[ChatWaiter]: ...
+
+    def caught_up(self, chat_id: uuid.UUID, user_id: uuid.UUID, after: int) -> bool:
+        """True when event ``after`` is the chat's newest and went to the user as a
+        participant: a long-poll from it has nothing to read. False means: read."""
+        ...
 
     async def close(self) -> None: ...

@@ -34,43 +34,77 @@ async def read_events(
     limit: int,
     wait: float,
 ) -> EventsPage:
-    """Events after ``after``; with ``wait``, long-poll until one arrives or the wait ends.
-
-    A waiting request listens to the realtime hub *before* it reads, so nothing published
-    after the read is missed, and holds no transaction while it waits. The events the hub
-    hands over are returned as they are when they continue the page without a gap and name
-    the caller among their recipients; otherwise (a gap, a departure, delivery interrupted)
-    the page is read again. So a waiter costs the database nothing per event.
-    """
-    public_url = backends.settings.public_url
+    """Events after ``after``; with ``wait``, long-poll (``wait_for_events``) until one arrives
+    or the wait ends, without the request's transaction: a pooled PostgreSQL connection must
+    not idle in one for 30 s, and on SQLite it would hold the write lock."""
     if wait <= 0:
         return await _events_page(
-            session, user_id=user_id, chat_id=chat_id, after=after, limit=limit, url=public_url
+            session,
+            user_id=user_id,
+            chat_id=chat_id,
+            after=after,
+            limit=limit,
+            url=backends.settings.public_url,
         )
+    await end_read_only_transaction(session)
+    return await wait_for_events(
+        backends, user_id=user_id, chat_id=chat_id, after=after, limit=limit, wait=wait
+    )
+
+
+async def wait_for_events(
+    backends: Backends,
+    *,
+    user_id: uuid.UUID,
+    chat_id: uuid.UUID,
+    after: int,
+    limit: int,
+    wait: float,
+) -> EventsPage:
+    """Long-poll: the events after ``after``, waiting up to ``wait`` seconds for the first.
+
+    The request watches the realtime hub *before* it reads, so nothing published after the
+    read is missed. A receiver re-polls from the event it was just given: when the hub relayed
+    that event as the chat's newest, to this user as a participant, there is nothing to read
+    yet and the request only waits. The events the hub hands over are returned as they are
+    when they continue the page without a gap and name the caller among their recipients;
+    otherwise (a gap, a departure, delivery interrupted) the page is read again. A wait that
+    ends with nothing reads the database once, so a publish that never came (its writer died
+    after committing) delays an event by one wait at most. So a receiver costs the database
+    nothing per event. Each read is a short session of its own: none is held while waiting.
+    """
+
+    async def read() -> EventsPage:
+        async with backends.database.reading() as session:
+            return await _events_page(
+                session,
+                user_id=user_id,
+                chat_id=chat_id,
+                after=after,
+                limit=limit,
+                url=backends.settings.public_url,
+            )
+
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    async with backends.events.watch(chat_id) as waiter:
-        page = await _events_page(
-            session, user_id=user_id, chat_id=chat_id, after=after, limit=limit, url=public_url
-        )
-        # No transaction while waiting (see end_read_only_transaction): it would hold SQLite's
-        # write lock or pin a pooled PostgreSQL connection for up to 30 s.
-        await end_read_only_transaction(session)
+    hub = backends.events
+    async with hub.watch(chat_id) as waiter:
+        caught_up = hub.caught_up(chat_id, user_id, after)
+        page = EventsPage(events=[], next_after=after) if caught_up else await read()
         while not page.events:
             remaining = deadline - loop.time()
             if remaining <= 0:
-                return page
+                return await read() if caught_up else page
             with suppress(TimeoutError):
-                await asyncio.wait_for(waiter.woken.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await waiter.woken.wait()
             handed = _continuing(waiter.take(user_id), after=after, limit=limit)
             if handed is not None:
                 if handed:
                     return EventsPage(events=handed, next_after=handed[-1].index)
                 continue
-            page = await _events_page(
-                session, user_id=user_id, chat_id=chat_id, after=after, limit=limit, url=public_url
-            )
-            await end_read_only_transaction(session)
+            page = await read()
+            caught_up = False
         return page
 
 

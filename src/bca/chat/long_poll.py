@@ -5,8 +5,9 @@ a chat that gets 20 messages a second make 200 requests a second, each doing no 
 a plain read (authentication, the membership check, the page). FastAPI's routing, dependency
 resolution, validation and serialisation cost about as much as that work itself (py-spy,
 bench/README.md), so the common case skips them, as ``/v1/ws`` does: well-formed parameters
-and a bearer token go straight to the same service (``events.read_events``), in a reading
-session (no transaction on PostgreSQL: the request writes nothing). Anything else (a
+and a bearer token go straight to the same service (``events.wait_for_events``), which reads
+without a transaction on PostgreSQL (the request writes nothing), and often not at all (the
+realtime hub vouches for the session and for "nothing newer yet"). Anything else (a
 malformed or missing parameter, no token, a token or chat the service refuses) is handed to
 the framework's route unchanged, which answers it the documented way: this path has no
 error responses of its own.
@@ -125,20 +126,18 @@ async def _serve(scope: Scope, request: _LongPoll) -> EventsPage | None:
     """The page, or None when the route must answer (an invalid token, not a participant)."""
     backends: Backends = scope["app"].state.backends
     try:
-        async with backends.database.reading() as session:
-            user_id = await user_id_from_token(session, backends, request.token)
-            if user_id is None:
-                return None
-            scope.setdefault("state", {})["user_id"] = user_id
-            scope["route"] = _ROUTE
-            return await events.read_events(
-                session,
-                backends,
-                user_id=user_id,
-                chat_id=request.chat_id,
-                after=request.after,
-                limit=request.limit,
-                wait=request.wait,
-            )
+        user_id = await user_id_from_token(backends, request.token)
+        if user_id is None:
+            return None
+        scope.setdefault("state", {})["user_id"] = user_id
+        scope["route"] = _ROUTE
+        return await events.wait_for_events(
+            backends,
+            user_id=user_id,
+            chat_id=request.chat_id,
+            after=request.after,
+            limit=request.limit,
+            wait=request.wait,
+        )
     except AppError:
         return None

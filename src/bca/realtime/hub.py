@@ -13,6 +13,11 @@ and go between events, do not resubscribe each time. ``close()`` stops it at shu
 If the subscription breaks, events may have been lost: every connection is closed with 1012
 (reconnect and catch up with ``GET /v1/chats/{id}/events``) and every waiter is woken to re-read
 the database, then the hub subscribes again.
+
+While it listens without a break, the hub also knows what spares a receiver's next long-poll
+the database (it re-polls for every event it gets): the newest event it relayed of each chat,
+with its recipients where long-polls wait (``caught_up``). That is forgotten whenever the
+subscription ends, since what it missed is unknown.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ import asyncio
 import json
 import logging
 import uuid
-from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import OrderedDict, defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +53,8 @@ READY_TIMEOUT = 10.0
 IDLE_SECONDS = 60.0
 """How long the hub keeps listening after its last connection or waiter left."""
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
+RELAYED_CHATS = 10_000
+"""Chats whose newest relayed index the hub keeps (the least recently relayed go first)."""
 
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001
@@ -204,6 +211,15 @@ class Waiter:
         return [event for _, event in handed]
 
 
+@dataclass(frozen=True, slots=True)
+class _Relayed:
+    """A chat's newest event relayed in this subscription."""
+
+    index: int
+    recipients: frozenset[str]
+    departed: str | None
+
+
 class Hub:
     def __init__(self, cache: Cache, *, typing_audience: TypingAudience) -> None:
         self.cache = cache
@@ -217,10 +233,21 @@ class Hub:
         self._by_user: defaultdict[uuid.UUID, set[Connection]] = defaultdict(set)
         self._by_session: defaultdict[uuid.UUID, set[Connection]] = defaultdict(set)
         self._waiters: defaultdict[uuid.UUID, set[Waiter]] = defaultdict(set)
+        self._relayed: OrderedDict[uuid.UUID, _Relayed] = OrderedDict()
 
     @property
     def running(self) -> bool:
         return self._task is not None
+
+    def caught_up(self, chat_id: uuid.UUID, user_id: uuid.UUID, after: int) -> bool:
+        """True when event ``after`` is the newest of the chat this subscription relayed, and
+        it went to the user as a participant (not as the one who left with it): then there is
+        nothing newer to read, but what the hub is about to relay. Call it watching the chat."""
+        relayed = self._relayed.get(chat_id)
+        if relayed is None or relayed.index != after or not self._ready.is_set():
+            return False
+        me = str(user_id)
+        return me in relayed.recipients and me != relayed.departed
 
     @asynccontextmanager
     async def connect(
@@ -264,6 +291,7 @@ class Hub:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+        self._forget()
         self._interrupt(CLOSE_GOING_AWAY, "server shutting down")
 
     async def _retain(self) -> None:
@@ -274,8 +302,11 @@ class Hub:
                 self._ready = asyncio.Event()
                 self._task = asyncio.create_task(self._listen(), name="bca-realtime-hub")
             ready = self._ready
+        if ready.is_set():
+            return
         try:
-            await asyncio.wait_for(ready.wait(), READY_TIMEOUT)
+            async with asyncio.timeout(READY_TIMEOUT):
+                await ready.wait()
         except TimeoutError:
             await self._release()
             raise HubUnavailable() from None
@@ -297,6 +328,11 @@ class Hub:
         if self._holders == 0 and self._task is not None:
             task, self._task = self._task, None
             task.cancel()
+            self._forget()
+
+    def _forget(self) -> None:
+        """When a subscription ends: the next one may miss what is published in between."""
+        self._relayed.clear()
 
     async def _listen(self) -> None:
         attempt = 0
@@ -319,6 +355,7 @@ class Hub:
                     logger.warning("realtime subscription failed (%s); resubscribing", error)
                 else:
                     logger.exception("realtime subscription failed; resubscribing")
+            self._forget()
             if self._ready.is_set():
                 self._ready.clear()
                 self._interrupt(CLOSE_RESTART, "realtime delivery interrupted; reconnect")
@@ -365,8 +402,23 @@ class Hub:
             user_id = uuid.UUID(raw)
             for connection in list(self._by_user.get(user_id, ())):
                 connection.offer_event(chat_id, index, text, departed=raw == departed)
-        for waiter in self._waiters.get(uuid.UUID(chat_id), ()):
+        chat = uuid.UUID(chat_id)
+        waiters = self._waiters.get(chat, ())
+        self._remember_relayed(chat, index, message["user_ids"] if waiters else (), departed)
+        for waiter in waiters:
             waiter.hand(message["user_ids"], event)
+
+    def _remember_relayed(
+        self, chat: uuid.UUID, index: int, recipients: Iterable[str], departed: str | None
+    ) -> None:
+        # Every chat's newest index, so that an older event arriving late is never taken for
+        # the newest; the recipients only where a long-poll waits (they cost memory).
+        known = self._relayed.get(chat)
+        if known is None or index > known.index:
+            self._relayed[chat] = _Relayed(index, frozenset(recipients), departed)
+        self._relayed.move_to_end(chat)
+        if len(self._relayed) > RELAYED_CHATS:
+            self._relayed.popitem(last=False)
 
     def _deliver_typing(self, message: dict[str, Any]) -> None:
         text = json.dumps(

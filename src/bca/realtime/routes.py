@@ -86,7 +86,7 @@ async def realtime(websocket: WebSocket) -> None:
         # Registered before the session is checked, so a revocation published in between
         # still reaches this connection.
         async with hub.connect(user_id=claims.user_id, session_id=claims.session_id) as connection:
-            if not await _authorized(backends, claims.token):
+            if await user_id_from_token(backends, claims.token) is None:
                 await _close(websocket, CLOSE_UNAUTHORIZED, "invalid, expired or revoked token")
                 return
             await websocket.send_text(_ready_frame(claims))
@@ -114,11 +114,6 @@ async def _claims(websocket: WebSocket, backends: Backends) -> _Claims | None:
     if token is None or claims is None:
         return None
     return _Claims(token, claims.user_id, claims.session_id)
-
-
-async def _authorized(backends: Backends, token: str) -> bool:
-    async with backends.database.reading() as session:
-        return await user_id_from_token(session, backends, token) is not None
 
 
 def _ready_frame(claims: _Claims) -> str:
