@@ -6,8 +6,9 @@ a plain read (authentication, the membership check, the page). FastAPI's routing
 resolution, validation and serialisation cost about as much as that work itself (py-spy,
 bench/README.md), so the common case skips them, as ``/v1/ws`` does: well-formed parameters
 and a bearer token go straight to the same service (``events.wait_for_events``), which reads
-without a transaction on PostgreSQL (the request writes nothing), and often not at all (the
-realtime hub vouches for the session and for "nothing newer yet"). Anything else (a
+without a transaction on PostgreSQL (the request writes nothing), and mostly not at all (a
+session found live moments ago is not read again, and the realtime hub knows when there is
+nothing newer yet). Anything else (a
 malformed or missing parameter, no token, a token or chat the service refuses) is handed to
 the framework's route unchanged, which answers it the documented way: this path has no
 error responses of its own.
