@@ -18,6 +18,8 @@ Scenarios (``--scenarios``, comma-separated; all by default):
 - ``idle``: ``--idle`` idle WebSockets on one worker: server RSS per connection; delivery
   p50/p99 in a 10-member chat while they are open; RSS after closing and reopening them
   three times; a burst of 1,000 simultaneous handshakes (failures counted).
+- ``burst``: 500 authenticated requests (``GET /v1/chats``) at once, each on a connection of
+  its own: failures, p50/p99 and the time until the last one answered.
 
     .venv/bin/python bench/chat_bench.py                         # everything, --workers 1
     .venv/bin/python bench/chat_bench.py --workers 2 --scenarios post
@@ -540,6 +542,33 @@ async def scenario_idle(api: Api, server: Server, run: str, idle: int) -> Row:
     }
 
 
+async def scenario_burst(api: Api, server: Server, run: str) -> Row:
+    """500 authenticated requests at once, each on a connection of its own."""
+    users = await api.users(f"b{run}_", 20)
+    limits = httpx.Limits(max_connections=500, max_keepalive_connections=0)
+
+    async def one(client: httpx.AsyncClient, user: User) -> float | None:
+        started = time.perf_counter()
+        try:
+            response = await client.get(f"{server.url}/v1/chats", headers=user.headers)
+        except httpx.HTTPError:  # counted: a failed request is the measurement
+            return None
+        return time.perf_counter() - started if response.status_code == 200 else None
+
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        with Meter(server.pids) as meter:
+            results = await asyncio.gather(*(one(client, users[n % 20]) for n in range(500)))
+    latencies = [latency for latency in results if latency is not None]
+    return {
+        "requests": len(results),
+        "failures": len(results) - len(latencies),
+        "p50": statistics.median(latencies),
+        "p99": percentile(latencies, 0.99),
+        "seconds": meter.elapsed,
+        "server cores": meter.server_cores,
+    }
+
+
 # --- reporting --------------------------------------------------------------------------------
 
 
@@ -565,7 +594,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--scenarios", default="post,single,history,fanout,idle")
+    parser.add_argument("--scenarios", default="post,single,history,fanout,idle,burst")
     parser.add_argument("--idle", type=int, default=10_000)
     parser.add_argument(
         "--postgres",
@@ -609,6 +638,7 @@ async def main() -> None:
         "single": "one sender, 200 posts one after another",
         "history": "one sender, 200 posts, after 100 vs 10,000 earlier messages",
         "idle": f"{args.idle:,} idle WebSockets on the server",
+        "burst": "500 concurrent authenticated requests (GET /v1/chats), a connection each",
     }
     for name in scenarios:
         if name == "fanout":
