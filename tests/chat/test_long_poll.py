@@ -12,7 +12,7 @@ import pytest
 from bca.settings import Settings
 from tests.conftest import second_instance
 from tests.factories.accounts import Api, TestUser
-from tests.factories.chat import chat_user, new_chat, post
+from tests.factories.chat import chat_user, long_poll_woken_by, new_chat, post
 
 
 async def test_a_long_poll_answers_as_the_route_does(api: Api) -> None:
@@ -87,14 +87,9 @@ async def woken_page(
     """A long-poll from the chat's newest event, woken by a post: the hub relayed that post."""
     url = f"/v1/chats/{chat_id}/events"
     last = (await api.client.get(url, headers=receiver.headers)).json()["next_after"]
-    waiting = asyncio.create_task(
-        api.client.get(url, params={"after": last, "wait": 10}, headers=receiver.headers)
+    return await long_poll_woken_by(
+        api.client, receiver, chat_id, last, poster=poster, body="relayed"
     )
-    await asyncio.sleep(0.3)
-    await post(api.client, poster, chat_id, "relayed")
-    page: dict[str, Any] = (await waiting).json()
-    assert [event["body"] for event in page["events"]] == ["relayed"]
-    return page
 
 
 async def test_an_event_whose_publish_was_lost_arrives_when_the_wait_ends(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -90,6 +91,34 @@ async def events(
         if len(page["events"]) < 500:
             return collected
         after = page["next_after"]
+
+
+async def long_poll_woken_by(
+    client: httpx.AsyncClient,
+    receiver: TestUser,
+    chat_id: str,
+    after: int,
+    *,
+    poster: TestUser,
+    body: str,
+    poster_client: httpx.AsyncClient | None = None,
+) -> dict[str, Any]:
+    """The page of a long-poll from ``after`` that a post (through ``poster_client``, the same
+    client by default) wakes; it holds just that post."""
+    waiting = asyncio.create_task(
+        client.get(
+            f"/v1/chats/{chat_id}/events",
+            params={"after": after, "wait": 10},
+            headers=receiver.headers,
+        )
+    )
+    await asyncio.sleep(0.3)
+    await post(poster_client or client, poster, chat_id, body)
+    response = await waiting
+    assert response.status_code == 200, response.text
+    page: dict[str, Any] = response.json()
+    assert [event["body"] for event in page["events"]] == [body]
+    return page
 
 
 async def upload(

@@ -8,7 +8,6 @@ Each test prints the statements it saw, so a failure shows what changed.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,7 +20,7 @@ from bca.backends import Backends
 from bca.settings import Settings
 from tests.conftest import second_instance
 from tests.factories.accounts import Api, TestUser
-from tests.factories.chat import chat_user, new_chat, post
+from tests.factories.chat import chat_user, long_poll_woken_by, new_chat, post
 
 MEMBERS = 8
 
@@ -113,25 +112,27 @@ async def test_a_receivers_long_polls_read_nothing_but_the_first(
         await api.client.get(url, params={"after": after - 1}, headers=users[1].headers)
 
     async with second_instance(settings) as (_, other):
-
-        async def woken_by(body: str, after: int) -> dict[str, Any]:
-            waiting = asyncio.create_task(
-                api.client.get(url, params={"after": after, "wait": 10}, headers=users[1].headers)
-            )
-            await asyncio.sleep(0.5)
-            posted = await other.post(
-                f"/v1/chats/{chat_id}/messages", json={"body": body}, headers=users[2].headers
-            )
-            assert posted.status_code == 201
-            page: dict[str, Any] = (await waiting).json()
-            assert [event["body"] for event in page["events"]] == [body]
-            return page
-
         with counting(backends.database.engine) as first:
-            page = await woken_by("wake", after)
+            page = await long_poll_woken_by(
+                api.client,
+                users[1],
+                chat_id,
+                after,
+                poster=users[2],
+                body="wake",
+                poster_client=other,
+            )
         with counting(backends.database.engine) as next_ones:
             for n in range(3):
-                page = await woken_by(f"again {n}", page["next_after"])
+                page = await long_poll_woken_by(
+                    api.client,
+                    users[1],
+                    chat_id,
+                    page["next_after"],
+                    poster=users[2],
+                    body=f"again {n}",
+                    poster_client=other,
+                )
     # The plain read's statements (session, membership, page) without its transaction: the
     # wake-up itself reads nothing.
     assert len(first) == len(plain) - 1 == 3, show(first)
