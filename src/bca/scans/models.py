@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bca.core.db import Base
@@ -20,6 +20,15 @@ class Scan(Base):
     """
 
     __tablename__ = "scans"
+    # The sweeper's (scans.fail_stalled) way to the few pending scans among all of them.
+    __table_args__ = (
+        Index(
+            "ix_scans_pending_created_at",
+            "created_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"), index=True)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, exists, or_, select
+from sqlalchemy import ColumnElement, String, cast, exists, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.cards.models import Card
@@ -75,6 +75,25 @@ async def finish(
     scan.finished_at = finished_at
     await session.flush()
     return True
+
+
+async def fail_stalled(
+    session: AsyncSession, *, made_before: datetime, failure: str, finished_at: datetime
+) -> int:
+    """End as failed every scan still pending that was made before ``made_before``; how many.
+
+    One ``UPDATE ... WHERE status = 'pending'``: a read that finishes at the same moment
+    either wins (the scan is no longer pending) or finds it failed (``finish`` leaves it).
+    """
+    result = await session.execute(
+        update(Scan)
+        # A literal, not a bind parameter: a generic plan could not prove the partial index's
+        # condition from ``status = $1`` and would read the whole table.
+        .where(Scan.status == literal_column("'pending'"), Scan.created_at < made_before)
+        .values(status="failed", failure=failure, finished_at=finished_at)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @kept_by

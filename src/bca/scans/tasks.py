@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 import uuid
+from datetime import timedelta
 
 import pytesseract
 
@@ -94,3 +95,24 @@ async def read_scan(backends: Backends, *, scan_id: str) -> None:
         return
     proposal = parse(lines, region=region)
     await _finish(backends, key, fields=proposal.as_json(), raw_text=raw_text)
+
+
+STALLED_MINUTES = 30
+"""A scan still pending this long after it was made has lost its read: the worker or serving
+process died with it, or its task was dropped. Far beyond a read's own limit (twice
+``BCA_SCAN_TIME_LIMIT_SECONDS``) and a busy queue's wait."""
+
+
+@task("scans.fail_stalled", every=300)
+async def fail_stalled(backends: Backends) -> None:
+    """Periodic: end scans whose read was lost as failed, so that nobody waits forever."""
+    now = utcnow()
+    async with backends.database.transaction() as session:
+        failed = await repository.fail_stalled(
+            session,
+            made_before=now - timedelta(minutes=STALLED_MINUTES),
+            failure="Reading the card did not finish; scan it again.",
+            finished_at=now,
+        )
+    if failed:
+        logger.warning("%d scans were never read; they ended as failed", failed)
