@@ -42,7 +42,10 @@ def _sockets(pid: int, port: int, state: str) -> int:
     """How many of the process's TCP sockets on ``port`` are in ``state`` (/proc/net/tcp)."""
     inodes = set()
     for descriptor in Path(f"/proc/{pid}/fd").iterdir():
-        target = os.readlink(descriptor)
+        try:
+            target = os.readlink(descriptor)
+        except FileNotFoundError:
+            continue  # closed since the listing (a database or Redis connection, say)
         if target.startswith("socket:["):
             inodes.add(target[len("socket:[") : -1])
     found = 0
@@ -62,11 +65,14 @@ def _listening_workers(server: Server) -> list[int]:
     """The two workers, once each listens on a socket of its own."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        workers = _workers(server.process.pid)
-        if len(workers) == 2 and all(
-            _sockets(pid, _port(server), LISTENING) == 1 for pid in workers
-        ):
-            return workers
+        try:
+            workers = _workers(server.process.pid)
+            if len(workers) == 2 and all(
+                _sockets(pid, _port(server), LISTENING) == 1 for pid in workers
+            ):
+                return workers
+        except FileNotFoundError:
+            pass  # a worker went away while it was read: they are (re)starting
         time.sleep(0.2)
     raise AssertionError(f"the workers did not start listening:\n{server.log()}")
 
