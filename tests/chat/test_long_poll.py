@@ -1,5 +1,7 @@
 """Long-polls served in front of the framework (``chat.long_poll``) answer exactly as the
-route does, and leave every request they do not serve to it."""
+route does, and leave every request they do not serve to it; a long-poll from the newest event
+the hub relayed waits without reading, yet loses no event and outlives no departure or
+revocation."""
 
 from __future__ import annotations
 
