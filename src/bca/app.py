@@ -40,6 +40,7 @@ from bca.realtime import routes as realtime_routes
 from bca.scans import routes as scans_routes
 from bca.settings import Settings
 from bca.sync import routes as sync_routes
+from bca.webapp import install_webapp
 from bca.wiring import create_backends
 
 
@@ -113,6 +114,7 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
     install_problem_documents(app, backend_dependencies={get_backends})
     mount_console(app, settings)
     install_home(app)
+    install_webapp(app, settings)
     return app
 
 

@@ -26,6 +26,8 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# src/bca/settings.py -> the repository's web/dist (the package is installed editable).
+WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 
 
 class Mode(StrEnum):
@@ -133,6 +135,10 @@ class Settings(BaseSettings):
     # Who may read /metrics: these addresses or networks, or anyone with the bearer token.
     metrics_allow: str = "127.0.0.1,::1"
     metrics_token: str | None = None
+
+    # The web app's built files (`web/` built by Vite), served at /app/; by default the
+    # repository's web/dist, which `make run` builds.
+    web_dist: Path = WEB_DIST
 
     @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
