@@ -19,8 +19,18 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
+# The web app (web/, served at /app/): built into web/dist when it is missing or older than any
+# of its sources; npm ci when node_modules is missing or older than package-lock.json.
+NPM ?= npm
+HAVE_NPM := $(shell command -v $(NPM) 2>/dev/null)
+WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist -prune \
+	-o -path web/tests -prune -o -type f -print 2>/dev/null)
+WEB_MODULES := web/node_modules/.package-lock.json
+WEB_BUILD := web/dist/index.html
+
 .DEFAULT_GOAL := help
-.PHONY: help install uv run test lint typecheck unit lock clean
+.PHONY: help install uv run test lint typecheck unit lock clean web web-or-hint web-check \
+	system format
 
 help:  ## list these targets
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' \
@@ -47,8 +57,25 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --extra test
 	touch $(STAMP) $(RUNTIME_STAMP)
 
-run: $(RUNTIME_STAMP)  ## serve the API on the embedded default: make run [PORT=8000] [HOST=127.0.0.1]
+run: $(RUNTIME_STAMP) web-or-hint  ## build the app if due, serve API and app: make run [PORT=8000] [HOST=127.0.0.1]
 	$(BIN)/bca serve --host $(HOST) --port $(PORT)
+
+web: $(WEB_BUILD)  ## build the web app into web/dist (npm ci first when due)
+
+$(WEB_MODULES): web/package-lock.json
+	cd web && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+$(WEB_BUILD): $(WEB_SOURCES) $(WEB_MODULES)
+	cd web && $(NPM) run build
+	touch $@
+
+web-or-hint:
+ifeq ($(HAVE_NPM),)
+	@echo "No Node.js/npm on PATH: serving the API alone; /app/ says how to build the app (Node.js 20.19+)."
+else
+	@$(MAKE) --no-print-directory web
+endif
 
 lint: install  ## the pre-commit hooks on every file: ruff, ruff-format, mypy, import contracts, typos
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
@@ -56,14 +83,24 @@ lint: install  ## the pre-commit hooks on every file: ruff, ruff-format, mypy, i
 typecheck: install  ## mypy --strict over src and tests alone
 	$(BIN)/mypy
 
-test: lint  ## install, lint and type-check, then run the whole test suite
+system:  ## check the system packages the tests need (CI=true as root: apt installs them)
+	@.ci/system-packages
+
+web-check: system $(WEB_MODULES)  ## the app's type check, lint, unit tests and build
+	cd web && $(NPM) run typecheck && $(NPM) run lint && $(NPM) test && $(NPM) run build
+
+test: lint web-check  ## install, lint, type-check, the app's checks, unit tests and build, then the whole suite
 	$(BIN)/pytest
 
 unit: install  ## only the fast tests that need no service
 	$(BIN)/pytest $(UNIT_TESTS)
 
+format: install  ## rewrite src and tests with ruff format and ruff's safe fixes
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
 lock: | $(UV)  ## re-lock uv.lock after changing pyproject.toml (make lock LOCK_FLAGS=--upgrade bumps all)
 	$(UV) lock $(LOCK_FLAGS)
 
-clean:  ## remove the venv, uv's copy, caches and local data
-	rm -rf $(VENV) .uv var .pytest_cache .mypy_cache .ruff_cache test-artifacts
+clean:  ## remove the venv, uv's copy, caches, local data and the app's build and node_modules
+	rm -rf $(VENV) .uv var .pytest_cache .mypy_cache .ruff_cache test-artifacts web/dist web/node_modules
