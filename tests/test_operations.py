@@ -183,7 +183,7 @@ async def test_the_document_lists_each_operations_errors_as_problems(api: Api) -
     assert errors("patch", "/v1/profiles/{profile_id}") == {
         status: problem_only for status in ("400", "401", "403", "404", "412", "413", "422", "503")
     }
-    assert set(errors("post", "/v1/files")) == {"401", "413", "415", "422", "503"}
+    assert set(errors("post", "/v1/files")) == {"400", "401", "413", "415", "422", "503"}
     assert set(errors("post", "/v1/auth/signin")) == {
         "400",
         "401",

@@ -26,7 +26,7 @@ from bca.cards import routes as cards_routes
 from bca.chat import routes as chat_routes
 from bca.chat.long_poll import LongPollEndpoint
 from bca.contacts import routes as contacts_routes
-from bca.core.boundary import ErrorBoundary, InputBoundary
+from bca.core.boundary import ErrorBoundary, InputBoundary, SingleHeaders
 from bca.core.errors import NotFound, install_error_handlers, problem_response
 from bca.core.faults import RETRY_AFTER_SECONDS, BackendFaults
 from bca.core.http import NoContentHeaders
@@ -93,6 +93,9 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
             ProxyHeadersMiddleware,
             trusted_hosts=[str(network) for network in settings.trusted_proxy_networks],
         )
+    # The very outermost: a request that repeats Content-Type, Authorization ... is refused
+    # before any layer (the proxy headers' included) reads one copy and another layer the other.
+    app.add_middleware(SingleHeaders)
     # Routes are matched one after another, a few microseconds each: the busiest come first.
     for router in (
         chat_routes.router,

@@ -8,6 +8,12 @@ has to remember it field by field. It also bounds the bodies it holds: every bod
 multipart upload is read here, counted while it arrives and refused with 413 past the limit,
 and a multipart body is counted on its way to the upload code as a backstop.
 
+``SingleHeaders`` is in front of both: a request that repeats a header whose value decides how
+it is read or who sends it (``Content-Type``, ``Content-Length``, ``Transfer-Encoding``,
+``Authorization``, ``Host``) is refused with 400 before anything reads it. Two layers that pick
+different copies (this one the last, the framework the first) would check one body and parse
+another; with one copy, and both reading it through Starlette's ``Headers``, they cannot.
+
 ``ErrorBoundary`` turns an exception nobody handled into a problem document inside the app.
 Starlette's outermost middleware would also answer, but then re-raises, so that the server
 logs "Exception in ASGI application" and drops a keep-alive connection that is still sound.
@@ -15,6 +21,7 @@ logs "Exception in ASGI application" and drops a keep-alive connection that is s
 
 from __future__ import annotations
 
+import email.message
 import json
 import logging
 import re
@@ -22,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import AfterValidator
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bca.core.errors import problem_response
@@ -83,23 +91,32 @@ def json_has_unstorable(body: bytes) -> bool:
     return False
 
 
-def _is_json(content_type: bytes | None) -> bool:
-    # FastAPI reads a body without a Content-Type as JSON too.
+def _is_json(content_type: str | None) -> bool:
+    """Whether FastAPI would parse the body as JSON (or it is JSON by any reading): checked
+    when in doubt. A body without a Content-Type counts as JSON."""
     if not content_type:
         return True
-    media_type = content_type.split(b";", 1)[0].strip().lower()
-    return media_type == b"application/json" or (
-        media_type.startswith(b"application/") and media_type.endswith(b"+json")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    ):
+        return True
+    # FastAPI's own reading (fastapi.routing): the email package's parse of the header.
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
     )
 
 
-def _is_multipart(content_type: bytes | None) -> bool:
-    return content_type is not None and content_type.lstrip().lower().startswith(b"multipart/")
+def _is_multipart(content_type: str | None) -> bool:
+    return content_type is not None and content_type.lstrip().lower().startswith("multipart/")
 
 
-def _is_form(content_type: bytes | None) -> bool:
+def _is_form(content_type: str | None) -> bool:
     return content_type is not None and content_type.lstrip().lower().startswith(
-        b"application/x-www-form-urlencoded"
+        "application/x-www-form-urlencoded"
     )
 
 
@@ -136,16 +153,14 @@ class InputBoundary:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        content_type: bytes | None = None
-        content_length: bytes | None = None
         refusal: ASGICall | None = None
         for name, value in scope["headers"]:
             if b"\x00" in value:
                 refusal = _unstorable(["header", name.decode("latin-1")])
-            elif name == b"content-type":
-                content_type = value
-            elif name == b"content-length":
-                content_length = value
+        # The framework's reading of the headers (SingleHeaders saw to it there is one copy).
+        headers = Headers(scope=scope)
+        content_type = headers.get("content-type")
+        content_length = headers.get("content-length")
         path: str = scope["path"]
         query: bytes = scope.get("query_string", b"")
         if UNSTORABLE.search(path) or _FORM_NUL.search(query):
@@ -158,7 +173,7 @@ class InputBoundary:
             await refusal(scope, receive, send)
             return
         limit = self.max_multipart if _is_multipart(content_type) else self.max_body
-        if content_length is not None and content_length.isdigit() and int(content_length) > limit:
+        if _declares_more_than(content_length, limit):
             await _too_large(limit)(scope, receive, send)
             return
         if _is_multipart(content_type):
@@ -175,6 +190,58 @@ class InputBoundary:
             await _unstorable(["body"])(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
+
+
+def _declares_more_than(content_length: str | None, limit: int) -> bool:
+    # ASCII digits only ("²".isdigit() is true), and no int() of thousands of digits.
+    if content_length is None or not (content_length.isascii() and content_length.isdigit()):
+        return False
+    digits = content_length.lstrip("0")
+    return len(digits) > len(str(limit)) or int(digits or "0") > limit
+
+
+SINGLE_HEADERS = frozenset(
+    (b"content-type", b"content-length", b"transfer-encoding", b"authorization", b"host")
+)
+"""Headers a request may carry once: each decides how the request is read or who sends it."""
+
+
+def repeated_header(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The first header of ``SINGLE_HEADERS`` that ``headers`` carries more than once."""
+    seen: set[bytes] = set()
+    for raw_name, _value in headers:
+        name = raw_name.lower()
+        if name in SINGLE_HEADERS:
+            if name in seen:
+                return name.decode("latin-1")
+            seen.add(name)
+    return None
+
+
+class SingleHeaders:
+    """Refuses a request that repeats a header of ``SINGLE_HEADERS``, before anything reads it:
+    400 ``bad_request`` for HTTP, a refused handshake (403) for a WebSocket. The outermost
+    layer of the app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            name = repeated_header(scope["headers"])
+            if name is not None:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                title = "-".join(part.capitalize() for part in name.split("-"))
+                await _refusal(
+                    400,
+                    "bad_request",
+                    f"The request carries more than one {title} header.",
+                    ["header", name],
+                )(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

@@ -4,7 +4,8 @@ the problem documents every operation can answer with, derived from what the rou
 A route lists only the errors its own rules raise (``core.http.problems(403, 409)``); what
 follows from its shape is added here, the same way for every route:
 
-- a security scheme (bearer token) -> 401;
+- a security scheme (bearer token) -> 401, and 400 (a repeated ``Authorization`` header);
+- any body -> 400 (a repeated ``Content-Type`` or ``Content-Length`` header);
 - a path parameter -> 404 (the path names something that may not exist or not be visible);
 - an ``If-Match`` header -> 412;
 - any parameter or body -> 422 ``validation_error`` (with ``errors``);
@@ -66,7 +67,10 @@ PROBLEM_ERROR_SCHEMA: dict[str, Any] = {
 }
 
 PROBLEM_DESCRIPTIONS = {
-    400: "bad_request: the request could not be read (e.g. a body that is not UTF-8)",
+    400: (
+        "bad_request: the request could not be read (e.g. a body that is not UTF-8, or a"
+        " repeated Content-Type, Content-Length, Transfer-Encoding, Authorization or Host header)"
+    ),
     401: "unauthorized: no or a bad access token (or wrong credentials where they are checked)",
     403: "forbidden (or a more specific code: blocked, email_unverified ...)",
     404: "not_found: missing, deleted, or not visible to you",
@@ -174,7 +178,9 @@ def _derived_statuses(operation: dict[str, Any], *, uses_backends: bool) -> set[
     parameters = operation.get("parameters", [])
     body = operation.get("requestBody", {}).get("content", {})
     if operation.get("security"):
-        statuses.add(401)
+        statuses |= {400, 401}  # 400: a repeated Authorization header
+    if body:
+        statuses.add(400)  # a repeated Content-Type or Content-Length header
     if any(parameter["in"] == "path" for parameter in parameters):
         statuses.add(404)
     if any(
