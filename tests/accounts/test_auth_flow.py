@@ -85,7 +85,7 @@ async def test_signup_to_signout_with_mail_through_real_smtp(api: Api, smtp_inbo
     for stale in (headers, new_headers):
         after = await api.client.get("/v1/me", headers=stale)
         assert after.status_code == 401
-        assert after.headers["WWW-Authenticate"] == "Bearer"
+        assert after.headers["WWW-Authenticate"] == 'Bearer realm="B.Ca"'
         assert after.headers["content-type"] == "application/problem+json"
     dead_refresh = await api.client.post(
         "/v1/auth/refresh", json={"refresh_token": new_tokens["refresh_token"]}

@@ -22,7 +22,7 @@ async def test_refresh_token_reuse_revokes_the_session(api: Api) -> None:
     replay = await api.client.post("/v1/auth/refresh", json={"refresh_token": first})
     assert replay.status_code == 401
     assert replay.json()["code"] == "token_reused"
-    assert replay.headers["WWW-Authenticate"] == "Bearer"
+    assert replay.headers["WWW-Authenticate"] == 'Bearer realm="B.Ca"'
 
     newer = await api.client.post(
         "/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}

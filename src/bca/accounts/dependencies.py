@@ -167,7 +167,11 @@ async def _basic_user(
     if credentials is None or has_unstorable(credentials.username):
         raise BasicAuthRequired()
     user = await authenticate_app_password(
-        session, backends, login=credentials.username, secret=credentials.password
+        session,
+        backends,
+        login=credentials.username,
+        secret=credentials.password,
+        client_address=request.client.host if request.client else "unknown",
     )
     if user is None:
         raise BasicAuthRequired()

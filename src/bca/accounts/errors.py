@@ -19,6 +19,8 @@ class AlreadyVerified(Conflict):
 class InvalidCredentials(Unauthorized):
     code = "invalid_credentials"
     detail = "The login or password is wrong."
+    # The failure's count towards the lockout (bca.accounts.lockout) must be kept.
+    commit_anyway = True
 
 
 class InvalidToken(AppError):
@@ -73,6 +75,8 @@ class BasicAuthRequired(AppError):
     status = 401
     code = "unauthorized"
     detail = "Sign in with your username (or email) and an app password."
+    # A wrong app password's count towards the lockout (bca.accounts.lockout) must be kept.
+    commit_anyway = True
 
     def __init__(self) -> None:
         super().__init__(headers={"WWW-Authenticate": 'Basic realm="B.Ca", charset="UTF-8"'})

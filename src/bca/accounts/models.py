@@ -93,3 +93,27 @@ class AppPassword(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class SigninFailures(Base):
+    """An account's recent wrong secrets and its lockout, kept in the database so that they
+    survive a cache that restarts empty (a Redis without persistence).
+
+    ``account_key`` is the user id, or ``login:`` and the SHA-256 of a login that names nobody
+    (so both answer alike). Wrong passwords and wrong app passwords are counted apart: a
+    success of one kind clears only its own count (an app password's success clears nothing,
+    since it comes from the user's phone while someone else may be guessing). Either count
+    reaching the limit sets ``locked_until`` for the whole account. A count is forgotten when
+    its window (``*_until``) has passed; ``accounts.purge_signin_failures`` removes rows whose
+    windows and lock all ended.
+    """
+
+    __tablename__ = "signin_failures"
+
+    account_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    password_failures: Mapped[int] = mapped_column(default=0)
+    password_until: Mapped[datetime | None]
+    app_password_failures: Mapped[int] = mapped_column(default=0)
+    app_password_until: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Literal
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, case, delete, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bca.accounts.models import AppPassword, AuthSession, EmailToken, RefreshToken, User
-from bca.core.db import LIKE_ESCAPE, contains_pattern, execute_core
+from bca.accounts.models import (
+    AppPassword,
+    AuthSession,
+    EmailToken,
+    RefreshToken,
+    SigninFailures,
+    User,
+)
+from bca.core.db import LIKE_ESCAPE, UTCDateTime, contains_pattern, execute_core
 from bca.core.time import utcnow
 
 
@@ -277,3 +286,85 @@ async def forget_push_token(session: AsyncSession, *, session_id: uuid.UUID, tok
         .values(push_token=None, push_platform=None)
         .execution_options(synchronize_session=False)
     )
+
+
+# --- sign-in failures (the lockout) -----------------------------------------------------------
+
+_FAILURES = SigninFailures.__table__
+
+
+async def count_signin_failure(
+    session: AsyncSession,
+    account_key: str,
+    *,
+    kind: Literal["password", "app_password"],
+    now: datetime,
+    window: timedelta,
+) -> tuple[int, datetime | None]:
+    """One more failure of ``kind`` in its window (a passed window starts again at one), in
+    one upsert that holds the row's lock to the commit; returns the count and the lock's end."""
+    count = _FAILURES.c[f"{kind}_failures"]
+    until = _FAILURES.c[f"{kind}_until"]
+    window_end = literal(now + window, UTCDateTime())
+    live = until > literal(now, UTCDateTime())
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        module.insert(_FAILURES)
+        .values(
+            {"account_key": account_key, count.name: 1, until.name: now + window, "updated_at": now}
+        )
+        .on_conflict_do_update(
+            index_elements=[_FAILURES.c.account_key],
+            set_={
+                count.name: case((live, count + 1), else_=1),
+                until.name: case((live, until), else_=window_end),
+                "updated_at": literal(now, UTCDateTime()),
+            },
+        )
+        .returning(count, _FAILURES.c.locked_until)
+    )
+    row = (await session.execute(statement)).one()
+    return int(row[0]), row[1]
+
+
+async def lock_signin(
+    session: AsyncSession,
+    account_key: str,
+    *,
+    kind: Literal["password", "app_password"],
+    until: datetime,
+) -> None:
+    """Lock the account until ``until``; the count that reached the limit starts again."""
+    await session.execute(
+        update(SigninFailures)
+        .where(SigninFailures.account_key == account_key)
+        .values({"locked_until": until, f"{kind}_failures": 0, f"{kind}_until": None})
+    )
+
+
+async def clear_signin_failures(
+    session: AsyncSession, account_key: str, *, kind: Literal["password", "app_password"]
+) -> None:
+    await session.execute(
+        update(SigninFailures)
+        .where(SigninFailures.account_key == account_key)
+        .values({f"{kind}_failures": 0, f"{kind}_until": None})
+    )
+
+
+async def signin_locked_until(session: AsyncSession, account_key: str) -> datetime | None:
+    locked_until: datetime | None = await session.scalar(
+        select(SigninFailures.locked_until).where(SigninFailures.account_key == account_key)
+    )
+    return locked_until
+
+
+async def purge_signin_failures(session: AsyncSession, *, now: datetime, window: timedelta) -> int:
+    """Rows whose windows (begun at the latest at ``updated_at``) and lock all ended."""
+    result = await session.execute(
+        delete(SigninFailures).where(
+            SigninFailures.updated_at < now - window,
+            or_(SigninFailures.locked_until.is_(None), SigninFailures.locked_until < now),
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

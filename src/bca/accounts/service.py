@@ -28,6 +28,7 @@ from bca.accounts.errors import (
     UserNotFound,
     WeakPassword,
 )
+from bca.accounts.lockout import Lockout, account_key
 from bca.accounts.models import AppPassword, AuthSession, EmailToken, RefreshToken, User
 from bca.accounts.schemas import (
     PasswordChangeRequest,
@@ -44,6 +45,7 @@ from bca.core.db import outbox
 from bca.core.errors import NotFound
 from bca.core.ratelimit import (
     AVAILABILITY_PER_ADDRESS,
+    CARDDAV_FAILURES_PER_ADDRESS,
     RESEND_PER_ADDRESS,
     RESEND_PER_LOGIN,
     RESEND_PER_USER,
@@ -52,7 +54,6 @@ from bca.core.ratelimit import (
     SIGNIN_PER_ADDRESS,
     SIGNUP_PER_ADDRESS,
     RateLimiter,
-    SigninLockout,
 )
 from bca.core.security import Passwords, hash_token, issue_access_token, new_opaque_token
 from bca.core.time import utcnow
@@ -210,12 +211,6 @@ async def _send_email_token(
 # --- sign-in, refresh, sign-out ------------------------------------------------------------
 
 
-def _account_key(user: User | None, login: str) -> str:
-    """The lockout's key: the account, or the login text when it names nobody, so that both
-    cases answer alike."""
-    return str(user.id) if user else "login:" + login.strip().lower()
-
-
 async def check_credentials(
     session: AsyncSession, backends: Backends, *, login: str, password: str, client_address: str
 ) -> User:
@@ -225,15 +220,15 @@ async def check_credentials(
     per-address rate limit, the per-account lockout and the argon2 timing.
     """
     await _limiter(backends).hit("signin", client_address, SIGNIN_PER_ADDRESS)
-    lockout = SigninLockout(backends.cache)
+    lockout = Lockout(session)
     user = await repository.find_user_by_login(session, login)
-    account_key = _account_key(user, login)
-    attempt = await lockout.attempt(account_key)
+    key = account_key(user, login)
+    attempt = await lockout.attempt_password(key)
     password_ok = await backends.passwords.verify(user.password_hash if user else None, password)
     if user is None or not password_ok or user.deactivated_at is not None:
-        await lockout.failed(account_key, attempt)
+        await lockout.password_failed(key, attempt)
         raise InvalidCredentials()
-    await lockout.record_success(account_key)
+    await lockout.password_succeeded(key)
     if backends.passwords.needs_rehash(user.password_hash):
         user.password_hash = await backends.passwords.hash(password)
     # Only someone who knows the password learns about the account's state.
@@ -405,16 +400,18 @@ async def clear_push_token(session: AsyncSession, *, auth_session: AuthSession) 
 # --- passwords -----------------------------------------------------------------------------
 
 
-async def _check_password_again(backends: Backends, user: User, password: str, wrong: str) -> None:
+async def _check_password_again(
+    session: AsyncSession, backends: Backends, user: User, password: str, wrong: str
+) -> None:
     """A signed-in user's password, asked again before a grave change: counted towards the
     sign-in lockout, or a stolen access token would allow unlimited guessing."""
-    lockout = SigninLockout(backends.cache)
-    account_key = _account_key(user, user.username)
-    attempt = await lockout.attempt(account_key)
+    lockout = Lockout(session)
+    key = account_key(user, user.username)
+    attempt = await lockout.attempt_password(key)
     if not await backends.passwords.verify(user.password_hash, password):
-        await lockout.failed(account_key, attempt)
+        await lockout.password_failed(key, attempt)
         raise InvalidCredentials(wrong)
-    await lockout.record_success(account_key)
+    await lockout.password_succeeded(key)
 
 
 def _check_new_password(user: User, password: str, field: str) -> None:
@@ -432,7 +429,7 @@ async def change_password(
     data: PasswordChangeRequest,
 ) -> None:
     await _check_password_again(
-        backends, user, data.current_password, "The current password is wrong."
+        session, backends, user, data.current_password, "The current password is wrong."
     )
     _check_new_password(user, data.new_password, "new_password")
     user.password_hash = await backends.passwords.hash(data.new_password)
@@ -501,7 +498,7 @@ async def update_me(session: AsyncSession, *, user: User, nickname: str | None) 
 async def deactivate(
     session: AsyncSession, backends: Backends, *, user: User, password: str
 ) -> None:
-    await _check_password_again(backends, user, password, "The password is wrong.")
+    await _check_password_again(session, backends, user, password, "The password is wrong.")
     await _deactivate(session, backends, user)
 
 
@@ -664,20 +661,22 @@ async def revoke_app_password(
 
 
 async def authenticate_app_password(
-    session: AsyncSession, backends: Backends, *, login: str, secret: str
+    session: AsyncSession, backends: Backends, *, login: str, secret: str, client_address: str
 ) -> User | None:
     """The active user whose live app password this is, or ``None``.
 
     Failures count towards the same per-account lockout as sign-in (a locked-out account
-    answers 429 here too), so app passwords are no side door for guessing. The presented
-    secret's hash is compared with each of the user's hashes in constant time. The account
-    state is read from the database on every request: a lock, a deactivation or a revocation
-    takes effect at once.
+    answers 429 here too), so app passwords are no side door for guessing; a success clears
+    no failure (it comes from the user's phone while someone else may be guessing). Failures
+    are also limited per client address, so that guessing across many logins (each with a
+    lockout of its own) is slowed too. The presented secret's hash is compared with each of
+    the user's hashes in constant time. The account state is read from the database on every
+    request: a lock, a deactivation or a revocation takes effect at once.
     """
-    lockout = SigninLockout(backends.cache)
+    lockout = Lockout(session)
     user = await repository.find_user_by_login(session, login)
-    account_key = _account_key(user, login)
-    await lockout.check(account_key)
+    key = account_key(user, login)
+    await lockout.check(key)
     presented = _app_password_hash(secret)
     matched: AppPassword | None = None
     candidates = await repository.live_app_passwords(session, user.id) if user else []
@@ -685,9 +684,11 @@ async def authenticate_app_password(
         if hmac.compare_digest(candidate.secret_hash, presented):
             matched = candidate
     if user is None or matched is None or not user.is_active:
-        await lockout.record_failure(account_key)
+        await _limiter(backends).hit(
+            "carddav-failures", client_address, CARDDAV_FAILURES_PER_ADDRESS
+        )
+        await lockout.app_password_failed(key)
         return None
-    await lockout.record_success(account_key)
     now = utcnow()
     # A client makes many requests a minute; recording each would turn reads into writes.
     if matched.last_used_at is None or now - matched.last_used_at > APP_PASSWORD_TOUCH_INTERVAL:

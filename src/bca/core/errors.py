@@ -58,7 +58,7 @@ class Unauthorized(AppError):
     detail = "Authentication is required."
 
     def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="B.Ca"'})
 
 
 class Conflict(AppError):
