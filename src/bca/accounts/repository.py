@@ -128,28 +128,46 @@ async def revoke_session(session: AsyncSession, session_id: uuid.UUID) -> bool:
     return revoked is not None
 
 
-async def spend_refresh_token(session: AsyncSession, token_hash: str) -> uuid.UUID | None:
+async def spend_refresh_token(
+    session: AsyncSession, token_hash: str, *, now: datetime
+) -> uuid.UUID | None:
     """Mark a refresh token spent; only one concurrent caller can win it.
 
     The conditional UPDATE is the whole race guard: a second presenter of the same token
-    finds it already spent and is treated as a replay.
+    waits for the winner's commit, then finds it already spent (a repeat or a replay).
     """
     session_id: uuid.UUID | None = await session.scalar(
         update(RefreshToken)
         .where(RefreshToken.token_hash == token_hash, RefreshToken.spent_at.is_(None))
-        .values(spent_at=utcnow())
+        .values(spent_at=now)
         .returning(RefreshToken.session_id)
     )
     return session_id
 
 
-async def find_spent_refresh_token(session: AsyncSession, token_hash: str) -> uuid.UUID | None:
-    session_id: uuid.UUID | None = await session.scalar(
-        select(RefreshToken.session_id).where(
-            RefreshToken.token_hash == token_hash, RefreshToken.spent_at.is_not(None)
+async def find_spent_refresh_token(
+    session: AsyncSession, token_hash: str
+) -> tuple[uuid.UUID, datetime] | None:
+    """The session of a spent refresh token and when it was spent."""
+    row = (
+        await session.execute(
+            select(RefreshToken.session_id, RefreshToken.spent_at).where(
+                RefreshToken.token_hash == token_hash, RefreshToken.spent_at.is_not(None)
+            )
+        )
+    ).first()
+    if row is None or row[1] is None:
+        return None
+    return row[0], row[1]
+
+
+async def refresh_token_is_live(session: AsyncSession, token_hash: str) -> bool:
+    found = await session.scalar(
+        select(RefreshToken.id).where(
+            RefreshToken.token_hash == token_hash, RefreshToken.spent_at.is_(None)
         )
     )
-    return session_id
+    return found is not None
 
 
 async def find_email_token(

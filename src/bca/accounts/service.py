@@ -55,7 +55,13 @@ from bca.core.ratelimit import (
     SIGNUP_PER_ADDRESS,
     RateLimiter,
 )
-from bca.core.security import Passwords, hash_token, issue_access_token, new_opaque_token
+from bca.core.security import (
+    Passwords,
+    hash_token,
+    issue_access_token,
+    new_opaque_token,
+    successor_token,
+)
 from bca.core.time import utcnow
 
 MAX_APP_PASSWORDS = 50
@@ -65,6 +71,8 @@ APP_PASSWORD_LENGTH = 20
 APP_PASSWORD_TOUCH_INTERVAL = timedelta(minutes=1)
 VERIFY_TOKEN_TTL = timedelta(hours=48)
 RESET_TOKEN_TTL = timedelta(hours=1)
+REFRESH_GRACE = timedelta(seconds=10)
+"""A spent refresh token repeated this soon gets the same new pair instead of revoking."""
 
 
 def revoked_session_key(session_id: uuid.UUID) -> str:
@@ -279,34 +287,66 @@ def _issue_tokens(
 ) -> IssuedTokens:
     refresh_token = new_opaque_token()
     session.add(RefreshToken(session_id=auth_session.id, token_hash=hash_token(refresh_token)))
+    return _token_pair(backends, auth_session, user, refresh_token, issued_at=utcnow())
+
+
+def _token_pair(
+    backends: Backends,
+    auth_session: AuthSession,
+    user: User,
+    refresh_token: str,
+    *,
+    issued_at: datetime,
+) -> IssuedTokens:
     ttl = backends.settings.access_token_ttl_seconds
     access_token = issue_access_token(
         user_id=user.id,
         session_id=auth_session.id,
         key=backends.settings.signing_key,
         ttl_seconds=ttl,
+        issued_at=issued_at,
     )
     return IssuedTokens(access_token, refresh_token, ttl, auth_session, user)
 
 
 async def refresh(session: AsyncSession, backends: Backends, *, refresh_token: str) -> IssuedTokens:
+    """Rotate a refresh token: the successor and an access token issued at the spending time.
+
+    A repeat of the token within ``REFRESH_GRACE`` of its spending, while its successor is
+    still unspent, gets the very same pair (two tabs, or a retry after a lost answer, refresh
+    at once): the successor is derived from the token (``successor_token``) and the access
+    token from the spending time. Any other repeat is reuse (RFC 9700): the session is revoked.
+    """
+    now = utcnow()
     token_hash = hash_token(refresh_token)
-    session_id = await repository.spend_refresh_token(session, token_hash)
+    successor = successor_token(refresh_token, key=backends.settings.signing_key)
+    session_id = await repository.spend_refresh_token(session, token_hash, now=now)
     if session_id is None:
-        reused_session = await repository.find_spent_refresh_token(session, token_hash)
-        if reused_session is not None:
-            # RFC 9700 reuse detection: either the client or a thief holds a stolen token;
-            # revoking the whole family stops the thief at the cost of one re-sign-in.
-            if await repository.revoke_session(session, reused_session):
-                announce_revoked(session, backends, [reused_session])
-            raise RefreshTokenReused()
-        raise InvalidRefreshToken()
+        spent = await repository.find_spent_refresh_token(session, token_hash)
+        if spent is None:
+            raise InvalidRefreshToken()
+        reused_session, spent_at = spent
+        if now - spent_at <= REFRESH_GRACE and await repository.refresh_token_is_live(
+            session, hash_token(successor)
+        ):
+            repeated = await repository.get_active_session(session, reused_session)
+            if repeated is None:
+                raise InvalidRefreshToken()
+            return _token_pair(backends, *repeated, successor, issued_at=spent_at)
+        # RFC 9700 reuse detection: either the client or a thief holds a stolen token;
+        # revoking the whole family stops the thief at the cost of one re-sign-in.
+        if await repository.revoke_session(session, reused_session):
+            announce_revoked(session, backends, [reused_session])
+        raise RefreshTokenReused()
     active = await repository.get_active_session(session, session_id)
     if active is None:
         raise InvalidRefreshToken()
     auth_session, user = active
-    auth_session.last_used_at = utcnow()
-    return _issue_tokens(session, backends, auth_session=auth_session, user=user)
+    auth_session.last_used_at = now
+    session.add(
+        RefreshToken(session_id=auth_session.id, token_hash=hash_token(successor), created_at=now)
+    )
+    return _token_pair(backends, auth_session, user, successor, issued_at=now)
 
 
 def announce_revoked(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
+import hmac
 import math
 import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeGuard
 
 import anyio.to_thread
@@ -60,6 +62,15 @@ def new_opaque_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def successor_token(token: str, *, key: str) -> str:
+    """The refresh token that replaces ``token`` when it is spent: HMAC-derived with the
+    server's key, so it is as unguessable as a random one to anyone without the key, and a
+    repeat of ``token`` within the grace window gets the same successor without the server
+    ever storing a token in the clear."""
+    digest = hmac.new(key.encode(), b"refresh-rotation:" + token.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
 def hash_token(token: str) -> str:
     """Opaque tokens carry 256 bits of entropy, so a fast hash is enough to store them.
 
@@ -76,9 +87,16 @@ class AccessClaims:
 
 
 def issue_access_token(
-    *, user_id: uuid.UUID, session_id: uuid.UUID, key: str, ttl_seconds: int
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    key: str,
+    ttl_seconds: int,
+    issued_at: datetime | None = None,
 ) -> str:
-    now = utcnow()
+    """A signed access token; the same arguments (``issued_at`` included, to the second) give
+    the same token, which is how a refresh repeated within its grace window is answered."""
+    now = issued_at or utcnow()
     claims = {
         "sub": str(user_id),
         "sid": str(session_id),
