@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
+import uuid
+from collections import Counter
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bca.accounts.models import AppPassword
 from bca.backends import Backends
@@ -139,3 +142,25 @@ async def test_at_most_fifty_live_app_passwords(api: Api) -> None:
     assert page.json()["next_cursor"]
     blank = await api.client.post("/v1/app-passwords", json={"name": "  "}, headers=user.headers)
     assert blank.status_code == 422
+
+
+async def test_the_limit_holds_under_concurrent_creations(api: Api, backends: Backends) -> None:
+    """80 creations at once leave exactly 50 live ones (issue 22, item 7)."""
+    user = await api.user()
+    responses = await asyncio.gather(
+        *(
+            api.client.post(
+                "/v1/app-passwords", json={"name": f"device {index}"}, headers=user.headers
+            )
+            for index in range(80)
+        )
+    )
+    statuses = Counter(response.status_code for response in responses)
+    assert statuses == {201: 50, 409: 30}, statuses
+    async with backends.database.transaction() as session:
+        live = await session.scalar(
+            select(func.count())
+            .select_from(AppPassword)
+            .where(AppPassword.user_id == uuid.UUID(user.id), AppPassword.revoked_at.is_(None))
+        )
+    assert live == 50

@@ -234,6 +234,12 @@ async def search_users(
 # --- app passwords ---------------------------------------------------------------------------
 
 
+async def lock_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Serialise a user's app-password creations so that the limit holds under concurrency
+    (the user's row lock on PostgreSQL; SQLite serialises its writers anyway)."""
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
 async def count_app_passwords(session: AsyncSession, user_id: uuid.UUID) -> int:
     count = await session.scalar(
         select(func.count())

@@ -676,6 +676,7 @@ def _app_password_hash(secret: str) -> str:
 async def create_app_password(
     session: AsyncSession, *, user: User, name: str
 ) -> CreatedAppPassword:
+    await repository.lock_user(session, user.id)
     if await repository.count_app_passwords(session, user.id) >= MAX_APP_PASSWORDS:
         raise AppPasswordLimitReached()
     secret = _new_app_password()
