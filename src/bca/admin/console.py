@@ -41,6 +41,7 @@ from bca.accounts.routes import client_address
 from bca.admin import service, signin
 from bca.admin.views import IDENTITY_OF_TARGET, MODEL_OF_TARGET, VIEWS
 from bca.backends import Backends
+from bca.core.boundary import has_unstorable
 from bca.core.errors import AppError, NotFound, RateLimited, problem_response
 from bca.core.http import HeaderRewrite, Headers
 from bca.core.security import new_opaque_token
@@ -158,6 +159,21 @@ def _text(form: FormData, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+UNSTORABLE_FORM = (
+    "The form holds text that cannot be stored (a NUL character or an unpaired surrogate)."
+)
+
+
+def _storable(form: FormData) -> bool:
+    """The API's text boundary for the console's forms: the input middleware refuses NUL in
+    an urlencoded body itself, but a multipart form (which browsers may send) passes it by,
+    since file parts may hold any byte. The console has no file fields: every part counts."""
+    return not any(
+        has_unstorable(name) or (isinstance(value, str) and has_unstorable(value))
+        for name, value in form.multi_items()
+    )
+
+
 class Console(Admin):
     def __init__(self, app: FastAPI, settings: Settings) -> None:
         def backends() -> Backends:
@@ -210,6 +226,8 @@ class Console(Admin):
         if request.method in SAFE_METHODS or nonce is None:
             return await self._signin_page(request, error=None, status_code=200)
         form = await request.form()
+        if not _storable(form):
+            return await self._signin_page(request, error=UNSTORABLE_FORM, status_code=422)
         expected = signin.signin_form_token(self._get_backends().settings.signing_key, nonce)
         if not signin.tokens_match(_text(form, CSRF_FIELD), expected):
             return await self._signin_page(
@@ -315,6 +333,14 @@ class Console(Admin):
                 return not_found()
             return await self._confirm_page(request, action, target, error=None)
         form = await request.form()
+        if not _storable(form):
+            async with backends.database.transaction() as session:
+                target = await session.get(MODEL_OF_TARGET[target_type], target_id)
+            if target is None:
+                return not_found()
+            return await self._confirm_page(
+                request, action, target, error=UNSTORABLE_FORM, status_code=422
+            )
         try:
             async with backends.database.transaction() as session:
                 actor = await session.get(User, console.user.id)

@@ -68,6 +68,15 @@ class ConsoleView(ModelView):
         )
         return counted
 
+    async def get_object_for_details(self, request: Request) -> Any:
+        """None (sqladmin's 404) for an id that is not one: every console table's key is a
+        UUID, and a malformed one must not reach the database (it raised, a 500)."""
+        try:
+            uuid.UUID(request.path_params["pk"])
+        except ValueError:
+            return None
+        return await super().get_object_for_details(request)
+
     async def details_context(self, request: Request) -> dict[str, Any]:
         context: dict[str, Any] = await super().details_context(request)
         try:
