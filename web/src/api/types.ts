@@ -1,0 +1,247 @@
+/** The API's resources as the contract (../shared/API.md and the README's additions) shapes them. */
+
+export type Uuid = string;
+/** RFC 3339 in UTC. */
+export type Timestamp = string;
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface User {
+  id: Uuid;
+  email: string;
+  username: string;
+  nickname: string | null;
+  email_verified: boolean;
+  role: 'user' | 'admin';
+  created_at: Timestamp;
+}
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+  session_id: Uuid;
+  user: User;
+}
+
+export interface SessionInfo {
+  id: Uuid;
+  device_name: string | null;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  current: boolean;
+}
+
+export interface Profile {
+  id: Uuid;
+  name: string;
+  team_name: string | null;
+  description: string | null;
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  sns: Record<string, string>;
+  data: Record<string, unknown>;
+  image_url: string | null;
+  private: boolean;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  mine: boolean;
+}
+
+/** A private profile seen by a non-follower. */
+export interface ProfileSummary {
+  id: Uuid;
+  name: string;
+  image_url: string | null;
+  private: true;
+}
+
+export interface ProfileInput {
+  name?: string;
+  team_name?: string | null;
+  description?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  address?: string | null;
+  sns?: Record<string, string>;
+  data?: Record<string, unknown>;
+  private?: boolean;
+}
+
+export type RelationStatus = 'follow' | 'follow_requested' | 'hide' | 'block';
+
+export interface Relation {
+  profile_id: Uuid;
+  target_id: Uuid;
+  status: RelationStatus;
+  created_at: Timestamp;
+}
+
+export interface Card {
+  id: Uuid;
+  profile_id: Uuid;
+  name: string;
+  data: Record<string, unknown>;
+  preview_url: string | null;
+  private: boolean;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CardInput {
+  name?: string;
+  data?: Record<string, unknown>;
+  private?: boolean;
+}
+
+export interface ShareLink {
+  token: string;
+  url: string;
+}
+
+export interface Subscription {
+  card: Card;
+  subscribed_at: Timestamp;
+}
+
+export interface StoredFile {
+  id: Uuid;
+  content_type: string;
+  size: number;
+  sha256: string;
+  url: string;
+}
+
+export interface ContactValue {
+  value: string;
+  type?: string | null;
+}
+
+export interface Contact {
+  id: Uuid;
+  profile_id: Uuid;
+  name: string;
+  organization: string | null;
+  title: string | null;
+  phones: ContactValue[];
+  emails: ContactValue[];
+  urls: string[];
+  address: string | null;
+  note: string | null;
+  image_url: string | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ContactInput {
+  name?: string;
+  organization?: string | null;
+  title?: string | null;
+  phones?: ContactValue[];
+  emails?: ContactValue[];
+  urls?: string[];
+  address?: string | null;
+  note?: string | null;
+}
+
+export interface Scored<T> {
+  value: T;
+  confidence: number;
+}
+
+export interface ScanFields {
+  name: Scored<string> | null;
+  organization: Scored<string> | null;
+  title: Scored<string> | null;
+  address: Scored<string> | null;
+  phones: Scored<ContactValue>[];
+  emails: Scored<ContactValue>[];
+  urls: Scored<string>[];
+}
+
+export interface ScanSuggestion {
+  card_id: Uuid;
+  profile_id: Uuid;
+  card_name: string;
+  profile_name: string;
+  matched: 'email' | 'phone';
+  value: string;
+}
+
+export interface Scan {
+  id: Uuid;
+  profile_id: Uuid;
+  status: 'pending' | 'done' | 'failed';
+  failure: string | null;
+  fields: ScanFields | null;
+  raw_text: string | null;
+  suggestions: ScanSuggestion[];
+  image_url: string | null;
+  contact_id: Uuid | null;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface Chat {
+  id: Uuid;
+  title: string | null;
+  direct: boolean;
+  owner_profile_id: Uuid;
+  my_profile_id: Uuid;
+  participant_count: number;
+  last_event_index: number;
+  last_event_at: Timestamp | null;
+  unread_count: number;
+  read_index: number;
+  muted: boolean;
+  created_at: Timestamp;
+}
+
+export interface Participant {
+  profile_id: Uuid;
+  joined_at: Timestamp;
+  owner: boolean;
+}
+
+export type ChatEventType =
+  | 'member_joined'
+  | 'member_left'
+  | 'member_kicked'
+  | 'message'
+  | 'message_edited'
+  | 'message_deleted'
+  | 'chat_updated';
+
+export interface ChatEvent {
+  chat_id: Uuid;
+  index: number;
+  type: ChatEventType;
+  profile_id: Uuid;
+  created_at: Timestamp;
+  body?: string | null;
+  file?: StoredFile | null;
+  target_index?: number | null;
+  target_profile_id?: Uuid | null;
+  edited_at?: Timestamp | null;
+  deleted_at?: Timestamp | null;
+}
+
+export interface EventsPage {
+  events: ChatEvent[];
+  next_after: number;
+}
+
+export interface AppPassword {
+  id: Uuid;
+  name: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+}

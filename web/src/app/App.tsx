@@ -1,0 +1,70 @@
+import type { JSX } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { ErrorBoundary, LocationProvider, Route, Router, useLocation } from 'preact-iso';
+import { exec } from 'preact-iso/router';
+import { session } from '../data/session';
+import { t } from '../i18n';
+import { LinkButton, Screen, Toasts } from '../ui';
+import { visited } from './nav';
+import type { AppRoute } from './route';
+import { HOME_SIGNED_IN, HOME_SIGNED_OUT, ROUTES } from './routes';
+
+function routeOf(path: string): AppRoute | undefined {
+  return ROUTES.find((route) => exec(path, route.path) !== undefined);
+}
+
+/** Sends people to where they may be: signed-out away from signed-in pages and back. */
+function Guard(): null {
+  const { path, route } = useLocation();
+  const status = session.value.status;
+  useEffect(() => {
+    if (status === 'starting') return;
+    const target = routeOf(path);
+    if (path === '/app' || path === '/app/' || path === '/app/index.html') {
+      route(status === 'signed_in' ? HOME_SIGNED_IN : HOME_SIGNED_OUT, true);
+    } else if (target?.access === 'signed_in' && status === 'signed_out') {
+      route(HOME_SIGNED_OUT, true);
+    } else if (target?.access === 'guest' && status === 'signed_in') {
+      route(HOME_SIGNED_IN, true);
+    }
+  }, [path, status]);
+  return null;
+}
+
+function NotFound(): JSX.Element {
+  return (
+    <Screen title={t('notFound.title')}>
+      <div class="empty">
+        <p class="empty-body">{t('notFound.body')}</p>
+        <LinkButton href="/app/">{t('notFound.home')}</LinkButton>
+      </div>
+    </Screen>
+  );
+}
+
+function Blank(): JSX.Element {
+  return <div class="boot" aria-busy="true" />;
+}
+
+export function App(): JSX.Element {
+  const starting = session.value.status === 'starting';
+  return (
+    <LocationProvider scope="/app/">
+      <Guard />
+      {starting ? (
+        <div class="boot" role="status">{t('common.loading')}</div>
+      ) : (
+        <ErrorBoundary>
+          <Router onRouteChange={() => { visited.value += 1; }}>
+            {[
+              <Route key="root" path="/app/" component={Blank} />,
+              ...ROUTES.map((route) => <Route key={route.path} path={route.path} component={route.component} />),
+              <Route key="404" default component={NotFound} />,
+            ]}
+          </Router>
+        </ErrorBoundary>
+      )}
+      <Toasts />
+    </LocationProvider>
+  );
+}

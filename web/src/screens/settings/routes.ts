@@ -1,0 +1,7 @@
+import type { AppRoute } from '../../app/route';
+
+/** Paths of the settings screens (full /app/... paths; functions for those with ids). */
+export const paths = {} as const;
+
+/** Routes of the settings screens: `{ path, component: lazy(() => import('./XScreen')), access }`. */
+export const routes: AppRoute[] = [];

@@ -1,0 +1,75 @@
+import type { ComponentChildren, JSX } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { goBack } from '../app/nav';
+import { t } from '../i18n';
+import { BackIcon, ChatIcon, ContactsIcon, MeIcon, WalletIcon } from './icons';
+
+type ScreenProps = {
+  /** The page title: the top bar's heading and the document title. */
+  title: string;
+  /** Shows a back button; the value is where it goes when there is no in-app history. */
+  back?: string;
+  /** Buttons at the right of the top bar. */
+  actions?: ComponentChildren;
+  /** Shows the bottom tab bar (the four main sections). */
+  tabs?: boolean;
+  /** Hides the top bar's title visually (landing pages with their own hero heading). */
+  bare?: boolean;
+  children: ComponentChildren;
+};
+
+/** One screen of the app: top bar, scrolling content (<main>), optional bottom tab bar. */
+export function Screen({ title, back, actions, tabs = false, bare = false, children }: ScreenProps): JSX.Element {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = `${title} · B.Ca`;
+  }, [title]);
+  return (
+    <div class={tabs ? 'screen screen-tabs' : 'screen'}>
+      {bare ? null : (
+        <header class="topbar">
+          {back ? (
+            <button type="button" class="icon-btn topbar-back" aria-label={t('common.back')} onClick={() => goBack(back)}>
+              <BackIcon />
+            </button>
+          ) : <span class="topbar-spacer" />}
+          <h1 class="topbar-title" ref={heading} tabIndex={-1}>{title}</h1>
+          <div class="topbar-actions">{actions}</div>
+        </header>
+      )}
+      <main class="content" id="main">
+        {bare ? <h1 class="visually-hidden">{title}</h1> : null}
+        {children}
+      </main>
+      {tabs ? <TabBar /> : null}
+    </div>
+  );
+}
+
+const TABS = [
+  { href: '/app/wallet', key: 'tabs.wallet', Icon: WalletIcon },
+  { href: '/app/chats', key: 'tabs.chats', Icon: ChatIcon },
+  { href: '/app/contacts', key: 'tabs.contacts', Icon: ContactsIcon },
+  { href: '/app/me', key: 'tabs.me', Icon: MeIcon },
+] as const;
+
+/** The bottom tab bar; a tab is current for its path and everything below it. */
+export function TabBar({ badges = {} }: { badges?: Partial<Record<'chats' | 'wallet', number>> }): JSX.Element {
+  const { path } = useLocation();
+  return (
+    <nav class="tabbar" aria-label={t('tabs.label')}>
+      {TABS.map(({ href, key, Icon }) => {
+        const current = path === href || path.startsWith(`${href}/`);
+        const badge = key === 'tabs.chats' ? badges.chats : key === 'tabs.wallet' ? badges.wallet : undefined;
+        return (
+          <a key={href} href={href} class="tab" aria-current={current ? 'page' : undefined}>
+            <Icon />
+            <span class="tab-label">{t(key)}</span>
+            {badge ? <span class="tab-badge">{badge > 99 ? '99+' : badge}</span> : null}
+          </a>
+        );
+      })}
+    </nav>
+  );
+}
