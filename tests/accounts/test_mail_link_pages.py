@@ -57,6 +57,8 @@ async def test_verification_link_shows_a_button_and_the_button_verifies(api: Api
     done = await api.client.post("/verify-email", data={"token": token}, headers=SAME_ORIGIN)
     assert done.status_code == 200
     assert "Your email address is verified" in done.text
+    # The page leads on to the app's sign-in, which says the address is confirmed.
+    assert 'id="open-app" href="/app/signin?verified=1"' in done.text
     assert await signin_status(api, user["username"]) == 200
 
     used = await api.client.post("/verify-email", data={"token": token}, headers=SAME_ORIGIN)
@@ -133,6 +135,7 @@ async def test_reset_link_form_sets_the_new_password(api: Api) -> None:
     )
     assert done.status_code == 200
     assert "Your password is changed" in done.text
+    assert 'id="open-app" href="/app/signin?reset=1"' in done.text
     assert await signin_status(api, user.username) == 401
     assert await signin_status(api, user.username, "a new long password") == 200
     assert (await api.client.get("/v1/me", headers=user.headers)).status_code == 401
