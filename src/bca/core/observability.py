@@ -1,9 +1,10 @@
-"""Request ids, JSON logs and Prometheus metrics."""
+"""Request ids, JSON logs without secrets, and Prometheus metrics."""
 
 from __future__ import annotations
 
 import contextvars
 import logging
+import re
 import sys
 import time
 import uuid
@@ -28,6 +29,57 @@ LATENCY = Histogram(
 )
 
 
+# Names of fields and parameters that hold secrets (a pattern, not a password).
+_SECRET_NAME = r"[A-Za-z0-9_.-]*(?:token|password|passwd|secret|signature|credential|api[_-]?key)[A-Za-z0-9_.-]*"  # noqa: E501, S105
+_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # A query parameter or key=value: ?access_token=..., token=..., X-Amz-Signature=...
+    (re.compile(rf"(?i)(\b{_SECRET_NAME}=)[^&\s\"';,]+"), r"\1[redacted]"),
+    # A quoted field: "password": "...", also inside a JSON log line's escaped message.
+    (
+        re.compile(rf"""(?i)(["']{_SECRET_NAME}\\?["']\s*:\s*\\?["'])[^"'\\]+"""),
+        r"\1[redacted]",
+    ),
+    # Credentials of an Authorization header (a bearer token, a Basic app password).
+    (re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{6,}"), r"\1\2[redacted]"),
+    # A JWT wherever it is.
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), "[redacted-jwt]"),
+    # Cookies: the console's session and sign-in nonce, and any Cookie header.
+    (re.compile(r"(?i)\b(bca_admin\w*=)[^;\s\"',&]+"), r"\1[redacted]"),
+    (
+        re.compile(r"(?i)\b((?:set-)?cookie\\?[\"']?\s*[:=]\s*\\?[\"']?)[^\r\n\"']+"),
+        r"\1[redacted]",
+    ),
+    # A shared card's link: its path is the secret.
+    (re.compile(r"(/c/)[A-Za-z0-9_-]{8,}"), r"\1[redacted]"),
+    # The password of a URL's user info: postgresql://user:password@host
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@"), r"\1[redacted]@"),
+)
+PLAIN_LOGGERS = frozenset({"bca.backends.mail"})
+"""Loggers whose lines are never redacted: the console mail backend prints each mail, and on a
+laptop that printed mail is the mail (its links must work); no other mail backend logs one."""
+
+
+def redact(text: str) -> str:
+    """``text`` without the secrets a log line may carry: tokens in URLs and fields,
+    credentials of Authorization headers, JWTs, cookies, share-link paths, URL passwords."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class _Redacting(logging.Formatter):
+    """Wraps a formatter: the whole line it makes (message, arguments, traceback, extra
+    fields) is redacted, whatever logger it came from (uvicorn's access log included)."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = self.inner.format(record)
+        return text if record.name in PLAIN_LOGGERS else redact(text)
+
+
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
@@ -47,17 +99,22 @@ class _ReadableFormatter(logging.Formatter):
         return f"{text}  [{request_id}]" if request_id else text
 
 
+def log_formatter(*, json_format: bool) -> logging.Formatter:
+    """The formatter of every B.Ca process's log (API and worker): JSON or readable, redacted."""
+    inner: logging.Formatter = (
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+        if json_format
+        else _ReadableFormatter()
+    )
+    return _Redacting(inner)
+
+
 def configure_logging(*, level: str = "INFO", json_format: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    if json_format:
-        handler.setFormatter(
-            JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            )
-        )
-    else:
-        handler.setFormatter(_ReadableFormatter())
+    handler.setFormatter(log_formatter(json_format=json_format))
     handler.addFilter(_RequestIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
