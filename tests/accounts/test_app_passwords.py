@@ -164,3 +164,17 @@ async def test_the_limit_holds_under_concurrent_creations(api: Api, backends: Ba
             .where(AppPassword.user_id == uuid.UUID(user.id), AppPassword.revoked_at.is_(None))
         )
     assert live == 50
+
+
+async def test_setup_says_the_address_and_username_for_a_contacts_app(api: Api) -> None:
+    user = await api.user()
+    setup = await api.client.get("/v1/app-passwords/setup", headers=user.headers)
+    assert setup.status_code == 200
+    assert setup.json() == {
+        "server_url": "https://bca.test/dav/",
+        "username": user.username,
+        "email": user.email,
+    }
+    created = await create_app_password(api, user)
+    assert created["server_url"] == setup.json()["server_url"]
+    assert (await api.client.get("/v1/app-passwords/setup")).status_code == 401

@@ -15,6 +15,7 @@ from bca.accounts.schemas import (
     AppPasswordRead,
     Availability,
     AvailabilityQuery,
+    CardDavSetup,
     DeactivateRequest,
     MeUpdate,
     PasswordChangeRequest,
@@ -257,7 +258,19 @@ async def create_app_password(
         **app_password_read(created.row).model_dump(),
         password=created.secret,
         username=user.username,
-        server_url=f"{settings.public_url.rstrip('/')}/dav/",
+        server_url=carddav_url(settings.public_url),
+    )
+
+
+def carddav_url(public_url: str) -> str:
+    return f"{public_url.rstrip('/')}/dav/"
+
+
+@router.get("/app-passwords/setup", response_model=CardDavSetup)
+async def carddav_setup(user: CurrentUser, settings: SettingsDep) -> CardDavSetup:
+    """The address and username to type into a contacts app (DAVx⁵, iOS), with an app password."""
+    return CardDavSetup(
+        server_url=carddav_url(settings.public_url), username=user.username, email=user.email
     )
 
 

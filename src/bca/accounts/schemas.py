@@ -186,6 +186,14 @@ class AppPasswordRead(BaseModel):
     last_used_at: datetime | None
 
 
+class CardDavSetup(BaseModel):
+    """What a contacts app needs besides an app password: the server address and the username."""
+
+    server_url: str
+    username: str
+    email: str
+
+
 class AppPasswordCreated(AppPasswordRead):
     """Returned once, at creation: the secret is stored hashed and cannot be shown again."""
 
