@@ -17,6 +17,7 @@ from tests.factories.carddav import (
     NAMESPACES,
     XML_HEAD,
     Found,
+    basic,
     dav_client,
     error_of,
     multistatus,
@@ -440,6 +441,46 @@ async def test_malformed_bombs_and_external_entities_are_400_and_never_expanded(
     assert error_of(unknown).find(f"{DAV}supported-report") is not None
     huge = await dav.request("REPORT", book, b"<a>" + b"x" * (1024 * 1024 + 10) + b"</a>")
     assert huge.status_code == 413
+
+
+async def test_odd_encodings_sync_tokens_and_limits_are_400_or_403_never_500(api: Api) -> None:
+    """Issue 22, item 6: an unknown XML encoding, a sync token of 5,000 digits or ending in a
+    non-ASCII digit, and such a limit were 500s."""
+    _owner, holder, me, _cards = await wallet_with_cards(api, count=1)
+    dav = await dav_client(api, holder)
+    book = dav.book(me)
+    unknown_encoding = '<?xml version="1.0" encoding="x-nonexistent"?><d:propfind xmlns:d="DAV:"/>'
+    for method in ("PROPFIND", "REPORT"):
+        answer = await dav.request(method, book, unknown_encoding, depth="1")
+        assert answer.status_code == 400, (method, answer.text)
+
+    prefix = f"urn:x-bca:sync:{me}:"
+    for bad in (prefix + "1" * 5000, prefix + "1\u00b2", prefix + "\u0661", prefix + "9" * 30):
+        answer = await dav.sync(me, bad)
+        assert answer.status_code == 403, (bad[:60], answer.text)
+        assert error_of(answer).find(f"{DAV}valid-sync-token") is not None
+
+    for limit in ("1" * 5000, "\u00b2", "-1", "2.5"):
+        body = (
+            f'<card:addressbook-query xmlns:d="DAV:" {NAMESPACES}><d:prop><d:getetag/></d:prop>'
+            f"<card:limit><card:nresults>{limit}</card:nresults></card:limit>"
+            "</card:addressbook-query>"
+        )
+        answer = await dav.report(book, body)
+        assert answer.status_code == 400, (limit[:20], answer.text)
+
+
+async def test_every_401_names_its_realm(api: Api) -> None:
+    user = await api.user()
+    for method, path, headers in (
+        ("PROPFIND", "/dav/", {}),
+        ("PROPFIND", "/dav/", basic(user.username, "wrong")),
+        ("GET", "/v1/me", {}),
+        ("GET", "/v1/me", {"Authorization": "Bearer nope"}),
+    ):
+        answer = await api.client.request(method, path, headers=headers)
+        assert answer.status_code == 401, (method, path)
+        assert 'realm="B.Ca"' in answer.headers["WWW-Authenticate"], (method, path)
 
 
 # --- writes --------------------------------------------------------------------------------------

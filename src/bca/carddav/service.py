@@ -57,6 +57,7 @@ from bca.carddav.errors import (
 from bca.carddav.filters import parse_filter, properties
 from bca.carddav.repository import BookContact, Member
 from bca.carddav.xml import (
+    MAX_NUMBER_DIGITS,
     Element,
     PropRequest,
     calendarserver,
@@ -118,7 +119,13 @@ def sync_token(book_id: uuid.UUID, seq: int) -> str:
 def parse_sync_token(token: str, book_id: uuid.UUID) -> int:
     prefix = f"urn:x-bca:sync:{book_id}:"
     seq = token.strip().removeprefix(prefix)
-    if seq == token.strip() or not seq.isdigit():
+    # ASCII digits, as many as a 64-bit position has: int() also reads "²" and other
+    # scripts' digits (or fails on them), and refuses more than 4,300 digits.
+    if (
+        seq == token.strip()
+        or not (seq.isascii() and seq.isdigit())
+        or len(seq) > MAX_NUMBER_DIGITS
+    ):
         raise InvalidSyncToken()
     return int(seq)
 

@@ -66,7 +66,8 @@ def parse(body: bytes) -> Element:
         root: Element = SafeET.fromstring(
             body, forbid_dtd=True, forbid_entities=True, forbid_external=True
         )
-    except (ET.ParseError, DefusedXmlException, UnicodeError, ValueError) as error:
+    # LookupError: an ``encoding`` that Python does not know (``encoding="x-nonexistent"``).
+    except (ET.ParseError, DefusedXmlException, UnicodeError, ValueError, LookupError) as error:
         reason = type(error).__name__
         raise MalformedRequest(f"The XML body is malformed or unsafe ({reason}).") from None
     return root
@@ -105,14 +106,20 @@ def propfind_request(body: bytes) -> PropRequest:
     return prop_request(root)
 
 
+MAX_NUMBER_DIGITS = 18
+"""Numbers read from requests (limits, sync-token positions) fit a signed 64-bit integer."""
+
+
 def limit_of(root: Element, namespace: str) -> int | None:
     nresults = root.find(f"{{{namespace}}}limit/{{{namespace}}}nresults")
     if nresults is None:
         return None
-    try:
-        value = int((nresults.text or "").strip())
-    except ValueError:
-        raise MalformedRequest("nresults must be a number.") from None
+    text = (nresults.text or "").strip()
+    # ASCII digits only: int() also reads other scripts' digits, and refuses (ValueError)
+    # past 4,300 of them; nothing larger than a page is ever served anyway.
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_NUMBER_DIGITS:
+        raise MalformedRequest("nresults must be a number.")
+    value = int(text)
     if value < 0:
         raise MalformedRequest("nresults must not be negative.")
     return value
