@@ -182,13 +182,17 @@ export class ApiClient {
         }
         throw error;
       }
+      // A 401 `invalid_credentials` on a signed-in call is a wrong password (password change,
+      // deactivation), not a dead token: no refresh, no sign-out.
+      const failure = response.status === 401 && auth ? problemToError(401, response.headers, await readBody(response)) : null;
+      if (failure?.code === 'invalid_credentials') throw failure;
       if (response.status === 401 && auth && !refreshed) {
         refreshed = true;
         await this.tokens.refresh(token);
         continue;
       }
       if (!response.ok && response.status !== 304) {
-        const error = problemToError(response.status, response.headers, await readBody(response));
+        const error = failure ?? problemToError(response.status, response.headers, await readBody(response));
         if (response.status === 401 && auth) {
           // Refused again right after a refresh: the session is gone.
           this.tokens.signedOut('revoked');
