@@ -22,7 +22,7 @@ function serviceWorker(): Plugin {
         .filter((name) => !name.endsWith('.map'))
         .sort();
       const shell = ['', ...files.filter((name) => name !== 'index.html'), 'manifest.webmanifest',
-        'icons/icon-192.png', 'icons/icon-512.png', 'icons/favicon.png'];
+        'icons/icon-192.png', 'icons/icon-512.png', 'icons/icon-maskable-512.png', 'icons/favicon.png', 'favicon.ico'];
       const version = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 12);
       const source = readFileSync(fileURLToPath(new URL('./sw/sw.js', import.meta.url)), 'utf8')
         .replace('__BCA_VERSION__', version)

@@ -6,6 +6,7 @@ import { session } from '../data/session';
 import { t } from '../i18n';
 import { LinkButton, Screen, Toasts } from '../ui';
 import { visited } from './nav';
+import { updateReady } from './sw';
 import type { AppRoute } from './route';
 import { HOME_SIGNED_IN, HOME_SIGNED_OUT, ROUTES } from './routes';
 
@@ -64,6 +65,12 @@ export function App(): JSX.Element {
           </Router>
         </ErrorBoundary>
       )}
+      {updateReady.value ? (
+        <div class="update-bar" role="status">
+          <span>{t('update.ready')}</span>
+          <button type="button" class="btn btn-secondary" onClick={() => location.reload()}>{t('update.reload')}</button>
+        </div>
+      ) : null}
       <Toasts />
     </LocationProvider>
   );

@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
+import { onSignOut } from './session';
 
 const MAX = 200;
 const cache = new Map<string, Promise<string>>();
@@ -61,3 +62,5 @@ export function clearFiles(): void {
   for (const hit of cache.values()) void hit.then((objectUrl) => URL.revokeObjectURL(objectUrl), () => undefined);
   cache.clear();
 }
+
+onSignOut(clearFiles);

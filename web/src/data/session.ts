@@ -193,12 +193,15 @@ export async function revokeSession(id: string): Promise<void> {
   sessionsQuery().update((list) => list.filter((item) => item.id !== id));
 }
 
-/** The login (email) waiting for verification, for the "check your mail" screen. */
+/**
+ * The login (email) waiting for verification, for "check your mail" and to fill in sign-in when
+ * the mailed link opens the app in another tab (so localStorage, not sessionStorage).
+ */
 export const pendingLogin = signal<string | null>(readPending());
 
 function readPending(): string | null {
   try {
-    return sessionStorage.getItem(PENDING_KEY);
+    return localStorage.getItem(PENDING_KEY);
   } catch {
     return null;
   }
@@ -207,8 +210,8 @@ function readPending(): string | null {
 export function setPendingLogin(login: string | null): void {
   pendingLogin.value = login;
   try {
-    if (login) sessionStorage.setItem(PENDING_KEY, login);
-    else sessionStorage.removeItem(PENDING_KEY);
+    if (login) localStorage.setItem(PENDING_KEY, login);
+    else localStorage.removeItem(PENDING_KEY);
   } catch {
     /* storage refused */
   }

@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { errorMessage } from '../../app/errors';
-import { setPendingLogin, signIn } from '../../data/session';
+import { pendingLogin, setPendingLogin, signIn } from '../../data/session';
 import { ApiError } from '../../data/types';
 import { t } from '../../i18n';
 import { Button, Screen, TextField } from '../../ui';
@@ -11,7 +11,7 @@ import { paths } from './routes';
 
 export default function SignIn(): JSX.Element {
   const { query, route } = useLocation();
-  const [login, setLogin] = useState(query.login ?? '');
+  const [login, setLogin] = useState(query.login ?? pendingLogin.value ?? '');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -37,7 +37,6 @@ export default function MeScreen(): JSX.Element {
                 trailing={isActive ? <span class="pill pill-primary">{t('me.active')}</span> : null}
                 current={isActive}
                 chevron={false}
-                label={isActive ? `${profile.name}, ${t('me.active')}` : t('me.switchTo', { name: profile.name })}
                 onClick={() => {
                   if (!isActive) {
                     switchProfile(profile.id);

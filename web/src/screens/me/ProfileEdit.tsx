@@ -6,7 +6,7 @@ import { createProfile, deleteProfile, myProfilesQuery, switchProfile, updatePro
 import { useQuery } from '../../data/query';
 import { ApiError, type Profile } from '../../data/types';
 import { t } from '../../i18n';
-import { Avatar, Button, ConfirmSheet, Loading, Screen, Switch, TextField, toast } from '../../ui';
+import { Avatar, Button, ConfirmSheet, ErrorBox, Loading, Screen, Switch, TextField, toast } from '../../ui';
 import { paths } from './routes';
 
 /** Create (`/app/me/profiles/new`) or edit (`/app/me/profiles/:id`) one of my profiles. */
@@ -16,6 +16,13 @@ export default function ProfileEdit(): JSX.Element {
   const profiles = useQuery(myProfilesQuery());
   const list = profiles.data.value;
   const profile = id ? list?.find((item) => item.id === id) : undefined;
+  if (id && list === undefined && profiles.error.value) {
+    return (
+      <Screen title={t('profile.editTitle')} back={paths.home}>
+        <ErrorBox message={errorMessage(profiles.error.value)} onRetry={() => void profiles.reload()} retryLabel={t('common.retry')} />
+      </Screen>
+    );
+  }
   if (id && list === undefined) {
     return <Screen title={t('profile.editTitle')} back={paths.home}><Loading label={t('common.loading')} /></Screen>;
   }
