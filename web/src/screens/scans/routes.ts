@@ -1,7 +1,13 @@
+import { lazy } from 'preact-iso';
 import type { AppRoute } from '../../app/route';
 
-/** Paths of the scans screens (full /app/... paths; functions for those with ids). */
-export const paths = {} as const;
+/** Paths of the paper-card screens. */
+export const paths = {
+  create: '/app/scans/new',
+  scan: (id: string): string => `/app/scans/${encodeURIComponent(id)}`,
+} as const;
 
-/** Routes of the scans screens: `{ path, component: lazy(() => import('./XScreen')), access }`. */
-export const routes: AppRoute[] = [];
+export const routes: AppRoute[] = [
+  { path: paths.create, component: lazy(() => import('./NewScan')), access: 'signed_in' },
+  { path: '/app/scans/:id', component: lazy(() => import('./ScanScreen')), access: 'signed_in' },
+];
