@@ -2,9 +2,10 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { activeProfile, myProfilesQuery, switchProfile } from '../../data/profiles';
 import { useQuery } from '../../data/query';
-import { currentUser, signOut } from '../../data/session';
+import { signOut } from '../../data/session';
 import { errorMessage } from '../../app/errors';
-import { LOCALES, locale, setLocale, t } from '../../i18n';
+import { t } from '../../i18n';
+import { SettingsEntries } from '../settings/SettingsEntries';
 import { Avatar, Button, EmptyState, ErrorBox, LinkButton, List, ListRow, Loading, PlusIcon, Screen, toast } from '../../ui';
 import { paths } from './routes';
 
@@ -12,7 +13,6 @@ import { paths } from './routes';
 export default function MeScreen(): JSX.Element {
   const profiles = useQuery(myProfilesQuery());
   const active = activeProfile.value;
-  const user = currentUser.value;
   const [leaving, setLeaving] = useState(false);
   const list = profiles.data.value;
 
@@ -53,16 +53,7 @@ export default function MeScreen(): JSX.Element {
           <ListRow title={t('profile.editTitle')} href={paths.editProfile(active.id)} />
         </List>
       ) : null}
-      <List heading={t('me.account')}>
-        {user ? <ListRow title={user.nickname ?? user.username} subtitle={t('me.signedInAs', { username: user.username })} /> : null}
-        <ListRow
-          title={t('lang.label')}
-          subtitle={t(locale.value === 'ko' ? 'lang.ko' : 'lang.en')}
-          chevron={false}
-          onClick={() => setLocale(LOCALES.find((code) => code !== locale.value) ?? 'en')}
-          trailing={<span lang={locale.value === 'ko' ? 'en' : 'ko'}>{t(locale.value === 'ko' ? 'lang.en' : 'lang.ko')}</span>}
-        />
-      </List>
+      <SettingsEntries />
       <Button
         variant="secondary"
         block
