@@ -214,6 +214,9 @@ def serve(
         # X-Forwarded-For is believed only from BCA_TRUSTED_PROXIES, by the app itself
         # (uvicorn would trust 127.0.0.1, letting any local process pick its address).
         "proxy_headers": False,
+        # A deadline and size limits for request heads, uvicorn's keep-alive (bca.protocol).
+        "http": "bca.protocol:GuardedHttpToolsProtocol",
+        "timeout_keep_alive": settings.http_keep_alive_seconds,
         "ws_ping_interval": 20,
         # The sans-I/O implementation, without per-message compression: events are small, and
         # each connection's zlib state alone would cost ~45 KiB (see bench/README.md).

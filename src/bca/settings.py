@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     # Every request body that is not a multipart upload (JSON, forms, CardDAV's XML) is held
     # whole to be parsed: this bounds it, counted while it arrives.
     max_json_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
+    # `bca serve`: a request's head (request line and headers) must arrive within this many
+    # seconds, and an idle keep-alive connection is closed after the other (bca.protocol).
+    http_head_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
+    http_keep_alive_seconds: Annotated[int, Field(ge=1, le=300)] = 5
     # An animated image is decoded frame by frame and encoded again: these bound that work,
     # checked before any frame is decoded.
     max_image_frames: Annotated[int, Field(ge=1)] = 500
