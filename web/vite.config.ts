@@ -59,6 +59,8 @@ export default defineConfig({
       '/v1/ws': { target: API.replace(/^http/, 'ws'), ws: true },
       '/v1': { target: API },
       '/c/': { target: API },
+      '/verify-email': { target: API },
+      '/reset-password': { target: API },
     },
   },
   test: {

@@ -31,15 +31,21 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin || !url.pathname.startsWith('/app/')) return;
 
   if (request.mode === 'navigate') {
-    event.respondWith(
-      fetch(request).catch(() => caches.match(INDEX, { ignoreSearch: true }).then((hit) => hit || Response.error())),
-    );
+    event.respondWith(fetch(request).catch(() => cachedIndex()));
     return;
   }
   event.respondWith(
-    caches.match(request).then((hit) => hit || fetch(request)),
+    caches.match(request, { ignoreVary: true }).then((hit) => hit || fetch(request)),
   );
 });
+
+/** The cached shell page; a copy when it came through a redirect (a navigation refuses those). */
+async function cachedIndex() {
+  const hit = await caches.match(INDEX, { ignoreSearch: true, ignoreVary: true });
+  if (!hit) return Response.error();
+  if (!hit.redirected) return hit;
+  return new Response(await hit.blob(), { status: 200, headers: hit.headers });
+}
 
 self.addEventListener('message', (event) => {
   if (event.data === 'skip-waiting') void self.skipWaiting();
