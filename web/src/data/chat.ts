@@ -1,17 +1,38 @@
 /**
- * Chats and messages. Owner: the chat helper. Chat list and chat metadata are queries; the
- * messages of one chat are a window of events kept in order by `index` (no gaps, no
- * duplicates), fed by history pages (`GET /v1/chats/{id}/events?after=`) and by `live`.
+ * Chats and messages. The chat list and each chat's metadata are queries, kept current by live
+ * events; the messages of one chat are a `ChatRoom`: the events loaded so far, in `index` order
+ * (merged by index, so a page and a live event never show one message twice), read backwards
+ * page by page for history, forwards from `live` for what is new. Sends keep one
+ * `Idempotency-Key` per message, so a retry never posts twice.
  */
-import { api, type Chat, type ChatEvent, type EventsPage, type Participant } from '../api';
+import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
+import { api, type Chat, type ChatEvent, type EventsPage, type Participant, type StoredFile } from '../api';
+import { ChatRoom } from './chat-room';
+import { engine } from './live';
 import { allPages } from './pages';
 import { invalidate, query, type Query } from './query';
+import { onSignOut } from './session';
 
 const chatPath = (id: string): string => `/v1/chats/${encodeURIComponent(id)}`;
 
-/** My chats, most recent activity first. */
+function byActivity(a: Chat, b: Chat): number {
+  const at = a.last_event_at ?? a.created_at;
+  const bt = b.last_event_at ?? b.created_at;
+  return at < bt ? 1 : at > bt ? -1 : 0;
+}
+
+/** My chats, most recent activity first (each becomes known to `live`, for its catch-ups). */
 export function chatsQuery(): Query<Chat[]> {
-  return query('chat:list', () => allPages<Chat>('/v1/chats'));
+  return query('chat:list', async () => {
+    const chats = await allPages<Chat>('/v1/chats');
+    for (const chat of chats) engine.track(chat.id, chat.last_event_index);
+    return chats.sort(byActivity);
+  });
+}
+
+/** The sum of unread messages in chats that are not muted (the tab's badge). */
+export function unreadTotal(chats: Chat[] | undefined): number {
+  return (chats ?? []).reduce((sum, chat) => sum + (chat.muted ? 0 : chat.unread_count), 0);
 }
 
 export function chatQuery(id: string): Query<Chat> {
@@ -22,53 +43,226 @@ export function participantsQuery(id: string): Query<Participant[]> {
   return query(`chat:participants:${id}`, () => allPages<Participant>(`${chatPath(id)}/participants`));
 }
 
+/** The chat's state after an event (pure: the list and the room share it). */
+export function chatAfterEvent(chat: Chat, event: ChatEvent): Chat {
+  if (event.index <= chat.last_event_index) return chat;
+  const mine = event.type === 'message' && event.profile_id === chat.my_profile_id;
+  const readIndex = mine ? event.index : chat.read_index;
+  return { ...chat, last_event_index: event.index, last_event_at: event.created_at, read_index: readIndex, unread_count: Math.max(0, event.index - readIndex) };
+}
+
+function putChat(chat: Chat): void {
+  chatQuery(chat.id).set(chat);
+  chatsQuery().update((list) => [chat, ...list.filter((c) => c.id !== chat.id)].sort(byActivity));
+}
+
+function onEvent(event: ChatEvent): void {
+  const list = chatsQuery().data.value;
+  const known = list?.find((chat) => chat.id === event.chat_id) ?? chatQuery(event.chat_id).data.value;
+  if (known) {
+    const next = chatAfterEvent(known, event);
+    if (next !== known) {
+      chatsQuery().update((chats) => chats.map((c) => (c.id === next.id ? next : c)).sort(byActivity));
+      chatQuery(next.id).update((old) => chatAfterEvent(old, event));
+    }
+  } else {
+    invalidate('chat:list');
+  }
+  if (event.type === 'member_joined' || event.type === 'member_left' || event.type === 'member_kicked' || event.type === 'chat_updated') {
+    const me = known?.my_profile_id;
+    const gone = me && (event.type === 'member_left' ? event.profile_id === me : event.type === 'member_kicked' && event.target_profile_id === me);
+    invalidate(`chat:participants:${event.chat_id}`);
+    invalidate(`chat:one:${event.chat_id}`);
+    invalidate('chat:list');
+    if (gone) engine.forget(event.chat_id);
+  }
+  rooms.get(event.chat_id)?.apply(event, true);
+}
+
+engine.onChatEvent(onEvent);
+
 export async function createChat(input: { profile_id: string; participant_ids: string[]; title?: string; direct?: boolean }): Promise<Chat> {
   const chat = await api.post<Chat>('/v1/chats', input, { idempotencyKey: true });
+  engine.track(chat.id, chat.last_event_index);
+  chatQuery(chat.id).set(chat);
   invalidate('chat:list');
   return chat;
 }
 
 /** Events after `after` (exclusive), oldest first; `wait` long-polls up to that many seconds. */
 export function fetchEvents(chatId: string, after: number, limit = 100, wait = 0, signal?: AbortSignal): Promise<EventsPage> {
-  return api.request<EventsPage>(`${chatPath(chatId)}/events`, { query: { after, limit, wait: wait || undefined }, signal });
+  return api.request<EventsPage>(`${chatPath(chatId)}/events`, { query: { after, limit, wait: wait || undefined }, signal, retries: wait ? 0 : 2 });
 }
 
-/** Sends a message; the key (kept on retries, and by issue 23's outbox) makes it exactly once. */
-export function sendMessage(chatId: string, message: { body?: string; file_id?: string; reply_to?: number }, idempotencyKey: string): Promise<ChatEvent> {
-  return api.post<ChatEvent>(`${chatPath(chatId)}/messages`, message, { idempotencyKey, retries: 3 });
-}
-
-export function editMessage(chatId: string, index: number, body: string): Promise<ChatEvent> {
-  return api.patch<ChatEvent>(`${chatPath(chatId)}/messages/${index}`, { body });
+export async function editMessage(chatId: string, index: number, body: string): Promise<ChatEvent> {
+  const event = await api.patch<ChatEvent>(`${chatPath(chatId)}/messages/${index}`, { body });
+  engine.receive(event);
+  return event;
 }
 
 export async function deleteMessage(chatId: string, index: number): Promise<void> {
   await api.delete(`${chatPath(chatId)}/messages/${index}`);
+  void engine.catchUp(chatId);
 }
 
+const readSent = new Map<string, number>();
+
+/** Marks the chat read up to `index` (when the newest event is on screen); sent once per index. */
 export async function markRead(chatId: string, index: number): Promise<void> {
-  await api.post(`${chatPath(chatId)}/read`, { index });
+  const chat = chatQuery(chatId).data.value;
+  if ((readSent.get(chatId) ?? 0) >= index || (chat && chat.read_index >= index)) return;
+  readSent.set(chatId, index);
+  const read = (old: Chat): Chat => (old.read_index >= index ? old : { ...old, read_index: index, unread_count: Math.max(0, old.last_event_index - index) });
+  chatQuery(chatId).update(read);
+  chatsQuery().update((list) => list.map((c) => (c.id === chatId ? read(c) : c)));
+  try {
+    await api.post(`${chatPath(chatId)}/read`, { index });
+  } catch {
+    readSent.delete(chatId);
+  }
 }
 
 export async function renameChat(chatId: string, title: string): Promise<Chat> {
   const chat = await api.patch<Chat>(chatPath(chatId), { title });
-  chatQuery(chatId).set(chat);
-  invalidate('chat:list');
+  putChat(chat);
+  return chat;
+}
+
+export async function setMuted(chatId: string, muted: boolean): Promise<Chat> {
+  const chat = await api.patch<Chat>(chatPath(chatId), { muted });
+  putChat(chat);
   return chat;
 }
 
 export async function invite(chatId: string, profileId: string): Promise<void> {
   await api.post(`${chatPath(chatId)}/participants`, { profile_id: profileId });
   invalidate(`chat:participants:${chatId}`);
+  invalidate(`chat:one:${chatId}`);
 }
 
 /** Leaves (my own profile) or kicks (the owner, another profile). */
-export async function removeParticipant(chatId: string, profileId: string): Promise<void> {
+export async function removeParticipant(chatId: string, profileId: string, leaving: boolean): Promise<void> {
   await api.delete(`${chatPath(chatId)}/participants/${encodeURIComponent(profileId)}`);
+  if (leaving) {
+    engine.forget(chatId);
+    rooms.delete(chatId);
+    chatsQuery().update((list) => list.filter((c) => c.id !== chatId));
+  }
   invalidate('chat:');
 }
 
 /** Uploads a file for a message (images are re-encoded by the API). */
-export function uploadFile(file: Blob, onProgress?: (fraction: number) => void): Promise<import('../api').StoredFile> {
-  return api.upload(`/v1/files`, file, { method: 'POST', onProgress });
+export function uploadFile(file: Blob, onProgress?: (fraction: number) => void): Promise<StoredFile> {
+  return api.upload<StoredFile>(`/v1/files`, file, { method: 'POST', onProgress, idempotencyKey: true });
 }
+
+// --- One chat's messages ----------------------------------------------------------------
+
+export { ChatRoom, HISTORY_PAGE } from './chat-room';
+export type { PendingMessage } from './chat-room';
+
+const rooms = new Map<string, ChatRoom>();
+
+/** The room of a chat (one per chat while signed in). */
+export function chatRoom(chatId: string): ChatRoom {
+  let room = rooms.get(chatId);
+  if (!room) {
+    room = new ChatRoom(chatId, (id, after, limit) => fetchEvents(id, after, limit));
+    rooms.set(chatId, room);
+  }
+  return room;
+}
+
+/** Opens a chat on screen: loads its newest page, follows it live (long-poll while the socket is down). */
+export function openRoom(chatId: string, lastIndex: number): () => void {
+  const room = chatRoom(chatId);
+  void room.start(lastIndex).then(() => {
+    engine.track(chatId, room.newest);
+    // Whatever `live` delivered before the room listened.
+    void engine.catchUp(chatId);
+  });
+  return engine.watch(chatId);
+}
+
+/** Sends (or re-sends after a failure) a queued message with its own Idempotency-Key. */
+export async function sendPending(room: ChatRoom, key: string): Promise<void> {
+  let message = room.updatePending(key, { status: 'sending' });
+  if (!message) return;
+  try {
+    if (message.file && !message.fileId) {
+      const stored = await uploadFile(message.file, (progress) => room.updatePending(key, { progress }));
+      message = room.updatePending(key, { fileId: stored.id, progress: 1 }) ?? message;
+    }
+    const body: { body?: string; file_id?: string; reply_to?: number } = {};
+    if (message.body.trim()) body.body = message.body;
+    if (message.fileId) body.file_id = message.fileId;
+    if (message.replyTo) body.reply_to = message.replyTo;
+    const event = await api.post<ChatEvent>(`${chatPath(room.chatId)}/messages`, body, { idempotencyKey: message.key, retries: 2 });
+    batch(() => {
+      room.removePending(key);
+      room.apply(event, true);
+    });
+    engine.receive(event);
+  } catch (error) {
+    room.updatePending(key, { status: 'failed' });
+    throw error;
+  }
+}
+
+/** Queues and sends a message: text, a file (image or document), and what it replies to. */
+export function sendMessage(chatId: string, body: string, file: File | null, replyTo: number | null): Promise<void> {
+  const room = chatRoom(chatId);
+  const message = room.queue(body, file, replyTo);
+  return sendPending(room, message.key);
+}
+
+export function discardPending(chatId: string, key: string): void {
+  chatRoom(chatId).removePending(key);
+}
+
+/** Who is typing in a chat (profile ids), each for a few seconds after their last signal. */
+const typingState = new Map<string, Signal<string[]>>();
+
+function typingSignal(chatId: string): Signal<string[]> {
+  let state = typingState.get(chatId);
+  if (!state) {
+    state = signal<string[]>([]);
+    typingState.set(chatId, state);
+  }
+  return state;
+}
+const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+export function typingIn(chatId: string): ReadonlySignal<string[]> {
+  return typingSignal(chatId);
+}
+
+engine.onTyping(({ chat_id, profile_id }) => {
+  const state = typingSignal(chat_id);
+  if (!state.value.includes(profile_id)) state.value = [...state.value, profile_id];
+  const timerKey = `${chat_id}:${profile_id}`;
+  const old = typingTimers.get(timerKey);
+  if (old) clearTimeout(old);
+  typingTimers.set(
+    timerKey,
+    setTimeout(() => {
+      typingTimers.delete(timerKey);
+      state.value = state.value.filter((id) => id !== profile_id);
+    }, 4000),
+  );
+});
+
+engine.onChatEvent((event) => {
+  // A message from someone ends their typing.
+  if (event.type !== 'message') return;
+  const state = typingState.get(event.chat_id);
+  if (state?.value.includes(event.profile_id)) state.value = state.value.filter((id) => id !== event.profile_id);
+});
+
+onSignOut(() => {
+  rooms.clear();
+  readSent.clear();
+  typingState.clear();
+  for (const timer of typingTimers.values()) clearTimeout(timer);
+  typingTimers.clear();
+});

@@ -1,57 +1,70 @@
 /**
- * Live events: the WebSocket `/v1/ws` (authenticated by its first message
- * `{"type":"auth","access_token":...}`, never a token in the URL), falling back to long-poll,
- * catching up with `GET /v1/chats/{id}/events?after=` after every reconnect so that no event
- * is missed or seen twice. Owner: the chat helper, who implements this interface.
- *
- * Consumers subscribe with `onChatEvent`/`onTyping`; events for one chat arrive in `index`
- * order, each once.
+ * Live events for the app: the one `LiveEngine` (data/live-engine.ts) over the browser's
+ * WebSocket to `/v1/ws` (`wss:` under https; the token goes in the first message, never in the
+ * URL), started and stopped with the session. Consumers: `onChatEvent` (each chat's events in
+ * `index` order, each once), `onTyping`, `sendTyping`, `liveStatus`, and `onLiveMessage` for
+ * any other message the server sends (sync hints).
  */
-import { signal, type ReadonlySignal } from '@preact/signals';
-import type { ChatEvent } from '../api';
+import { effect, type ReadonlySignal } from '@preact/signals';
+import { api, tokens, type ChatEvent, type EventsPage } from '../api';
+import { LiveEngine, type LiveStatus, type ServerMessage, type SocketLike, type TypingSignal } from './live-engine';
+import { session } from './session';
 
-export type LiveStatus = 'off' | 'connecting' | 'live' | 'polling' | 'offline';
+export type { LiveStatus, ServerMessage, TypingSignal } from './live-engine';
 
-export interface TypingSignal {
-  chat_id: string;
-  profile_id: string;
+function socketUrl(): string {
+  const { protocol, host } = window.location;
+  return `${protocol === 'https:' ? 'wss:' : 'ws:'}//${host}/v1/ws`;
 }
 
-const status = signal<LiveStatus>('off');
-/** How events currently arrive (for an "offline"/"reconnecting" banner). */
-export const liveStatus: ReadonlySignal<LiveStatus> = status;
+export const engine = new LiveEngine({
+  connect: () => new WebSocket(socketUrl()) as unknown as SocketLike,
+  accessToken: () => tokens.accessToken(),
+  refresh: (rejected) => tokens.refresh(rejected),
+  fetchEvents: (chatId, after, limit, wait, abort) =>
+    api.request<EventsPage>(`/v1/chats/${encodeURIComponent(chatId)}/events`, {
+      query: { after, limit, wait: wait || undefined },
+      signal: abort,
+      retries: wait ? 0 : 2,
+    }),
+});
 
-const eventListeners = new Set<(event: ChatEvent) => void>();
-const typingListeners = new Set<(typing: TypingSignal) => void>();
+/** How events currently arrive (for an "offline"/"reconnecting" banner). */
+export const liveStatus: ReadonlySignal<LiveStatus> = engine.status;
 
 export function onChatEvent(listener: (event: ChatEvent) => void): () => void {
-  eventListeners.add(listener);
-  return () => eventListeners.delete(listener);
+  return engine.onChatEvent(listener);
 }
 
 export function onTyping(listener: (typing: TypingSignal) => void): () => void {
-  typingListeners.add(listener);
-  return () => typingListeners.delete(listener);
+  return engine.onTyping(listener);
 }
 
-/** Starts delivery (called once signed in); idempotent. TODO(chat helper): connect. */
+/** Every message the server sends on the socket (other modules pick their own types). */
+export function onLiveMessage(listener: (message: ServerMessage) => void): () => void {
+  return engine.onMessage(listener);
+}
+
+/** Starts delivery (signed in); idempotent. */
 export function startLive(): void {
-  status.value = 'off';
+  engine.start();
 }
 
 /** Stops delivery (sign-out). */
 export function stopLive(): void {
-  status.value = 'off';
+  engine.stop();
 }
 
-/** Tells the other participants that I am typing in `chatId`. TODO(chat helper). */
-export const sendTyping: (chatId: string) => void = () => undefined;
-
-/** For the implementation: hands an event to every subscriber. */
-export function emitChatEvent(event: ChatEvent): void {
-  for (const listener of eventListeners) listener(event);
+/** Tells the other participants that I am typing in `chatId` (the server relays once a second at most). */
+export function sendTyping(chatId: string): void {
+  engine.sendTyping(chatId);
 }
 
-export function emitTyping(typing: TypingSignal): void {
-  for (const listener of typingListeners) listener(typing);
+/** Delivery follows the session; the browser coming back online reconnects at once. */
+if (typeof window !== 'undefined') {
+  effect(() => {
+    if (session.value.status === 'signed_in') startLive();
+    else if (session.value.status === 'signed_out') stopLive();
+  });
+  window.addEventListener('online', () => engine.reconnectNow());
 }

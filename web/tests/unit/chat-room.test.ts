@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatEvent, EventsPage } from '../../src/api/types';
+import { ChatRoom, HISTORY_PAGE, type Fetcher } from '../../src/data/chat-room';
+
+const CHAT = 'chat';
+
+function ev(index: number, extra: Partial<ChatEvent> = {}): ChatEvent {
+  return { chat_id: CHAT, index, type: 'message', profile_id: 'p', created_at: '2026-12-07T00:00:00Z', body: `m${index}`, ...extra };
+}
+
+function server(count: number, hidden: (i: number) => boolean = () => false) {
+  const calls: { after: number; limit: number }[] = [];
+  const fetch: Fetcher = (_chat, after, limit) => {
+    calls.push({ after, limit });
+    const events: ChatEvent[] = [];
+    for (let i = after + 1; i <= count && events.length < limit; i++) if (!hidden(i)) events.push(ev(i));
+    const page: EventsPage = { events, next_after: events.at(-1)?.index ?? after };
+    return Promise.resolve(page);
+  };
+  return { calls, fetch };
+}
+
+const indices = (room: ChatRoom): number[] => room.events.value.map((e) => e.index);
+
+describe('ChatRoom', () => {
+  it('opens at the newest page and scrolls back page by page to the first event', async () => {
+    const total = 10_000;
+    const { calls, fetch } = server(total);
+    const room = new ChatRoom(CHAT, fetch);
+    await room.start(total);
+    expect(indices(room)).toEqual(Array.from({ length: HISTORY_PAGE }, (_, i) => total - HISTORY_PAGE + 1 + i));
+    expect(room.hasOlder.value).toBe(true);
+    expect(calls[0]).toEqual({ after: total - HISTORY_PAGE, limit: HISTORY_PAGE });
+    const before = calls.length;
+    expect(await room.loadOlder()).toBe(HISTORY_PAGE);
+    // One range read per page: exactly the page before the oldest loaded.
+    expect(calls.slice(before)).toEqual([{ after: total - 2 * HISTORY_PAGE, limit: HISTORY_PAGE }]);
+    expect(indices(room)[0]).toBe(total - 2 * HISTORY_PAGE + 1);
+    for (let i = 0; i < 300 && room.hasOlder.value; i++) await room.loadOlder();
+    expect(indices(room)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(room.hasOlder.value).toBe(false);
+  });
+
+  it('reads further back past indices it may not see (time away from the chat)', async () => {
+    const { fetch } = server(300, (i) => i > 20 && i <= 250);
+    const room = new ChatRoom(CHAT, fetch);
+    await room.start(300);
+    expect(indices(room)[0]).toBe(251);
+    expect(await room.loadOlder()).toBe(20);
+    expect(indices(room).slice(0, 3)).toEqual([1, 2, 3]);
+    expect(room.hasOlder.value).toBe(false);
+  });
+
+  it('keeps one event per index whatever mixes pages and live events', async () => {
+    const { fetch } = server(60);
+    const room = new ChatRoom(CHAT, fetch);
+    room.apply(ev(59), true);
+    room.apply(ev(61), true);
+    await room.start(60);
+    room.apply(ev(61), true);
+    room.apply(ev(62), true);
+    room.merge([ev(30), ev(62)]);
+    const list = indices(room);
+    expect(list).toEqual([...new Set(list)].sort((a, b) => a - b));
+    expect(list.slice(-3)).toEqual([60, 61, 62]);
+  });
+
+  it('applies live edits and deletions to the loaded message, replacing only its object', async () => {
+    const { fetch } = server(3);
+    const room = new ChatRoom(CHAT, fetch);
+    await room.start(3);
+    const [first, second] = room.events.value;
+    room.apply(ev(4, { type: 'message_edited', target_index: 2, body: 'changed', created_at: '2026-12-07T01:00:00Z' }), true);
+    expect(room.find(2)).toMatchObject({ body: 'changed', edited_at: '2026-12-07T01:00:00Z' });
+    expect(room.events.value[0]).toBe(first);
+    expect(room.events.value[1]).not.toBe(second);
+    room.apply(ev(5, { type: 'message_deleted', target_index: 1 }), true);
+    expect(room.find(1)).toMatchObject({ body: null, deleted_at: '2026-12-07T00:00:00Z' });
+  });
+
+  it('keeps a pending message and its key until it lands', () => {
+    const room = new ChatRoom(CHAT, server(0).fetch);
+    const one = room.queue('hi', null, null);
+    room.updatePending(one.key, { status: 'failed' });
+    expect(room.pending.value).toEqual([{ ...one, status: 'failed' }]);
+    room.removePending(one.key);
+    expect(room.pending.value).toEqual([]);
+  });
+});
