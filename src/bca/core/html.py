@@ -52,15 +52,24 @@ def is_cross_site_form(request: Request, *, public_url: str) -> bool:
     The forms behind mailed links carry their own unguessable token, so a forged submission
     can only act on an account the forger already controls; refusing cross-site posts keeps
     even that, and forged resend requests from victims' browsers, away. Browsers send
-    ``Sec-Fetch-Site``; older ones an ``Origin``. ``Origin: null`` is what a same-origin post
-    carries under ``Referrer-Policy: no-referrer``, so it is not held against the form.
-    A request with neither (curl, a very old browser) is not a browser-borne forgery.
+    ``Sec-Fetch-Site``; older ones an ``Origin``. Either one saying "another site" refuses:
+
+    - ``Sec-Fetch-Site`` other than ``same-origin`` or ``none``;
+    - an ``Origin`` that is not this server's, whatever ``Sec-Fetch-Site`` says;
+    - ``Origin: null`` (a sandboxed frame, a ``data:`` page, a redirect), except beside
+      ``Sec-Fetch-Site: same-origin``: that pair is what our own pages' forms send under their
+      ``Referrer-Policy: no-referrer``, and no page of another site can make a browser say
+      ``same-origin``.
+
+    A request with neither header (curl, a very old browser) is not a browser-borne forgery.
     """
     site = request.headers.get("sec-fetch-site")
-    if site is not None:
-        return site not in ("same-origin", "none")
+    if site is not None and site not in ("same-origin", "none"):
+        return True
     origin = request.headers.get("origin")
-    if origin is None or origin == "null":
+    if origin is None:
         return False
+    if origin == "null":
+        return site != "same-origin"
     own = {_origin(str(request.base_url)), _origin(public_url)}
     return origin.lower() not in own
