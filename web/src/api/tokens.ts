@@ -48,6 +48,7 @@ export class LocalRefreshStore implements RefreshStore {
   }
 
   watch(callback: (token: string | null) => void): () => void {
+    if (typeof window === 'undefined') return () => undefined;
     const listener = (event: StorageEvent): void => {
       if (event.key === REFRESH_KEY || event.key === null) callback(event.newValue);
     };

@@ -6,7 +6,7 @@
  */
 import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { ApiError } from '../api';
+import { ApiError } from '../api/errors';
 
 export interface Query<T> {
   readonly key: string;
