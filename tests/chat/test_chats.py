@@ -531,3 +531,58 @@ async def test_non_participants_get_404_on_every_chat_endpoint(api: Api) -> None
     ] is False
     for path in ("/v1/chats", f"/v1/chats/{chat['id']}"):
         assert (await api.client.get(path)).status_code == 401
+
+
+async def test_a_participant_reads_only_within_their_memberships(api: Api) -> None:
+    """Issue 22, item 13: the time away stays invisible; the earlier membership reads as it
+    was when it ended; a newcomer reads from their invitation on."""
+    owner, ann, bob = await chat_user(api), await chat_user(api), await chat_user(api)
+    chat = await new_chat(api, owner, ann)  # events 1, 2: the founding members join
+    url = f"/v1/chats/{chat['id']}"
+    before = await post(api.client, owner, chat["id"], "before")  # 3
+    await api.client.delete(f"{url}/participants/{ann.profile_id}", headers=ann.headers)  # 4
+    await post(api.client, owner, chat["id"], "while ann was away")  # 5
+    edited = await api.client.patch(
+        f"{url}/messages/{before['index']}", json={"body": "before, edited"}, headers=owner.headers
+    )  # 6
+    assert edited.status_code == 200, edited.text
+    back = await api.client.post(
+        f"{url}/participants", json={"profile_id": ann.profile_id}, headers=owner.headers
+    )  # 7
+    assert back.status_code == 201, back.text
+    await post(api.client, owner, chat["id"], "after")  # 8
+
+    seen = await events(api.client, ann, chat["id"])
+    assert [event["index"] for event in seen] == [1, 2, 3, 4, 7, 8]
+    assert seen[2]["body"] == "before"  # as it was when ann left
+    assert seen[2]["edited_at"] is None
+    assert "while ann was away" not in str(seen)
+    # Asking from inside the time away gives the rejoin onward.
+    resumed = await api.client.get(f"{url}/events", params={"after": 4}, headers=ann.headers)
+    assert [event["index"] for event in resumed.json()["events"]] == [7, 8]
+    # Small pages walk the windows without a gap or a leak.
+    paged = await api.client.get(
+        f"{url}/events", params={"after": 2, "limit": 3}, headers=ann.headers
+    )
+    assert [event["index"] for event in paged.json()["events"]] == [3, 4, 7]
+    # The owner, who never left, sees everything as it is now.
+    everything = await events(api.client, owner, chat["id"])
+    assert [event["index"] for event in everything] == list(range(1, 9))
+    assert everything[2]["body"] == "before, edited"
+
+    # A newcomer reads from their invitation on.
+    await followed_by(api, owner, bob)
+    invited = await api.client.post(
+        f"{url}/participants", json={"profile_id": bob.profile_id}, headers=owner.headers
+    )  # 9
+    assert invited.status_code == 201, invited.text
+    assert [event["index"] for event in await events(api.client, bob, chat["id"])] == [9]
+
+    # Ann leaves again: both memberships stay readable, nothing after the second departure.
+    await api.client.delete(f"{url}/participants/{ann.profile_id}", headers=ann.headers)  # 10
+    await post(api.client, owner, chat["id"], "after ann left again")  # 11
+    departed = await events(api.client, ann, chat["id"])
+    assert [event["index"] for event in departed] == [1, 2, 3, 4, 7, 8, 9, 10]
+    assert departed[2]["body"] == "before"
+    beyond = await api.client.get(f"{url}/events", params={"after": 10}, headers=ann.headers)
+    assert beyond.status_code == 404

@@ -18,7 +18,7 @@ from bca.chat.errors import (
     InvalidField,
     NotInvitable,
 )
-from bca.chat.models import Chat, ChatEvent, Participant
+from bca.chat.models import Chat, ChatEvent, Participant, PastMembership
 from bca.chat.schemas import (
     ChatCreate,
     ChatRead,
@@ -210,9 +210,22 @@ async def add_participant(
     if participant is None:
         participant = Participant(chat_id=chat.id, profile_id=target.id, user_id=target.user_id)
         session.add(participant)
+    elif participant.left_index is not None:
+        # Invited back: the earlier membership stays readable as it was; the time away does
+        # not become visible (a participant reads only within their memberships).
+        session.add(
+            PastMembership(
+                chat_id=chat.id,
+                user_id=participant.user_id,
+                profile_id=participant.profile_id,
+                joined_index=participant.joined_index,
+                left_index=participant.left_index,
+            )
+        )
     participant.left_at = None
     participant.left_index = None
     participant.joined_at = event.created_at
+    participant.joined_index = event.index
     # What happened before the join is history, not unread news.
     participant.last_read_index = event.index
     await session.flush()

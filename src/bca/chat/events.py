@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends import Backends
 from bca.chat import message_repository, repository
-from bca.chat.models import ChatEvent
+from bca.chat.models import ChatEvent, Participant
 from bca.chat.schemas import (
     EventRead,
     EventsPage,
@@ -137,19 +137,61 @@ async def _events_page(
     limit: int,
     url: str,
 ) -> EventsPage:
-    through = None
-    if await repository.membership(session, chat_id=chat_id, user_id=user_id) is None:
-        # Departed participants keep the history up to their departure, as it was then.
-        through = await repository.departure_index(session, chat_id=chat_id, user_id=user_id)
-        if through is None or after >= through:
-            raise NotFound()
-    rows = await message_repository.list_events(
-        session, chat_id=chat_id, after=after, limit=limit, through=through
-    )
-    if through is not None:
-        rows = await _as_of(session, chat_id=chat_id, rows=rows, horizon=through)
+    me = await repository.membership(session, chat_id=chat_id, user_id=user_id)
+    if me is not None and after >= me.joined_index - 1:
+        # The common case, within the current membership: one range of the primary key.
+        rows = await message_repository.list_events(
+            session, chat_id=chat_id, after=after, limit=limit, through=None
+        )
+    else:
+        rows = await _windowed(
+            session, user_id=user_id, chat_id=chat_id, after=after, limit=limit, member=me
+        )
     events = [EventRead.from_row(event, FileRef.from_row(url, stored)) for event, stored in rows]
     return EventsPage(events=events, next_after=events[-1].index if events else after)
+
+
+async def _windowed(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    chat_id: uuid.UUID,
+    after: int,
+    limit: int,
+    member: Participant | None,
+) -> list[tuple[ChatEvent, StoredFile | None]]:
+    """A page of what a user may read before their current membership, or after leaving:
+    each earlier membership's events as they were when it ended, and nothing of the time
+    away. 404 for someone who never took part, or who left and asks beyond their departure."""
+    ended = [
+        (start, end)
+        for start, end in await repository.reading_windows(
+            session, chat_id=chat_id, user_id=user_id
+        )
+        if end is not None
+    ]
+    if member is None and (not ended or after >= max(end for _, end in ended)):
+        raise NotFound()
+    windows: list[tuple[int, int | None]] = list(ended)
+    if member is not None:
+        windows.append((member.joined_index, None))
+    rows: list[tuple[ChatEvent, StoredFile | None]] = []
+    for start, end in windows:
+        if len(rows) >= limit:
+            break
+        if end is not None and after >= end:
+            continue
+        found = await message_repository.list_events(
+            session,
+            chat_id=chat_id,
+            after=max(after, start - 1),
+            limit=limit - len(rows),
+            through=end,
+        )
+        if end is not None:
+            found = await _as_of(session, chat_id=chat_id, rows=found, horizon=end)
+        rows.extend(found)
+    return rows
 
 
 async def _as_of(

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bca.accounts.models import AuthSession, User
-from bca.chat.models import Chat, ChatEvent, IdempotencyRecord, Participant
+from bca.chat.models import Chat, ChatEvent, IdempotencyRecord, Participant, PastMembership
 from bca.chat.repository import PRESENT_PARTICIPANTS, Present
 from bca.core.db import execute_core, insert_ignoring_conflicts
 from bca.core.ids import new_id
@@ -215,17 +215,30 @@ async def forget_edits(session: AsyncSession, *, chat_id: uuid.UUID, index: int)
 
 
 async def departed_since(session: AsyncSession, *, chat_id: uuid.UUID, index: int) -> bool:
-    """Whether someone left the chat (and has not come back) after event ``index``."""
-    found = await session.scalar(
+    """Whether a membership that included event ``index`` ended after it: someone who left
+    (and has not come back), or came back after an earlier membership."""
+    departed = await session.scalar(
         select(Participant.profile_id)
         .where(
             Participant.chat_id == chat_id,
             Participant.left_at.is_not(None),
             Participant.left_index > index,
+            Participant.joined_index <= index,
         )
         .limit(1)
     )
-    return found is not None
+    if departed is not None:
+        return True
+    earlier = await session.scalar(
+        select(PastMembership.user_id)
+        .where(
+            PastMembership.chat_id == chat_id,
+            PastMembership.left_index > index,
+            PastMembership.joined_index <= index,
+        )
+        .limit(1)
+    )
+    return earlier is not None
 
 
 @dataclass(frozen=True)

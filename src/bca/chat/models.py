@@ -39,10 +39,28 @@ class Participant(Base):
     muted: Mapped[bool] = mapped_column(default=False)
     last_read_index: Mapped[int] = mapped_column(default=0)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The first event of the participant's (current or last) membership: 1 for the chat's
+    # founding members, the ``member_joined`` event of an invitation. They read from it on.
+    joined_index: Mapped[int] = mapped_column(default=1, server_default="1")
     left_at: Mapped[datetime | None]
     # The index of the event by which the participant left or was kicked: they keep reading
     # the chat up to it, as it was then.
     left_index: Mapped[int | None]
+
+
+class PastMembership(Base):
+    """A membership that ended before its participant was invited back: the window of events
+    ``joined_index..left_index`` they keep reading, as it was at ``left_index``. (The last one
+    lives on the participant's row; these are the earlier ones, so that the time away stays
+    invisible and what was seen stays readable.)"""
+
+    __tablename__ = "chat_past_memberships"
+
+    chat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chats.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    left_index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"))
+    joined_index: Mapped[int]
 
 
 class ChatEvent(Base):

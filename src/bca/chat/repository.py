@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bca.chat.models import Chat, ChatEvent, Participant
+from bca.chat.models import Chat, ChatEvent, Participant, PastMembership
 from bca.core.db import execute_core
 from bca.files.uses import exposed_by, kept_by
 from bca.profiles.models import Profile
@@ -251,22 +251,30 @@ async def member_user_ids(session: AsyncSession, chat_id: uuid.UUID) -> list[uui
     return sorted(set(rows.all()))
 
 
-async def departure_index(
+async def reading_windows(
     session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID
-) -> int | None:
-    """The index of the event by which a user last left the chat (None if they never did).
+) -> list[tuple[int, int | None]]:
+    """The ranges of event indexes a user may read in a chat, oldest first: each membership
+    from its first event to the event that ended it (``None``: it goes on).
 
-    A departed participant may still read the chat's history up to that event, which tells
-    them that (and by whom) they were removed, but nothing after it.
+    A departed participant keeps their history up to their departure, which tells them that
+    (and by whom) they were removed, but nothing after it; one invited back reads on from the
+    invitation, and the time away stays invisible.
     """
-    index: int | None = await session.scalar(
-        select(func.max(Participant.left_index)).where(
-            Participant.chat_id == chat_id,
-            Participant.user_id == user_id,
-            Participant.left_at.is_not(None),
+    current = await session.execute(
+        select(Participant.joined_index, Participant.left_index).where(
+            Participant.chat_id == chat_id, Participant.user_id == user_id
         )
     )
-    return index
+    past = await session.execute(
+        select(PastMembership.joined_index, PastMembership.left_index).where(
+            PastMembership.chat_id == chat_id, PastMembership.user_id == user_id
+        )
+    )
+    windows = [(int(row[0]), row[1]) for row in current] + [
+        (int(row[0]), int(row[1])) for row in past
+    ]
+    return sorted(windows, key=lambda window: window[0])
 
 
 async def allocate_index(session: AsyncSession, chat_id: uuid.UUID, *, now: datetime) -> int | None:
