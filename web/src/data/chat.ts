@@ -35,6 +35,21 @@ export function unreadTotal(chats: Chat[] | undefined): number {
   return (chats ?? []).reduce((sum, chat) => sum + (chat.muted ? 0 : chat.unread_count), 0);
 }
 
+/**
+ * The newest event of a chat (the list's "last message"): one event read by index, then kept
+ * current by live events. Null for a chat without events.
+ */
+export function lastEventQuery(chatId: string, lastIndex: number): Query<ChatEvent | null> {
+  const q = query<ChatEvent | null>(`chat:last:${chatId}`, async () => {
+    if (lastIndex < 1) return null;
+    const page = await fetchEvents(chatId, lastIndex - 1, 1);
+    return page.events[0] ?? null;
+  });
+  const known = q.data.value;
+  if (known !== undefined && (known?.index ?? 0) < lastIndex && !q.loading.value) queueMicrotask(() => q.invalidate());
+  return q;
+}
+
 export function chatQuery(id: string): Query<Chat> {
   return query(`chat:one:${id}`, () => api.get<Chat>(chatPath(id)));
 }
@@ -76,6 +91,7 @@ function onEvent(event: ChatEvent): void {
     invalidate('chat:list');
     if (gone) engine.forget(event.chat_id);
   }
+  query<ChatEvent | null>(`chat:last:${event.chat_id}`, () => Promise.resolve(event)).update((old) => (old && old.index > event.index ? old : event));
   rooms.get(event.chat_id)?.apply(event, true);
 }
 

@@ -1,0 +1,482 @@
+import { Component, type JSX } from 'preact';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useRoute } from 'preact-iso';
+import { errorMessage } from '../../app/errors';
+import {
+  chatQuery,
+  chatRoom,
+  deleteMessage,
+  discardPending,
+  editMessage,
+  markRead,
+  openRoom,
+  sendMessage,
+  sendPending,
+  typingIn,
+  type ChatRoom as RoomState,
+  type PendingMessage,
+} from '../../data/chat';
+import { fileObjectUrl, useFileUrl } from '../../data/files';
+import { sendTyping } from '../../data/live';
+import { useQuery } from '../../data/query';
+import type { Chat, ChatEvent, StoredFile } from '../../data/types';
+import { formatDate, formatNumber, t } from '../../i18n';
+import { Button, CloseIcon, ConfirmSheet, ErrorBox, IconButton, Loading, MoreIcon, PlusIcon, Screen, Sheet, toast } from '../../ui';
+import { LiveBanner } from './LiveBanner';
+import { useEventSummary } from './LastMessage';
+import { useChatTitle, useName } from './names';
+import { paths } from './routes';
+import './chats.css';
+
+/** Rows rendered at the bottom of the chat; scrolling back renders more, returning trims again. */
+const WINDOW = 120;
+const GROUP_MS = 5 * 60_000;
+
+type FileRef = Pick<StoredFile, 'id' | 'content_type' | 'size' | 'url'>;
+
+function isImage(file: FileRef | null | undefined): boolean {
+  return Boolean(file?.content_type.startsWith('image/'));
+}
+
+function sizeText(bytes: number): string {
+  if (bytes < 1024) return `${formatNumber(bytes)} B`;
+  if (bytes < 1024 * 1024) return `${formatNumber(Math.round(bytes / 102.4) / 10)} KB`;
+  return `${formatNumber(Math.round(bytes / 104857.6) / 10)} MB`;
+}
+
+async function download(file: FileRef): Promise<void> {
+  const url = await fileObjectUrl(file.url);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = `${file.id}.${file.content_type.split('/')[1] ?? 'bin'}`;
+  link.click();
+}
+
+function ImageBox({ file, preview }: { file?: FileRef | null; preview?: string | null }): JSX.Element {
+  const url = useFileUrl(preview ?? file?.url ?? null);
+  return <span class="msg-image">{url ? <img src={url} alt={t('chat.photo')} loading="lazy" decoding="async" /> : null}</span>;
+}
+
+function FileRow({ file }: { file: FileRef }): JSX.Element {
+  return (
+    <span class="msg-file">
+      <span class="msg-file-name">{t('chat.file')} · {file.content_type} · {sizeText(file.size)}</span>
+      <button type="button" class="msg-file-download" onClick={(event) => { event.stopPropagation(); void download(file).catch(() => toast(errorMessage(null, 'chat'), 'error')); }}>
+        {t('chat.download')}
+      </button>
+    </span>
+  );
+}
+
+interface RowProps {
+  event: ChatEvent;
+  mine: boolean;
+  /** The first of a run by one sender (shows the name). */
+  first: boolean;
+  /** A day label above the row, when the day changes. */
+  day: string | null;
+  quote: ChatEvent | null | undefined;
+  myProfileId: string;
+  onOpen: (event: ChatEvent) => void;
+}
+
+function Quote({ event, myProfileId }: { event: ChatEvent; myProfileId: string }): JSX.Element {
+  const name = useName(event.profile_id);
+  const text = useEventSummary(event, myProfileId);
+  return (
+    <span class="msg-quote">
+      <span class="msg-quote-name">{event.profile_id === myProfileId ? t('chat.you') : name}</span>
+      <span class="msg-quote-text">{text}</span>
+    </span>
+  );
+}
+
+function MessageView({ event, mine, first, day, quote, myProfileId, onOpen }: RowProps): JSX.Element {
+  const name = useName(first && !mine ? event.profile_id : null);
+  const summary = useEventSummary(event.type === 'message' ? null : event, myProfileId);
+  const dayLine = day ? <div class="msg-day" role="separator"><span>{day}</span></div> : null;
+  if (event.type !== 'message') {
+    return <div class="msg-row msg-system" data-index={event.index}>{dayLine}<p class="msg-system-text">{summary}</p></div>;
+  }
+  const deleted = Boolean(event.deleted_at);
+  const file = event.file;
+  const time = formatDate(event.created_at, 'time');
+  return (
+    <div class={`msg-row${mine ? ' msg-mine' : ''}${first ? ' msg-first' : ''}`} data-index={event.index}>
+      {dayLine}
+      {first && !mine ? <span class="msg-name">{name}</span> : null}
+      <div class="msg-line">
+        <div class={deleted ? 'msg-bubble msg-deleted' : 'msg-bubble'} onClick={deleted ? undefined : () => onOpen(event)} onContextMenu={deleted ? undefined : (e) => { e.preventDefault(); onOpen(event); }}>
+          {quote !== undefined && event.target_index ? (quote ? <Quote event={quote} myProfileId={myProfileId} /> : <span class="msg-quote"><span class="msg-quote-text">…</span></span>) : null}
+          {deleted ? <span class="msg-text">{t('chat.deleted')}</span> : null}
+          {!deleted && file && isImage(file) ? <ImageBox file={file} /> : null}
+          {!deleted && file && !isImage(file) ? <FileRow file={file} /> : null}
+          {!deleted && event.body ? <span class="msg-text">{event.body}</span> : null}
+          <span class="msg-meta">
+            {event.edited_at && !deleted ? <span class="msg-edited">{t('chat.edited')} · </span> : null}
+            <time dateTime={event.created_at}>{time}</time>
+          </span>
+        </div>
+        {deleted ? null : (
+          <button type="button" class="msg-more" aria-label={`${t('chat.messageActions')} ${time}`} onClick={() => onOpen(event)}>
+            <MoreIcon size={18} />
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** A row re-renders only when its own props change (a new event never re-renders the others). */
+class MessageRow extends Component<RowProps> {
+  override shouldComponentUpdate(next: RowProps): boolean {
+    const now = this.props;
+    return next.event !== now.event || next.first !== now.first || next.day !== now.day || next.quote !== now.quote || next.mine !== now.mine || next.myProfileId !== now.myProfileId;
+  }
+  override render(): JSX.Element {
+    return <MessageView {...this.props} />;
+  }
+}
+
+function PendingRow({ message, room }: { message: PendingMessage; room: RoomState }): JSX.Element {
+  return (
+    <div class="msg-row msg-mine msg-pending">
+      <div class="msg-line">
+        <div class="msg-bubble">
+          {message.file && message.preview ? <ImageBox preview={message.preview} /> : null}
+          {message.file && !message.preview ? <span class="msg-file"><span class="msg-file-name">{message.file.name}</span></span> : null}
+          {message.body ? <span class="msg-text">{message.body}</span> : null}
+          <span class="msg-meta" role="status">
+            {message.status === 'failed'
+              ? t('chat.failed')
+              : message.file && message.progress < 1
+                ? t('chat.uploading', { percent: Math.round(message.progress * 100) })
+                : t('chat.sending')}
+          </span>
+          {message.file && message.status === 'sending' ? <progress class="msg-progress" max={1} value={message.progress} aria-label={t('chat.uploading', { percent: Math.round(message.progress * 100) })} /> : null}
+        </div>
+      </div>
+      {message.status === 'failed' ? (
+        <div class="msg-pending-actions">
+          <Button variant="secondary" onClick={() => void sendPending(room, message.key).catch(() => undefined)}>{t('chat.retry')}</Button>
+          <Button variant="ghost" onClick={() => discardPending(room.chatId, message.key)}>{t('chat.discard')}</Button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function dayKey(iso: string): string {
+  return formatDate(iso, 'date');
+}
+
+interface Row {
+  event: ChatEvent;
+  first: boolean;
+  day: string | null;
+}
+
+/** Rows from events: edits and deletions change their message instead of showing a row. */
+function toRows(events: ChatEvent[], start: number): Row[] {
+  const rows: Row[] = [];
+  let previous: ChatEvent | null = null;
+  for (let i = start; i < events.length; i++) {
+    const event = events[i];
+    if (!event || event.type === 'message_edited' || event.type === 'message_deleted') continue;
+    const day = dayKey(event.created_at);
+    const newDay = !previous || dayKey(previous.created_at) !== day;
+    const first = newDay || previous?.type !== 'message' || event.type !== 'message' || previous.profile_id !== event.profile_id || Date.parse(event.created_at) - Date.parse(previous.created_at) > GROUP_MS;
+    rows.push({ event, first, day: newDay ? day : null });
+    previous = event;
+  }
+  return rows;
+}
+
+function Typing({ chatId }: { chatId: string }): JSX.Element {
+  const typing = typingIn(chatId).value;
+  const name = useName(typing[0]);
+  const text = typing.length === 0 ? '' : typing.length === 1 ? t('chat.typingOne', { name }) : t('chat.typingMany');
+  return <p class="chat-typing" aria-live="polite">{text}</p>;
+}
+
+function MessageList({ chat, room, onOpen, scrollSignal }: { chat: Chat; room: RoomState; onOpen: (event: ChatEvent) => void; scrollSignal: number }): JSX.Element {
+  const events = room.events.value;
+  const pending = room.pending.value;
+  const scroller = useRef<HTMLDivElement>(null);
+  const top = useRef<HTMLDivElement>(null);
+  const bottom = useRef<HTMLDivElement>(null);
+  const [limit, setLimit] = useState(WINDOW);
+  const [atBottom, setAtBottom] = useState(true);
+  const [hasNew, setHasNew] = useState(false);
+  const newest = events[events.length - 1];
+  const start = Math.max(0, events.length - limit);
+  const rows = useMemo(() => toRows(events, start), [events, start]);
+  const quotes = useMemo(() => {
+    const found = new Map<number, ChatEvent | null>();
+    for (const row of rows) if (row.event.target_index && row.event.type === 'message') found.set(row.event.index, room.find(row.event.target_index) ?? null);
+    return found;
+  }, [rows, room]);
+
+  // The top of the window: render more of what is loaded, or load the page before it.
+  const state = useRef({ start, loaded: events.length, limit });
+  state.current = { start, loaded: events.length, limit };
+  useEffect(() => {
+    const target = top.current;
+    const root = scroller.current;
+    if (!target || !root) return;
+    const observer = new IntersectionObserver((entries) => {
+      if (!entries.some((entry) => entry.isIntersecting)) return;
+      if (state.current.start > 0) setLimit(state.current.limit + WINDOW);
+      else void room.loadOlder().then((count) => count && setLimit((old) => old + count));
+    }, { root, rootMargin: '600px 0px 0px 0px' });
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [room, room.loaded.value]);
+
+  // The newest event on screen: mark the chat read.
+  useEffect(() => {
+    const target = bottom.current;
+    const root = scroller.current;
+    if (!target || !root) return;
+    const observer = new IntersectionObserver((entries) => {
+      const last = room.events.value[room.events.value.length - 1];
+      if (entries.some((entry) => entry.isIntersecting) && last && document.visibilityState === 'visible') void markRead(chat.id, last.index);
+    }, { root });
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [room, chat.id]);
+
+  useEffect(() => {
+    if (!newest) return;
+    if (atBottom) {
+      if (document.visibilityState === 'visible') void markRead(chat.id, newest.index);
+    } else if (newest.profile_id !== chat.my_profile_id) {
+      setHasNew(true);
+    }
+  }, [newest?.index]);
+
+  const toBottom = (): void => {
+    const el = scroller.current;
+    if (el) el.scrollTop = 0;
+    setHasNew(false);
+    setLimit(WINDOW);
+  };
+  useLayoutEffect(() => {
+    if (scrollSignal) toBottom();
+  }, [scrollSignal]);
+
+  const onScroll = (): void => {
+    const el = scroller.current;
+    if (!el) return;
+    // column-reverse: 0 at the bottom, negative scrolled up.
+    const near = el.scrollTop > -80;
+    if (near !== atBottom) setAtBottom(near);
+    if (near) {
+      setHasNew(false);
+      if (limit > WINDOW) setLimit(WINDOW);
+    }
+  };
+
+  const myProfileId = chat.my_profile_id;
+  return (
+    <div class="chat-scroller" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label={t('chat.title')} role="log">
+      <div class="chat-list">
+        <div ref={top} class="chat-top">
+          {room.loaded.value && start === 0 && !room.hasOlder.value ? <p class="chat-start">{t('chat.start')}</p> : <p class="chat-start">{room.loadingOlder.value ? t('chat.loadingOlder') : '\u00a0'}</p>}
+        </div>
+        {rows.map((row) => (
+          <MessageRow key={row.event.index} event={row.event} first={row.first} day={row.day} mine={row.event.profile_id === myProfileId} quote={quotes.get(row.event.index)} myProfileId={myProfileId} onOpen={onOpen} />
+        ))}
+        {pending.map((message) => <PendingRow key={message.key} message={message} room={room} />)}
+        <div ref={bottom} class="chat-bottom" />
+      </div>
+      {hasNew && !atBottom ? (
+        <button type="button" class="chat-jump" onClick={toBottom}>{t('chat.newMessages')} ↓</button>
+      ) : null}
+    </div>
+  );
+}
+
+function Composer({ chat, reply, editing, onDone, onSent }: { chat: Chat; reply: ChatEvent | null; editing: ChatEvent | null; onDone: () => void; onSent: () => void }): JSX.Element {
+  const [text, setText] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const [preview, setPreview] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  const area = useRef<HTMLTextAreaElement>(null);
+  const lastTyping = useRef(0);
+  const replyName = useName(reply?.profile_id);
+
+  useEffect(() => {
+    if (editing) {
+      setText(editing.body ?? '');
+      area.current?.focus();
+    }
+  }, [editing]);
+  useEffect(() => {
+    if (reply) area.current?.focus();
+  }, [reply]);
+  useEffect(() => () => {
+    if (preview) URL.revokeObjectURL(preview);
+  }, [preview]);
+
+  const pick = (chosen: File | null): void => {
+    setFile(chosen);
+    setPreview(chosen && chosen.type.startsWith('image/') ? URL.createObjectURL(chosen) : null);
+  };
+
+  const submit = async (): Promise<void> => {
+    const body = text.trim();
+    if (editing) {
+      if (!body || body === editing.body) return onDone();
+      setBusy(true);
+      try {
+        await editMessage(chat.id, editing.index, body);
+        setText('');
+        onDone();
+      } catch (error) {
+        toast(errorMessage(error, 'chat'), 'error');
+      } finally {
+        setBusy(false);
+      }
+      return;
+    }
+    if (!body && !file) return;
+    const replyTo = reply?.index ?? null;
+    setText('');
+    pick(null);
+    onDone();
+    onSent();
+    // Failures stay in the list as "not sent" with retry.
+    void sendMessage(chat.id, body, file, replyTo).catch((error: unknown) => toast(errorMessage(error, 'chat'), 'error'));
+  };
+
+  const onInput = (value: string): void => {
+    setText(value);
+    const now = Date.now();
+    if (value && now - lastTyping.current > 2000) {
+      lastTyping.current = now;
+      sendTyping(chat.id);
+    }
+  };
+
+  return (
+    <form class="composer" onSubmit={(event) => { event.preventDefault(); void submit(); }}>
+      {reply || editing ? (
+        <div class="composer-context">
+          <span class="composer-context-text">{editing ? t('chat.editing') : t('chat.replyingTo', { name: reply?.profile_id === chat.my_profile_id ? t('chat.you') : replyName })}</span>
+          <IconButton label={t('chat.cancel')} onClick={() => { setText(editing ? '' : text); onDone(); }}><CloseIcon size={18} /></IconButton>
+        </div>
+      ) : null}
+      {file ? (
+        <div class="composer-attachment">
+          {preview ? <span class="composer-thumb"><img src={preview} alt={file.name} /></span> : <span class="composer-file">{file.name} · {sizeText(file.size)}</span>}
+          <IconButton label={t('chat.removeAttachment')} onClick={() => pick(null)}><CloseIcon size={18} /></IconButton>
+        </div>
+      ) : null}
+      <div class="composer-row">
+        {editing ? null : (
+          <>
+            <IconButton label={t('chat.attach')} onClick={() => input.current?.click()}><PlusIcon /></IconButton>
+            <input ref={input} type="file" hidden accept="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain" onChange={(event) => { pick(event.currentTarget.files?.[0] ?? null); event.currentTarget.value = ''; }} />
+          </>
+        )}
+        <textarea
+          ref={area}
+          class="composer-input"
+          rows={1}
+          maxLength={8000}
+          aria-label={t('chat.messageLabel')}
+          placeholder={t('chat.messageLabel')}
+          value={text}
+          onInput={(event) => onInput(event.currentTarget.value)}
+          onKeyDown={(event) => {
+            if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+              event.preventDefault();
+              void submit();
+            }
+          }}
+        />
+        <Button type="submit" busy={busy} disabled={!editing && !text.trim() && !file}>{editing ? t('chat.save') : t('chat.send')}</Button>
+      </div>
+    </form>
+  );
+}
+
+function Actions({ chat, event, onClose, onReply, onEdit }: { chat: Chat; event: ChatEvent | null; onClose: () => void; onReply: (e: ChatEvent) => void; onEdit: (e: ChatEvent) => void }): JSX.Element {
+  const [confirm, setConfirm] = useState<ChatEvent | null>(null);
+  const [busy, setBusy] = useState(false);
+  const mine = event?.profile_id === chat.my_profile_id;
+  const owner = chat.owner_profile_id === chat.my_profile_id;
+  return (
+    <>
+      <Sheet open={event !== null} onClose={onClose} title={t('chat.messageActions')}>
+        {event ? (
+          <div class="sheet-actions">
+            <Button variant="secondary" block onClick={() => { onReply(event); onClose(); }}>{t('chat.reply')}</Button>
+            {event.body ? <Button variant="secondary" block onClick={() => { void navigator.clipboard?.writeText(event.body ?? '').then(() => toast(t('chat.copied'), 'success'), () => undefined); onClose(); }}>{t('chat.copy')}</Button> : null}
+            {event.file ? <Button variant="secondary" block onClick={() => { const f = event.file; if (f) void download(f); onClose(); }}>{t('chat.download')}</Button> : null}
+            {mine && event.body !== null && event.body !== undefined ? <Button variant="secondary" block onClick={() => { onEdit(event); onClose(); }}>{t('chat.edit')}</Button> : null}
+            {mine || owner ? <Button variant="danger" block onClick={() => { setConfirm(event); onClose(); }}>{t('chat.delete')}</Button> : null}
+          </div>
+        ) : null}
+      </Sheet>
+      <ConfirmSheet
+        open={confirm !== null}
+        title={t('chat.delete')}
+        message={t('chat.deleteConfirm')}
+        confirmLabel={t('chat.delete')}
+        danger
+        busy={busy}
+        onClose={() => setConfirm(null)}
+        onConfirm={() => {
+          if (!confirm) return;
+          setBusy(true);
+          deleteMessage(chat.id, confirm.index)
+            .then(() => setConfirm(null), (error: unknown) => toast(errorMessage(error, 'chat'), 'error'))
+            .finally(() => setBusy(false));
+        }}
+      />
+    </>
+  );
+}
+
+function Room({ chat }: { chat: Chat }): JSX.Element {
+  const room = chatRoom(chat.id);
+  const [selected, setSelected] = useState<ChatEvent | null>(null);
+  const [reply, setReply] = useState<ChatEvent | null>(null);
+  const [editing, setEditing] = useState<ChatEvent | null>(null);
+  const [scrollSignal, setScrollSignal] = useState(0);
+  useEffect(() => openRoom(chat.id, chat.last_event_index), [chat.id]);
+  if (!room.loaded.value) {
+    if (room.error.value) return <ErrorBox message={errorMessage(room.error.value, 'chat')} onRetry={() => void room.start(chat.last_event_index)} retryLabel={t('common.retry')} />;
+    return <Loading label={t('common.loading')} rows={6} />;
+  }
+  return (
+    <div class="chat-room">
+      <LiveBanner />
+      <MessageList chat={chat} room={room} onOpen={setSelected} scrollSignal={scrollSignal} />
+      <Typing chatId={chat.id} />
+      <Composer chat={chat} reply={reply} editing={editing} onDone={() => { setReply(null); setEditing(null); }} onSent={() => setScrollSignal((n) => n + 1)} />
+      <Actions chat={chat} event={selected} onClose={() => setSelected(null)} onReply={(e) => { setEditing(null); setReply(e); }} onEdit={(e) => { setReply(null); setEditing(e); }} />
+    </div>
+  );
+}
+
+export default function ChatRoomScreen(): JSX.Element {
+  const { params } = useRoute();
+  const id = params.id ?? '';
+  const q = useQuery(chatQuery(id));
+  const chat = q.data.value;
+  const title = useChatTitle(chat);
+  const actions = chat ? (
+    <a class="icon-btn" href={paths.info(chat.id)} aria-label={t('chat.info')}>
+      <MoreIcon />
+    </a>
+  ) : null;
+  return (
+    <Screen title={title || t('chat.title')} back={paths.home} actions={actions}>
+      {chat ? <Room key={chat.id} chat={chat} /> : q.error.value ? <ErrorBox message={errorMessage(q.error.value, 'chat')} onRetry={() => void q.reload()} retryLabel={t('common.retry')} /> : <Loading label={t('common.loading')} rows={6} />}
+    </Screen>
+  );
+}
