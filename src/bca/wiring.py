@@ -17,6 +17,7 @@ from bca.backends import Backends
 from bca.backends.cache import create_cache
 from bca.backends.celery import create_producer
 from bca.backends.mail import create_mailer
+from bca.backends.pubsub import publish_sync_hints
 from bca.backends.push import create_push_sender
 from bca.backends.storage import create_storage
 from bca.backends.tasks import InProcessTaskQueue, TaskQueue
@@ -50,7 +51,8 @@ def create_backends(settings: Settings) -> Backends:
     )
     database.before_commit.append(
         changelog.write_before_commit(
-            schedule=lambda users: snapshots.request_updates(backends, users)
+            schedule=lambda users: snapshots.request_updates(backends, users),
+            hint=lambda users: publish_sync_hints(cache, users),
         )
     )
     return backends

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
@@ -23,6 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends.cache import Cache
 from bca.core.db import outbox
+from bca.core.faults import is_backend_unavailable
+
+logger = logging.getLogger(__name__)
 
 CHAT_CHANNEL = "bca:chat"
 REVOCATIONS_CHANNEL = "bca:revocations"
@@ -63,6 +67,21 @@ def publish_event_after_commit(
         await cache.publish(CHAT_CHANNEL, message)
 
     outbox(session).after_commit(publish)
+
+
+async def publish_sync_hints(cache: Cache, user_ids: Iterable[uuid.UUID]) -> None:
+    """Tell these users' sockets, on every instance, that their sync change logs grew (one
+    message for a transaction's users; called after the commit by the change log's hook)."""
+    users = sorted({str(user_id) for user_id in user_ids})
+    if not users:
+        return
+    try:
+        await cache.publish(CHAT_CHANNEL, _dumps({"kind": "sync", "user_ids": users}))
+    except Exception as error:
+        # A hint is a courtesy (clients also pull on reconnect): an outage costs one line.
+        if not is_backend_unavailable(error):
+            raise
+        logger.warning("sync hint not published (%s)", type(error).__name__)
 
 
 async def publish_typing(

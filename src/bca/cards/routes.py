@@ -4,7 +4,7 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import HTMLResponse
 
 from bca.accounts.dependencies import CurrentUser
@@ -201,6 +201,22 @@ async def share_card(
     """The card's share link, created if it has none (one live link per card)."""
     link = await service.share_card(session, user=user, card_id=card_id)
     return ShareLinkRead(token=link.token, url=service.share_url(settings.public_url, link.token))
+
+
+@router.get("/shares/{token}", response_model=CardRead, responses=problems(404))
+async def get_shared_card(
+    token: Annotated[str, Path(min_length=1, max_length=64)],
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> CardRead:
+    """The card of a live share link (``/c/{token}``), so that an app that scanned or opened
+    the link can show the card and keep it: ``PUT /v1/profiles/{me}/subscriptions/{id}``
+    with ``share_token``. 404 when the link is revoked or unknown, or its card is hidden
+    from the caller (a block)."""
+    card = await service.card_of_share(session, user=user, token=token)
+    return _with_etag(card, settings, response)
 
 
 @router.delete("/cards/{card_id}/share", **NO_CONTENT, responses=problems(403, 404))

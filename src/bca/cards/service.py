@@ -267,6 +267,18 @@ async def shared_card(session: AsyncSession, *, token: str) -> SharedCard:
     )
 
 
+async def card_of_share(session: AsyncSession, *, user: User, token: str) -> Card:
+    """The card a live share link names, for a signed-in user about to keep it (the link is
+    the permission, as on the public page; a profile hidden from the user by a block is 404)."""
+    found = await repository.find_shared(session, token)
+    if found is None:
+        raise CardNotFound()
+    card, profile = found
+    if await profiles_repository.get_visible(session, user.id, profile.id) is None:
+        raise CardNotFound()
+    return card
+
+
 async def shared_preview(session: AsyncSession, backends: Backends, *, token: str) -> Download:
     shared = await shared_card(session, token=token)
     if shared.card.preview_file_id is None:

@@ -56,8 +56,9 @@ RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 RELAYED_CHATS = 10_000
 """Chats whose newest relayed index the hub keeps (the least recently relayed go first)."""
 
+SYNC_HINT = '{"type":"sync"}'
+
 CLOSE_NORMAL = 1000
-CLOSE_GOING_AWAY = 1001
 CLOSE_RESTART = 1012
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_SLOW = 4408
@@ -292,7 +293,9 @@ class Hub:
             with suppress(asyncio.CancelledError):
                 await task
         self._forget()
-        self._interrupt(CLOSE_GOING_AWAY, "server shutting down")
+        # 1012, as uvicorn closes every socket when the server stops (before this runs): one
+        # code, one remedy for the client (reconnect and catch up).
+        self._interrupt(CLOSE_RESTART, "server shutting down")
 
     async def _retain(self) -> None:
         async with self._lock:
@@ -383,6 +386,8 @@ class Hub:
                 self._deliver_event(message)
             elif message.get("kind") == "typing":
                 self._deliver_typing(message)
+            elif message.get("kind") == "sync":
+                self._deliver_sync(message)
         except (ValueError, KeyError, TypeError, AttributeError):
             logger.warning("ignored a malformed realtime message on %s", channel)
         return self._ready.is_set()
@@ -428,6 +433,12 @@ class Hub:
         for raw in message["user_ids"]:
             for connection in list(self._by_user.get(uuid.UUID(raw), ())):
                 connection.offer(text)
+
+    def _deliver_sync(self, message: dict[str, Any]) -> None:
+        """A hint that the user's sync change log grew: pull ``/v1/sync/changes`` (or reload)."""
+        for raw in message["user_ids"]:
+            for connection in list(self._by_user.get(uuid.UUID(raw), ())):
+                connection.offer(SYNC_HINT)
 
 
 def _discard(index: defaultdict[uuid.UUID, set[Any]], key: uuid.UUID, item: Any) -> None:

@@ -392,17 +392,24 @@ def _append_one(session: Session, entry: Entry, now: datetime) -> set[uuid.UUID]
 
 Schedule = Callable[[list[uuid.UUID]], Awaitable[None]]
 
+LIVE_ENTITIES = frozenset({"chat"})
+"""Entities whose changes reach a connected client as chat events already: entries of only
+these get no sync hint (a post's and a read marker's own entry, the hot path, publish nothing)."""
 
-def write_before_commit(*, schedule: Schedule) -> Callable[[AsyncSession], Awaitable[None]]:
+
+def write_before_commit(
+    *, schedule: Schedule, hint: Schedule | None = None
+) -> Callable[[AsyncSession], Awaitable[None]]:
     """The transaction boundary's step (``Database.before_commit``, hooked in by the wiring):
     decide and append the entries of everything the transaction touched, right before it
-    commits; after the commit, ``schedule`` the snapshot updates of users who keep one."""
+    commits; after the commit, ``schedule`` the snapshot updates of users who keep one and
+    ``hint`` the users whose logs grew (other than by ``LIVE_ENTITIES``), once each."""
 
     async def write(session: AsyncSession) -> None:
         pending: dict[Key, Touch] | None = session.info.pop(PENDING_KEY, None)
         if not pending:
             return
-        keeping = await session.run_sync(_decide_and_append, pending)
+        keeping, grown = await session.run_sync(_decide_and_append, pending)
         if keeping:
             users = sorted(keeping)
 
@@ -410,10 +417,24 @@ def write_before_commit(*, schedule: Schedule) -> Callable[[AsyncSession], Await
                 await schedule(users)
 
             outbox(session).after_commit(update_snapshots)
+        if grown and hint is not None:
+            hinted = sorted(grown)
+            send = hint
+
+            async def send_hints() -> None:
+                await send(hinted)
+
+            outbox(session).after_commit(send_hints)
 
     return write
 
 
-def _decide_and_append(session: Session, pending: dict[Key, Touch]) -> set[uuid.UUID]:
+def _decide_and_append(
+    session: Session, pending: dict[Key, Touch]
+) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """(users who keep a snapshot, users with an entry of an entity not in LIVE_ENTITIES)."""
     entries = decide(session, pending)
-    return append(session, entries) if entries else set()
+    if not entries:
+        return set(), set()
+    grown = {entry.user_id for entry in entries if entry.entity not in LIVE_ENTITIES}
+    return append(session, entries), grown
