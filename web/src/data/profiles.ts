@@ -2,7 +2,7 @@
  * My profiles (personas) and the active one. Every screen that acts "as me" acts as
  * `activeProfile.value`; switching it is one call and persists per user on this device.
  */
-import { computed, effect, signal } from '@preact/signals';
+import { computed, effect, signal, untracked } from '@preact/signals';
 import { api, type Profile, type ProfileInput } from '../api';
 import { allPages } from './pages';
 import { query, type Query } from './query';
@@ -29,6 +29,12 @@ effect(() => {
 
 onSignOut(() => {
   chosenId.value = null;
+});
+
+// Every signed-in screen acts as the active profile: load my profiles as soon as someone is
+// signed in (not only when the Me tab is opened), so `activeProfile` resolves everywhere.
+effect(() => {
+  if (currentUser.value) untracked(() => void myProfilesQuery().load());
 });
 
 function readChosen(userId: string): string | null {
