@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import httpx
+import pytest
 
-from tests.browser.app.helpers import AppServer, ConsoleErrors, fresh_name
+from tests.browser.app.helpers import AppServer, ConsoleErrors, axe, fresh_name, page_lang, shot
 from tests.factories.accounts import DEFAULT_PASSWORD
 
 if TYPE_CHECKING:
@@ -46,3 +47,19 @@ def test_console_errors_and_page_errors_are_caught(
     phone.evaluate("console.error('harness: expected one')")
     phone.wait_for_timeout(100)
     assert console_errors.errors == []
+
+
+def test_axe_fails_on_a_critical_violation_and_shot_saves_by_language(
+    phone: Page, console_errors: ConsoleErrors
+) -> None:
+    phone.evaluate(
+        "document.body.append(Object.assign(document.createElement('button'), {id: 'nameless'}))"
+    )
+    with pytest.raises(pytest.fail.Exception, match="button-name"):
+        axe(phone, name="a nameless button")
+    phone.evaluate("document.getElementById('nameless').remove()")
+    axe(phone)
+    path = shot(phone, "harness-check")
+    assert path.parent.name == page_lang(phone) == "en"
+    assert path.read_bytes().startswith(b"\x89PNG")
+    path.unlink()
