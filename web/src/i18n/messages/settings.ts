@@ -19,7 +19,7 @@ export default defineMessages({
 
     // Account
     'settings.accountTitle': 'Account',
-    'settings.signedInAs': 'Signed in as {username} ({email})',
+    'settings.signedInAs': 'Signed in as {username} ({email}).',
     'settings.changePassword': 'Change password',
     'settings.currentPassword': 'Current password',
     'settings.newPassword': 'New password',
@@ -141,7 +141,7 @@ export default defineMessages({
     'settings.entryAbout': 'B.Ca 정보',
 
     'settings.accountTitle': '계정',
-    'settings.signedInAs': '{username}({email})(으)로 로그인됨',
+    'settings.signedInAs': '{username} ({email}) 계정으로 로그인되어 있습니다.',
     'settings.changePassword': '비밀번호 변경',
     'settings.currentPassword': '현재 비밀번호',
     'settings.newPassword': '새 비밀번호',
