@@ -5,7 +5,7 @@ import { exec } from 'preact-iso/router';
 import { session } from '../data/session';
 import { t } from '../i18n';
 import { LinkButton, Screen, Toasts } from '../ui';
-import { visited } from './nav';
+import { rememberReturnTo, visited } from './nav';
 import { updateReady } from './sw';
 import type { AppRoute } from './route';
 import { HOME_SIGNED_IN, HOME_SIGNED_OUT, ROUTES } from './routes';
@@ -24,6 +24,8 @@ function Guard(): null {
     if (path === '/app' || path === '/app/' || path === '/app/index.html') {
       route(status === 'signed_in' ? HOME_SIGNED_IN : HOME_SIGNED_OUT, true);
     } else if (target?.access === 'signed_in' && status === 'signed_out') {
+      // A page that needs a session (a link from a message, a shared card): back to it after sign-in.
+      if (session.value.status === 'signed_out' && session.value.reason !== 'signed_out') rememberReturnTo(location.pathname + location.search);
       route(HOME_SIGNED_OUT, true);
     } else if (target?.access === 'guest' && status === 'signed_in') {
       route(HOME_SIGNED_IN, true);

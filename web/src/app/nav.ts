@@ -16,3 +16,26 @@ export function goBack(fallback: string): void {
   if (visited.value > 1) history.back();
   else navigate(fallback, true);
 }
+
+const RETURN_KEY = 'bca.return_to';
+
+/** Remembers where a signed-out person wanted to go (a shared link), for after sign-in. */
+export function rememberReturnTo(url: string): void {
+  try {
+    sessionStorage.setItem(RETURN_KEY, url);
+  } catch {
+    /* storage refused */
+  }
+}
+
+/** Where to go after sign-in: the remembered page (once), else `fallback`. */
+export function takeReturnTo(fallback: string): string {
+  try {
+    const url = sessionStorage.getItem(RETURN_KEY);
+    sessionStorage.removeItem(RETURN_KEY);
+    if (url && url.startsWith('/app/')) return url;
+  } catch {
+    /* storage refused */
+  }
+  return fallback;
+}

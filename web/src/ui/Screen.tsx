@@ -25,6 +25,15 @@ export function Screen({ title, back, actions, tabs = false, bare = false, child
   useEffect(() => {
     document.title = `${title} · B.Ca`;
   }, [title]);
+  useEffect(() => {
+    // When the previous screen took the focus away with it (a navigation), a screen reader and
+    // the keyboard start again at this screen's heading, not at the top of the document.
+    const timer = setTimeout(() => {
+      const active = document.activeElement;
+      if (!active || active === document.body) heading.current?.focus({ preventScroll: true });
+    }, 0);
+    return () => clearTimeout(timer);
+  }, []);
   return (
     <div class={tabs ? 'screen screen-tabs' : 'screen'}>
       {bare ? null : (

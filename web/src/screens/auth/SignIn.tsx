@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { errorMessage } from '../../app/errors';
+import { takeReturnTo } from '../../app/nav';
 import { pendingLogin, setPendingLogin, signIn } from '../../data/session';
 import { ApiError } from '../../data/types';
 import { t } from '../../i18n';
@@ -23,7 +24,7 @@ export default function SignIn(): JSX.Element {
     setError(null);
     try {
       await signIn(login.trim(), password);
-      route('/app/wallet', true);
+      route(takeReturnTo('/app/wallet'), true);
     } catch (failure) {
       if (failure instanceof ApiError && failure.code === 'email_unverified') {
         setPendingLogin(login.trim());
