@@ -268,7 +268,14 @@ def persistent_phone(
 def installability_errors(page: Page, *, timeout: float = 15) -> list[dict[str, Any]]:
     """``Page.getInstallabilityErrors`` once the service worker is ready; waits for the
     list to empty (the worker takes over after it activates) and returns the last list."""
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    # Bounded: a worker whose install fails never becomes ready, and the errors say why.
+    page.evaluate(
+        """(ms) => Promise.race([
+            navigator.serviceWorker.ready.then(() => true),
+            new Promise((resolve) => setTimeout(() => resolve(false), ms)),
+        ])""",
+        timeout * 1000,
+    )
     cdp = page.context.new_cdp_session(page)
     deadline = time.monotonic() + timeout
     while True:
