@@ -7,7 +7,8 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The tests that need no service (no database, Redis or server process).
-UNIT_TESTS ?= tests/test_settings.py tests/test_env_example.py tests/core tests/test_architecture.py
+UNIT_TESTS ?= tests/test_settings.py tests/test_env_example.py tests/core tests/test_architecture.py \
+	tests/test_make.py tests/test_webapp.py
 
 # uv installs the venv from uv.lock. The one on PATH is used when there is one; otherwise a
 # copy of this version is installed from PyPI into .uv/ on first use.
