@@ -68,6 +68,7 @@ def _newest_source(root: Path) -> float:
 @pytest.fixture(scope="session")
 def web_build() -> Path:
     """The built app; a missing build fails (``make test`` builds it before pytest)."""
+    require_chromium()
     index = WEB_DIST / "index.html"
     if not index.exists():
         pytest.fail(f"the web app is not built ({index} is missing): make web", pytrace=False)
