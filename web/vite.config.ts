@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
@@ -9,7 +10,7 @@ const API = process.env.BCA_API ?? 'http://127.0.0.1:8601';
 const BASE = '/app/';
 
 /**
- * Emits `sw.js` from `sw/sw.js`, with the list of files of this build to precache (the app
+ * Writes `sw.js` from `sw/sw.js`, with the list of files of this build to precache (the app
  * shell) and a version that changes whenever one of them does. No inline script: the worker
  * is a file of its own at the scope `/app/`.
  */
@@ -17,17 +18,20 @@ function serviceWorker(): Plugin {
   return {
     name: 'bca-service-worker',
     apply: 'build',
-    generateBundle(_options, bundle) {
+    enforce: 'post',
+    // After every other plugin's generateBundle: Vite drops the JS facades of CSS-only chunks
+    // there, and a precache list naming a missing file would fail the worker's install.
+    writeBundle(options, bundle) {
       const files = Object.keys(bundle)
-        .filter((name) => !name.endsWith('.map'))
+        .filter((name) => !name.endsWith('.map') && name !== 'sw.js')
         .sort();
       const shell = ['', ...files.filter((name) => name !== 'index.html'), 'manifest.webmanifest',
         'icons/icon-192.png', 'icons/icon-512.png', 'icons/icon-maskable-512.png', 'icons/favicon.png', 'favicon.ico'];
       const version = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 12);
       const source = readFileSync(fileURLToPath(new URL('./sw/sw.js', import.meta.url)), 'utf8')
         .replace('__BCA_VERSION__', version)
-        .replace('"__BCA_SHELL__"', JSON.stringify(shell.map((name) => BASE + name)));
-      this.emitFile({ type: 'asset', fileName: 'sw.js', source });
+        .replace('"__BCA_SHELL__"', JSON.stringify([...new Set(shell)].map((name) => BASE + name)));
+      writeFileSync(join(options.dir ?? 'dist', 'sw.js'), source);
     },
   };
 }

@@ -11,8 +11,12 @@ const CACHE = `bca-shell-${VERSION}`;
 const INDEX = '/app/';
 
 self.addEventListener('install', (event) => {
+  // The index must be cached; any other file that fails (a proxy's hiccup) is fetched later,
+  // rather than leaving the app with no worker at all.
   event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()),
+    caches.open(CACHE)
+      .then((cache) => cache.add(INDEX).then(() => Promise.allSettled(SHELL.filter((url) => url !== INDEX).map((url) => cache.add(url)))))
+      .then(() => self.skipWaiting()),
   );
 });
 
