@@ -29,7 +29,7 @@ from bca.contacts import routes as contacts_routes
 from bca.core.boundary import ErrorBoundary, InputBoundary, SingleHeaders
 from bca.core.errors import NotFound, install_error_handlers, problem_response
 from bca.core.faults import RETRY_AFTER_SECONDS, BackendFaults
-from bca.core.http import NoContentHeaders
+from bca.core.http import HeadAsGet, NoContentHeaders
 from bca.core.observability import ObservabilityMiddleware, configure_logging
 from bca.core.openapi import install_problem_documents
 from bca.files import routes as files_routes
@@ -42,6 +42,9 @@ from bca.settings import Settings
 from bca.sync import routes as sync_routes
 from bca.webapp import install_webapp
 from bca.wiring import create_backends
+
+HEAD_PATHS = frozenset({"/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz"})
+"""Pages that answer HEAD as well as GET (the API's resources name HEAD where they serve it)."""
 
 
 def create_app(settings: Settings, *, backends: Backends | None = None) -> FastAPI:
@@ -85,6 +88,8 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
     app.add_middleware(ErrorBoundary)
     app.add_middleware(ObservabilityMiddleware)
     app.add_middleware(NoContentHeaders)
+    # Monitors (and curl -I) probe with HEAD.
+    app.add_middleware(HeadAsGet, paths=HEAD_PATHS)
     app.add_middleware(realtime_routes.RealtimeEndpoint)
     if settings.trusted_proxies.strip():
         # Outermost: everything inside sees the client's address, not the proxy's. Only these

@@ -420,10 +420,13 @@ def worker(
     Tasks are acknowledged only when finished: a worker killed mid-task leaves the task to be
     run again by another (or the restarted) worker.
     """
+    from bca.core.observability import configure_logging
     from bca.wiring import create_backends
     from bca.worker.celery_app import worker_app
 
     settings = _settings()
+    # Before Celery starts: what it warns about while starting is logged like the rest.
+    configure_logging(level=loglevel, json_format=settings.json_logs)
     if not settings.broker_url and not settings.aws_task_sqs_url:
         raise _fail(
             "the worker needs a broker: set BCA_BROKER_URL (redis://, amqp://) or "
@@ -437,6 +440,8 @@ def worker(
             err=True,
         )
     argv = [
+        # Celery's banner is for a person at a terminal; JSON logs are for machines.
+        *(["--quiet"] if settings.json_logs else []),
         "worker",
         f"--concurrency={concurrency}",
         f"--loglevel={loglevel}",

@@ -7,14 +7,19 @@ Swagger UI and ReDoc come from the ``fastapi-offline`` package, whose ``static``
 
 from __future__ import annotations
 
+import functools
+from importlib.resources import files
+from pathlib import Path
+
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import make_url
 
 from bca import __version__
 from bca.backends.dependencies import SettingsDep
 from bca.core.html import page_headers, templates
-from bca.settings import Mode
+from bca.settings import Mode, Settings
 
 ASSETS_PATH = "/assets"
 OPENAPI_URL = "/openapi.json"
@@ -45,12 +50,20 @@ async def home(settings: SettingsDep) -> HTMLResponse:
             mode=settings.mode.value,
             first_steps=settings.mode is Mode.embedded,
             base_url=settings.public_url.rstrip("/"),
-            data_dir=settings.data_dir.resolve(),
+            database_file=_database_file(settings),
             outbox=settings.outbox_path.resolve(),
             verification=settings.require_email_verification,
         )
     )
     return HTMLResponse(html, headers=page_headers())
+
+
+def _database_file(settings: Settings) -> Path | None:
+    """The embedded SQLite file, or None when the database is elsewhere (PostgreSQL)."""
+    if not settings.is_sqlite:
+        return None
+    url = make_url(settings.resolved_database_url)
+    return Path(url.database or "").resolve()
 
 
 def _docs_page(template: str) -> HTMLResponse:
@@ -65,6 +78,30 @@ def _docs_page(template: str) -> HTMLResponse:
 @router.get("/docs", response_class=HTMLResponse)
 async def swagger_ui() -> HTMLResponse:
     return _docs_page("docs.html")
+
+
+REDOC_BUNDLE = "redoc.standalone.js"
+REDOCLY_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+# An empty picture in place of Redocly's logo, which the bundle fetches from its CDN (a CSP
+# error in the console of an offline page); the page allows data: images.
+EMPTY_IMAGE = b"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E"
+
+
+@functools.cache
+def _redoc_bundle() -> bytes:
+    bundle = files("fastapi_offline").joinpath("static", REDOC_BUNDLE).read_bytes()
+    return bundle.replace(REDOCLY_LOGO, EMPTY_IMAGE)
+
+
+@router.get(f"{ASSETS_PATH}/{REDOC_BUNDLE}")
+async def redoc_bundle() -> Response:
+    """ReDoc's bundle as vendored, but for the one address it loads from elsewhere (routes
+    are matched before the assets' mount)."""
+    return Response(
+        _redoc_bundle(),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.get("/redoc", response_class=HTMLResponse)

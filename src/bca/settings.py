@@ -175,7 +175,8 @@ class Settings(BaseSettings):
         url = self.resolved_database_url
         if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError(
-                "BCA_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+                "BCA_DATABASE_URL must start with sqlite+aiosqlite://, postgresql://,"
+                " postgres:// or postgresql+asyncpg://"
             )
         return self
 

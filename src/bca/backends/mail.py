@@ -1,4 +1,5 @@
-"""Outgoing mail: console (prints and saves .eml files), SMTP, SES, or off."""
+"""Outgoing mail: console (prints and saves .eml files with a readable .txt beside each),
+SMTP, SES, or off."""
 
 from __future__ import annotations
 
@@ -33,7 +34,13 @@ def build_message(*, sender: str, to: str, subject: str, text: str) -> EmailMess
 
 
 class ConsoleMailer:
-    """Logs each mail and keeps a copy under the outbox folder, for laptops and demos."""
+    """Logs each mail and keeps a copy under the outbox folder, for laptops and demos.
+
+    The ``.eml`` is the mail as a mail program reads it: its text is quoted-printable, so a
+    long link there reads ``token=3D...`` and breaks at soft line breaks. A person reads the
+    ``.txt`` beside it (the headers and the text as written, links whole) or the log, which
+    prints the same text (this logger is never redacted: see ``core.observability``).
+    """
 
     def __init__(self, outbox: Path) -> None:
         self.outbox = outbox
@@ -42,14 +49,32 @@ class ConsoleMailer:
         self.outbox.mkdir(parents=True, exist_ok=True)
         name = str(message["Message-ID"]).strip("<>").replace("@", "_").replace("/", "_")
         path = self.outbox / f"{name}.eml"
+        readable = readable_text(message)
         await asyncio.to_thread(path.write_bytes, bytes(message))
+        await asyncio.to_thread(path.with_suffix(".txt").write_text, readable, "utf-8")
         logger.info(
             "mail to %s: %s (saved to %s)\n%s",
             message["To"],
             message["Subject"],
-            path,
-            message.get_content() if not message.is_multipart() else "",
+            path.with_suffix(".txt"),
+            _body_text(message),
         )
+
+
+def _body_text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    if part is None:
+        return ""
+    content: str = part.get_content()
+    return content
+
+
+def readable_text(message: EmailMessage) -> str:
+    """The mail as a person reads it: its main headers, then its text, decoded."""
+    headers = "".join(
+        f"{name}: {message[name]}\n" for name in ("From", "To", "Subject", "Date") if message[name]
+    )
+    return f"{headers}\n{_body_text(message)}"
 
 
 class SmtpMailer:

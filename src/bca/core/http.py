@@ -88,6 +88,31 @@ class NoContentHeaders(HeaderRewrite):
         return [(name, value) for name, value in headers if name.lower() not in _BODY_HEADERS]
 
 
+class HeadAsGet:
+    """``HEAD`` on the pages monitors and people probe (``/``, ``/healthz``, ``/docs`` ...) is
+    their ``GET`` without the body (RFC 9110, 9.3.2), instead of 405: FastAPI's routes answer
+    only the methods they name. Other paths are untouched (routes that serve ``HEAD`` name it,
+    so that a download is not read just to be dropped)."""
+
+    def __init__(self, app: ASGIApp, *, paths: frozenset[str]) -> None:
+        self.app = app
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app(dict(scope, method="GET"), receive, without_body)
+
+
 @dataclass(frozen=True)
 class IfMatch:
     """The entity tags a client based its change on.

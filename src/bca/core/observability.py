@@ -119,6 +119,8 @@ def configure_logging(*, level: str = "INFO", json_format: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Warnings (Celery's, as root, for one) are log records too, formatted like the rest.
+    logging.captureWarnings(True)
     # Alembic announces each of its plugins at INFO on every start; the migrations it runs
     # are still logged.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

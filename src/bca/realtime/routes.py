@@ -12,8 +12,9 @@ Protocol (JSON text frames):
 Close codes: 4401 unauthorized (bad or expired token, or the session was revoked while
 connected: revocation closes the socket at once); 4408 the client fell too far behind (its queue
 of unsent messages overflowed) — reconnect and catch up with ``GET /v1/chats/{id}/events``;
-1012 delivery was interrupted on the server side (same remedy); 1013 realtime delivery is
-unavailable, try again later; 1001 the server is shutting down.
+1012 delivery was interrupted on the server side, or the server is shutting down or restarting
+(same remedy: reconnect, to another instance if need be); 1013 realtime delivery is unavailable,
+try again later.
 """
 
 from __future__ import annotations

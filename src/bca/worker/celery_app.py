@@ -17,6 +17,7 @@ from celery import Celery, signals
 import bca.registry  # noqa: F401  # registers every domain's tasks
 from bca.backends.celery import celery_config
 from bca.backends.tasks import PERIODIC, REGISTRY, RetryableTaskError
+from bca.core.observability import configure_logging
 from bca.settings import Settings
 from bca.worker.runtime import BackendsFactory, WorkerRuntime
 
@@ -74,7 +75,18 @@ _RUNTIMES: list[WorkerRuntime] = []
 
 
 def worker_app(settings: Settings, create_backends: BackendsFactory) -> Celery:
-    """The app ``bca worker`` runs, with the runtime its processes use."""
+    """The app ``bca worker`` runs, with the runtime its processes use.
+
+    Its log is the API's: JSON lines (or readable ones at a terminal), redacted, with Celery's
+    own records among them; a receiver of ``setup_logging`` stops Celery from installing its
+    plain-text handler.
+    """
+
+    def configure(loglevel: Any = None, **_: Any) -> None:
+        level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else loglevel
+        configure_logging(level=str(level or settings.log_level), json_format=settings.json_logs)
+
+    signals.setup_logging.connect(configure, weak=False, dispatch_uid="bca-worker-logging")
     runtime = WorkerRuntime(settings, create_backends)
     _RUNTIMES.append(runtime)
     return create_celery(settings, runtime=runtime)
