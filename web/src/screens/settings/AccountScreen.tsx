@@ -117,7 +117,7 @@ export default function AccountScreen(): JSX.Element {
       {user ? <p class="settings-lead">{t('settings.signedInAs', { username: user.username, email: user.email })}</p> : null}
       <ChangePassword />
       <section class="settings-section stack">
-        <p class="muted">{t('settings.signOutHint')}</p>
+        <p class="muted settings-note">{t('settings.signOutHint')}</p>
         <Button variant="secondary" block busy={leaving} onClick={async () => { setLeaving(true); await signOut(); }}>{t('settings.signOut')}</Button>
         <Button variant="ghost" block onClick={() => setEverywhere(true)}>{t('settings.signOutEverywhere')}</Button>
       </section>

@@ -42,7 +42,7 @@ export default function GuideScreen(): JSX.Element {
           <li>{t('settings.guideIos3')}</li>
         </ol>
       </section>
-      <p class="muted">{t('settings.guideReadOnly')}</p>
+      <p class="muted settings-note">{t('settings.guideReadOnly')}</p>
       <LinkButton block variant="secondary" href={`${paths.appPasswords}?new=1`}>{t('settings.newAppPassword')}</LinkButton>
     </Screen>
   );
