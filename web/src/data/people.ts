@@ -4,13 +4,14 @@
  *
  * A relation names only ids; the screens show each person through `personQuery(id)`. A profile
  * that blocked me, or that I blocked, is 404 to me: the names seen in this session are kept
- * (`knownName`) so that a blocked list still says whom it holds.
+ * (`knownName`), and the names of those I block are kept on this device (per user, removed on
+ * unblock and at sign-out) so that the blocked list still says whom it holds after a reload.
  */
 import { signal } from '@preact/signals';
 import { api, type Card, type Profile, type ProfileSummary, type Relation, type RelationStatus } from '../api';
 import { allPages } from './pages';
 import { invalidate, query, type Query } from './query';
-import { onSignOut } from './session';
+import { currentUser, onSignOut } from './session';
 
 const base = (me: string): string => `/v1/profiles/${encodeURIComponent(me)}`;
 
@@ -22,9 +23,43 @@ export function isSummary(person: Person): person is ProfileSummary {
 }
 
 const names = signal<ReadonlyMap<string, string>>(new Map());
+const BLOCKED_KEY = 'bca.people.blocked.';
+let storedFor: string | null = null;
+
 onSignOut(() => {
   names.value = new Map();
+  if (storedFor) {
+    try {
+      localStorage.removeItem(BLOCKED_KEY + storedFor);
+    } catch {
+      /* storage refused */
+    }
+  }
 });
+
+function blockedNames(): Record<string, string> {
+  const user = currentUser.value;
+  if (!user) return {};
+  storedFor = user.id;
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem(BLOCKED_KEY + user.id) ?? '{}');
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function keepBlockedName(id: string, name: string | undefined): void {
+  const user = currentUser.value;
+  if (!user) return;
+  const others = Object.entries(blockedNames()).filter(([key]) => key !== id);
+  const kept = Object.fromEntries(name === undefined ? others : [...others, [id, name]]);
+  try {
+    localStorage.setItem(BLOCKED_KEY + user.id, JSON.stringify(kept));
+  } catch {
+    /* storage refused: the name lasts as long as the tab */
+  }
+}
 
 function remember(people: readonly Person[]): void {
   const next = new Map(names.value);
@@ -34,7 +69,7 @@ function remember(people: readonly Person[]): void {
 
 /** The name last seen for a profile id in this session, if any. */
 export function knownName(id: string): string | undefined {
-  return names.value.get(id);
+  return names.value.get(id) ?? blockedNames()[id];
 }
 
 /** A profile by id (404 when it is gone or one of us blocked the other). */
@@ -109,7 +144,11 @@ function changed(me: string, target: string): void {
 export async function setRelation(me: string, target: string, status: 'follow' | 'hide' | 'block'): Promise<Relation> {
   const relation = await api.put<Relation>(`${base(me)}/relations/${encodeURIComponent(target)}`, { status });
   relationsQuery(me).update((list) => [...list.filter((item) => item.target_id !== target), relation]);
-  if (status === 'block') followersQuery(me).update((list) => list.filter((item) => item.profile_id !== target));
+  if (status === 'block') {
+    followersQuery(me).update((list) => list.filter((item) => item.profile_id !== target));
+    const name = knownName(target);
+    if (name !== undefined) keepBlockedName(target, name);
+  }
   changed(me, target);
   return relation;
 }
@@ -117,6 +156,7 @@ export async function setRelation(me: string, target: string, status: 'follow' |
 /** Unfollows, cancels a request, unhides or unblocks. */
 export async function removeRelation(me: string, target: string): Promise<void> {
   await api.delete(`${base(me)}/relations/${encodeURIComponent(target)}`);
+  if (relationTo(relationsQuery(me).data.value, target) === 'block') keepBlockedName(target, undefined);
   relationsQuery(me).update((list) => list.filter((item) => item.target_id !== target));
   changed(me, target);
 }

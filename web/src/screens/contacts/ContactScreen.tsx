@@ -75,14 +75,14 @@ export default function ContactScreen(): JSX.Element {
       {contact.phones.length ? (
         <List heading={t('contacts.phones')}>
           {contact.phones.map((phone) => (
-            <ListRow key={phone.value} title={phone.value} subtitle={typeName(phone)} href={`tel:${phone.value}`} label={t('contacts.call', { value: phone.value })} chevron={false} />
+            <ListRow key={phone.value} title={phone.value} subtitle={typeName(phone)} href={`tel:${phone.value}`} chevron={false} />
           ))}
         </List>
       ) : null}
       {contact.emails.length ? (
         <List heading={t('contacts.emails')}>
           {contact.emails.map((mail) => (
-            <ListRow key={mail.value} title={mail.value} subtitle={typeName(mail)} href={`mailto:${mail.value}`} label={t('contacts.mail', { value: mail.value })} chevron={false} />
+            <ListRow key={mail.value} title={mail.value} subtitle={typeName(mail)} href={`mailto:${mail.value}`} chevron={false} />
           ))}
         </List>
       ) : null}

@@ -88,9 +88,11 @@ export default function ContactsScreen(): JSX.Element {
         )
       ) : (
         <>
-          <List heading={q ? t('contacts.results', { count: list.length }) : t('contacts.count', { count: list.length })}>
-            {sortByName(list, (contact) => contact.name).map((contact) => <ContactRow key={contact.id} contact={contact} />)}
-          </List>
+          <div class="contact-list">
+            <List heading={q ? t('contacts.results', { count: list.length }) : t('contacts.count', { count: list.length })}>
+              {sortByName(list, (contact) => contact.name).map((contact) => <ContactRow key={contact.id} contact={contact} />)}
+            </List>
+          </div>
           {q ? null : (
             <Button variant="secondary" block busy={exporting !== null} busyLabel={exporting ?? undefined} onClick={() => void exportAll()}>
               {t('contacts.exportAll')}
