@@ -64,16 +64,26 @@ function ProfileForm({ profile }: { profile: Profile | null }): JSX.Element {
     setError(null);
     setBusy(true);
     const fields = { name: name.trim(), team_name: team.trim() || null, description: bio.trim() || null, private: isPrivate };
+    let created: Profile | null = null;
     try {
       let saved = profile ? await updateProfile(profile.id, fields, profile.version) : await createProfile(fields);
+      if (!profile) {
+        created = saved;
+        switchProfile(saved.id);
+      }
       if (image) {
         setProgress(0);
         saved = await uploadProfileImage(saved.id, image, setProgress);
       }
-      if (!profile) switchProfile(saved.id);
       toast(t(profile ? 'profile.saved' : 'profile.created'), 'success');
       route(paths.home, true);
     } catch (failure) {
+      if (created) {
+        // The profile exists; only its photo failed. Go on editing it (saving again must not make a second one).
+        toast(errorMessage(failure, 'profile'), 'error');
+        route(paths.editProfile(created.id), true);
+        return;
+      }
       setBusy(false);
       setProgress(null);
       if (failure instanceof ApiError && failure.code === 'validation_error' && failure.fieldMessage('name')) {
