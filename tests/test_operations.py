@@ -93,7 +93,7 @@ async def test_health_readiness_and_metrics(api: Api) -> None:
     assert (await api.client.get("/healthz")).json() == {"status": "ok"}
     ready = await api.client.get("/readyz")
     assert ready.status_code == 200, ready.text
-    assert set(ready.json()["checks"]) == {"database", "cache", "storage", "broker"}
+    assert set(ready.json()["checks"]) == {"database", "cache", "storage", "broker", "scans"}
     metrics = await api.client.get("/metrics")
     assert metrics.status_code == 200
     assert 'bca_http_requests_total{method="GET",route="/readyz",status="200"}' in metrics.text

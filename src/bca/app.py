@@ -18,7 +18,7 @@ from bca.accounts import pages as account_pages
 from bca.accounts.routes import router as accounts_router
 from bca.admin.console import mount_console
 from bca.admin.routes import router as admin_router
-from bca.backends import Backends, readiness
+from bca.backends import Backends, readiness_report
 from bca.backends.dependencies import BackendsDep, get_backends
 from bca.carddav import routes as carddav_routes
 from bca.carddav.errors import DavError, dav_error_response
@@ -38,6 +38,7 @@ from bca.home import install_home
 from bca.profiles import routes as profiles_routes
 from bca.realtime import routes as realtime_routes
 from bca.scans import routes as scans_routes
+from bca.scans.reading import ocr_problem
 from bca.settings import Settings
 from bca.sync import routes as sync_routes
 from bca.webapp import install_webapp
@@ -152,15 +153,25 @@ def _operations_router(settings: Settings) -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(backends: BackendsDep) -> JSONResponse:
-        status = await readiness(backends)
-        if all(value == "ok" for value in status.values()):
-            return JSONResponse({"status": "ok", "checks": status})
+        """Each backend ``ok`` or ``down`` (503), with a short reason for each one down; card
+        scans ``degraded`` (still 200) when tasks run here and this machine cannot read cards."""
+        report = await readiness_report(backends)
+        checks, reasons = dict(report.checks), dict(report.reasons)
+        if not (backends.settings.broker_url or backends.settings.aws_task_sqs_url):
+            # With a broker, scans run on the workers, which check for themselves at start.
+            checks["scans"] = "degraded" if ocr_problem() else "ok"
+            if checks["scans"] == "degraded":
+                reasons["scans"] = "ocr_unavailable"
+        body = {"checks": checks} | ({"reasons": reasons} if reasons else {})
+        if "down" not in checks.values():
+            status = "ok" if set(checks.values()) == {"ok"} else "degraded"
+            return JSONResponse({"status": status} | body)
         return problem_response(
             status=503,
             code="unavailable",
             detail="A backend service is not available.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            extra={"checks": status},
+            extra=body,
         )
 
     @router.get(

@@ -45,7 +45,9 @@ users_app = _group(
     "Find accounts and act on them; USER is an email address, a username or an account id."
 )
 sync_app = _group("Offline sync: change logs and snapshots.")
+storage_app = _group("Object storage (local folder or S3 bucket).")
 app.add_typer(db_app, name="db")
+app.add_typer(storage_app, name="storage")
 app.add_typer(admin_app, name="admin")
 admin_app.add_typer(users_app, name="users")
 app.add_typer(sync_app, name="sync")
@@ -205,6 +207,8 @@ def serve(
             local_url,
         )
     _ready_database(settings)
+    if not (settings.broker_url or settings.aws_task_sqs_url):
+        warn_if_scans_cannot_run()  # tasks (card scans among them) run in this process
     settings.signing_key  # noqa: B018  # create the embedded key once, before workers fork
     options: dict[str, Any] = {
         "factory": True,
@@ -230,6 +234,40 @@ def serve(
         SpreadingMultiprocess(uvicorn.Config(application, workers=workers, **options)).run()
     else:
         uvicorn.run(application, **options)
+
+
+def warn_if_scans_cannot_run() -> bool:
+    """One warning at start-up when this process runs tasks but cannot read cards (no
+    Tesseract, or no Korean/English data): scans would otherwise fail one by one, silently."""
+    from bca.scans.reading import ocr_problem
+
+    problem = ocr_problem()
+    if problem:
+        logger.warning("card scans: %s", problem)
+    return problem is None
+
+
+@storage_app.command("init")
+def storage_init() -> None:
+    """Create the storage the settings name, unless it exists: the S3 bucket
+    (AWS_S3_BUCKET_NAME, in AWS_REGION) or the local folder. Safe to run again."""
+    from bca.backends.storage import NotReady, create_storage
+
+    settings = _settings()
+
+    async def ensure() -> str:
+        storage = create_storage(settings)
+        try:
+            return await storage.ensure()
+        finally:
+            await storage.close()
+
+    try:
+        typer.echo(_run(ensure()))
+    except NotReady as problem:
+        raise _fail(problem.detail) from None
+    except Exception as error:  # the store's own words: unreachable, refused, bad region ...
+        raise _fail(f"storage init failed: {type(error).__name__}: {error}") from None
 
 
 @db_app.command("upgrade")
@@ -427,6 +465,7 @@ def worker(
     settings = _settings()
     # Before Celery starts: what it warns about while starting is logged like the rest.
     configure_logging(level=loglevel, json_format=settings.json_logs)
+    warn_if_scans_cannot_run()
     if not settings.broker_url and not settings.aws_task_sqs_url:
         raise _fail(
             "the worker needs a broker: set BCA_BROKER_URL (redis://, amqp://) or "

@@ -59,8 +59,25 @@ class Storage(Protocol):
         answers with ``content_disposition`` as the Content-Disposition header."""
         ...
 
-    async def ping(self) -> None: ...
+    async def ping(self) -> None:
+        """Raise unless the store is usable (``NotReady`` says why, when it can tell)."""
+        ...
+
+    async def ensure(self) -> str:
+        """Create what the store needs (the folder, the bucket) unless it exists; says which."""
+        ...
+
     async def close(self) -> None: ...
+
+
+class NotReady(Exception):
+    """A backend that answers but cannot be used: ``reason`` is a short code fit for a public
+    answer (``/readyz``), ``detail`` the sentence for the operator's log."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
 
 
 def check_key(key: str) -> str:
@@ -159,6 +176,10 @@ class LocalStorage:
     async def ping(self) -> None:
         await asyncio.to_thread(self._check_root)
 
+    async def ensure(self) -> str:
+        await asyncio.to_thread(self._check_root)
+        return f"storage folder {self._root.resolve()} is ready"
+
     async def close(self) -> None:
         return None
 
@@ -195,7 +216,7 @@ class LocalStorage:
     def _check_root(self) -> None:
         self._root.mkdir(parents=True, exist_ok=True)
         if not os.access(self._root, os.W_OK | os.X_OK):
-            raise PermissionError(f"storage folder {self._root} is not writable")
+            raise NotReady("not_writable", f"storage folder {self._root} is not writable")
 
 
 def _flush_to_disk(sink: IO[bytes]) -> None:
@@ -209,7 +230,8 @@ class S3Storage:
     """Objects in an S3 bucket; ``endpoint_url`` points at any S3-compatible store.
 
     boto3 is synchronous, so every call runs in a worker thread; one client is shared by all of
-    them, which boto3 supports. The bucket is expected to exist: start-up never creates it.
+    them, which boto3 supports. The bucket is expected to exist: start-up never creates it;
+    ``bca storage init`` does (``ensure``), and ``/readyz`` says when it is missing.
     """
 
     def __init__(
@@ -298,7 +320,40 @@ class S3Storage:
         return str(url)
 
     async def ping(self) -> None:
-        await asyncio.to_thread(self._client.head_bucket, Bucket=self._bucket)
+        try:
+            await asyncio.to_thread(self._client.head_bucket, Bucket=self._bucket)
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            if code in ("404", "NoSuchBucket", "NotFound"):
+                raise NotReady(
+                    "bucket_missing",
+                    f"S3 bucket {self._bucket!r} does not exist: create it with "
+                    "`bca storage init` (or in the provider's console)",
+                ) from error
+            if code in ("403", "AccessDenied", "Forbidden"):
+                raise NotReady(
+                    "access_denied",
+                    f"S3 bucket {self._bucket!r}: access denied to these credentials",
+                ) from error
+            raise
+
+    async def ensure(self) -> str:
+        try:
+            await self.ping()
+        except NotReady as problem:
+            if problem.reason != "bucket_missing":
+                raise
+        else:
+            return f"S3 bucket {self._bucket!r} exists already"
+        region = self._client.meta.region_name
+        # us-east-1 is S3's default location and must not be named (InvalidLocationConstraint).
+        options: dict[str, Any] = (
+            {}
+            if region in (None, "us-east-1")
+            else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        )
+        await asyncio.to_thread(self._client.create_bucket, Bucket=self._bucket, **options)
+        return f"S3 bucket {self._bucket!r} created"
 
     async def close(self) -> None:
         await asyncio.to_thread(self._client.close)

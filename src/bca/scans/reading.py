@@ -17,6 +17,7 @@ could not do. Before reading, the image is
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass, replace
@@ -28,6 +29,30 @@ import pytesseract
 from numpy.typing import NDArray
 
 LANGUAGES = "kor+eng"
+
+
+@functools.cache
+def ocr_problem() -> str | None:
+    """Why this process cannot read cards (None: it can): Tesseract missing, not running, or
+    without its Korean or English data. Checked once per process (``cache_clear`` to redo)."""
+    try:
+        available = set(pytesseract.get_languages(config=""))
+    except pytesseract.TesseractNotFoundError:
+        return (
+            "tesseract is not installed, so card scans fail "
+            "(Debian: apt-get install tesseract-ocr tesseract-ocr-kor)"
+        )
+    except (pytesseract.TesseractError, OSError) as error:
+        return f"tesseract does not run, so card scans fail: {error}"
+    missing = [language for language in LANGUAGES.split("+") if language not in available]
+    if missing:
+        return (
+            f"tesseract has no data for {', '.join(missing)}, so card scans fail "
+            "(Debian: apt-get install tesseract-ocr-kor tesseract-ocr-eng)"
+        )
+    return None
+
+
 WORKING_WIDTH = 1600
 MIN_SIDE = 60
 MAX_SKEW_DEGREES = 15.0
