@@ -128,6 +128,38 @@ async def test_manifest_worker_and_icons_are_revalidated(client: httpx.AsyncClie
     assert icon.headers["cache-control"] == "no-cache"
 
 
+async def test_text_goes_gzipped_to_a_browser_that_accepts_it(
+    client: httpx.AsyncClient, dist: Path
+) -> None:
+    script = "export const words = [" + ", ".join(f"'word {n}'" for n in range(400)) + "];\n"
+    (dist / "assets" / "chunk-Zz99Yy88.js").write_text(script)
+    path = "/app/assets/chunk-Zz99Yy88.js"
+    zipped = await client.get(path, headers={"Accept-Encoding": "gzip, br"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["vary"] == "Accept-Encoding"
+    assert int(zipped.headers["content-length"]) < len(script) / 3
+    assert zipped.text == script  # httpx undoes the gzip
+    plain = await client.get(path, headers={"Accept-Encoding": "identity"})
+    refused = await client.get(path, headers={"Accept-Encoding": "gzip;q=0"})
+    for answer in (plain, refused):
+        assert "content-encoding" not in answer.headers
+        assert answer.headers["content-length"] == str(len(script))
+        assert answer.headers["vary"] == "Accept-Encoding"
+    # One representation's ETag never validates the other's.
+    assert zipped.headers["etag"] != plain.headers["etag"]
+    again = await client.get(
+        path, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]}
+    )
+    assert again.status_code == 304
+    other = await client.get(
+        path, headers={"Accept-Encoding": "identity", "If-None-Match": zipped.headers["etag"]}
+    )
+    assert other.status_code == 200
+    # Pictures are compressed already: sent as they are.
+    icon = await client.get("/app/icons/icon-192.png", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in icon.headers
+
+
 async def test_an_unchanged_file_is_not_sent_again(client: httpx.AsyncClient) -> None:
     first = await client.get("/app/sw.js")
     again = await client.get("/app/sw.js", headers={"If-None-Match": first.headers["etag"]})

@@ -13,15 +13,20 @@
 - Every answer carries a Content-Security-Policy without ``unsafe-inline``: the app's scripts
   and styles come from this server only; ``wasm-unsafe-eval`` lets it compile WebAssembly
   (the QR decoder, SQLite).
+- Text, scripts and WebAssembly go gzipped to a browser that accepts it (a phone on a slow
+  network waits for bytes, not for the CPU): each file is compressed once per version and kept
+  in memory, a few hundred kilobytes in all.
 - Without a build, ``/app/`` answers a short page (503) that says how to build one.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import mimetypes
 import os
 from email.utils import formatdate
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from fastapi import APIRouter, FastAPI, Request
@@ -76,6 +81,12 @@ MEDIA_TYPES = {
 }
 
 
+COMPRESSIBLE = frozenset(
+    (".html", ".js", ".mjs", ".css", ".json", ".map", ".webmanifest", ".wasm", ".svg", ".txt")
+)
+COMPRESS_FROM_BYTES = 1024
+
+
 def app_headers() -> dict[str, str]:
     """Headers of every answer under /app/ (the files and the SPA's screens alike)."""
     return {
@@ -124,9 +135,27 @@ def _not_modified(request: Request, etag: str) -> bool:
     return etag in tags or "*" in tags
 
 
+@lru_cache(maxsize=256)
+def _gzipped(path: Path, mtime_ns: int, size: int) -> bytes:
+    """The file gzipped, once per version (name, modification time and size)."""
+    return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
+
+
+def _accepts_gzip(request: Request) -> bool:
+    for coding in request.headers.get("accept-encoding", "").split(","):
+        name, _, parameters = coding.strip().partition(";")
+        if name.strip().lower() == "gzip":
+            return parameters.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
 def file_response(request: Request, path: Path, relative: str) -> Response:
     stat = path.stat()
+    compress = path.suffix.lower() in COMPRESSIBLE and stat.st_size >= COMPRESS_FROM_BYTES
+    zipped = compress and _accepts_gzip(request)
     etag = _etag(stat)
+    if zipped:
+        etag = etag[:-1] + '-gzip"'
     headers = app_headers() | {
         "Cache-Control": IMMUTABLE if relative.startswith(f"{HASHED_FOLDER}/") else REVALIDATE,
         "ETag": etag,
@@ -135,8 +164,14 @@ def file_response(request: Request, path: Path, relative: str) -> Response:
     if path.name == "sw.js":
         # Its scope is /app/ already; said outright so that a proxy rewriting paths keeps it.
         headers["Service-Worker-Allowed"] = f"{APP_PATH}/"
+    if compress:
+        headers["Vary"] = "Accept-Encoding"
     if _not_modified(request, etag):
         return Response(status_code=304, headers=headers)
+    if zipped:
+        headers["Content-Encoding"] = "gzip"
+        body = _gzipped(path, stat.st_mtime_ns, stat.st_size)
+        return Response(body, media_type=media_type(path), headers=headers)
     return FileResponse(path, media_type=media_type(path), headers=headers, stat_result=stat)
 
 
