@@ -2,6 +2,8 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { goBack } from '../app/nav';
+import { chatsQuery, unreadTotal } from '../data/chat';
+import { useQuery } from '../data/query';
 import { t } from '../i18n';
 import { BackIcon, ChatIcon, ContactsIcon, MeIcon, WalletIcon } from './icons';
 
@@ -66,16 +68,24 @@ const TABS = [
 /** The bottom tab bar; a tab is current for its path and everything below it. */
 export function TabBar({ badges = {} }: { badges?: Partial<Record<'chats' | 'wallet', number>> }): JSX.Element {
   const { path } = useLocation();
+  // Unread messages on the Chats tab, kept current by live events (data/chat keeps the list live).
+  const chats = useQuery(chatsQuery());
+  const unread = badges.chats ?? unreadTotal(chats.data.value);
   return (
     <nav class="tabbar" aria-label={t('tabs.label')}>
       {TABS.map(({ href, key, Icon }) => {
         const current = path === href || path.startsWith(`${href}/`);
-        const badge = key === 'tabs.chats' ? badges.chats : key === 'tabs.wallet' ? badges.wallet : undefined;
+        const badge = key === 'tabs.chats' ? unread : key === 'tabs.wallet' ? badges.wallet : undefined;
         return (
           <a key={href} href={href} class="tab" aria-current={current ? 'page' : undefined}>
             <Icon />
             <span class="tab-label">{t(key)}</span>
-            {badge ? <span class="tab-badge">{badge > 99 ? '99+' : badge}</span> : null}
+            {badge ? (
+              <span class="tab-badge">
+                <span aria-hidden="true">{badge > 99 ? '99+' : badge}</span>
+                <span class="visually-hidden">{t('tabs.unread', { count: badge })}</span>
+              </span>
+            ) : null}
           </a>
         );
       })}
