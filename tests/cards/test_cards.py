@@ -355,6 +355,8 @@ async def test_public_page_escapes_card_data_and_carries_open_graph_tags(api: Ap
     assert 'property="og:description"' in html
     assert 'property="og:image"' not in html
     assert f'href="/c/{link["token"]}.vcf"' in html
+    # The way into the app (its share-link route adds the card to the wallet).
+    assert f'id="open-app" href="/app/c/{link["token"]}"' in html
     assert "script-src" not in page.headers["content-security-policy"]
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert page.headers["referrer-policy"] == "no-referrer"

@@ -37,6 +37,7 @@ def render_card_page(
     card: Card,
     page_url: str,
     vcard_path: str,
+    app_path: str,
     preview_path: str | None,
     preview_url: str | None,
 ) -> str:
@@ -46,6 +47,7 @@ def render_card_page(
         card=card,
         page_url=page_url,
         vcard_path=vcard_path,
+        app_path=app_path,
         preview_path=preview_path,
         preview_url=preview_url,
         description=contact.headline or "Business card on B.Ca",

@@ -345,6 +345,8 @@ async def public_page(token: str, session: SessionDep, settings: SettingsDep) ->
         card=shared.card,
         page_url=page_url,
         vcard_path=f"/c/{quote(token, safe='')}.vcf",
+        # The app's own path for this link: signed in, it adds the card to the wallet.
+        app_path=f"/app/c/{quote(token, safe='')}",
         preview_path=f"/c/{quote(token, safe='')}/preview" if has_preview else None,
         preview_url=f"{page_url}/preview" if has_preview else None,
     )
