@@ -27,3 +27,15 @@ class InvalidAcceptedFields(AppError):
 
     def __init__(self, errors: list[dict[str, object]]) -> None:
         super().__init__(extra={"errors": errors})
+
+
+class TooManyPendingScans(AppError):
+    """A person's scans wait for the same few readers as everyone's: past a handful still
+    being read, new ones wait until those are done."""
+
+    status = 429
+    code = "scans_pending"
+    detail = "Too many of your scans are still being read; send more when they are done."
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "5"})

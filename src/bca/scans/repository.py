@@ -7,9 +7,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, exists, literal_column, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    cast,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bca.accounts.models import User
 from bca.cards.models import Card
 from bca.cards.visibility import card_visible
 from bca.core.db import LIKE_ESCAPE, contains_pattern
@@ -35,6 +46,24 @@ async def get_own(
         query = query.with_for_update(of=Scan)
     scan: Scan | None = await session.scalar(query.execution_options(populate_existing=True))
     return scan
+
+
+async def count_pending(session: AsyncSession, user_id: uuid.UUID, *, lock: bool) -> int:
+    """The user's scans still being read; with ``lock``, under the user's row lock, so that
+    the count and the insert that follows hold against concurrent uploads."""
+    if lock:
+        # FOR NO KEY UPDATE: the upload's row already holds a key-share lock on the user (its
+        # foreign key), which FOR UPDATE would wait for: two uploads would deadlock.
+        await session.execute(
+            select(User.id).where(User.id == user_id).with_for_update(key_share=True)
+        )
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Scan)
+        .join(Profile, Profile.id == Scan.profile_id)
+        .where(Profile.user_id == user_id, Scan.status == "pending")
+    )
+    return int(count or 0)
 
 
 async def pending_with_object(session: AsyncSession, scan_id: uuid.UUID) -> tuple[Scan, str] | None:

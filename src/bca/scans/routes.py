@@ -31,7 +31,16 @@ Region = Annotated[
     status_code=202,
     response_model=ScanCreated,
     openapi_extra=MULTIPART_BODY,
-    responses=UPLOAD_ERRORS | problems(404),
+    responses=UPLOAD_ERRORS
+    | problems(404)
+    | {
+        429: {
+            "description": (
+                "scans_pending: 10 of your scans are still being read; `Retry-After` says"
+                " when to send more"
+            )
+        }
+    },
 )
 async def create_scan(
     me: uuid.UUID,

@@ -38,11 +38,19 @@ from bca.files.service import UploadSource
 from bca.files.uploads import IMAGE_KINDS
 from bca.profiles.service import require_own_profile
 from bca.scans import repository
-from bca.scans.errors import InvalidAcceptedFields, InvalidRegion, ScanNotDone, ScanNotFound
+from bca.scans.errors import (
+    InvalidAcceptedFields,
+    InvalidRegion,
+    ScanNotDone,
+    ScanNotFound,
+    TooManyPendingScans,
+)
 from bca.scans.models import Scan
 from bca.scans.schemas import ScanAccept, Suggestion
 
 READ_TASK = "scans.read_card"
+MAX_PENDING_SCANS = 10
+"""A person's scans still being read at once; more answer 429 ``scans_pending``."""
 
 
 def check_region(region: str) -> str:
@@ -63,10 +71,16 @@ async def create_scan(
 ) -> Scan:
     chosen = check_region(region or backends.settings.scan_default_region)
     profile = await require_own_profile(session, user=user, profile_id=me)
+    # Refused before the upload streams in, and counted again under the user's lock before
+    # the row is added (concurrent uploads).
+    if await repository.count_pending(session, user.id, lock=False) >= MAX_PENDING_SCANS:
+        raise TooManyPendingScans()
     await end_read_only_transaction(session)
     async with files_service.receive_upload(
         session, backends, user=user, source=source, kinds=IMAGE_KINDS, purpose="scan"
     ) as stored:
+        if await repository.count_pending(session, user.id, lock=True) >= MAX_PENDING_SCANS:
+            raise TooManyPendingScans()
         scan = Scan(profile_id=profile.id, file_id=stored.id, region=chosen, status="pending")
         session.add(scan)
         await session.flush()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytesseract
@@ -19,14 +20,43 @@ from bca.scans.reading import Line, UnreadableImage, read_card
 
 logger = logging.getLogger(__name__)
 
-# Reading takes a core for seconds: at most this many at once per process (a thread-side
-# limit, so that it holds whichever event loop enqueued the read).
-_READERS = threading.BoundedSemaphore(2)
+READERS = 2
+"""Reading takes a core for seconds: at most this many at once per process."""
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
 
 
-def _read_one(data: bytes, timeout: float) -> list[Line]:
-    with _READERS:
-        return read_card(data, timeout=timeout)
+def _readers() -> ThreadPoolExecutor:
+    """The process's own bounded pool of readers, made at first use (after a worker forks).
+
+    Reads queue here, not in the default executor that storage and every ``to_thread`` use:
+    a burst of scans waits for these threads and never takes a thread that a file download
+    needs (a waiting read used to hold a default-pool thread while it waited for its turn).
+    Shared by whichever event loop enqueued the read, so the bound holds per process.
+    """
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="bca-scan")
+        return _executor
+
+
+async def _read(data: bytes, limit: float) -> list[Line]:
+    """Read in the readers' pool; the time limit counts from the read's start, not from its
+    place in the queue (a burst must not fail scans that only waited)."""
+    loop = asyncio.get_running_loop()
+    started = asyncio.Event()
+
+    def run() -> list[Line]:
+        loop.call_soon_threadsafe(started.set)
+        return read_card(data, timeout=limit)
+
+    future = loop.run_in_executor(_readers(), run)
+    # ``run`` signals its start before anything else (callbacks from the thread keep their
+    # order), so this wait ends before the future's result arrives.
+    await started.wait()
+    return await asyncio.wait_for(future, timeout=limit * 2)
 
 
 async def _finish(
@@ -71,7 +101,7 @@ async def read_scan(backends: Backends, *, scan_id: str) -> None:
         return
     limit = backends.settings.scan_time_limit_seconds
     try:
-        lines = await asyncio.wait_for(asyncio.to_thread(_read_one, data, limit), timeout=limit * 2)
+        lines = await _read(data, limit)
     except UnreadableImage as problem:
         await _finish(backends, key, failure=str(problem))
         return
