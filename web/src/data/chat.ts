@@ -24,7 +24,13 @@ function byActivity(a: Chat, b: Chat): number {
 /** My chats, most recent activity first (each becomes known to `live`, for its catch-ups). */
 export function chatsQuery(): Query<Chat[]> {
   return query('chat:list', async () => {
-    const chats = await allPages<Chat>('/v1/chats');
+    const listed = await allPages<Chat>('/v1/chats');
+    // Events delivered while the list was read are newer than what it says.
+    const chats = listed.map((chat) => {
+      const delivered = engine.lastIndex(chat.id) ?? 0;
+      if (delivered <= chat.last_event_index) return chat;
+      return { ...chat, last_event_index: delivered, unread_count: Math.max(0, delivered - chat.read_index) };
+    });
     for (const chat of chats) engine.track(chat.id, chat.last_event_index);
     return chats.sort(byActivity);
   });
@@ -39,15 +45,21 @@ export function unreadTotal(chats: Chat[] | undefined): number {
  * The newest event of a chat (the list's "last message"): one event read by index, then kept
  * current by live events. Null for a chat without events.
  */
-export function lastEventQuery(chatId: string, lastIndex: number): Query<ChatEvent | null> {
-  const q = query<ChatEvent | null>(`chat:last:${chatId}`, async () => {
+export function lastEventQuery(chatId: string): Query<ChatEvent | null> {
+  return query<ChatEvent | null>(`chat:last:${chatId}`, async () => {
+    const chat = chatsQuery().data.value?.find((c) => c.id === chatId) ?? chatQuery(chatId).data.value;
+    const lastIndex = chat?.last_event_index ?? 0;
     if (lastIndex < 1) return null;
     const page = await fetchEvents(chatId, lastIndex - 1, 1);
     return page.events[0] ?? null;
   });
+}
+
+/** Reads the newest event again when the chat moved past the one held (a list reload). */
+export function refreshLastEvent(chatId: string, lastIndex: number): void {
+  const q = lastEventQuery(chatId);
   const known = q.data.value;
-  if (known !== undefined && (known?.index ?? 0) < lastIndex && !q.loading.value) queueMicrotask(() => q.invalidate());
-  return q;
+  if ((known !== undefined || q.loading.value) && (known?.index ?? 0) < lastIndex) q.invalidate();
 }
 
 export function chatQuery(id: string): Query<Chat> {
@@ -91,7 +103,7 @@ function onEvent(event: ChatEvent): void {
     invalidate('chat:list');
     if (gone) engine.forget(event.chat_id);
   }
-  query<ChatEvent | null>(`chat:last:${event.chat_id}`, () => Promise.resolve(event)).update((old) => (old && old.index > event.index ? old : event));
+  lastEventQuery(event.chat_id).update((old) => (old && old.index > event.index ? old : event));
   rooms.get(event.chat_id)?.apply(event, true);
 }
 

@@ -1,14 +1,13 @@
 /**
  * Live events for the app: the one `LiveEngine` (data/live-engine.ts) over the browser's
  * WebSocket to `/v1/ws` (`wss:` under https; the token goes in the first message, never in the
- * URL), started and stopped with the session. Consumers: `onChatEvent` (each chat's events in
+ * URL), started and stopped with the session by main.tsx. Consumers: `onChatEvent` (each chat's events in
  * `index` order, each once), `onTyping`, `sendTyping`, `liveStatus`, and `onLiveMessage` for
  * any other message the server sends (sync hints).
  */
-import { effect, type ReadonlySignal } from '@preact/signals';
+import type { ReadonlySignal } from '@preact/signals';
 import { api, tokens, type ChatEvent, type EventsPage } from '../api';
 import { LiveEngine, type LiveStatus, type ServerMessage, type SocketLike, type TypingSignal } from './live-engine';
-import { session } from './session';
 
 export type { LiveStatus, ServerMessage, TypingSignal } from './live-engine';
 
@@ -60,11 +59,5 @@ export function sendTyping(chatId: string): void {
   engine.sendTyping(chatId);
 }
 
-/** Delivery follows the session; the browser coming back online reconnects at once. */
-if (typeof window !== 'undefined') {
-  effect(() => {
-    if (session.value.status === 'signed_in') startLive();
-    else if (session.value.status === 'signed_out') stopLive();
-  });
-  window.addEventListener('online', () => engine.reconnectNow());
-}
+/** The browser coming back online reconnects at once (main.tsx starts and stops delivery with the session). */
+if (typeof window !== 'undefined') window.addEventListener('online', () => engine.reconnectNow());

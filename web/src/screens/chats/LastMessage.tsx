@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import type { Chat, ChatEvent } from '../../data/types';
-import { lastEventQuery } from '../../data/chat';
+import { useEffect } from 'preact/hooks';
+import { lastEventQuery, refreshLastEvent } from '../../data/chat';
 import { useQuery } from '../../data/query';
 import { t } from '../../i18n';
 import { useName } from './names';
@@ -32,7 +33,8 @@ export function useEventSummary(event: ChatEvent | null | undefined, myProfileId
 }
 
 export function LastMessage({ chat }: { chat: Chat }): JSX.Element {
-  const q = useQuery(lastEventQuery(chat.id, chat.last_event_index));
+  const q = useQuery(lastEventQuery(chat.id));
+  useEffect(() => refreshLastEvent(chat.id, chat.last_event_index), [chat.id, chat.last_event_index]);
   const event = q.data.value;
   const text = useEventSummary(event, chat.my_profile_id);
   if (chat.last_event_index === 0) return <span class="chat-last">{t('chat.noMessages')}</span>;

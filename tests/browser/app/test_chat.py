@@ -1,0 +1,356 @@
+"""Chat in a Pixel's Chromium against a real ``bca serve``, on both stacks: two phones, one in
+Korean and one in English, chat in real time.
+
+- Alice starts a direct chat with Bob from the new-chat screen (they follow each other: set up
+  over HTTP); Bob's chat list shows it and its unread count grow without a reload; he opens it
+  (his unread count drops: the read marker moved, also on the server).
+- Text, a reply (the quote shows on the other phone), an image (a fixed box on the other
+  phone), an edit (the new text and the "edited" mark) and a delete, each seen on the other
+  phone without a reload; Bob's typing shows on Alice's phone.
+- A chat of 130 messages opens at its newest page and scrolls back page by page to the first
+  message, every index once and in order.
+
+Every chat screen is checked by axe-core and saved as a screenshot in both languages.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.browser.app.conftest import NewPhone
+from tests.browser.app.helpers import AppServer, axe, fresh_name, shot
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+pytestmark = pytest.mark.timeout(300)
+
+PASSWORD = "correct horse battery"
+LIVE = 15_000  # ms: what "without a reload" may take at most
+
+# The strings the test looks for, as the app says them (src/i18n/messages/chat.ts).
+TEXT = {
+    "en": {
+        "start": "Start chat",
+        "send": "Send",
+        "reply": "Reply",
+        "edit": "Edit",
+        "save": "Save",
+        "delete": "Delete",
+        "deleted": "This message was deleted",
+        "edited": "edited",
+        "typing": "is typing",
+        "beginning": "The beginning of the chat",
+        "mute": "Mute",
+    },
+    "ko": {
+        "start": "채팅 시작",
+        "send": "보내기",
+        "reply": "답장",
+        "edit": "수정",
+        "save": "저장",
+        "delete": "삭제",
+        "deleted": "삭제된 메시지입니다",
+        "edited": "수정됨",
+        "typing": "입력 중",
+        "beginning": "채팅의 시작",
+        "mute": "알림 끄기",
+    },
+}
+
+
+@dataclass
+class Account:
+    username: str
+    token: str
+    profile_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def make_account(server: AppServer, prefix: str) -> Account:
+    """Sign up over HTTP, follow the mailed verification link's token, sign in."""
+    username = fresh_name(prefix)
+    email = f"{username}@example.com"
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        created = client.post(
+            "/v1/auth/signup", json={"email": email, "username": username, "password": PASSWORD}
+        )
+        assert created.status_code == 201, created.text
+        token = parse_qs(urlsplit(server.mail_link(email)).query)["token"][0]
+        verified = client.post("/v1/auth/email/verify", json={"token": token})
+        assert verified.status_code == 204, verified.text
+        signed_in = client.post("/v1/auth/signin", json={"login": username, "password": PASSWORD})
+        assert signed_in.status_code == 200, signed_in.text
+        access = signed_in.json()["access_token"]
+        profiles = client.get("/v1/profiles", headers={"Authorization": f"Bearer {access}"})
+        profile = profiles.json()["items"][0]
+        renamed = client.patch(
+            f"/v1/profiles/{profile['id']}",
+            json={"name": prefix.capitalize()},
+            headers={"Authorization": f"Bearer {access}", "If-Match": f'"{profile["version"]}"'},
+        )
+        assert renamed.is_success, renamed.text
+    return Account(username, access, profile["id"])
+
+
+def call(server: AppServer, account: Account, method: str, path: str, **kwargs: Any) -> Any:
+    response = httpx.request(
+        method, server.url + path, headers=account.headers, timeout=30, **kwargs
+    )
+    assert response.is_success, f"{method} {path}: {response.status_code} {response.text}"
+    return response.json() if response.content else None
+
+
+def follow(server: AppServer, follower: Account, target: Account) -> None:
+    """The people screens are another area's: the follow is made over HTTP."""
+    relation = call(
+        server,
+        follower,
+        "PUT",
+        f"/v1/profiles/{follower.profile_id}/relations/{target.profile_id}",
+        json={"status": "follow"},
+    )
+    if relation["status"] == "follow_requested":
+        call(
+            server,
+            target,
+            "POST",
+            f"/v1/profiles/{target.profile_id}/followers/{follower.profile_id}/accept",
+        )
+
+
+def sign_in(page: Page, account: Account) -> None:
+    page.goto("/app/signin")
+    page.locator("input[autocomplete=username]").fill(account.username)
+    page.locator("input[type=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/app/wallet"))
+
+
+def check(page: Page, name: str) -> None:
+    """No serious accessibility problem on this screen; its screenshot for review."""
+    page.wait_for_load_state("networkidle")
+    axe(page, name=name)
+    shot(page, name)
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (96, 64), (200, 40, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def bubble(page: Page, text: str) -> Locator:
+    return page.locator(".msg-row .msg-bubble").filter(
+        has=page.locator(":scope > .msg-text", has_text=text)
+    )
+
+
+def send(page: Page, text: str) -> None:
+    page.locator("textarea.composer-input").fill(text)
+    page.locator(".composer button[type=submit]").click()
+
+
+def act(page: Page, message: str, action: str) -> None:
+    """Opens a message's actions (a tap on it) and picks one."""
+    bubble(page, message).first.click()
+    page.locator("dialog.sheet[open] button", has_text=action).click()
+
+
+def badge(page: Page) -> Locator:
+    return page.locator("ul.list .chat-badge")
+
+
+def test_two_phones_chat_in_real_time(
+    new_phone: NewPhone, app_server: AppServer, tmp_path: Any
+) -> None:
+    alice = make_account(app_server, "alice")
+    bob = make_account(app_server, "bob")
+    follow(app_server, alice, bob)
+    follow(app_server, bob, alice)
+    ko, en = TEXT["ko"], TEXT["en"]
+
+    a = new_phone("ko")
+    b = new_phone("en")
+    sign_in(a, alice)
+    sign_in(b, bob)
+    frames: list[str] = []
+
+    def on_ws(ws: Any) -> None:
+        frames.append(f"open {ws.url}")
+        ws.on("framesent", lambda f: frames.append(f"sent {f}"[:200]))
+        ws.on("framereceived", lambda f: frames.append(f"recv {f}"[:200]))
+        ws.on("close", lambda _: frames.append("closed"))
+
+    b.on("websocket", on_ws)
+    b.on("console", lambda m: frames.append(f"console {m.text}"))
+    b.locator("nav.tabbar a[href='/app/chats']").click()
+    b.wait_for_url(re.compile(r"/app/chats$"))
+    b.locator(".empty-title, .empty").first.wait_for()
+    check(b, "chat-list-empty")
+
+    # Alice starts a direct chat from the new-chat screen.
+    a.goto("/app/chats/new")
+    candidate = a.locator("label.chat-pick", has_text="Bob")
+    candidate.wait_for()
+    check(a, "chat-new")
+    candidate.click()
+    a.get_by_role("button", name=ko["start"]).click()
+    a.wait_for_url(re.compile(r"/app/chats/[0-9a-f-]{36}$"))
+    chat_id = a.url.rsplit("/", 1)[1]
+    a.locator("textarea.composer-input").wait_for()
+    send(a, "Hello Bob")
+    bubble(a, "Hello Bob").locator(".msg-meta time").wait_for()
+
+    # Bob's list shows the chat, its last message and the unread count, without a reload.
+    row = b.locator(f"a[href='/app/chats/{chat_id}']")
+    try:
+        row.wait_for(timeout=LIVE)
+    except Exception:
+        print("FRAMES", chat_id, frames[-6:])
+        print("BODY", b.url, b.inner_text("body"))
+        print("API", call(app_server, bob, "GET", "/v1/chats"))
+        raise
+    b.locator(".chat-last", has_text="Hello Bob").wait_for(timeout=LIVE)
+    assert badge(b).inner_text() == "1"
+    send(a, "Are you there?")
+    b.locator(".chat-last", has_text="Are you there?").wait_for(timeout=LIVE)
+    b.wait_for_function(
+        "() => document.querySelector('ul.list .chat-badge')?.textContent === '2'", timeout=LIVE
+    )
+    check(b, "chat-list")
+
+    # Bob opens it: both messages, and his read marker moves (on the server too).
+    row.click()
+    b.wait_for_url(re.compile(rf"/app/chats/{chat_id}$"))
+    bubble(b, "Are you there?").wait_for()
+    bubble(b, "Hello Bob").wait_for()
+
+    def bob_read() -> int:
+        return int(call(app_server, bob, "GET", f"/v1/chats/{chat_id}")["read_index"])
+
+    deadline_checks = 0
+    while bob_read() < 2 and deadline_checks < 50:
+        b.wait_for_timeout(200)
+        deadline_checks += 1
+    assert bob_read() >= 2
+    assert call(app_server, bob, "GET", f"/v1/chats/{chat_id}")["unread_count"] == 0
+
+    # Bob types: Alice sees it. Then he replies to "Hello Bob".
+    b.locator("textarea.composer-input").press_sequentially("Yes", delay=30)
+    a.locator(".chat-typing", has_text=ko["typing"]).wait_for(timeout=LIVE)
+    b.locator("textarea.composer-input").fill("")
+    act(b, "Hello Bob", en["reply"])
+    b.locator(".composer-context").wait_for()
+    send(b, "Hi Alice, yes")
+    reply = bubble(a, "Hi Alice, yes")
+    reply.wait_for(timeout=LIVE)
+    assert "Hello Bob" in reply.locator(".msg-quote").inner_text()
+
+    # An image, with a preview before it is sent; on Alice's phone in a fixed box.
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(png())
+    b.locator(".composer input[type=file]").set_input_files(str(photo))
+    b.locator(".composer-thumb img").wait_for()
+    check(b, "chat-composer-image")
+    b.locator(".composer button[type=submit]").click()
+    image = a.locator(".msg-row .msg-image img")
+    image.wait_for(timeout=LIVE)
+    box = a.locator(".msg-row .msg-image").first.bounding_box()
+    assert box is not None and box["width"] == box["height"] == 220
+    a.wait_for_function(
+        "() => [...document.querySelectorAll('.msg-image img')].every((i) => i.complete && i.naturalWidth > 0)"
+    )
+
+    # Alice edits her first message and deletes her second: Bob sees both.
+    act(a, "Hello Bob", ko["edit"])
+    a.locator("textarea.composer-input").fill("Hello Bob (edited)")
+    a.locator(".composer button[type=submit]").click()
+    edited = bubble(b, "Hello Bob (edited)")
+    edited.wait_for(timeout=LIVE)
+    assert en["edited"] in edited.inner_text()
+    # The quote of the reply follows the edit.
+    b.locator(".msg-quote", has_text="Hello Bob (edited)").wait_for(timeout=LIVE)
+    act(a, "Are you there?", ko["delete"])
+    a.locator("dialog.sheet[open] button.btn-danger").click()
+    b.locator(".msg-bubble", has_text=en["deleted"]).wait_for(timeout=LIVE)
+    assert bubble(b, "Are you there?").count() == 0
+    a.locator(".msg-bubble", has_text=ko["deleted"]).wait_for(timeout=LIVE)
+    check(a, "chat-room")
+    check(b, "chat-room")
+
+    # Alice's list: Bob's messages were read in the open room, so no unread count.
+    a.locator("a.topbar-back, button.topbar-back").first.click()
+    a.wait_for_url(re.compile(r"/app/chats$"))
+    a.locator(f"a[href='/app/chats/{chat_id}']").wait_for()
+    assert badge(a).count() == 0
+    check(a, "chat-list")
+
+    # Chat info: participants and mute.
+    b.goto(f"/app/chats/{chat_id}/info")
+    b.get_by_role("switch", name=en["mute"]).wait_for()
+    check(b, "chat-info")
+    b.get_by_role("switch", name=en["mute"]).click()
+    b.wait_for_function("() => document.querySelector('[role=switch]')?.checked === true")
+    for _ in range(50):
+        if call(app_server, bob, "GET", f"/v1/chats/{chat_id}")["muted"]:
+            break
+        b.wait_for_timeout(100)
+    assert call(app_server, bob, "GET", f"/v1/chats/{chat_id}")["muted"] is True
+    a.goto(f"/app/chats/{chat_id}/info")
+    a.get_by_role("switch", name=ko["mute"]).wait_for()
+    check(a, "chat-info")
+    b.goto("/app/chats/new")
+    b.locator("label.chat-pick").first.wait_for()
+    check(b, "chat-new")
+
+
+def test_history_scrolls_back_page_by_page(
+    new_phone: NewPhone, app_server: AppServer
+) -> None:
+    alice = make_account(app_server, "alice")
+    bob = make_account(app_server, "bob")
+    follow(app_server, alice, bob)
+    chat = call(
+        app_server,
+        alice,
+        "POST",
+        "/v1/chats",
+        json={"profile_id": alice.profile_id, "participant_ids": [bob.profile_id], "title": "History"},
+    )
+    total = 130
+    for n in range(1, total + 1):
+        call(app_server, alice if n % 3 else bob, "POST", f"/v1/chats/{chat['id']}/messages", json={"body": f"history {n}"})
+
+    page = new_phone("en")
+    sign_in(page, alice)
+    page.goto(f"/app/chats/{chat['id']}")
+    bubble(page, f"history {total}").wait_for()
+    first = page.locator(".msg-row[data-index]").first
+    assert int(first.get_attribute("data-index") or 0) > 2, "opens at the newest page"
+    # Scroll to the top until the beginning of the chat shows.
+    for _ in range(20):
+        if page.locator(".chat-start", has_text=TEXT["en"]["beginning"]).count():
+            break
+        page.locator(".chat-scroller").evaluate("(el) => { el.scrollTop = -el.scrollHeight; }")
+        page.wait_for_timeout(300)
+    page.locator(".chat-start", has_text=TEXT["en"]["beginning"]).wait_for()
+    indices = [int(x) for x in page.locator(".msg-row[data-index]").evaluate_all(
+        "(rows) => rows.map((r) => r.dataset.index)"
+    )]
+    # The chat's first event is Bob joining (index 1); messages follow in order, once each.
+    assert indices == sorted(set(indices))
+    assert indices == list(range(indices[0], indices[0] + len(indices)))
+    assert bubble(page, "history 1").count() == 1
+    assert bubble(page, f"history {total}").count() == 1
