@@ -182,6 +182,8 @@ def test_every_settings_screen_in_both_languages(
     page.goto("/app/settings/about")
     page.locator(".about-version").wait_for()
     check(page, "settings-about")
+    docs = page.locator('a[href="/docs"]')
+    assert httpx.get(app_server.url + str(docs.get_attribute("href"))).status_code == 200
 
 
 # --- what they do ------------------------------------------------------------------------------
@@ -258,10 +260,17 @@ def test_one_device_lists_the_devices_and_revokes_the_other(
     mine.get_by_text("Device signed out").wait_for()
     assert rows.count() == 1
 
-    # The other phone's next action lands it signed out, its tokens gone.
-    other.goto("/app/settings/devices")
+    # The other phone's next action (in the app, no reload: its live connection may already
+    # have been told) lands it signed out, told why, its tokens gone; one tap from sign-in.
+    other.evaluate(
+        "history.pushState(null, '', '/app/settings/devices');"
+        "dispatchEvent(new PopStateEvent('popstate'))"
+    )
     other.wait_for_url(SIGNED_OUT)
+    other.get_by_text("Your session ended. Please sign in again.").wait_for()
     assert other.evaluate("localStorage.getItem('bca.refresh')") is None
+    other.get_by_role("link", name="I have an account").click()
+    other.wait_for_url("**/app/signin")
 
     # Revoking this device signs it out.
     mine.locator(".list .row").get_by_role("button").click()
