@@ -210,8 +210,10 @@ export class ApiClient {
       else if (as === 'blob') data = await response.blob();
       else if (as === 'text') data = await response.text();
       else {
+        // 202 (accepted: a mail is on its way) and some 201s carry no body at all.
+        const text = await response.text();
         try {
-          data = await response.json();
+          data = text.trim() === '' ? undefined : JSON.parse(text);
         } catch {
           throw new ApiError({ status: response.status, code: 'bad_response', title: 'Unreadable answer' });
         }

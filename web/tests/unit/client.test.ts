@@ -194,6 +194,16 @@ describe('writes', () => {
     expect(answer.etag).toBe('"4"');
   });
 
+  it('takes an answer without a body (202 accepted) as done, not as an unreadable answer', async () => {
+    const { client } = setup(() => new Response(null, { status: 202 }));
+    await expect(client.post('/v1/auth/email/resend', { login: 'a' }, { auth: false })).resolves.toBeUndefined();
+  });
+
+  it('still refuses a body that is not JSON', async () => {
+    const { client } = setup(() => new Response('<html>', { status: 200, headers: { 'Content-Type': 'text/html' } }));
+    await expect(client.get('/v1/me', undefined, { auth: false })).rejects.toMatchObject({ code: 'bad_response' });
+  });
+
   it('maps 412 to precondition_failed', async () => {
     const { client } = setup(() => json(412, { code: 'precondition_failed' }));
     await expect(client.patch('/v1/cards/c', {}, { ifMatch: 1, auth: false })).rejects.toMatchObject({ status: 412, code: 'precondition_failed' });
