@@ -40,3 +40,107 @@ export async function uploadCardPreview(id: string, file: Blob, onProgress?: (fr
   invalidate(`cards:profile:${card.profile_id}`);
   return card;
 }
+
+// --- what a card's `data` says (the well-known keys of the server's CardData) ---------------
+
+export interface TypedValue {
+  value: string;
+  type: string | null;
+}
+
+export interface CardAddress {
+  street: string;
+  locality: string;
+  region: string;
+  postal_code: string;
+  country: string;
+}
+
+/** A card's contents, read defensively from its free JSON `data` (unknown keys are ignored). */
+export interface CardView {
+  /** The person's name from its parts, else the card's name. */
+  displayName: string;
+  givenName: string;
+  familyName: string;
+  title: string;
+  organization: string;
+  department: string;
+  phones: TypedValue[];
+  emails: TypedValue[];
+  urls: string[];
+  address: CardAddress;
+  /** The address on one line ('' when none). */
+  addressLine: string;
+  note: string;
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+function typedList(value: unknown): TypedValue[] {
+  if (!Array.isArray(value)) return [];
+  const out: TypedValue[] = [];
+  for (const item of value) {
+    if (typeof item === 'string' && item.trim()) out.push({ value: item.trim(), type: null });
+    else if (item && typeof item === 'object') {
+      const entry = item as Record<string, unknown>;
+      const v = text(entry.value);
+      if (v) out.push({ value: v, type: text(entry.type) || null });
+    }
+  }
+  return out;
+}
+
+const HANGUL = /[\u3131-\uD79D]/;
+
+/** Joins name parts: family name first without a space in Korean names, "given family" otherwise. */
+export function joinName(given: string, family: string): string {
+  if (!given || !family) return given || family;
+  return HANGUL.test(given + family) ? `${family}${given}` : `${given} ${family}`;
+}
+
+export function describeCard(name: string, data: Record<string, unknown>): CardView {
+  const raw = data.address && typeof data.address === 'object' ? (data.address as Record<string, unknown>) : {};
+  const address: CardAddress = {
+    street: text(raw.street),
+    locality: text(raw.locality),
+    region: text(raw.region),
+    postal_code: text(raw.postal_code),
+    country: text(raw.country),
+  };
+  const givenName = text(data.given_name);
+  const familyName = text(data.family_name);
+  return {
+    displayName: joinName(givenName, familyName) || name.trim(),
+    givenName,
+    familyName,
+    title: text(data.title),
+    organization: text(data.organization),
+    department: text(data.department),
+    phones: typedList(data.phones),
+    emails: typedList(data.emails),
+    urls: typedList(data.urls).map((url) => url.value),
+    address,
+    addressLine: [address.street, address.locality, address.region, address.postal_code, address.country].filter(Boolean).join(', '),
+    note: text(data.note),
+  };
+}
+
+/** A `tel:` link of a phone number as written (digits, +, * and # only), or null. */
+export function telHref(value: string): string | null {
+  const digits = value.replace(/[^0-9+*#]/g, '');
+  return digits ? `tel:${digits}` : null;
+}
+
+/** Only web links become links (never `javascript:` and the like). */
+export function webHref(url: string): string | null {
+  const trimmed = url.trim();
+  if (/^https?:\/\//i.test(trimmed)) return trimmed;
+  if (/^[a-z0-9.-]+\.[a-z]{2,}(\/.*)?$/i.test(trimmed)) return `https://${trimmed}`;
+  return null;
+}
+
+export function mapHref(address: string): string {
+  return `https://www.google.com/maps/search/?api=1&query=${encodeURIComponent(address)}`;
+}
