@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.app.conftest import NewPhone
 from tests.browser.app.helpers import AppServer, ConsoleErrors, axe, fresh_name, shot
@@ -189,6 +190,7 @@ def test_a_paper_card_goes_through_scan_review_accept_into_contacts(
     check(page, "scan-new")
     photo = tmp_path / "card.png"
     photo.write_bytes(image)
+    expect(camera).to_be_enabled()
     camera.set_input_files(str(photo))
     page.wait_for_url(re.compile(r"/app/scans/[0-9a-f-]{36}$"))
     name_field = page.get_by_label(text["name"], exact=True)
@@ -290,7 +292,9 @@ def test_a_failed_read_shows_the_servers_reason_and_a_retry(
     page.goto("/app/scans/new")
     blank = tmp_path / "blank.png"
     Image.new("RGB", (1050, 600), "white").save(blank)
-    page.locator("input[type=file]:not([capture])").set_input_files(str(blank))
+    gallery = page.locator("input[type=file]:not([capture])")
+    expect(gallery).to_be_enabled()  # once the active profile is known
+    gallery.set_input_files(str(blank))
     page.wait_for_url(re.compile(r"/app/scans/[0-9a-f-]{36}$"))
     failure = page.locator(".error-box[role=alert]")
     failure.wait_for(timeout=60_000)
@@ -364,9 +368,13 @@ def test_following_a_private_profile_by_request_then_blocking(
     request.wait_for()
     check(second, "people-requests")
     request.get_by_role("button", name=text["accept"]).click()
+    request.wait_for(state="detached")  # answered: no longer a request
     second.goto("/app/people/list/followers")
     second.locator(f"a[href='/app/people/{ana.profile_id}']").wait_for()
-    second.goto(f"/app/people/{ana.profile_id}")
+    # A pasted profile link (or id) finds the profile too.
+    second.goto("/app/people")
+    second.locator("#people-search").fill(f"{app_server.url}/app/people/{ana.profile_id}")
+    second.locator(f".search-results a[href='/app/people/{ana.profile_id}']").click()
     second.locator(".person-state .pill", has_text=text["follows_you"]).wait_for()
 
     # Ana now follows and sees Ben's cards; she adds one to her wallet.

@@ -20,6 +20,9 @@ const LISTS: { kind: ListKind; key: MessageKey }[] = [
   { kind: 'blocked', key: 'people.list.blocked' },
 ];
 
+/** A profile id, alone or in a pasted link (`…/app/people/<id>`). */
+const PROFILE_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
 type Found = { q: string; items: Person[] } | { q: string; error: unknown } | null;
 
 /** People, as the active profile: find someone, answer follow requests, and the lists of relations. */
@@ -33,9 +36,11 @@ export default function PeopleScreen(): JSX.Element {
   const [found, setFound] = useState<Found>(null);
   const [answering, setAnswering] = useState<string | null>(null);
 
+  const byId = PROFILE_ID.exec(search)?.[0]?.toLowerCase();
+
   useEffect(() => {
     const q = search.trim();
-    if (q.length < 2) {
+    if (q.length < 2 || PROFILE_ID.test(q)) {
       setFound(null);
       return;
     }
@@ -78,6 +83,13 @@ export default function PeopleScreen(): JSX.Element {
         <input id="people-search" class="field-input search-input" type="search" enterkeyhint="search" autocomplete="off" placeholder={t('people.search')} value={search} onInput={(event) => setSearch(event.currentTarget.value)} />
       </div>
       {search.trim().length === 1 ? <p class="muted small">{t('people.searchHint')}</p> : null}
+      {byId ? (
+        <div class="search-results">
+          <List heading={t('people.results')}>
+            <ListRow title={t('people.openById')} subtitle={byId} href={paths.person(byId)} />
+          </List>
+        </div>
+      ) : null}
       {found && found.q === search.trim() ? (
         'error' in found ? (
           <ErrorBox message={errorMessage(found.error, 'people')} />
