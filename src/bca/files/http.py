@@ -41,7 +41,7 @@ MULTIPART_BODY: dict[str, Any] = {
 
 UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {
-        "description": "too_large: over the upload limit, an image over 40 megapixels, or an "
+        "description": "too_large: over the upload limit, an image over 25 megapixels, or an "
         "animation over the frame or pixel budget"
     },
     415: {"description": "unsupported_media_type: the content is not an accepted type"},

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import hashlib
 import io
 import re
 import threading
 import unicodedata
 import warnings
-from collections.abc import AsyncGenerator, AsyncIterator, Collection
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from PIL import GifImagePlugin, Image, ImageOps, ImageSequence
@@ -39,9 +41,18 @@ from bca.files.errors import (
     UploadTooLarge,
 )
 
-MAX_IMAGE_PIXELS = 40_000_000
-"""Pixels (width x height x frames) an image may decode to: a 10 MiB file can otherwise
-inflate to gigabytes. Pillow's own bomb check uses the same figure."""
+MAX_IMAGE_PIXELS = 25_000_000
+"""Pixels (width x height x frames) one upload may decode to, read from its header before any
+pixel is: a file of a few kilobytes can otherwise inflate to hundreds of megabytes (a 38-
+megapixel WebP of 68 KB took half a gigabyte to re-encode). 25 megapixels holds a 24-megapixel
+camera's photo (6000 x 4000). Pillow's own bomb check uses the same figure."""
+
+MAX_DECODING_PIXELS = 40_000_000
+"""Pixels being decoded at once in one process, all uploads together (about 160 MB of RGBA):
+an upload whose pixels do not fit waits in the image pool until earlier ones are done."""
+
+IMAGE_WORKERS = 2
+"""Threads of the image pool: decoding and encoding take a core each."""
 
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 
@@ -54,10 +65,55 @@ _SNIFF_BYTES = 16
 _MAX_FILENAME = 255
 _RESERVED_IN_NAMES = re.compile(r'[<>:"|?*]')
 
-# Decoding is memory-hungry (40 megapixels is 160 MB of RGBA); two at a time per process keeps
-# a burst of uploads from exhausting memory. A thread semaphore, because decoding runs in
-# worker threads and this must not be tied to one event loop.
-_DECODE_SLOTS = threading.BoundedSemaphore(2)
+
+class _PixelBudget:
+    """The pixels being decoded in this process, bounded by ``MAX_DECODING_PIXELS``: a
+    thread-side limit, since decoding runs in the image pool and must not be tied to one
+    event loop. One image larger than what is free waits until it is alone."""
+
+    def __init__(self, total: int) -> None:
+        self._total = total
+        self._used = 0
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def hold(self, pixels: int) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: self._used == 0 or self._used + pixels <= self._total)
+            self._used += pixels
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._used -= pixels
+                self._changed.notify_all()
+
+
+_DECODING = _PixelBudget(MAX_DECODING_PIXELS)
+_image_pool: ThreadPoolExecutor | None = None
+_image_pool_lock = threading.Lock()
+
+
+def _images() -> ThreadPoolExecutor:
+    """The process's own pool for decoding and encoding images, made at first use.
+
+    Not the default executor that storage and every ``to_thread`` use: a burst of large
+    images queues here and never takes the threads that other people's file reads and writes
+    need (waiting decodes used to hold default-pool threads).
+    """
+    global _image_pool
+    with _image_pool_lock:
+        if _image_pool is None:
+            _image_pool = ThreadPoolExecutor(
+                max_workers=IMAGE_WORKERS, thread_name_prefix="bca-image"
+            )
+        return _image_pool
+
+
+async def reencode_in_pool(data: bytes, kind: Kind, limits: ImageLimits | None = None) -> bytes:
+    """``reencode_image`` in the image pool."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_images(), reencode_image, data, kind, limits)
 
 
 @dataclass(frozen=True)
@@ -324,13 +380,15 @@ def reencode_image(data: bytes, kind: Kind, limits: ImageLimits | None = None) -
     """
     assert kind.pillow_format is not None
     limits = limits or ImageLimits()
-    with _DECODE_SLOTS, warnings.catch_warnings():
+    with warnings.catch_warnings():
         # The explicit pixel check below is the real guard; this turns Pillow's own warning
         # (raised from its open() for anything it finds over the limit) into a refusal too.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             with Image.open(io.BytesIO(data), formats=[kind.pillow_format]) as image:
                 width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise ImageTooLarge(MAX_IMAGE_PIXELS)
                 if _has_more_frames_than(image, limits.max_frames):
                     raise AnimationTooLarge(f"more than {limits.max_frames} frames")
                 frames = getattr(image, "n_frames", 1)
@@ -340,7 +398,9 @@ def reencode_image(data: bytes, kind: Kind, limits: ImageLimits | None = None) -
                     raise AnimationTooLarge(
                         f"more than {limits.max_animation_pixels} pixels in all frames"
                     )
-                return _encode(image, kind.pillow_format, animated=frames > 1)
+                # One frame is decoded at a time; what is held is the frame and its copy.
+                with _DECODING.hold(width * height):
+                    return _encode(image, kind.pillow_format, animated=frames > 1)
         except AppError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -444,7 +504,7 @@ async def store_object(
             buffer += chunk
             if len(buffer) > max_bytes:
                 raise UploadTooLarge(max_bytes)
-        encoded = await asyncio.to_thread(reencode_image, bytes(buffer), kind, image_limits)
+        encoded = await reencode_in_pool(bytes(buffer), kind, image_limits)
         await storage.put_bytes(key, encoded, content_type=kind.content_type)
         return StoredObject(
             key=key,
