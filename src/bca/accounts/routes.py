@@ -141,6 +141,12 @@ async def signin(
 
 @router.post("/auth/refresh", response_model=TokenPair, responses=problems(401))
 async def refresh(data: RefreshRequest, session: SessionDep, backends: BackendsDep) -> TokenPair:
+    """Rotate a refresh token: a new pair, the old token spent.
+
+    A repeat of the token just rotated, within 10 seconds and while its successor is unspent,
+    answers 200 with the very same pair (two tabs, or a retry after a lost answer). Any other
+    repeat of a spent token is `token_reused`: the session is revoked (RFC 9700).
+    """
     return token_pair(await service.refresh(session, backends, refresh_token=data.refresh_token))
 
 
