@@ -104,6 +104,14 @@ def test_redaction_keeps_the_rest_of_the_line() -> None:
     line = '127.0.0.1:5 - "GET /v1/ws?after=3&access_token=eyJa.eyJb.c HTTP/1.1" 101'
     assert redact(line) == '127.0.0.1:5 - "GET /v1/ws?after=3&access_token=[redacted] HTTP/1.1" 101'
     assert redact("Authorization: Bearer abcdefgh") == "Authorization: Bearer [redacted]"
+    assert redact("Authorization: Basic bG9nczpwYXNz") == "Authorization: Basic [redacted]"
+    # Words that only look like a scheme and its credential stay.
+    assert (
+        redact("HTTP Basic authentication for CardDAV") == "HTTP Basic authentication for CardDAV"
+    )
+    assert (
+        redact('WWW-Authenticate: Bearer realm="B.Ca"') == 'WWW-Authenticate: Bearer realm="B.Ca"'
+    )
     assert redact('{"new_password": "hunter22"}') == '{"new_password": "[redacted]"}'
     assert redact("postgresql://bca:pw@db/bca") == "postgresql://bca:[redacted]@db/bca"
     assert redact('GET /v1/cards/9 HTTP/1.1" 200') == 'GET /v1/cards/9 HTTP/1.1" 200'

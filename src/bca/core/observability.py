@@ -40,7 +40,22 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
         r"\1[redacted]",
     ),
     # Credentials of an Authorization header (a bearer token, a Basic app password).
-    (re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{6,}"), r"\1\2[redacted]"),
+    # An Authorization header's value, whatever it looks like ...
+    (
+        re.compile(
+            r"""(?i)(\bauthorization\\?["']?\s*[:=]\s*\\?["']?)((?:bearer|basic)\s+)?[^\s"',;]+"""
+        ),
+        r"\1\2[redacted]",
+    ),
+    # ... and a credential after its scheme anywhere else (a credential has a digit or a sign
+    # in it: "Basic authentication" is left alone).
+    (
+        re.compile(
+            r"(?i)\b(bearer|basic)(\s+)(?!realm=)"
+            r"(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{6,}"
+        ),
+        r"\1\2[redacted]",
+    ),
     # A JWT wherever it is.
     (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), "[redacted-jwt]"),
     # Cookies: the console's session and sign-in nonce, and any Cookie header.
