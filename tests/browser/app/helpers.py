@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import os
 import re
 import time
@@ -20,14 +21,17 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
+from PIL import Image
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT
 from tests.fixtures.servers import Server
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright
+    from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, Playwright
 
 WEB = REPO_ROOT / "web"
 # The build under test; BCA_TEST_WEB_DIST points the tests at another one (a bisect, a
@@ -286,3 +290,110 @@ def installability_errors(page: Page, *, timeout: float = 15) -> list[dict[str, 
             cdp.detach()
             return errors
         page.wait_for_timeout(250)
+
+
+# --- accounts and screens: what the scenario tests share ----------------------------------------
+
+PASSWORD = "correct horse battery"
+LIVE = 15_000  # ms: what "without a reload" may take at most
+
+
+@dataclass
+class Account:
+    """A verified user made over HTTP (for tests whose subject is not the sign-up)."""
+
+    username: str
+    token: str
+    profile_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def make_account(server: AppServer, prefix: str, *, name: str | None = None) -> Account:
+    """Sign up over HTTP, follow the mailed verification link's token, sign in; ``name``
+    renames the first profile."""
+    username = fresh_name(prefix)
+    address = f"{username}@example.com"
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        created = client.post(
+            "/v1/auth/signup",
+            json={"email": address, "username": username, "password": PASSWORD},
+        )
+        assert created.status_code == 201, created.text
+        token = parse_qs(urlsplit(server.mail_link(address)).query)["token"][0]
+        verified = client.post("/v1/auth/email/verify", json={"token": token})
+        assert verified.status_code == 204, verified.text
+        signed_in = client.post("/v1/auth/signin", json={"login": username, "password": PASSWORD})
+        assert signed_in.status_code == 200, signed_in.text
+        headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        profile = client.get("/v1/profiles", headers=headers).json()["items"][0]
+        if name is not None:
+            renamed = client.patch(
+                f"/v1/profiles/{profile['id']}",
+                json={"name": name},
+                headers=headers | {"If-Match": f'"{profile["version"]}"'},
+            )
+            assert renamed.is_success, renamed.text
+    return Account(username, signed_in.json()["access_token"], profile["id"])
+
+
+def call(server: AppServer, account: Account, method: str, path: str, **kwargs: Any) -> Any:
+    """One API call as ``account``; fails the test unless it succeeds; the JSON answer."""
+    response = httpx.request(
+        method, server.url + path, headers=account.headers, timeout=30, **kwargs
+    )
+    assert response.is_success, f"{method} {path}: {response.status_code} {response.text}"
+    return response.json() if response.content else None
+
+
+def fill_sign_in(page: Page, login: str, password: str = PASSWORD) -> None:
+    """On the app's sign-in screen: type and send."""
+    page.wait_for_url(re.compile(r"/app/signin"))
+    page.locator("input[autocomplete=username]").fill(login)
+    page.locator("input[type=password]").fill(password)
+    page.locator("form button[type=submit]").click()
+
+
+def sign_in(page: Page, login: str, password: str = PASSWORD) -> None:
+    """Sign in through the app; waits for the wallet (the signed-in home)."""
+    page.goto("/app/signin")
+    fill_sign_in(page, login, password)
+    page.wait_for_url(re.compile(r"/app/wallet"))
+
+
+def check(page: Page, name: str) -> None:
+    """No serious accessibility problem on this screen; its screenshot for review."""
+    page.wait_for_load_state("networkidle")
+    axe(page, name=name)
+    shot(page, name)
+
+
+# --- chat --------------------------------------------------------------------------------------
+
+
+def small_png(size: tuple[int, int] = (96, 64)) -> bytes:
+    """A small red PNG (a photo to send)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 40, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def bubble(page: Page, text: str) -> Locator:
+    """The chat message whose own text contains ``text`` (not a quote of it)."""
+    return page.locator(".msg-row .msg-bubble").filter(
+        has=page.locator(":scope > .msg-text", has_text=text)
+    )
+
+
+def send(page: Page, text: str) -> None:
+    """Type ``text`` into the chat composer and send it."""
+    page.locator("textarea.composer-input").fill(text)
+    page.locator(".composer button[type=submit]").click()
+
+
+def act(page: Page, message: str, action: str) -> None:
+    """Open a message's actions (a tap on it) and pick one by its label."""
+    bubble(page, message).first.click()
+    page.locator("dialog.sheet[open] button", has_text=action).click()
