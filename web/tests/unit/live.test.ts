@@ -121,6 +121,16 @@ describe('ordering', () => {
     expect(calls.map((c) => c.after)).toEqual([10, 10 + PAGE, 10 + 2 * PAGE]);
   });
 
+  it('drops page events the socket delivered while the page was on its way', async () => {
+    const { fetchEvents } = server(6);
+    const { engine, seen } = setup(fetchEvents);
+    engine.track(CHAT, 3);
+    engine.receive(ev(5)); // a gap: the catch-up asks for after=3
+    engine.receive(ev(4)); // the socket fills it before the page comes back
+    await settle();
+    expect(seen).toEqual([4, 5, 6]);
+  });
+
   it('skips indices the server does not show this reader (time away from the chat)', async () => {
     const { fetchEvents } = server(8, [4, 5, 6]);
     const { engine, seen } = setup(fetchEvents);

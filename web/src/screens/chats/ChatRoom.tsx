@@ -217,21 +217,44 @@ function MessageList({ chat, room, onOpen, scrollSignal }: { chat: Chat; room: R
     return found;
   }, [rows, room]);
 
-  // The top of the window: render more of what is loaded, or load the page before it.
+  // The top of the window: render more of what is loaded, or load the page before it. The
+  // view keeps its place (its distance from the bottom: column-reverse's scrollTop) while rows
+  // are added above it, then the sentinel is looked at again.
   const state = useRef({ start, loaded: events.length, limit });
   state.current = { start, loaded: events.length, limit };
+  const keep = useRef<number | null>(null);
+  const observer = useRef<IntersectionObserver | null>(null);
   useEffect(() => {
     const target = top.current;
     const root = scroller.current;
     if (!target || !root) return;
-    const observer = new IntersectionObserver((entries) => {
+    const watcher = new IntersectionObserver((entries) => {
       if (!entries.some((entry) => entry.isIntersecting)) return;
-      if (state.current.start > 0) setLimit(state.current.limit + WINDOW);
-      else void room.loadOlder().then((count) => count && setLimit((old) => old + count));
+      if (state.current.start > 0) {
+        keep.current = root.scrollTop;
+        setLimit(state.current.limit + WINDOW);
+      } else if (room.hasOlder.value && !room.loadingOlder.value) {
+        keep.current = root.scrollTop;
+        void room.loadOlder().then((count) => {
+          if (count) setLimit((old) => old + count);
+        });
+      }
     }, { root, rootMargin: '600px 0px 0px 0px' });
-    observer.observe(target);
-    return () => observer.disconnect();
+    watcher.observe(target);
+    observer.current = watcher;
+    return () => watcher.disconnect();
   }, [room, room.loaded.value]);
+  useLayoutEffect(() => {
+    const root = scroller.current;
+    const target = top.current;
+    if (keep.current === null || !root) return;
+    root.scrollTop = keep.current;
+    keep.current = null;
+    if (target && observer.current) {
+      observer.current.unobserve(target);
+      observer.current.observe(target);
+    }
+  }, [rows]);
 
   // The newest event on screen: mark the chat read.
   useEffect(() => {

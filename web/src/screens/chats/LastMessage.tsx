@@ -22,7 +22,9 @@ export function useEventSummary(event: ChatEvent | null | undefined, myProfileId
     case 'message_deleted':
       return t('chat.deleted');
     case 'member_joined':
-      return t('chat.joined', { name });
+      // The one who joined is the target; `profile_id` is who added them (the chat's maker).
+      if (!event.target_profile_id) return t('chat.joined', { name });
+      return t('chat.joined', { name: event.target_profile_id === myProfileId ? t('chat.you') : target });
     case 'member_left':
       return t('chat.left', { name });
     case 'member_kicked':
