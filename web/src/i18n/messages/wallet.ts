@@ -41,6 +41,9 @@ export default defineMessages({
     'wallet.linkGone': 'This link no longer works: the card was deleted or its owner stopped sharing it.',
     'wallet.not_found': 'This card is not available.',
     'wallet.details': 'Details',
+    'wallet.owner': 'Whose card',
+    'wallet.ownerProfile': 'The owner’s profile',
+    'wallet.ownerHint': 'Follow them, see their other cards, chat',
   },
   ko: {
     'wallet.title': '명함첩',
@@ -81,5 +84,8 @@ export default defineMessages({
     'wallet.linkGone': '더 이상 쓸 수 없는 링크입니다. 명함이 삭제되었거나 공유가 중지되었습니다.',
     'wallet.not_found': '이 명함을 볼 수 없습니다.',
     'wallet.details': '자세히',
+    'wallet.owner': '명함 주인',
+    'wallet.ownerProfile': '주인의 프로필',
+    'wallet.ownerHint': '팔로우, 다른 명함 보기, 채팅',
   },
 });

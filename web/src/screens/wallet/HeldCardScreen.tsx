@@ -10,6 +10,7 @@ import { markSeen, unsubscribe, walletQuery } from '../../data/wallet';
 import { t } from '../../i18n';
 import { Button, ConfirmSheet, ErrorBox, List, ListRow, Loading, Screen, toast } from '../../ui';
 import { BusinessCard } from '../cards/BusinessCard';
+import { paths as peoplePaths } from '../people/routes';
 import { saveBlob } from '../share/download';
 import { paths } from './routes';
 import './wallet.css';
@@ -84,6 +85,9 @@ export default function HeldCardScreen(): JSX.Element {
     <Screen title={view.displayName} back={paths.home}>
       <BusinessCard name={card.name} data={card.data} imageUrl={card.preview_url} label={view.displayName} />
       {rows.length ? <List heading={t('wallet.details')}>{rows}</List> : null}
+      <List heading={t('wallet.owner')}>
+        <ListRow title={t('wallet.ownerProfile')} subtitle={t('wallet.ownerHint')} href={peoplePaths.person(card.profile_id)} />
+      </List>
       <div class="stack wallet-actions">
         <Button block variant="secondary" onClick={() => void saveVcard()}>{t('wallet.saveVcard')}</Button>
         <Button block variant="ghost" onClick={() => setConfirming(true)}>{t('wallet.remove')}</Button>
