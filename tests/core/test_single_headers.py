@@ -176,3 +176,34 @@ def test_only_ascii_digits_declare_a_length() -> None:
     assert not _declares_more_than("\u00b2", 10)  # "²".isdigit() is true; int() refuses it
     assert _declares_more_than("9" * 5000, 10)
     assert not _declares_more_than("0" * 5000 + "1", 10)
+
+
+async def test_a_websocket_handshake_with_a_repeated_header_is_refused() -> None:
+    """The handshake carries its credentials in the query string or ``Authorization``: two of
+    those are refused before the endpoint runs (the server answers the close with 403)."""
+    from starlette.types import Message
+
+    from bca.core.boundary import SingleHeaders
+
+    reached = False
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        nonlocal reached
+        reached = True
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    scope = {
+        "type": "websocket",
+        "path": "/v1/ws",
+        "headers": [(b"authorization", b"Bearer a1"), (b"authorization", b"Bearer b2")],
+    }
+    await SingleHeaders(app)(scope, receive, send)
+    assert not reached
+    assert sent == [{"type": "websocket.close", "code": 1008}]
