@@ -10,7 +10,8 @@ stacks, in Korean and in English.
   a card of the now visible profile to its wallet, then blocks and unblocks it.
 
 Accounts are made over HTTP (sign-up, the mailed link, verification); each phone then signs in
-through the app. Every screen of these areas is checked by axe-core and saved as a screenshot.
+through the app. Every screen of these areas is checked by axe-core and saved as a screenshot
+(`test-artifacts/screens/<lang>/flow-*.png`).
 """
 
 from __future__ import annotations
@@ -128,10 +129,12 @@ def sign_in(page: Page, account: Account) -> None:
 
 
 def check(page: Page, name: str) -> None:
-    """No serious accessibility problem on this screen; its screenshot for review."""
+    """No serious accessibility problem on this screen; its screenshot for review, named
+    ``flow-<name>`` (test_every_screen.py saves each route's first look under the plain names;
+    these are the states along the way)."""
     page.wait_for_load_state("networkidle")
     axe(page, name=name)
-    shot(page, name)
+    shot(page, f"flow-{name}")
 
 
 def korean_card() -> tuple[bytes, Truth]:
