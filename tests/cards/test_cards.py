@@ -357,6 +357,8 @@ async def test_public_page_escapes_card_data_and_carries_open_graph_tags(api: Ap
     assert f'href="/c/{link["token"]}.vcf"' in html
     # The way into the app (its share-link route adds the card to the wallet).
     assert f'id="open-app" href="/app/c/{link["token"]}"' in html
+    # Its own icon (else browsers ask for /favicon.ico, a 404 in the console).
+    assert '<link rel="icon" type="image/png" href="/app/icons/favicon.png">' in html
     assert "script-src" not in page.headers["content-security-policy"]
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert page.headers["referrer-policy"] == "no-referrer"
@@ -364,6 +366,7 @@ async def test_public_page_escapes_card_data_and_carries_open_graph_tags(api: Ap
     missing = await api.client.get("/c/no-such-token")
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("text/html")
+    assert 'rel="icon"' in missing.text
     assert (await api.client.get("/c/no-such-token.vcf")).status_code == 404
     assert (await api.client.get("/c/no-such-token/preview")).status_code == 404
 
