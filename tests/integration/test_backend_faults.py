@@ -238,11 +238,14 @@ async def test_a_redis_outage_is_503_and_the_first_requests_after_it_succeed(
             await client.get("/v1/chats", headers=reader),
             await client.get("/v1/profiles", headers=reader),
             await client.post("/v1/auth/signout-all", headers=reader),
-            await client.post(
-                "/v1/auth/signin", json={"login": "steady", "password": DEFAULT_PASSWORD}
-            ),
         ):
             _assert_unavailable(response)
+        # Signing in needs only the database: the lockout lives there (issue 22, item 12), and
+        # the per-address limit, the one use of the cache, is off on this server.
+        signin = await client.post(
+            "/v1/auth/signin", json={"login": "steady", "password": DEFAULT_PASSWORD}
+        )
+        assert signin.status_code == 200, signin.text
         ready = await client.get("/readyz")
         _assert_unavailable(ready)
         assert ready.json()["checks"]["cache"] == "down"
