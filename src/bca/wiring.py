@@ -21,7 +21,7 @@ from bca.backends.pubsub import publish_sync_hints
 from bca.backends.push import create_push_sender
 from bca.backends.storage import create_storage
 from bca.backends.tasks import InProcessTaskQueue, TaskQueue
-from bca.chat.events import typing_audience
+from bca.chat.event_reads import typing_audience
 from bca.core.db import Database
 from bca.core.security import Passwords
 from bca.realtime.hub import Hub

@@ -11,14 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends import Backends
-from bca.chat import log, repository
+from bca.chat import event_log, repository
 from bca.chat.errors import (
     AlreadyParticipant,
     Blocked,
     InvalidField,
     NotInvitable,
 )
-from bca.chat.models import Chat, ChatEvent, Participant, PastMembership
+from bca.chat.models import Chat, Participant, PastMembership
+from bca.chat.repository import ChatView
 from bca.chat.schemas import (
     ChatCreate,
     ChatRead,
@@ -29,6 +30,31 @@ from bca.chat.sync import record_chat_change
 from bca.core.errors import Conflict, Forbidden, NotFound
 from bca.core.time import utcnow
 from bca.profiles import service as profiles_service
+
+
+def direct_key(one: uuid.UUID, other: uuid.UUID) -> str:
+    low, high = sorted((str(one), str(other)))
+    return f"{low}:{high}"
+
+
+async def _view_of(session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID) -> ChatView:
+    view = await repository.chat_view(session, chat_id=chat_id, user_id=user_id)
+    if view is None:
+        raise NotFound()
+    return view
+
+
+async def _locked_membership(
+    session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[Chat, Participant]:
+    """Lock the chat, then find the caller in it; anyone else gets 404."""
+    chat = await repository.lock_chat(session, chat_id)
+    if chat is None:
+        raise NotFound()
+    me = await repository.membership(session, chat_id=chat_id, user_id=user_id)
+    if me is None:
+        raise NotFound()
+    return chat, me
 
 
 async def check_invitable(
@@ -62,7 +88,7 @@ async def create_chat(
     if user_id in owners or len(set(owners)) != len(owners):
         raise InvalidField("participant_ids", "A person takes part in a chat with one profile.")
 
-    key = log.direct_key(me.id, invited[0]) if data.direct else None
+    key = direct_key(me.id, invited[0]) if data.direct else None
     if key is not None:
         existing = await _existing_direct(session, key=key, user_id=user_id)
         if existing is not None:
@@ -95,13 +121,16 @@ async def create_chat(
     user_ids = sorted({profile.user_id for profile in members})
     joined = []
     for profile in members:
-        event = await log.append(
-            session,
-            chat,
-            type="member_joined",
-            profile_id=me.id,
-            target_profile_id=profile.id,
-            read=False,
+        event = EventRead.from_values(
+            await event_log.write_chat_event(
+                session,
+                chat,
+                type="member_joined",
+                profile_id=me.id,
+                target_profile_id=profile.id,
+                reader=None,
+            ),
+            None,
         )
         # Joined in the order listed: seniority decides who inherits the chat from its owner.
         joined.append(
@@ -112,14 +141,14 @@ async def create_chat(
                 joined_at=event.created_at,
             )
         )
-        log.announce(session, backends, EventRead.from_row(event, None), user_ids=user_ids)
+        event_log.announce(session, backends, event, user_ids=user_ids)
     for participant in joined:
         # Nobody has anything to catch up on in a chat that was just created.
         participant.last_read_index = chat.last_event_index
     session.add_all(joined)
     await session.flush()
     await record_chat_change(session, chat.id)
-    return ChatRead.from_view(await log.view_of(session, chat_id=chat.id, user_id=user_id)), True
+    return ChatRead.from_view(await _view_of(session, chat_id=chat.id, user_id=user_id)), True
 
 
 async def _existing_direct(
@@ -144,7 +173,7 @@ async def list_chats(
 
 
 async def get_chat(session: AsyncSession, *, user_id: uuid.UUID, chat_id: uuid.UUID) -> ChatRead:
-    return ChatRead.from_view(await log.view_of(session, chat_id=chat_id, user_id=user_id))
+    return ChatRead.from_view(await _view_of(session, chat_id=chat_id, user_id=user_id))
 
 
 async def update_chat(
@@ -157,20 +186,20 @@ async def update_chat(
 ) -> ChatRead:
     """Rename (owner of a group chat) and mute (anyone, for themselves)."""
     fields = data.model_fields_set
-    chat, me = await log.locked_membership(session, chat_id=chat_id, user_id=user_id)
+    chat, me = await _locked_membership(session, chat_id=chat_id, user_id=user_id)
     if "title" in fields:
         if chat.direct or chat.owner_profile_id != me.profile_id:
             raise Forbidden("Only the owner of a group chat can rename it.")
         if data.title != chat.title:
             chat.title = data.title
-            event = await _append_chat_updated(session, chat, by=me.profile_id)
+            event = await _write_chat_updated(session, chat, by=me, user_id=user_id)
             await session.flush()
             await _tell_members(session, backends, chat.id, event)
     if data.muted is not None and data.muted != me.muted:
         me.muted = data.muted
         await session.flush()
-        log.record_own_view(session, chat.id, user_id)
-    return ChatRead.from_view(await log.view_of(session, chat_id=chat.id, user_id=user_id))
+        event_log.record_own_view(session, chat.id, user_id)
+    return ChatRead.from_view(await _view_of(session, chat_id=chat.id, user_id=user_id))
 
 
 async def list_participants(
@@ -181,7 +210,7 @@ async def list_participants(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> tuple[Chat, list[Participant]]:
-    view = await log.view_of(session, chat_id=chat_id, user_id=user_id)
+    view = await _view_of(session, chat_id=chat_id, user_id=user_id)
     participants = await repository.visible_participants(session, chat_id, after=after, limit=limit)
     return view.chat, participants
 
@@ -194,7 +223,7 @@ async def add_participant(
     chat_id: uuid.UUID,
     profile_id: uuid.UUID,
 ) -> EventRead:
-    chat, me = await log.locked_membership(session, chat_id=chat_id, user_id=user_id)
+    chat, me = await _locked_membership(session, chat_id=chat_id, user_id=user_id)
     if chat.direct:
         raise Forbidden("A direct chat is between two people; start a group chat instead.")
     target = (await profiles_service.live_profiles(session, [profile_id])).get(profile_id)
@@ -203,8 +232,13 @@ async def add_participant(
     if await repository.membership(session, chat_id=chat.id, user_id=target.user_id):
         raise AlreadyParticipant()
     await check_invitable(session, me.profile_id, [target.id])
-    event = await log.append(
-        session, chat, type="member_joined", profile_id=me.profile_id, target_profile_id=target.id
+    event = await _write(
+        session,
+        chat,
+        type="member_joined",
+        by=me,
+        user_id=user_id,
+        target_profile_id=target.id,
     )
     participant = await repository.get_participant(session, chat_id=chat.id, profile_id=target.id)
     if participant is None:
@@ -241,7 +275,7 @@ async def remove_participant(
     profile_id: uuid.UUID,
 ) -> None:
     """Leave (one's own profile) or kick (the owner, anyone else)."""
-    chat, me = await log.locked_membership(session, chat_id=chat_id, user_id=user_id)
+    chat, me = await _locked_membership(session, chat_id=chat_id, user_id=user_id)
     if chat.direct:
         raise Forbidden("Nobody leaves a direct chat; mute it instead.")
     if profile_id == me.profile_id:
@@ -253,8 +287,8 @@ async def remove_participant(
         if found is None or found.left_at is not None:
             raise NotFound()
         target, kind = found, "member_kicked"
-    event = await log.append(
-        session, chat, type=kind, profile_id=me.profile_id, target_profile_id=target.profile_id
+    event = await _write(
+        session, chat, type=kind, by=me, user_id=user_id, target_profile_id=target.profile_id
     )
     target.left_at = event.created_at
     target.left_index = event.index
@@ -265,41 +299,67 @@ async def remove_participant(
         if remaining:
             # The longest-standing participant inherits the chat.
             chat.owner_profile_id = remaining[0].profile_id
-            events.append(await _append_chat_updated(session, chat, by=me.profile_id))
+            events.append(await _write_chat_updated(session, chat, by=me, user_id=user_id))
             await session.flush()
     members = await repository.member_user_ids(session, chat.id)
     for written in events:
-        log.announce(
+        event_log.announce(
             session,
             backends,
-            EventRead.from_row(written, None),
+            written,
             user_ids=members,
             departed_user_id=target.user_id if written is event else None,
         )
     await record_chat_change(session, chat.id, also=[target.user_id])
 
 
-async def _append_chat_updated(session: AsyncSession, chat: Chat, *, by: uuid.UUID) -> ChatEvent:
+async def _write(
+    session: AsyncSession,
+    chat: Chat,
+    *,
+    type: str,
+    by: Participant,
+    user_id: uuid.UUID,
+    body: str | None = None,
+    target_profile_id: uuid.UUID | None = None,
+) -> EventRead:
+    """A membership or chat event by the caller (who has read the chat up to it), the chat
+    locked already."""
+    row = await event_log.write_chat_event(
+        session,
+        chat,
+        type=type,
+        profile_id=by.profile_id,
+        reader=user_id,
+        body=body,
+        target_profile_id=target_profile_id,
+    )
+    return EventRead.from_values(row, None)
+
+
+async def _write_chat_updated(
+    session: AsyncSession, chat: Chat, *, by: Participant, user_id: uuid.UUID
+) -> EventRead:
     """A renamed chat, or one with a new owner: the event tells the title and owner now."""
-    return await log.append(
+    return await _write(
         session,
         chat,
         type="chat_updated",
-        profile_id=by,
+        by=by,
+        user_id=user_id,
         body=chat.title,
         target_profile_id=chat.owner_profile_id,
     )
 
 
 async def _tell_members(
-    session: AsyncSession, backends: Backends, chat_id: uuid.UUID, event: ChatEvent
+    session: AsyncSession, backends: Backends, chat_id: uuid.UUID, event: EventRead
 ) -> EventRead:
     """Announce one membership or chat event to the current members, after commit."""
-    written = EventRead.from_row(event, None)
     members = await repository.member_user_ids(session, chat_id)
-    log.announce(session, backends, written, user_ids=members)
+    event_log.announce(session, backends, event, user_ids=members)
     await record_chat_change(session, chat_id)
-    return written
+    return event
 
 
 async def mark_read(
@@ -307,9 +367,9 @@ async def mark_read(
 ) -> None:
     """One statement on the common path; the reasons for a marker that did not move (not a
     participant, an event that does not exist yet, or already read) are looked up only then."""
-    if await repository.advance_read_marker(session, chat_id=chat_id, user_id=user_id, index=index):
-        log.record_own_view(session, chat_id, user_id)
+    if await event_log.read_up_to(session, chat_id=chat_id, user_id=user_id, index=index):
+        event_log.record_own_view(session, chat_id, user_id)
         return
-    view = await log.view_of(session, chat_id=chat_id, user_id=user_id)
+    view = await _view_of(session, chat_id=chat_id, user_id=user_id)
     if index > view.chat.last_event_index:
         raise InvalidField("index", "The chat has no event with this index yet.")

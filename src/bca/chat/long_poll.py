@@ -5,7 +5,7 @@ a chat that gets 20 messages a second make 200 requests a second, each doing no 
 a plain read (authentication, the membership check, the page). FastAPI's routing, dependency
 resolution, validation and serialisation cost about as much as that work itself (py-spy,
 bench/README.md), so the common case skips them, as ``/v1/ws`` does: well-formed parameters
-and a bearer token go straight to the same service (``events.wait_for_events``), which reads
+and a bearer token go straight to the same service (``event_reads.wait_for_events``), which reads
 without a transaction on PostgreSQL (the request writes nothing), and mostly not at all (a
 session found live moments ago is not read again, and the realtime hub knows when there is
 nothing newer yet). Anything else (a
@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bca.accounts.dependencies import user_id_from_token
 from bca.backends import Backends
-from bca.chat import events
+from bca.chat import event_reads
 from bca.chat.schemas import MAX_EVENTS_PAGE, MAX_INDEX, MAX_WAIT_SECONDS, EventsPage
 from bca.core.errors import AppError
 
@@ -132,7 +132,7 @@ async def _serve(scope: Scope, request: _LongPoll) -> EventsPage | None:
             return None
         scope.setdefault("state", {})["user_id"] = user_id
         scope["route"] = _ROUTE
-        return await events.wait_for_events(
+        return await event_reads.wait_for_events(
             backends,
             user_id=user_id,
             chat_id=request.chat_id,

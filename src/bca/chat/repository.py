@@ -1,5 +1,5 @@
-"""Every SQL statement of chats and their participants (the messages are in
-``message_repository``).
+"""Every SQL statement of chats and their participants (the event log's are in ``event_log``,
+which writes, and ``event_reads``).
 
 Reads of profiles, relations, files and sessions (tables of other domains) are written here as
 chat needs them: a chat only counts and invites participants whose profile is not deleted and
@@ -22,13 +22,11 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bca.chat.models import Chat, ChatEvent, Participant, PastMembership
-from bca.core.db import execute_core
 from bca.files.uses import exposed_by, kept_by
 from bca.profiles.models import Profile
 from bca.profiles.visibility import alive
@@ -45,25 +43,6 @@ class ChatView:
     @property
     def unread_count(self) -> int:
         return max(0, self.chat.last_event_index - self.participant.last_read_index)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A chat's next event index, taken under the chat's row lock, and what the writer needs."""
-
-    index: int
-    owner_profile_id: uuid.UUID
-    title: str | None
-    direct: bool
-
-
-@dataclass(frozen=True)
-class Present:
-    """A participant who has not left; ``alive``: their profile is not deleted."""
-
-    profile_id: uuid.UUID
-    user_id: uuid.UUID
-    alive: bool
 
 
 # --- profiles, relations, files (read only) --------------------------------------------------
@@ -277,30 +256,9 @@ async def reading_windows(
     return sorted(windows, key=lambda window: window[0])
 
 
-async def allocate_index(session: AsyncSession, chat_id: uuid.UUID, *, now: datetime) -> int | None:
-    """Take the next event index of a chat; None when the chat does not exist.
-
-    The UPDATE locks the chat's row until the transaction ends, so concurrent writers of one
-    chat queue here and each gets the next number: no gaps (a rolled-back writer's increment is
-    rolled back with it) and no duplicates. Never ``max(index) + 1``, which races.
-    """
-    index: int | None = await session.scalar(
-        update(Chat)
-        .where(Chat.id == chat_id)
-        .values(last_event_index=Chat.last_event_index + 1, last_event_at=now)
-        .returning(Chat.last_event_index)
-        .execution_options(synchronize_session=False)
-    )
-    return index
-
-
-# The statements of the message path are built once (see ``core.db.execute_core``).
-_CLAIM_INDEX = (
-    update(Chat)
-    .where(Chat.id == bindparam("chat_id"))
-    .values(last_event_index=Chat.last_event_index + 1, last_event_at=bindparam("now"))
-    .returning(Chat.last_event_index, Chat.owner_profile_id, Chat.title, Chat.direct)
-)
+# The participants an event goes to, built once (see ``core.db.execute_core``): every
+# participant who has not left, oldest first, ``(profile_id, user_id, alive)`` (``alive``: their
+# profile is not deleted); one index range of the chat's participants.
 PRESENT_PARTICIPANTS = (
     select(Participant.profile_id, Participant.user_id, Profile.deleted_at.is_(None))
     .join(Profile, Profile.id == Participant.profile_id)
@@ -310,59 +268,3 @@ PRESENT_PARTICIPANTS = (
     )
     .order_by(Participant.joined_at, Participant.profile_id)
 )
-_MARK_READ = (
-    update(Participant)
-    .where(
-        Participant.chat_id == bindparam("for_chat"),
-        Participant.profile_id == bindparam("for_profile"),
-        Participant.last_read_index < bindparam("to_index"),
-    )
-    .values(last_read_index=bindparam("to_index"))
-    .returning(Participant.profile_id)
-)
-_ADVANCE_READ_MARKER = (
-    update(Participant)
-    .where(
-        Participant.chat_id == bindparam("for_chat"),
-        Participant.user_id == bindparam("for_user"),
-        Participant.left_at.is_(None),
-        Participant.last_read_index < bindparam("to_index"),
-        exists().where(Profile.id == Participant.profile_id, Profile.deleted_at.is_(None)),
-        select(Chat.last_event_index).where(Chat.id == bindparam("for_chat")).scalar_subquery()
-        >= bindparam("to_index"),
-    )
-    .values(last_read_index=bindparam("to_index"))
-    .returning(Participant.profile_id)
-)
-
-
-async def claim_index(
-    session: AsyncSession, chat_id: uuid.UUID, *, now: datetime
-) -> Claimed | None:
-    """``allocate_index`` for writers that will certainly write an event (or fail and roll
-    back): one statement both locks the chat and numbers the event."""
-    row = (await execute_core(session, _CLAIM_INDEX, {"chat_id": chat_id, "now": now})).first()
-    return Claimed(row[0], row[1], row[2], row[3]) if row else None
-
-
-async def present_participants(session: AsyncSession, chat_id: uuid.UUID) -> list[Present]:
-    """Everyone taking part, oldest first: one index range of the chat's participants."""
-    rows = await execute_core(session, PRESENT_PARTICIPANTS, {"for_chat": chat_id})
-    return [Present(row[0], row[1], bool(row[2])) for row in rows.all()]
-
-
-async def mark_read(
-    session: AsyncSession, *, chat_id: uuid.UUID, profile_id: uuid.UUID, index: int
-) -> bool:
-    """Move the read marker forward only; True when it moved."""
-    parameters = {"for_chat": chat_id, "for_profile": profile_id, "to_index": index}
-    return (await execute_core(session, _MARK_READ, parameters)).first() is not None
-
-
-async def advance_read_marker(
-    session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID, index: int
-) -> bool:
-    """Move a live participant's marker forward to ``index`` if the chat has that event: one
-    statement on the common path. False when nothing moved (the caller then finds out why)."""
-    parameters = {"for_chat": chat_id, "for_user": user_id, "to_index": index}
-    return (await execute_core(session, _ADVANCE_READ_MARKER, parameters)).first() is not None

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from bca.accounts.dependencies import CurrentUser
 from bca.backends.dependencies import BackendsDep, SessionDep
-from bca.chat import chats, events, messages
+from bca.chat import chats, event_reads, messages
 from bca.chat.schemas import (
     MAX_EVENTS_PAGE,
     MAX_INDEX,
@@ -206,7 +206,7 @@ async def list_events(
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
 ) -> EventsPage:
     """Events after ``after`` in index order; ``wait`` long-polls up to that many seconds."""
-    return await events.read_events(
+    return await event_reads.read_events(
         session,
         backends,
         user_id=user.id,

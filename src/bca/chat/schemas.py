@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -140,7 +141,25 @@ class EventRead(BaseModel):
     deleted_at: datetime | None = None
 
     @classmethod
+    def from_values(cls, row: Mapping[str, Any], file: FileRef | None) -> EventRead:
+        """An event as the database returned it on writing it (``INSERT ... RETURNING``)."""
+        return cls(
+            chat_id=row["chat_id"],
+            index=row["index"],
+            type=row["type"],  # pydantic checks it is one of EventType
+            profile_id=row["profile_id"],
+            created_at=row["created_at"],
+            body=row["body"],
+            file=file if file is not None and row["file_id"] == file.id else None,
+            target_index=row["target_index"],
+            target_profile_id=row["target_profile_id"],
+            edited_at=row["edited_at"],
+            deleted_at=row["deleted_at"],
+        )
+
+    @classmethod
     def from_row(cls, event: ChatEvent, file: FileRef | None) -> EventRead:
+        """An event read as a row of the session."""
         return cls(
             chat_id=event.chat_id,
             index=event.index,

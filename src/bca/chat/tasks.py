@@ -11,8 +11,8 @@ from bca.accounts import service as accounts_service
 from bca.backends import Backends
 from bca.backends.push import PushMessage, PushResult
 from bca.backends.tasks import task
-from bca.chat import message_repository
-from bca.chat.message_repository import PushTarget
+from bca.chat import idempotency
+from bca.chat.push_delivery import PushTarget, push_delivery
 from bca.core.time import utcnow
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def _push_mark(chat_id: str, index: int, session_id: uuid.UUID) -> str:
 
 @task("chat.send_push")
 async def send_push(backends: Backends, *, chat_id: str, index: int) -> None:
-    """Notify the devices of a new message's recipients (see ``message_repository.push_delivery``).
+    """Notify the devices of a new message's recipients (see ``push_delivery``).
 
     Enqueued only when push is configured. One read-only query finds the message and the
     devices; the transaction ends before anything is sent, so slow FCM answers never hold a
@@ -38,9 +38,7 @@ async def send_push(backends: Backends, *, chat_id: str, index: int) -> None:
     trouble is retried by the push sender itself; tokens FCM no longer knows are forgotten.
     """
     async with backends.database.transaction() as session:
-        delivery = await message_repository.push_delivery(
-            session, chat_id=uuid.UUID(chat_id), index=index
-        )
+        delivery = await push_delivery(session, chat_id=uuid.UUID(chat_id), index=index)
     if delivery is None or not delivery.targets:
         return
     targets = delivery.targets
@@ -98,5 +96,5 @@ async def purge_idempotency_records(backends: Backends) -> None:
     """Periodic: forget idempotency keys older than a day."""
     older_than = utcnow() - timedelta(hours=IDEMPOTENCY_RECORD_HOURS)
     async with backends.database.transaction() as session:
-        removed = await message_repository.purge_idempotency_records(session, older_than=older_than)
+        removed = await idempotency.purge_records(session, older_than=older_than)
     logger.info("purged %d idempotency records", removed)

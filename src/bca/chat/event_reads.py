@@ -1,19 +1,24 @@
-"""Reading a chat's events: pages, long-polls woken by the realtime hub, and the history as
-it was for participants who left."""
+"""Reads of a chat's event log: pages, long-polls woken by the realtime hub, the history as it
+was for participants who left, and the events and files a writer looks up (the writes are in
+``event_log``)."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends import Backends
-from bca.chat import message_repository, repository
-from bca.chat.models import ChatEvent, Participant
+from bca.chat import repository
+from bca.chat.event_log import MESSAGE_DELETED, MESSAGE_EDITED
+from bca.chat.models import ChatEvent, Participant, PastMembership
 from bca.chat.schemas import (
     EventRead,
     EventsPage,
@@ -140,9 +145,7 @@ async def _events_page(
     me = await repository.membership(session, chat_id=chat_id, user_id=user_id)
     if me is not None and after >= me.joined_index - 1:
         # The common case, within the current membership: one range of the primary key.
-        rows = await message_repository.list_events(
-            session, chat_id=chat_id, after=after, limit=limit, through=None
-        )
+        rows = await list_events(session, chat_id=chat_id, after=after, limit=limit, through=None)
     else:
         rows = await _windowed(
             session, user_id=user_id, chat_id=chat_id, after=after, limit=limit, member=me
@@ -181,7 +184,7 @@ async def _windowed(
             break
         if end is not None and after >= end:
             continue
-        found = await message_repository.list_events(
+        found = await list_events(
             session,
             chat_id=chat_id,
             after=max(after, start - 1),
@@ -210,7 +213,7 @@ async def _as_of(
         if (event.type == "message" and (event.edited_at or event.deleted_at))
         or (event.type == "message_edited" and event.body is None)
     }
-    later = await message_repository.changes_after(
+    later = await changes_after(
         session, chat_id=chat_id, targets=sorted(i for i in changed if i), after=horizon
     )
     if not later:
@@ -220,7 +223,7 @@ async def _as_of(
         for changes in later.values()
         if changes[0].prior and changes[0].prior.get("file_id")
     ]
-    files = await message_repository.files_by_id(session, kept_files)
+    files = await files_by_id(session, kept_files)
     shown: list[tuple[ChatEvent, StoredFile | None]] = []
     for event, stored in rows:
         target = event.index if event.type == "message" else event.target_index
@@ -269,3 +272,114 @@ async def typing_audience(
         return None
     members = await repository.member_user_ids(session, chat_id)
     return me.profile_id, [member for member in members if member != user_id]
+
+
+# --- the statements --------------------------------------------------------------------------
+
+
+def _events_after() -> Select[ChatEvent, StoredFile]:
+    return (
+        select(ChatEvent, StoredFile)
+        .outerjoin(
+            StoredFile, and_(StoredFile.id == ChatEvent.file_id, StoredFile.deleted_at.is_(None))
+        )
+        .where(ChatEvent.chat_id == bindparam("chat"), ChatEvent.index > bindparam("after"))
+        .order_by(ChatEvent.index)
+        .limit(bindparam("limit"))
+    )
+
+
+_EVENTS = _events_after()
+_EVENTS_THROUGH = _events_after().where(ChatEvent.index <= bindparam("through"))
+
+
+async def list_events(
+    session: AsyncSession, *, chat_id: uuid.UUID, after: int, limit: int, through: int | None
+) -> list[tuple[ChatEvent, StoredFile | None]]:
+    """One range of the ``(chat_id, index)`` primary key, whatever the chat's length."""
+    parameters: dict[str, object] = {"chat": chat_id, "after": after, "limit": limit}
+    query = _EVENTS
+    if through is not None:
+        query, parameters["through"] = _EVENTS_THROUGH, through
+    rows = (await session.execute(query, parameters)).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+async def get_event(session: AsyncSession, *, chat_id: uuid.UUID, index: int) -> ChatEvent | None:
+    return await session.get(ChatEvent, (chat_id, index))
+
+
+async def get_file(session: AsyncSession, file_id: uuid.UUID | None) -> StoredFile | None:
+    if file_id is None:
+        return None
+    stored: StoredFile | None = await session.scalar(
+        select(StoredFile).where(StoredFile.id == file_id, StoredFile.deleted_at.is_(None))
+    )
+    return stored
+
+
+async def departed_since(session: AsyncSession, *, chat_id: uuid.UUID, index: int) -> bool:
+    """Whether a membership that included event ``index`` ended after it: someone who left
+    (and has not come back), or came back after an earlier membership."""
+    departed = await session.scalar(
+        select(Participant.profile_id)
+        .where(
+            Participant.chat_id == chat_id,
+            Participant.left_at.is_not(None),
+            Participant.left_index > index,
+            Participant.joined_index <= index,
+        )
+        .limit(1)
+    )
+    if departed is not None:
+        return True
+    earlier = await session.scalar(
+        select(PastMembership.user_id)
+        .where(
+            PastMembership.chat_id == chat_id,
+            PastMembership.left_index > index,
+            PastMembership.joined_index <= index,
+        )
+        .limit(1)
+    )
+    return earlier is not None
+
+
+@dataclass(frozen=True)
+class LaterChange:
+    index: int
+    type: str
+    prior: dict[str, Any] | None
+
+
+async def changes_after(
+    session: AsyncSession, *, chat_id: uuid.UUID, targets: Sequence[int], after: int
+) -> dict[int, list[LaterChange]]:
+    """Edits and deletions of these messages after event ``after``, oldest first."""
+    if not targets:
+        return {}
+    rows = await session.execute(
+        select(ChatEvent.target_index, ChatEvent.index, ChatEvent.type, ChatEvent.prior)
+        .where(
+            ChatEvent.chat_id == chat_id,
+            ChatEvent.target_index.in_(targets),
+            ChatEvent.type.in_((MESSAGE_EDITED, MESSAGE_DELETED)),
+            ChatEvent.index > after,
+        )
+        .order_by(ChatEvent.index)
+    )
+    found: dict[int, list[LaterChange]] = {}
+    for target, index, kind, prior in rows.all():
+        found.setdefault(target, []).append(LaterChange(index, kind, prior))
+    return found
+
+
+async def files_by_id(
+    session: AsyncSession, file_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, StoredFile]:
+    if not file_ids:
+        return {}
+    rows = await session.scalars(
+        select(StoredFile).where(StoredFile.id.in_(file_ids), StoredFile.deleted_at.is_(None))
+    )
+    return {stored.id: stored for stored in rows.all()}

@@ -1,0 +1,96 @@
+"""What a push notification of a new message needs, read in one statement (``chat.send_push``)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bca.accounts.models import AuthSession, User
+from bca.chat.event_log import MESSAGE
+from bca.chat.models import Chat, ChatEvent, Participant
+from bca.core.time import utcnow
+from bca.profiles.models import Profile, Relation
+from bca.profiles.visibility import alive
+
+
+@dataclass(frozen=True)
+class PushTarget:
+    session_id: uuid.UUID
+    token: str
+
+
+@dataclass(frozen=True)
+class PushDelivery:
+    """A message to notify of, and the devices to notify."""
+
+    body: str | None
+    sender_profile_id: uuid.UUID
+    sender_name: str
+    chat_title: str | None
+    direct: bool
+    targets: list[PushTarget]
+
+
+async def push_delivery(
+    session: AsyncSession, *, chat_id: uuid.UUID, index: int
+) -> PushDelivery | None:
+    """In one statement: a message that still exists from a live sender, and every live
+    session with a push token of every active participant except the sender, those who muted
+    the chat and those who block the sender. None when there is nobody to notify."""
+    sender = aliased(Profile)
+    blocks_sender = exists().where(
+        Relation.profile_id == Participant.profile_id,
+        Relation.target_id == ChatEvent.profile_id,
+        Relation.status == "block",
+    )
+    rows = (
+        await session.execute(
+            select(
+                ChatEvent.body,
+                ChatEvent.profile_id,
+                sender.name,
+                Chat.title,
+                Chat.direct,
+                AuthSession.id,
+                AuthSession.push_token,
+            )
+            .join(Chat, Chat.id == ChatEvent.chat_id)
+            .join(sender, sender.id == ChatEvent.profile_id)
+            .join(Participant, Participant.chat_id == ChatEvent.chat_id)
+            .join(AuthSession, AuthSession.user_id == Participant.user_id)
+            .join(User, User.id == Participant.user_id)
+            .where(
+                ChatEvent.chat_id == chat_id,
+                ChatEvent.index == index,
+                ChatEvent.type == MESSAGE,
+                ChatEvent.deleted_at.is_(None),
+                alive(sender),
+                Participant.left_at.is_(None),
+                Participant.muted.is_(False),
+                Participant.profile_id != ChatEvent.profile_id,
+                Participant.user_id != sender.user_id,
+                ~blocks_sender,
+                AuthSession.push_token.is_not(None),
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > utcnow(),
+                User.deactivated_at.is_(None),
+                User.locked.is_(False),
+            )
+            .order_by(AuthSession.id)
+        )
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return PushDelivery(
+        body=first[0],
+        sender_profile_id=first[1],
+        sender_name=first[2],
+        chat_title=first[3],
+        direct=first[4],
+        targets=[PushTarget(row[5], row[6]) for row in rows if row[6]],
+    )
