@@ -12,20 +12,27 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 import redis.asyncio as redis
+from sqlalchemy import select, update
 
+from bca.accounts.models import SigninFailures
 from bca.backends import Backends
 from bca.backends.cache import MemoryCache
+from bca.backends.tasks import run_task
 from bca.core.ratelimit import CARDDAV_FAILURES_PER_ADDRESS, FAILED_SIGNIN_LIMIT
+from bca.core.time import utcnow
 from tests.conftest import REDIS_URL
 from tests.factories.accounts import Api, TestUser
 from tests.factories.carddav import basic, create_app_password
 
-PROBE = '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:displayname/></d:prop></d:propfind>'
+PROBE = (
+    '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:displayname/></d:prop></d:propfind>'
+)
 WRONG_APP_PASSWORD = "aaaa-bbbb-cccc-dddd-eeee"
 
 
@@ -72,9 +79,7 @@ async def test_a_sign_in_does_not_clear_wrong_app_passwords(api: Api) -> None:
 async def test_a_burst_of_wrong_app_passwords_gets_only_the_remaining_guesses(api: Api) -> None:
     user = await api.user()
     secret = (await create_app_password(api, user))["password"]
-    burst = await asyncio.gather(
-        *(dav(api, user.username, WRONG_APP_PASSWORD) for _ in range(25))
-    )
+    burst = await asyncio.gather(*(dav(api, user.username, WRONG_APP_PASSWORD) for _ in range(25)))
     statuses = Counter(response.status_code for response in burst)
     assert statuses == {401: FAILED_SIGNIN_LIMIT, 429: 25 - FAILED_SIGNIN_LIMIT}, statuses
     assert (await dav(api, user.username, secret)).status_code == 429
@@ -110,9 +115,7 @@ async def _empty_the_cache(backends: Backends) -> None:
     await client.aclose()
 
 
-async def test_a_lockout_survives_a_cache_that_restarts_empty(
-    api: Api, backends: Backends
-) -> None:
+async def test_a_lockout_survives_a_cache_that_restarts_empty(api: Api, backends: Backends) -> None:
     user = await api.user()
     for _ in range(FAILED_SIGNIN_LIMIT):
         assert await wrong_signin(api, user) == 401
@@ -123,3 +126,28 @@ async def test_a_lockout_survives_a_cache_that_restarts_empty(
     again = await api.signin(user)
     assert again.status_code == 429, again.text
     assert again.json()["code"] == "rate_limited"
+
+
+async def test_ended_failure_counts_are_purged_and_live_lockouts_kept(
+    api: Api, backends: Backends
+) -> None:
+    locked, guessed = await api.user(), await api.user()
+    for _ in range(FAILED_SIGNIN_LIMIT):
+        assert await wrong_signin(api, locked) == 401
+    assert await wrong_signin(api, guessed) == 401
+    long_ago = utcnow() - timedelta(hours=1)
+    async with backends.database.transaction() as session:
+        await session.execute(update(SigninFailures).values(updated_at=long_ago))
+        await session.execute(
+            update(SigninFailures)
+            .where(SigninFailures.account_key == guessed.id)
+            .values(password_until=long_ago)
+        )
+
+    await run_task(backends, "accounts.purge_signin_failures", {})
+
+    async with backends.database.transaction() as session:
+        kept = set(await session.scalars(select(SigninFailures.account_key)))
+    assert kept == {locked.id}
+    assert (await api.signin(locked)).status_code == 429
+    assert (await api.signin(guessed)).status_code == 200
