@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.factories.accounts import Api, TestUser
-from tests.factories.chat import chat_user, events, new_chat, post, upload
+from tests.factories.chat import chat_user, events, new_chat, post, relate, upload
 
 
 async def pair(api: Api) -> tuple[TestUser, TestUser, str]:
@@ -364,3 +364,32 @@ async def test_long_poll_ends_empty_after_the_wait_and_ignores_other_chats(api: 
     assert response.status_code == 200
     assert response.json() == {"events": [], "next_after": 2}
     assert 1.4 <= time.monotonic() - started < 6
+
+
+async def test_every_write_answers_with_the_event_as_stored(api: Api) -> None:
+    """A post (reply, file), an invitation and an edit answer with the row the database wrote:
+    the same event, field for field, that the log serves afterwards."""
+    owner, friend, chat_id = await pair(api)
+    third = await chat_user(api)
+    await relate(api, owner, third)
+    uploaded = await upload(api.client, owner, "minutes")
+    question = await post(api.client, owner, chat_id, "lunch?", file_id=uploaded["id"])
+    answer = await post(api.client, friend, chat_id, "yes", reply_to=question["index"])
+    invited = await api.client.post(
+        f"/v1/chats/{chat_id}/participants",
+        json={"profile_id": third.profile_id},
+        headers=owner.headers,
+    )
+    assert invited.status_code == 201, invited.text
+    edited = await api.client.patch(
+        f"/v1/chats/{chat_id}/messages/{answer['index']}",
+        json={"body": "yes!"},
+        headers=friend.headers,
+    )
+    assert edited.status_code == 200, edited.text
+    stored = await events(api.client, owner, chat_id, after=2)
+    assert [event["index"] for event in stored] == [3, 4, 5, 6]
+    assert stored[0] == question
+    assert stored[1] == answer | {"body": "yes!", "edited_at": stored[1]["edited_at"]}
+    assert stored[1]["edited_at"] == edited.json()["created_at"]
+    assert stored[2:] == [invited.json(), edited.json()]

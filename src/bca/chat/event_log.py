@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, exists, insert, select, true, update
+from sqlalchemy import JSON, Select, bindparam, exists, insert, select, true, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -141,7 +142,11 @@ _EVENT_VALUES: dict[str, Any] = {
     "file_id": bindparam("with_file", type_=_EVENT.file_id.type),
     "target_index": bindparam("about_index", type_=_EVENT.target_index.type),
     "target_profile_id": bindparam("target_profile", type_=_EVENT.target_profile_id.type),
-    "prior": bindparam("with_prior", type_=_EVENT.prior.type),
+    # No prior state is SQL NULL (JSON's ``null`` otherwise).
+    "prior": bindparam(
+        "with_prior",
+        type_=JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"),
+    ),
 }
 _WRITE_EVENT = (
     insert(ChatEvent)
