@@ -22,6 +22,9 @@ the push task follow the commit.
 Chat *activity* (the last index, unread counts) is not part of the sync change log: clients
 learn it from the events. The author's own view of the chat (their read marker) is the one
 change-log entry a message writes (:func:`record_own_view`).
+
+Longer than most modules (~430 lines) on purpose: it is the log's one writer, and most of it
+is the statements and why they are shaped so.
 """
 
 from __future__ import annotations
