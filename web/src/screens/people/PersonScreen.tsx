@@ -8,7 +8,8 @@ import { useQuery } from '../../data/query';
 import type { Card } from '../../data/types';
 import { subscribe, walletQuery } from '../../data/wallet';
 import { t, type MessageKey } from '../../i18n';
-import { Avatar, Button, ConfirmSheet, EmptyState, ErrorBox, List, ListRow, Loading, Screen, toast } from '../../ui';
+import { Avatar, Button, ConfirmSheet, EmptyState, ErrorBox, LinkButton, List, ListRow, Loading, Screen, toast } from '../../ui';
+import { paths as chatPaths } from '../chats/routes';
 import { paths } from './routes';
 import './people.css';
 
@@ -144,6 +145,9 @@ export default function PersonScreen(): JSX.Element {
           ) : (
             <Button block busy={busy === 'follow'} onClick={() => void act('follow')}>{t(summary || person.private ? 'people.requestFollow' : 'people.follow')}</Button>
           )}
+          {relation === 'follow' || follower === 'follow' ? (
+            <LinkButton variant="secondary" block href={chatPaths.with(id)}>{t('people.message')}</LinkButton>
+          ) : null}
           {relation === null ? (
             <div class="person-buttons-row">
               <Button variant="secondary" busy={busy === 'hide'} onClick={() => void act('hide')}>{t('people.hide')}</Button>
