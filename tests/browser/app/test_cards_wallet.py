@@ -155,6 +155,7 @@ def test_a_card_made_in_the_app_reaches_another_wallet_through_its_qr_code(
     mine.get_by_label(text["phone"]).fill("+82 10-1234-5678")
     mine.get_by_label(text["email"]).fill("minjun@example.com")
     assert "B.Ca Labs" in mine.locator(".bcard").inner_text()
+    mine.evaluate("window.scrollTo(0, 0)")  # the preview, for the screenshot
     check(mine, "card-edit")
     mine.get_by_role("button", name=text["save"], exact=True).click()
 
