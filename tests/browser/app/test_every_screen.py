@@ -253,6 +253,14 @@ def visit_in_app(page: Page, path: str) -> None:
     )
 
 
+# What some stops must say (a check that the data shows as it should), by language.
+EXPECT: dict[str, dict[str, str]] = {
+    # In a direct chat, the other person joined (added by me), not "you" twice.
+    "chat-room": {"en": "Seo-yeon Lee joined", "ko": "Seo-yeon Lee 님이 들어왔습니다"},
+    "wallet": {"en": "Seo-yeon Lee", "ko": "Seo-yeon Lee"},
+    "contacts": {"en": "박지훈", "ko": "박지훈"},
+}
+
 # Stops whose route hands over to another (``replace``): where they land.
 LANDS_AT: dict[str, str] = {"/app/c/": "/app/wallet/add/"}
 
@@ -273,7 +281,9 @@ def settle(page: Page, path: str) -> None:
     page.wait_for_timeout(150)  # images and fonts paint
 
 
-def tour(page: Page, stops: dict[str, str], ids: dict[str, str], *, in_app: bool) -> list[str]:
+def tour(
+    page: Page, stops: dict[str, str], ids: dict[str, str], *, lang: str, in_app: bool
+) -> list[str]:
     visited = []
     for name, template in stops.items():
         path = template.format(**ids)
@@ -286,6 +296,8 @@ def tour(page: Page, stops: dict[str, str], ids: dict[str, str], *, in_app: bool
             settle(page, path)
         except Exception as error:
             raise AssertionError(f"{name} ({path}) did not settle at {page.url}: {error}") from None
+        if name in EXPECT:
+            page.locator("main").get_by_text(EXPECT[name][lang]).first.wait_for(timeout=5_000)
         axe(page, name=f"{name} {path}")
         shot(page, name)
         visited.append(name)
@@ -305,10 +317,10 @@ def test_every_screen_in_korean_and_english(
         page.evaluate("(lang) => localStorage.setItem('bca.locale', lang)", lang)
         page.goto("/app/welcome")
         page.wait_for_function("(lang) => document.documentElement.lang.startsWith(lang)", arg=lang)
-        tour(page, GUEST_STOPS, world.ids, in_app=False)
+        tour(page, GUEST_STOPS, world.ids, lang=lang, in_app=False)
         sign_in(page, world.me.username)
         page.wait_for_function("(lang) => document.documentElement.lang.startsWith(lang)", arg=lang)
-        tour(page, SIGNED_IN_STOPS, world.ids, in_app=True)
+        tour(page, SIGNED_IN_STOPS, world.ids, lang=lang, in_app=True)
         # Signed out again for the next language's guest screens.
         page.evaluate("() => localStorage.removeItem('bca.refresh')")
         page.context.clear_cookies()
