@@ -1,4 +1,4 @@
-/** The API's resources as the contract (../shared/API.md and the README's additions) shapes them. */
+/** The API's resources as the contract (docs/api.md) shapes them. */
 
 export type Uuid = string;
 /** RFC 3339 in UTC. */
