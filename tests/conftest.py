@@ -13,7 +13,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bca.app import create_app
 from bca.backends import Backends
+from bca.core.domain import Domain
 from bca.core.migrations import upgrade
-from bca.registry import metadata
+from bca.domains import DOMAINS, metadata_of
 from bca.settings import Settings, load_settings
 from bca.wiring import create_backends
 from tests.factories.accounts import Api
@@ -83,7 +84,7 @@ async def postgres_url() -> AsyncIterator[str]:
 
 async def _truncate_postgres(url: str) -> None:
     engine = create_async_engine(url)
-    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    tables = ", ".join(f'"{table.name}"' for table in metadata_of().sorted_tables)
     async with engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
     await engine.dispose()
@@ -144,8 +145,8 @@ async def backends(settings: Settings) -> AsyncIterator[Backends]:
     await created.close()
 
 
-def make_client(backends: Backends) -> httpx.AsyncClient:
-    app = create_app(backends.settings, backends=backends)
+def make_client(backends: Backends, *, domains: Sequence[Domain] = DOMAINS) -> httpx.AsyncClient:
+    app = create_app(backends.settings, backends=backends, domains=domains)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 

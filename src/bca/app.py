@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -12,35 +12,24 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-import bca.registry  # noqa: F401  # every domain's tables, tasks and sync entities
 from bca import __version__
-from bca.accounts import pages as account_pages
-from bca.accounts.routes import router as accounts_router
 from bca.admin.console import mount_console
-from bca.admin.routes import router as admin_router
 from bca.backends import Backends, readiness_report
 from bca.backends.dependencies import BackendsDep, get_backends
-from bca.carddav import routes as carddav_routes
-from bca.carddav.errors import DavError, dav_error_response
-from bca.cards import routes as cards_routes
-from bca.chat import routes as chat_routes
 from bca.chat.long_poll import LongPollEndpoint
-from bca.contacts import routes as contacts_routes
 from bca.core.boundary import ErrorBoundary, InputBoundary, SingleHeaders
+from bca.core.domain import Domain
 from bca.core.errors import NotFound, install_error_handlers, problem_response
 from bca.core.faults import RETRY_AFTER_SECONDS, BackendFaults
 from bca.core.http import HeadAsGet, NoContentHeaders
 from bca.core.observability import ObservabilityMiddleware, configure_logging
 from bca.core.openapi import install_problem_documents
-from bca.files import routes as files_routes
+from bca.domains import DOMAINS, assemble, routing_order
 from bca.files.uploads import MULTIPART_OVERHEAD
 from bca.home import install_home
-from bca.profiles import routes as profiles_routes
 from bca.realtime import routes as realtime_routes
-from bca.scans import routes as scans_routes
 from bca.scans.reading import ocr_problem
 from bca.settings import Settings
-from bca.sync import routes as sync_routes
 from bca.webapp import install_webapp
 from bca.wiring import create_backends
 
@@ -48,13 +37,21 @@ HEAD_PATHS = frozenset({"/", "/docs", "/redoc", "/openapi.json", "/healthz", "/r
 """Pages that answer HEAD as well as GET (the API's resources name HEAD where they serve it)."""
 
 
-def create_app(settings: Settings, *, backends: Backends | None = None) -> FastAPI:
-    """Build the app; tests may pass ready-made ``backends`` to share them with fixtures."""
+def create_app(
+    settings: Settings,
+    *,
+    backends: Backends | None = None,
+    domains: Sequence[Domain] = DOMAINS,
+) -> FastAPI:
+    """Build the app from ``domains`` (``bca.domains.DOMAINS``: their routes, exception
+    handlers and console views; their slots are filled here); tests may pass ready-made
+    ``backends`` to share them with fixtures, and a list of domains of their own."""
+    assemble(domains)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = backends is None
-        app.state.backends = backends or create_backends(settings)
+        app.state.backends = backends or create_backends(settings, domains=domains)
         if owned:
             app.state.backends.tasks.start_periodic()
         try:
@@ -74,7 +71,9 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
     if backends is not None:
         app.state.backends = backends
     install_error_handlers(app)
-    app.add_exception_handler(DavError, dav_error_response)
+    for domain in domains:
+        for error, handler in domain.exception_handlers.items():
+            app.add_exception_handler(error, handler)
     # Innermost: long-polls skip the framework's routing, not the middleware around it.
     app.add_middleware(LongPollEndpoint)
     # Request ids, metrics and the error boundary see the outage's 503.
@@ -103,25 +102,15 @@ def create_app(settings: Settings, *, backends: Backends | None = None) -> FastA
     # before any layer (the proxy headers' included) reads one copy and another layer the other.
     app.add_middleware(SingleHeaders)
     # Routes are matched one after another, a few microseconds each: the busiest come first.
-    for router in (
-        chat_routes.router,
-        sync_routes.router,
-        accounts_router,
-        profiles_routes.router,
-        cards_routes.router,
-        cards_routes.public_router,
-        contacts_routes.router,
-        scans_routes.router,
-        account_pages.router,
-        files_routes.router,
-        admin_router,
-        carddav_routes.router,
-    ):
-        app.include_router(router)
+    for domain in routing_order(domains):
+        for router in domain.routers:
+            app.include_router(router)
     app.include_router(_operations_router(settings))
     # Every route reaches the database and cache through get_backends: those may answer 503.
     install_problem_documents(app, backend_dependencies={get_backends})
-    mount_console(app, settings)
+    mount_console(
+        app, settings, views=[view for domain in domains for view in domain.console_views]
+    )
     install_home(app)
     install_webapp(app, settings)
     return app

@@ -89,7 +89,6 @@ def _ready_database(settings: Settings) -> None:
 async def _backends(settings: Settings) -> AsyncIterator[Backends]:
     """The backends for a one-shot command. Its tasks (mail, snapshot updates) run before it
     exits when there is no broker; nothing is left to debounce, so they run at once."""
-    import bca.registry  # noqa: F401  # the tasks a command's changes enqueue
     from bca.wiring import create_backends
 
     backends = create_backends(settings.model_copy(update={"sync_snapshot_debounce_seconds": 0}))

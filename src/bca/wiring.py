@@ -3,16 +3,16 @@
 The entry points (``bca serve`` through the app, ``bca worker``, the Lambda handler, the CLI's
 commands, the tests) call :func:`create_backends` and later ``Backends.close()``. Here the
 adapters are chosen (in-process or Redis cache, local folder or S3, in-process tasks or Celery,
-console, SMTP or SES mail, FCM or no push), the realtime hub is made, and the sync change log
-is hooked into the transaction boundary. Lower layers only see the ports.
+console, SMTP or SES mail, FCM or no push), the realtime hub is made, the sync change log
+is hooked into the transaction boundary, and the domains are assembled (``bca.domains``).
+Lower layers only see the ports.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-import bca.registry  # noqa: F401  # every domain's tables, tasks and sync entities
 from bca.backends import Backends
 from bca.backends.cache import create_cache
 from bca.backends.celery import create_producer
@@ -23,7 +23,9 @@ from bca.backends.storage import create_storage
 from bca.backends.tasks import InProcessTaskQueue, TaskQueue
 from bca.chat.event_reads import typing_audience
 from bca.core.db import Database
+from bca.core.domain import Domain
 from bca.core.security import Passwords
+from bca.domains import DOMAINS, assemble
 from bca.realtime.hub import Hub
 from bca.settings import Settings
 from bca.sync import changelog, snapshots
@@ -35,7 +37,8 @@ def create_passwords(settings: Settings) -> Passwords:
     )
 
 
-def create_backends(settings: Settings) -> Backends:
+def create_backends(settings: Settings, *, domains: Sequence[Domain] = DOMAINS) -> Backends:
+    assemble(domains)
     database = Database(settings.resolved_database_url, pool_size=settings.database_pool_size)
     cache = create_cache(settings.redis_url)
     backends = Backends(

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bca.backends import Backends
 from bca.core.boundary import _declares_more_than, repeated_header
 from bca.core.errors import PROBLEM_CONTENT_TYPE
-from bca.registry import metadata
+from bca.domains import metadata_of
 from tests.factories.accounts import Api, TestUser
 
 MAX_JSON_BYTES = 4096
@@ -34,7 +34,7 @@ async def row_counts(backends: Backends) -> dict[str, int]:
     async with backends.database.transaction() as session:
         return {
             name: int(await session.scalar(select(func.count()).select_from(table)) or 0)
-            for name, table in metadata.tables.items()
+            for name, table in metadata_of().tables.items()
         }
 
 

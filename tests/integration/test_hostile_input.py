@@ -29,7 +29,7 @@ from bca.app import create_app
 from bca.backends import Backends
 from bca.core.boundary import json_has_unstorable
 from bca.core.errors import PROBLEM_CONTENT_TYPE
-from bca.registry import metadata
+from bca.domains import metadata_of
 from tests.factories.accounts import Api, TestUser
 from tests.factories.cards import multipart
 from tests.fixtures.live_server import live_server  # noqa: F401  # the fixture
@@ -52,7 +52,7 @@ async def row_counts(backends: Backends) -> dict[str, int]:
     async with backends.database.transaction() as session:
         return {
             name: int(await session.scalar(select(func.count()).select_from(table)) or 0)
-            for name, table in metadata.tables.items()
+            for name, table in metadata_of().tables.items()
         }
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bca.backends import Backends
 from bca.sync import service as sync_service
-from bca.sync.entities import REGISTRY
+from bca.sync.entities import ENTITIES
 from bca.sync.models import Change
 from bca.sync.snapshots import build_file
 from tests.factories.accounts import Api, TestUser
@@ -94,7 +94,7 @@ class World:
 async def visible_keys(backends: Backends, user_id: str) -> set[tuple[str, str]]:
     async with backends.database.transaction() as session:
         found: set[tuple[str, str]] = set()
-        for entity in REGISTRY:
+        for entity in ENTITIES.names():
             rendered = await sync_service.render_entities(
                 session, uuid.UUID(user_id), entity, None, public_url="https://bca.test"
             )

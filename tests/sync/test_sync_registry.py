@@ -1,8 +1,9 @@
-"""Adding an entity type to offline sync is one spec plus the writers' ``record(...)`` calls.
+"""Adding an entity type to offline sync is one spec, one plug in a manifest and the writers'
+``record(...)`` calls.
 
 A throwaway entity, ``account`` (each user's own account row, as only they see it), is
-registered for the test: nothing else in ``bca.sync`` changes, yet its changes reach
-``/v1/sync/changes`` and a fresh snapshot has its table and row.
+plugged in by a throwaway domain assembled after the usual ones: nothing else in ``bca.sync``
+changes, yet its changes reach ``/v1/sync/changes`` and a fresh snapshot has its table and row.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from sqlalchemy.orm import aliased
 
 from bca.accounts.models import User
 from bca.backends import Backends
-from bca.sync import visibility
+from bca.core.domain import Domain
+from bca.domains import DOMAINS, assemble
 from bca.sync.changelog import record_change
-from bca.sync.entities import REGISTRY, AnySelect, Data, EntitySpec, Row, register
+from bca.sync.entities import ENTITIES, AnySelect, Data, EntitySpec, Row
 from bca.sync.snapshots import build_file
 from tests.factories.accounts import Api
 from tests.factories.sync import changes_since, open_copy
@@ -46,20 +48,18 @@ def _render(row: Row, _public_url: str) -> Data:
 
 @pytest.fixture
 def account_entity() -> Iterator[EntitySpec]:
-    spec = register(
-        EntitySpec(
-            name="account",
-            table="accounts",
-            columns={"username": "TEXT NOT NULL", "nickname": "TEXT"},
-            key="id",
-            statement=_accounts,
-            key_of=lambda row: str(row["account"].id),
-            render=_render,
-        )
+    spec = EntitySpec(
+        name="account",
+        table="accounts",
+        columns={"username": "TEXT NOT NULL", "nickname": "TEXT"},
+        key="id",
+        statement=_accounts,
+        key_of=lambda row: str(row["account"].id),
+        render=_render,
     )
+    assemble([*DOMAINS, Domain(name="account_sync", plugs=(ENTITIES.plug(spec),))])
     yield spec
-    del REGISTRY[spec.name]
-    visibility.clear_statements()
+    assemble(DOMAINS)
 
 
 async def test_a_registered_entity_reaches_changes_and_snapshots(

@@ -1,8 +1,8 @@
 """What other domains do when an account is created or comes and goes, in the same transaction.
 
 Accounts sit below the domains that hang things on them (profiles, offline sync), so they do
-not call those domains: each registers its hook here (in its own ``hooks.py``, collected by
-``bca.registry``), and the accounts service runs them.
+not call those domains: each plugs its function into these hooks in its manifest
+(``ACCOUNT_CREATED.plug(...)``), and the accounts service runs them.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bca.accounts.models import User
 from bca.core.hooks import Hooks
 
-_CREATED: Hooks[AsyncSession, User] = Hooks()
+ACCOUNT_CREATED: Hooks[AsyncSession, User] = Hooks("accounts: account created")
 """Every new account (its first profile, its change-log counter)."""
-_SHOWN_OR_HIDDEN: Hooks[AsyncSession, User] = Hooks()
+ACCOUNT_SHOWN_OR_HIDDEN: Hooks[AsyncSession, User] = Hooks("accounts: account shown or hidden")
 """An account deactivated or restored (its profiles vanish or come back for everyone)."""
 
-on_account_created = _CREATED.register
-account_created = _CREATED.run
-on_account_shown_or_hidden = _SHOWN_OR_HIDDEN.register
-account_shown_or_hidden = _SHOWN_OR_HIDDEN.run
+account_created = ACCOUNT_CREATED.run
+account_shown_or_hidden = ACCOUNT_SHOWN_OR_HIDDEN.run

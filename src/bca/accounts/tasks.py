@@ -6,20 +6,17 @@ from bca.accounts import repository
 from bca.accounts.lockout import WINDOW
 from bca.backends import Backends
 from bca.backends.mail import build_message
-from bca.backends.tasks import task
 from bca.core.time import utcnow
 
 logger = logging.getLogger(__name__)
 
 
-@task("accounts.send_email")
 async def send_email(backends: Backends, *, to: str, subject: str, text: str) -> None:
     """Sending is retried by the task layer; a mail server outage never loses an account."""
     message = build_message(sender=backends.settings.mail_from, to=to, subject=subject, text=text)
     await backends.mailer.send(message)
 
 
-@task("accounts.purge_signin_failures", every=3600)
 async def purge_signin_failures(backends: Backends) -> None:
     """Periodic: forget failure counts whose windows and lockout ended (logins that name
     nobody leave a row each)."""

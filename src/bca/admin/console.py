@@ -20,7 +20,7 @@ mounted at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from bca.accounts.dependencies import principal_from_token
 from bca.accounts.models import User
 from bca.accounts.routes import client_address
 from bca.admin import service, signin
-from bca.admin.views import IDENTITY_OF_TARGET, MODEL_OF_TARGET, VIEWS
+from bca.admin.views import IDENTITY_OF_TARGET, MODEL_OF_TARGET
 from bca.backends import Backends
 from bca.core.boundary import has_unstorable
 from bca.core.errors import AppError, NotFound, RateLimited, problem_response
@@ -175,7 +175,7 @@ def _storable(form: FormData) -> bool:
 
 
 class Console(Admin):
-    def __init__(self, app: FastAPI, settings: Settings) -> None:
+    def __init__(self, app: FastAPI, settings: Settings, views: Sequence[type[Any]]) -> None:
         def backends() -> Backends:
             found: Backends = app.state.backends
             return found
@@ -192,7 +192,7 @@ class Console(Admin):
             authentication_backend=authentication,
         )
         authentication.templates = self.templates
-        for view in VIEWS:
+        for view in views:
             self.add_view(view)
         kept = [
             route
@@ -388,6 +388,7 @@ class Console(Admin):
         )
 
 
-def mount_console(app: FastAPI, settings: Settings) -> Console:
-    """Build the console and mount it at ``/admin`` of ``app``."""
-    return Console(app, settings)
+def mount_console(app: FastAPI, settings: Settings, *, views: Sequence[type[Any]]) -> Console:
+    """Build the console with ``views`` (every domain's ``console_views``, in the order of the
+    list of domains) and mount it at ``/admin`` of ``app``."""
+    return Console(app, settings, views)

@@ -1,6 +1,7 @@
 """The task layer: tasks are declared once and run in-process or on a broker's workers.
 
-A task is an async function ``fn(backends, **kwargs)`` registered under ``<domain>.<verb_noun>``.
+A task is an async function ``fn(backends, **kwargs)`` declared as a :class:`Task` named
+``<domain>.<verb_noun>`` and listed in its domain's manifest (``TASKS.plug(Task(...))``).
 Services never call a queue directly: they use :func:`enqueue_after_commit`, so that a task is
 only sent once the transaction that produced it has committed.
 """
@@ -11,11 +12,13 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.core.db import outbox
+from bca.core.domain import Slot
 
 if TYPE_CHECKING:
     from bca.backends import Backends
@@ -23,28 +26,28 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TaskFunction = Callable[..., Awaitable[None]]
-REGISTRY: dict[str, TaskFunction] = {}
-PERIODIC: dict[str, float] = {}
-"""Tasks that run on a schedule (every so many seconds): Celery beat runs them on a broker,
-the in-process queue on the embedded default."""
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    function: TaskFunction
+    every: float | None = None
+    """Also run it on a schedule, every that many seconds: Celery beat does on a broker, the
+    in-process queue on the embedded default."""
+
+
+TASKS: Slot[Task] = Slot("tasks", key=lambda task: task.name)
+"""Every domain's tasks, from the manifests."""
+
+
+def periodic() -> dict[str, float]:
+    """The tasks that run on a schedule, with their period in seconds."""
+    return {task.name: task.every for task in TASKS if task.every is not None}
 
 
 class RetryableTaskError(Exception):
     """Raised by a task when a later attempt may succeed (a backend hiccup)."""
-
-
-def task(name: str, *, every: float | None = None) -> Callable[[TaskFunction], TaskFunction]:
-    """Declare a task; ``every``: also run it periodically, every that many seconds."""
-
-    def register(function: TaskFunction) -> TaskFunction:
-        if name in REGISTRY:
-            raise ValueError(f"task {name} is declared twice")
-        REGISTRY[name] = function
-        if every is not None:
-            PERIODIC[name] = every
-        return function
-
-    return register
 
 
 class TaskQueue(Protocol):
@@ -68,7 +71,7 @@ class TaskQueue(Protocol):
 
 def enqueue_after_commit(session: AsyncSession, tasks: TaskQueue, name: str, **kwargs: Any) -> None:
     """Send the task once (and only if) the session's transaction commits (its outbox)."""
-    if name not in REGISTRY:
+    if name not in TASKS:
         raise KeyError(f"unknown task {name}")
 
     async def send() -> None:
@@ -78,7 +81,7 @@ def enqueue_after_commit(session: AsyncSession, tasks: TaskQueue, name: str, **k
 
 
 async def run_task(backends: Backends, name: str, kwargs: dict[str, Any]) -> None:
-    await REGISTRY[name](backends, **kwargs)
+    await TASKS.get(name).function(backends, **kwargs)
 
 
 class InProcessTaskQueue:
@@ -99,7 +102,7 @@ class InProcessTaskQueue:
 
     def start_periodic(self) -> None:
         """The embedded default's stand-in for Celery beat (called by the serving app)."""
-        for name, every in PERIODIC.items():
+        for name, every in periodic().items():
             self._schedules.append(
                 asyncio.create_task(self._every(name, every), name=f"periodic:{name}")
             )

@@ -48,7 +48,6 @@ from bca.files import repository as files_repository
 from bca.files import service as files_service
 from bca.files.service import Download, UploadSource
 from bca.profiles import repository as profiles_repository
-from bca.profiles.hooks import on_block, on_profile_removed
 from bca.profiles.models import Profile
 from bca.profiles.service import require_own_profile, require_visible_profile
 from bca.profiles.sync import users_watching_profile
@@ -363,8 +362,7 @@ async def list_subscribers(
 # --- what goes with a profile ---------------------------------------------------------------
 
 
-@on_profile_removed
-async def _cards_go_with_their_profile(
+async def cards_go_with_their_profile(
     session: AsyncSession, profile_id: uuid.UUID, watchers: set[uuid.UUID]
 ) -> None:
     """A removed profile's cards go, their share links and wallet entries, and its own wallet."""
@@ -379,8 +377,7 @@ async def _cards_go_with_their_profile(
         await record_subscription_change(session, holder, card_id)
 
 
-@on_block
-async def _block_empties_wallets(
+async def block_empties_wallets(
     session: AsyncSession, acting: uuid.UUID, target: uuid.UUID
 ) -> None:
     """Each of the two profiles loses the wallet entries it held of the other's cards."""

@@ -1,7 +1,7 @@
 """Cards and wallet entries in offline sync: their entity specs and who hears about a change.
 
-A card held in a wallet is also a way to reach its profile: registered with profiles, as a
-reach (which profiles a user holds) and as a link (what hangs on a profile).
+A card held in a wallet is also a way to reach its profile: plugged into profiles by the
+manifest, as a reach (which profiles a user holds) and as a link (what hangs on a profile).
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ from bca.profiles.models import Profile
 from bca.profiles.sync import (
     ProfileLink,
     profile_dependents,
-    register_link,
     users_watching_profile,
 )
-from bca.profiles.visibility import Viewer, candidates, held, register_reach
+from bca.profiles.visibility import Viewer, candidates, held
 from bca.sync.changelog import held_keys, record_change, touch
-from bca.sync.entities import VIEWER, AnySelect, Data, EntitySpec, Row, pair_key, register
+from bca.sync.entities import VIEWER, AnySelect, Data, EntitySpec, Row, pair_key
 
 # --- the entities ---------------------------------------------------------------------------
 
@@ -84,41 +83,37 @@ def _render_subscription(row: Row, _public_url: str) -> Data:
     return SubscriptionEntry.from_row(row["seen_subscription"]).model_dump(mode="json")
 
 
-CARD = register(
-    EntitySpec(
-        name="card",
-        table="cards",
-        columns={
-            "profile_id": "TEXT NOT NULL",
-            "name": "TEXT NOT NULL",
-            "data": "TEXT NOT NULL",
-            "preview_url": "TEXT",
-            "private": "INTEGER NOT NULL",
-            "version": "INTEGER NOT NULL",
-            "created_at": "TEXT NOT NULL",
-            "updated_at": "TEXT NOT NULL",
-        },
-        key="id",
-        statement=_cards,
-        key_of=lambda row: str(row["seen_card"].id),
-        render=_render_card,
-        indexes=("profile_id",),
-    )
+CARD = EntitySpec(
+    name="card",
+    table="cards",
+    columns={
+        "profile_id": "TEXT NOT NULL",
+        "name": "TEXT NOT NULL",
+        "data": "TEXT NOT NULL",
+        "preview_url": "TEXT",
+        "private": "INTEGER NOT NULL",
+        "version": "INTEGER NOT NULL",
+        "created_at": "TEXT NOT NULL",
+        "updated_at": "TEXT NOT NULL",
+    },
+    key="id",
+    statement=_cards,
+    key_of=lambda row: str(row["seen_card"].id),
+    render=_render_card,
+    indexes=("profile_id",),
 )
-SUBSCRIPTION = register(
-    EntitySpec(
-        name="subscription",
-        table="subscriptions",
-        columns={
-            "profile_id": "TEXT NOT NULL",
-            "card_id": "TEXT NOT NULL",
-            "subscribed_at": "TEXT NOT NULL",
-        },
-        key="pair",
-        statement=_subscriptions,
-        key_of=_subscription_key,
-        render=_render_subscription,
-    )
+SUBSCRIPTION = EntitySpec(
+    name="subscription",
+    table="subscriptions",
+    columns={
+        "profile_id": "TEXT NOT NULL",
+        "card_id": "TEXT NOT NULL",
+        "subscribed_at": "TEXT NOT NULL",
+    },
+    key="pair",
+    statement=_subscriptions,
+    key_of=_subscription_key,
+    render=_render_subscription,
 )
 
 
@@ -201,14 +196,14 @@ async def _wallet_of(
     return reached
 
 
-register_reach(_reaches_by_wallet, _reached_by_wallet)
-register_link(
-    ProfileLink(
-        watchers=_holders_of_cards_of,
-        dependents=_cards_and_wallets_of,
-        reached_through=_wallet_of,
-    )
+WALLET_REACH = (_reaches_by_wallet, _reached_by_wallet)
+"""A card held in a wallet reaches its profile (``bca.profiles.visibility.REACHES``)."""
+WALLET_LINK = ProfileLink(
+    watchers=_holders_of_cards_of,
+    dependents=_cards_and_wallets_of,
+    reached_through=_wallet_of,
 )
+"""Cards and wallet entries hang on profiles (``bca.profiles.sync.LINKS``)."""
 
 
 # --- what writers call ----------------------------------------------------------------------

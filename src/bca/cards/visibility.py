@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from bca.cards.models import Card, Subscription
-from bca.files.uses import exposed_by
 from bca.profiles.models import Profile
 from bca.profiles.visibility import ProfileEntity, Viewer, exists_for, full_view
 
@@ -53,8 +52,7 @@ def card_visible(
     )
 
 
-@exposed_by
-def _card_preview(viewer: uuid.UUID, file_id: Any) -> ColumnElement[bool]:
+def card_preview(viewer: uuid.UUID, file_id: Any) -> ColumnElement[bool]:
     """A card's preview, to whoever sees the card."""
     return exists(
         select(Card.id)

@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bca.chat.models import Chat, ChatEvent, Participant, PastMembership
-from bca.files.uses import exposed_by, kept_by
 from bca.profiles.models import Profile
 from bca.profiles.visibility import alive
 
@@ -48,8 +47,7 @@ class ChatView:
 # --- profiles, relations, files (read only) --------------------------------------------------
 
 
-@exposed_by
-def _attachment(viewer: uuid.UUID, file_id: Any) -> ColumnElement[bool]:
+def attachment_shown(viewer: uuid.UUID, file_id: Any) -> ColumnElement[bool]:
     """A message's attachment, to the current participants of its chat."""
     return exists().where(
         ChatEvent.file_id == file_id,
@@ -60,8 +58,7 @@ def _attachment(viewer: uuid.UUID, file_id: Any) -> ColumnElement[bool]:
     )
 
 
-@kept_by
-def _posted(file_id: Any) -> ColumnElement[bool]:
+def attachment_kept(file_id: Any) -> ColumnElement[bool]:
     """An attachment stays when a profile image or card preview it also is gets replaced."""
     return exists().where(ChatEvent.file_id == file_id)
 

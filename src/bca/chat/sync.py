@@ -2,7 +2,7 @@
 
 A chat's entry holds what changes rarely (title, owner, members' count, my mute and read
 marker); its activity travels with the events. A chat is also a way to reach its partners'
-profiles: registered with profiles, as a reach and as a link.
+profiles: plugged into profiles (by the manifest), as a reach and as a link.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from bca.accounts.models import User
 from bca.chat.models import Chat, Participant
 from bca.chat.schemas import ChatEntry
 from bca.profiles.models import Profile
-from bca.profiles.sync import ProfileLink, profile_dependents, register_link
-from bca.profiles.visibility import Viewer, alive, register_reach
+from bca.profiles.sync import ProfileLink, profile_dependents
+from bca.profiles.visibility import Viewer, alive
 from bca.sync.changelog import record_change, touch
-from bca.sync.entities import AnySelect, Data, EntitySpec, Row, register
+from bca.sync.entities import AnySelect, Data, EntitySpec, Row
 
 # --- the entity -----------------------------------------------------------------------------
 
@@ -65,26 +65,24 @@ def _smaller_profile_first(new: Data, kept: Data) -> bool:
     return bool(new["my_profile_id"] < kept["my_profile_id"])
 
 
-CHAT = register(
-    EntitySpec(
-        name="chat",
-        table="chats",
-        columns={
-            "title": "TEXT",
-            "direct": "INTEGER NOT NULL",
-            "owner_profile_id": "TEXT NOT NULL",
-            "my_profile_id": "TEXT NOT NULL",
-            "participant_count": "INTEGER NOT NULL",
-            "muted": "INTEGER NOT NULL",
-            "read_index": "INTEGER NOT NULL",
-            "created_at": "TEXT NOT NULL",
-        },
-        key="id",
-        statement=_chats,
-        key_of=lambda row: str(row["seen_chat"].id),
-        render=_render_chat,
-        prefer=_smaller_profile_first,
-    )
+CHAT = EntitySpec(
+    name="chat",
+    table="chats",
+    columns={
+        "title": "TEXT",
+        "direct": "INTEGER NOT NULL",
+        "owner_profile_id": "TEXT NOT NULL",
+        "my_profile_id": "TEXT NOT NULL",
+        "participant_count": "INTEGER NOT NULL",
+        "muted": "INTEGER NOT NULL",
+        "read_index": "INTEGER NOT NULL",
+        "created_at": "TEXT NOT NULL",
+    },
+    key="id",
+    statement=_chats,
+    key_of=lambda row: str(row["seen_chat"].id),
+    render=_render_chat,
+    prefer=_smaller_profile_first,
 )
 
 
@@ -162,14 +160,14 @@ async def _members_lose_a_participant(session: AsyncSession, profile_id: uuid.UU
         touch(session, user_ids=[member], entity="chat", entity_ids=[str(chat_id)])
 
 
-register_reach(_reaches_by_chat, _reached_by_chat)
-register_link(
-    ProfileLink(
-        watchers=_partners_of,
-        reached_through=_chats_of,
-        deleted=_members_lose_a_participant,
-    )
+CHAT_REACH = (_reaches_by_chat, _reached_by_chat)
+"""A chat reaches its partners' profiles (``bca.profiles.visibility.REACHES``)."""
+CHAT_LINK = ProfileLink(
+    watchers=_partners_of,
+    reached_through=_chats_of,
+    deleted=_members_lose_a_participant,
 )
+"""Chats hang on their partners' profiles (``bca.profiles.sync.LINKS``)."""
 
 
 # --- what writers call ----------------------------------------------------------------------

@@ -10,7 +10,6 @@ from datetime import timedelta
 from bca.accounts import service as accounts_service
 from bca.backends import Backends
 from bca.backends.push import PushMessage, PushResult
-from bca.backends.tasks import task
 from bca.chat import idempotency
 from bca.chat.push_delivery import PushTarget, push_delivery
 from bca.core.time import utcnow
@@ -27,7 +26,6 @@ def _push_mark(chat_id: str, index: int, session_id: uuid.UUID) -> str:
     return f"chat-push:{chat_id}:{index}:{session_id}"
 
 
-@task("chat.send_push")
 async def send_push(backends: Backends, *, chat_id: str, index: int) -> None:
     """Notify the devices of a new message's recipients (see ``push_delivery``).
 
@@ -91,7 +89,6 @@ IDEMPOTENCY_RECORD_HOURS = 24
 minutes, never after a day."""
 
 
-@task("chat.purge_idempotency_records", every=3600)
 async def purge_idempotency_records(backends: Backends) -> None:
     """Periodic: forget idempotency keys older than a day."""
     older_than = utcnow() - timedelta(hours=IDEMPOTENCY_RECORD_HOURS)

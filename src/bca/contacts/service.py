@@ -33,7 +33,6 @@ from bca.core.http import IfMatch, check_if_match
 from bca.core.time import utcnow
 from bca.files import service as files_service
 from bca.files.service import UploadSource
-from bca.profiles.hooks import on_profile_removed
 from bca.profiles.service import require_own_profile
 
 
@@ -184,8 +183,7 @@ async def set_contact_image(
     return await _saved(session, contact)
 
 
-@on_profile_removed
-async def _contacts_go_with_their_profile(
+async def contacts_go_with_their_profile(
     session: AsyncSession, profile_id: uuid.UUID, _watchers: set[uuid.UUID]
 ) -> None:
     """A removed profile's contacts go with it (its owner's copies learn of each)."""

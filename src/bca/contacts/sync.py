@@ -15,7 +15,7 @@ from bca.contacts.schemas import ContactRead
 from bca.profiles.models import Profile
 from bca.profiles.visibility import Viewer
 from bca.sync.changelog import record_change
-from bca.sync.entities import AnySelect, Data, EntitySpec, Row, register
+from bca.sync.entities import AnySelect, Data, EntitySpec, Row
 
 
 def _contacts(viewers: Any, ids: Any) -> AnySelect:
@@ -40,31 +40,29 @@ def _render(row: Row, public_url: str) -> Data:
     return ContactRead.from_row(row["seen_contact"], public_url=public_url).model_dump(mode="json")
 
 
-CONTACT = register(
-    EntitySpec(
-        name="contact",
-        table="contacts",
-        columns={
-            "profile_id": "TEXT NOT NULL",
-            "name": "TEXT NOT NULL",
-            "organization": "TEXT",
-            "title": "TEXT",
-            "phones": "TEXT NOT NULL",
-            "emails": "TEXT NOT NULL",
-            "urls": "TEXT NOT NULL",
-            "address": "TEXT",
-            "note": "TEXT",
-            "image_url": "TEXT",
-            "version": "INTEGER NOT NULL",
-            "created_at": "TEXT NOT NULL",
-            "updated_at": "TEXT NOT NULL",
-        },
-        key="id",
-        statement=_contacts,
-        key_of=lambda row: str(row["seen_contact"].id),
-        render=_render,
-        indexes=("profile_id",),
-    )
+CONTACT = EntitySpec(
+    name="contact",
+    table="contacts",
+    columns={
+        "profile_id": "TEXT NOT NULL",
+        "name": "TEXT NOT NULL",
+        "organization": "TEXT",
+        "title": "TEXT",
+        "phones": "TEXT NOT NULL",
+        "emails": "TEXT NOT NULL",
+        "urls": "TEXT NOT NULL",
+        "address": "TEXT",
+        "note": "TEXT",
+        "image_url": "TEXT",
+        "version": "INTEGER NOT NULL",
+        "created_at": "TEXT NOT NULL",
+        "updated_at": "TEXT NOT NULL",
+    },
+    key="id",
+    statement=_contacts,
+    key_of=lambda row: str(row["seen_contact"].id),
+    render=_render,
+    indexes=("profile_id",),
 )
 
 

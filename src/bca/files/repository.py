@@ -30,7 +30,7 @@ async def get_live(session: AsyncSession, file_id: uuid.UUID) -> StoredFile | No
 
 
 async def still_used(session: AsyncSession, file_id: uuid.UUID) -> bool:
-    """A use other than the one letting it go keeps the file (``files.uses.kept_by``)."""
+    """A use other than the one letting it go keeps the file (``files.uses.KEEPERS``)."""
     found = await session.scalar(select(uses.still_used(file_id)))
     return bool(found)
 

@@ -1,10 +1,10 @@
 """How other domains use stored files: whom a use shows a file to, and which uses keep it.
 
 Files sit below the domains that use them (a profile's image, a card's preview, a message's
-attachment), so those domains declare their uses here: :func:`exposed_by` (a profile image to
-whoever sees the profile, a card preview to whoever sees the card, an attachment to the
-current participants of its chat) and :func:`kept_by` (an attachment stays when the profile
-image it also is gets replaced).
+attachment), so those domains plug their uses in here, in their manifests: :data:`EXPOSURES`
+(a profile image to whoever sees the profile, a card preview to whoever sees the card, an
+attachment to the current participants of its chat) and :data:`KEEPERS` (an attachment stays
+when the profile image it also is gets replaced).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
+from bca.core.domain import Slot
 from bca.files.models import StoredFile
 
 Exposure = Callable[[uuid.UUID, Any], ColumnElement[bool]]
@@ -23,22 +24,12 @@ Exposure = Callable[[uuid.UUID, Any], ColumnElement[bool]]
 Keeper = Callable[[Any], ColumnElement[bool]]
 """(the file's id column) -> this use keeps the file when another use lets it go."""
 
-_EXPOSURES: list[Exposure] = []
-_KEEPERS: list[Keeper] = []
-
-
-def exposed_by(exposure: Exposure) -> Exposure:
-    _EXPOSURES.append(exposure)
-    return exposure
-
-
-def kept_by(keeper: Keeper) -> Keeper:
-    _KEEPERS.append(keeper)
-    return keeper
+EXPOSURES: Slot[Exposure] = Slot("files: exposures")
+KEEPERS: Slot[Keeper] = Slot("files: keepers")
 
 
 def still_used(file_id: Any) -> ColumnElement[bool]:
-    return or_(false(), *(keeper(file_id) for keeper in _KEEPERS))
+    return or_(false(), *(keeper(file_id) for keeper in KEEPERS))
 
 
 def file_visible(viewer: uuid.UUID) -> ColumnElement[bool]:
@@ -46,6 +37,6 @@ def file_visible(viewer: uuid.UUID) -> ColumnElement[bool]:
         StoredFile.deleted_at.is_(None),
         or_(
             StoredFile.owner_user_id == viewer,
-            *(exposure(viewer, StoredFile.id) for exposure in _EXPOSURES),
+            *(exposure(viewer, StoredFile.id) for exposure in EXPOSURES),
         ),
     )

@@ -9,10 +9,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bca.registry import metadata
+from bca.domains import metadata_of
 from bca.settings import load_settings
 
 config = context.config
+metadata = metadata_of()  # every domain's models (bca.domains.DOMAINS)
 url = config.get_main_option("sqlalchemy.url") or load_settings().resolved_database_url
 
 

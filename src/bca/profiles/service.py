@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bca.accounts.hooks import on_account_created
 from bca.accounts.models import User
 from bca.backends import Backends
 from bca.core.http import IfMatch, check_if_match
@@ -53,7 +52,6 @@ class ProfileView:
     mine: bool
 
 
-@on_account_created
 async def create_first_profile(session: AsyncSession, user: User) -> None:
     """Every account starts with one profile, named after the nickname or username."""
     now = utcnow()

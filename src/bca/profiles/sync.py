@@ -7,9 +7,9 @@ that removes someone's sight). Naming too many is harmless: at commit the log ke
 who saw it before or see it now.
 
 A profile's visibility carries what hangs on it (its cards, relations, wallet entries, chats).
-Other domains hang things on profiles and say how here (:func:`register_link`), so that the
-helpers below touch, *conditionally*, everything that may appear or vanish with a profile
-without this module knowing those domains.
+Other domains hang things on profiles and say how here (:data:`LINKS`, filled from their
+manifests), so that the helpers below touch, *conditionally*, everything that may appear or
+vanish with a profile without this module knowing those domains.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from sqlalchemy import Select, and_, or_, select, tuple_, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bca.accounts.hooks import on_account_shown_or_hidden
 from bca.accounts.models import User
+from bca.core.domain import Slot
 from bca.profiles.models import Profile, Relation
 from bca.profiles.schemas import ProfileRead, ProfileSummary, RelationRead
 from bca.profiles.visibility import Viewer, alive, candidates, held, level
 from bca.sync.changelog import held_keys, record_change, touch
-from bca.sync.entities import VIEWER, AnySelect, Data, EntitySpec, Row, pair_key, register
+from bca.sync.entities import VIEWER, AnySelect, Data, EntitySpec, Row, pair_key
 
 # --- the entities ---------------------------------------------------------------------------
 
@@ -91,48 +91,44 @@ def _render_relation(row: Row, _public_url: str) -> Data:
     return RelationRead.from_row(row["seen_relation"]).model_dump(mode="json")
 
 
-PROFILE = register(
-    EntitySpec(
-        name="profile",
-        table="profiles",
-        columns={
-            "name": "TEXT NOT NULL",
-            "team_name": "TEXT",
-            "description": "TEXT",
-            "email": "TEXT",
-            "phone": "TEXT",
-            "address": "TEXT",
-            "sns": "TEXT",
-            "data": "TEXT",
-            "image_url": "TEXT",
-            "private": "INTEGER NOT NULL",
-            "version": "INTEGER",
-            "created_at": "TEXT",
-            "updated_at": "TEXT",
-            "mine": "INTEGER",
-        },
-        key="id",
-        statement=_profiles,
-        key_of=lambda row: str(row["seen"].id),
-        render=_render_profile,
-    )
+PROFILE = EntitySpec(
+    name="profile",
+    table="profiles",
+    columns={
+        "name": "TEXT NOT NULL",
+        "team_name": "TEXT",
+        "description": "TEXT",
+        "email": "TEXT",
+        "phone": "TEXT",
+        "address": "TEXT",
+        "sns": "TEXT",
+        "data": "TEXT",
+        "image_url": "TEXT",
+        "private": "INTEGER NOT NULL",
+        "version": "INTEGER",
+        "created_at": "TEXT",
+        "updated_at": "TEXT",
+        "mine": "INTEGER",
+    },
+    key="id",
+    statement=_profiles,
+    key_of=lambda row: str(row["seen"].id),
+    render=_render_profile,
 )
-RELATION = register(
-    EntitySpec(
-        name="relation",
-        table="relations",
-        columns={
-            "profile_id": "TEXT NOT NULL",
-            "target_id": "TEXT NOT NULL",
-            "status": "TEXT NOT NULL",
-            "created_at": "TEXT NOT NULL",
-        },
-        key="pair",
-        statement=_relations,
-        key_of=_relation_key,
-        render=_render_relation,
-        indexes=("target_id",),
-    )
+RELATION = EntitySpec(
+    name="relation",
+    table="relations",
+    columns={
+        "profile_id": "TEXT NOT NULL",
+        "target_id": "TEXT NOT NULL",
+        "status": "TEXT NOT NULL",
+        "created_at": "TEXT NOT NULL",
+    },
+    key="pair",
+    statement=_relations,
+    key_of=_relation_key,
+    render=_render_relation,
+    indexes=("target_id",),
 )
 
 
@@ -157,11 +153,8 @@ class ProfileLink:
     """(profile): the profile is gone; touch what changes for others with it."""
 
 
-_LINKS: list[ProfileLink] = []
-
-
-def register_link(link: ProfileLink) -> None:
-    _LINKS.append(link)
+LINKS: Slot[ProfileLink] = Slot("profiles: links")
+"""What other domains hang on profiles, plugged in by their manifests."""
 
 
 async def users_watching_profile(session: AsyncSession, profile_id: uuid.UUID) -> set[uuid.UUID]:
@@ -174,7 +167,7 @@ async def users_watching_profile(session: AsyncSession, profile_id: uuid.UUID) -
         ),
     )
     owner = select(Profile.user_id).where(Profile.id == profile_id)
-    linked = [link.watchers(profile_id) for link in _LINKS]
+    linked = [link.watchers(profile_id) for link in LINKS]
     rows = await session.scalars(union(owner, related, *linked))
     return set(rows.all())
 
@@ -207,7 +200,7 @@ async def profile_dependents(
         suffixes=[f":{p}" for p in profile_ids],
     )
     touch(session, user_ids=users, entity="relation", entity_ids=relation_keys, conditional=True)
-    for link in _LINKS:
+    for link in LINKS:
         if link.dependents is not None:
             await link.dependents(session, profile_ids, users)
 
@@ -223,7 +216,7 @@ async def _owner_view(session: AsyncSession, profile_id: uuid.UUID, owner: uuid.
     )
     for a, b in relations.all():
         partners.add(b if a == profile_id else a)
-    for link in _LINKS:
+    for link in LINKS:
         partners |= await link.reached_through(session, profile_id, owner)
     partners.discard(profile_id)
     await profile_dependents(session, partners | {profile_id}, {owner})
@@ -249,13 +242,12 @@ async def record_profile_change(
     if owner is not None and deleted_at is not None:
         # One of the owner's own profiles is gone: so is what the owner reached through it.
         await _owner_view(session, profile_id, owner)
-        for link in _LINKS:
+        for link in LINKS:
             if link.deleted is not None:
                 await link.deleted(session, profile_id)
     return users
 
 
-@on_account_shown_or_hidden
 async def record_account_change(session: AsyncSession, user: User) -> None:
     """An account was deactivated (or came back): all its profiles vanish for everyone."""
     profile_ids = (

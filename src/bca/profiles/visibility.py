@@ -8,8 +8,8 @@ and by accepted followers when it is private; everyone else sees its summary.
 The clauses take a :class:`Viewer`: a user id (a request's user, bound as a parameter) or the
 id column of an enclosing statement (sync decides for many viewers at once). Offline sync adds
 one more condition, that the profile is *reached* (related, held in a wallet, met in a chat);
-the domains that make such links register them here (:func:`register_reach`), so that this
-module needs to know none of them.
+the domains that make such links plug them in here (:data:`REACHES`, from their manifests),
+so that this module needs to know none of them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, literal, or_, 
 from sqlalchemy.orm import aliased
 
 from bca.accounts.models import User
-from bca.files.uses import exposed_by
+from bca.core.domain import Slot
 from bca.profiles.models import Profile, Relation
 
 FOLLOW = "follow"
@@ -126,15 +126,12 @@ Candidates = Callable[[Any], list[Select[uuid.UUID]]]
 """(user id) -> selects of the ids of the profiles the user reaches this way (a superset is
 fine); all of them go into one flat UNION."""
 
-_REACHES: list[tuple[Reach, Candidates]] = []
+REACHES: Slot[tuple[Reach, Candidates]] = Slot("profiles: reaches")
+"""The ways a user reaches profiles (a relation, a card held in a wallet, a chat partner),
+plugged in by the manifests."""
 
 
-def register_reach(reach: Reach, candidates: Candidates) -> None:
-    """Another way a user reaches profiles (a card held in a wallet, a chat partner)."""
-    _REACHES.append((reach, candidates))
-
-
-def _by_relation(viewer: Viewer, profile_id: Any) -> ColumnElement[bool]:
+def by_relation(viewer: Viewer, profile_id: Any) -> ColumnElement[bool]:
     out = aliased(Relation)
     into = aliased(Relation)
     return or_(
@@ -143,7 +140,7 @@ def _by_relation(viewer: Viewer, profile_id: Any) -> ColumnElement[bool]:
     )
 
 
-def _related_to(user_id: Any) -> list[Select[uuid.UUID]]:
+def related_to(user_id: Any) -> list[Select[uuid.UUID]]:
     mine = Viewer(user_id).profiles()
     out = aliased(Relation)
     into = aliased(Relation)
@@ -153,11 +150,11 @@ def _related_to(user_id: Any) -> list[Select[uuid.UUID]]:
     ]
 
 
-register_reach(_by_relation, _related_to)
+RELATION_REACH = (by_relation, related_to)
 
 
 def reached(viewer: Viewer, profile_id: Any) -> ColumnElement[bool]:
-    return or_(*(reach(viewer, profile_id) for reach, _ in _REACHES))
+    return or_(*(reach(viewer, profile_id) for reach, _ in REACHES))
 
 
 def held(viewer: Viewer, profile: ProfileEntity) -> ColumnElement[bool]:
@@ -177,13 +174,12 @@ def candidates(user_id: Any) -> Any:
     database computes the set once instead of once per profile row)."""
     own = aliased(Profile)
     selects = [select(own.id).where(own.user_id == user_id)]
-    for _, candidates_of in _REACHES:
+    for _, candidates_of in REACHES:
         selects += candidates_of(user_id)
     return union(*selects)
 
 
-@exposed_by
-def _profile_image(viewer: uuid.UUID, file_id: Any) -> ColumnElement[bool]:
+def profile_image(viewer: uuid.UUID, file_id: Any) -> ColumnElement[bool]:
     """A profile's image, to whoever the profile exists for."""
     return exists(
         select(Profile.id).where(Profile.image_file_id == file_id, exists_for(Viewer(viewer)))

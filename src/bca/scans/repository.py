@@ -25,7 +25,6 @@ from bca.cards.models import Card
 from bca.cards.visibility import card_visible
 from bca.core.db import LIKE_ESCAPE, contains_pattern
 from bca.files.models import StoredFile
-from bca.files.uses import kept_by
 from bca.profiles.models import Profile
 from bca.profiles.visibility import Viewer
 from bca.scans.models import Scan
@@ -125,8 +124,7 @@ async def fail_stalled(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-@kept_by
-def _scan_photo(file_id: Any) -> ColumnElement[bool]:
+def scan_photo_kept(file_id: Any) -> ColumnElement[bool]:
     """A scan's photo stays when the contact whose image it also is gets another image."""
     return exists().where(Scan.file_id == file_id)
 

@@ -12,7 +12,6 @@ from datetime import timedelta
 import pytesseract
 
 from bca.backends import Backends
-from bca.backends.tasks import task
 from bca.core.time import utcnow
 from bca.scans import repository
 from bca.scans.parsing import parse
@@ -79,7 +78,6 @@ async def _finish(
         )
 
 
-@task("scans.read_card")
 async def read_scan(backends: Backends, *, scan_id: str) -> None:
     """OCR the scan's image and store the proposal; a finished scan is left alone.
 
@@ -133,7 +131,6 @@ process died with it, or its task was dropped. Far beyond a read's own limit (tw
 ``BCA_SCAN_TIME_LIMIT_SECONDS``) and a busy queue's wait."""
 
 
-@task("scans.fail_stalled", every=300)
 async def fail_stalled(backends: Backends) -> None:
     """Periodic: end scans whose read was lost as failed, so that nobody waits forever."""
     now = utcnow()

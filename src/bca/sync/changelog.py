@@ -49,7 +49,7 @@ from bca.sync import visibility
 from bca.sync.models import Change, ChangeCounter, HeldEntity, Snapshot
 
 Entity = str
-"""An entity type of ``bca.sync.entities.REGISTRY``."""
+"""An entity type of ``bca.sync.entities.ENTITIES``."""
 Operation = Literal["upsert", "delete"]
 
 PENDING_KEY = "bca.sync.pending"

@@ -1,11 +1,11 @@
 """The entity types of offline sync: one :class:`EntitySpec` each, declared by the domain that
-owns the entity (``profiles/sync.py``, ``cards/sync.py``, ``chat/sync.py``) and registered in
-one place (``bca/sync_entities.py``, imported by the wiring).
+owns the entity (``profiles/sync.py``, ``cards/sync.py``, ``chat/sync.py``, ``contacts/sync.py``)
+and plugged into :data:`ENTITIES` by that domain's manifest (``ENTITIES.plug(SPEC)``).
 
-Everything in this package reads the registry: the change log decides visibility with
+Everything in this package reads the slot: the change log decides visibility with
 ``statement``, ``/v1/sync/changes`` and snapshots render with ``render`` and ``key``, the
-snapshot file's tables come from ``columns``. So adding an entity type is one spec plus the
-writers' ``record(...)`` calls; nothing here changes.
+snapshot file's tables come from ``columns``. So adding an entity type is one spec, one line
+in its manifest and the writers' ``record(...)`` calls; nothing here changes.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import Select, TupleType, Uuid, bindparam
+
+from bca.core.domain import Slot
 
 Data = dict[str, Any]
 AnySelect = Select[*tuple[Any, ...]]
@@ -57,19 +59,14 @@ VIEWER = bindparam("viewer", type_=Uuid())
 IDS = bindparam("ids", expanding=True, type_=Uuid())
 PAIRS = bindparam("pairs", expanding=True, type_=TupleType(Uuid(), Uuid()))
 
-REGISTRY: dict[str, EntitySpec] = {}
-
-
-def register(spec: EntitySpec) -> EntitySpec:
-    if spec.name in REGISTRY:
-        raise ValueError(f"sync entity {spec.name} is declared twice")
-    REGISTRY[spec.name] = spec
-    return spec
+ENTITIES: Slot[EntitySpec] = Slot("sync entities", key=lambda spec: spec.name)
+"""Every entity type, from the manifests, in the order of the list of domains (the snapshot
+file's tables follow it)."""
 
 
 def spec_of(entity: str) -> EntitySpec:
     try:
-        return REGISTRY[entity]
+        return ENTITIES.get(entity)
     except KeyError:
         raise ValueError(f"unknown sync entity {entity}") from None
 

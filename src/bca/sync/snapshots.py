@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from bca.backends.tasks import RetryableTaskError
 from bca.core.time import isoformat, utcnow
 from bca.sync import repository
-from bca.sync.entities import REGISTRY, spec_of
+from bca.sync.entities import ENTITIES, spec_of
 from bca.sync.errors import CursorExpired
 from bca.sync.service import collect_changes, render_entities
 
@@ -49,7 +49,7 @@ def schema() -> str:
         "CREATE TABLE meta (user_id TEXT NOT NULL, cursor INTEGER NOT NULL, "
         "schema_version INTEGER NOT NULL, built_at TEXT NOT NULL);"
     ]
-    for spec in REGISTRY.values():
+    for spec in ENTITIES:
         columns = ", ".join(f"{name} {kind}" for name, kind in spec.columns.items())
         statements.append(f"CREATE TABLE {spec.table} (id TEXT PRIMARY KEY, {columns});")
         statements += [
@@ -119,7 +119,7 @@ def table_contents(db: sqlite3.Connection) -> dict[str, set[tuple[Any, ...]]]:
     """Every table's rows (for comparisons in tests and tools)."""
     return {
         table: set(db.execute(f"SELECT * FROM {table}").fetchall())  # noqa: S608
-        for table in (spec.table for spec in REGISTRY.values())
+        for table in (spec.table for spec in ENTITIES)
     }
 
 
@@ -147,7 +147,7 @@ async def _render_all(backends: Backends, user_id: uuid.UUID) -> tuple[int, dict
             entity: await render_entities(
                 session, user_id, entity, None, public_url=backends.settings.public_url
             )
-            for entity in REGISTRY
+            for entity in ENTITIES.names()
         }
     return cursor, rendered
 

@@ -7,7 +7,6 @@ import uuid
 from datetime import timedelta
 
 from bca.backends import Backends
-from bca.backends.tasks import task
 from bca.core.time import utcnow
 from bca.sync import repository, snapshots
 
@@ -16,7 +15,6 @@ logger = logging.getLogger(__name__)
 COMPACTION_BATCH = 200
 
 
-@task("sync.update_snapshot")
 async def update_snapshot(backends: Backends, *, user_id: str, rebuild: bool = False) -> None:
     """Patch the user's snapshot from the change log (or rebuild it); idempotent."""
     await snapshots.update_snapshot(backends, uuid.UUID(user_id), rebuild=rebuild)
@@ -48,7 +46,6 @@ async def compact_all(
         after = batch[-1]
 
 
-@task("sync.compact_changes", every=3600)
 async def compact_changes(backends: Backends) -> None:
     """Periodic: drop change-log entries past the retention window."""
     users, removed = await compact_all(backends)

@@ -15,8 +15,8 @@ from typing import Any
 
 from kombu.utils.json import loads as kombu_loads
 
-import bca.registry  # noqa: F401  # registers every domain's tasks
-from bca.backends.tasks import REGISTRY
+from bca.backends.tasks import TASKS
+from bca.domains import assemble
 from bca.settings import load_settings
 from bca.wiring import create_backends
 from bca.worker.runtime import WorkerRuntime
@@ -64,6 +64,7 @@ def decode_task(body: str) -> tuple[str, dict[str, Any]]:
 def _get_runtime() -> WorkerRuntime:
     global _runtime
     if _runtime is None:
+        assemble()  # the tasks come from the domains' manifests (again in create_backends)
         _runtime = WorkerRuntime(load_settings(), create_backends)
     return _runtime
 
@@ -74,7 +75,7 @@ def handle_records(runtime: WorkerRuntime, records: list[dict[str, Any]]) -> dic
         message_id = record.get("messageId", "")
         try:
             name, kwargs = decode_task(str(record.get("body", "")))
-            if name not in REGISTRY:
+            if name not in TASKS:
                 raise BadMessage(f"unknown task {name}")
         except BadMessage:
             # Another delivery cannot fix it: dropped (acknowledged) with a log line.

@@ -1,10 +1,11 @@
 """The Celery application: broker from settings, every registered task wrapped once.
 
-Tasks are declared once with ``bca.backends.tasks.task``; here each becomes a Celery task of
-the same name that runs the async function on the process's :class:`WorkerRuntime`. Delivery
-is at-least-once: a task is acknowledged only after it finished (``task_acks_late``), a worker
-that dies mid-task leaves it to be delivered again (``task_reject_on_worker_lost``, and the
-broker's visibility timeout), and every task is idempotent, so running it twice changes nothing.
+Tasks are declared once, in their domain's manifest (``bca.backends.tasks.TASKS``); here each
+becomes a Celery task of the same name that runs the async function on the process's
+:class:`WorkerRuntime`. Delivery is at-least-once: a task is acknowledged only after it
+finished (``task_acks_late``), a worker that dies mid-task leaves it to be delivered again
+(``task_reject_on_worker_lost``, and the broker's visibility timeout), and every task is
+idempotent, so running it twice changes nothing.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from typing import Any
 
 from celery import Celery, signals
 
-import bca.registry  # noqa: F401  # registers every domain's tasks
 from bca.backends.celery import celery_config
-from bca.backends.tasks import PERIODIC, REGISTRY, RetryableTaskError
+from bca.backends.tasks import TASKS, RetryableTaskError, periodic
 from bca.core.observability import configure_logging
+from bca.domains import assemble
 from bca.settings import Settings
 from bca.worker.runtime import BackendsFactory, WorkerRuntime
 
@@ -48,12 +49,15 @@ def _register(app: Celery, runtime: WorkerRuntime, name: str, settings: Settings
 
 def create_celery(settings: Settings, *, runtime: WorkerRuntime) -> Celery:
     """The app ``bca worker`` runs: every registered task, run on ``runtime``."""
+    assemble()  # the tasks come from the domains' manifests
     app = Celery("bca", set_as_current=False)
     app.conf.update(
         **celery_config(settings),
-        beat_schedule={name: {"task": name, "schedule": every} for name, every in PERIODIC.items()},
+        beat_schedule={
+            name: {"task": name, "schedule": every} for name, every in periodic().items()
+        },
     )
-    for name in sorted(REGISTRY):
+    for name in sorted(TASKS.names()):
         _register(app, runtime, name, settings)
     return app
 

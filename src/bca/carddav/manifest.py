@@ -1,0 +1,14 @@
+"""CardDAV (contacts for address-book apps) as the service assembles it (see
+``bca.core.domain``). Its errors answer in WebDAV's XML."""
+
+from __future__ import annotations
+
+from bca.carddav import routes
+from bca.carddav.errors import DavError, dav_error_response
+from bca.core.domain import Domain
+
+MANIFEST = Domain(
+    name="carddav",
+    routers=(routes.router,),
+    exception_handlers={DavError: dav_error_response},
+)

@@ -1,0 +1,28 @@
+"""The cards domain (cards, share links, wallets) as the service assembles it (see
+``bca.core.domain``)."""
+
+from __future__ import annotations
+
+from bca.cards import routes, service, sync, visibility
+from bca.cards.models import Card, CardShareLink, Subscription
+from bca.core.domain import Domain
+from bca.files.uses import EXPOSURES
+from bca.profiles.hooks import BLOCKED, PROFILE_REMOVED
+from bca.profiles.sync import LINKS
+from bca.profiles.visibility import REACHES
+from bca.sync.entities import ENTITIES
+
+MANIFEST = Domain(
+    name="cards",
+    models=(Card, CardShareLink, Subscription),
+    routers=(routes.router, routes.public_router),
+    plugs=(
+        ENTITIES.plug(sync.CARD),
+        ENTITIES.plug(sync.SUBSCRIPTION),
+        PROFILE_REMOVED.plug(service.cards_go_with_their_profile),
+        BLOCKED.plug(service.block_empties_wallets),
+        EXPOSURES.plug(visibility.card_preview),
+        REACHES.plug(sync.WALLET_REACH),
+        LINKS.plug(sync.WALLET_LINK),
+    ),
+)

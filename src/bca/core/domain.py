@@ -1,0 +1,127 @@
+"""How a domain declares itself: one :class:`Domain` manifest per domain package, and
+:class:`Slot`, the one typed mechanism by which a domain lends things to the others.
+
+A domain package (``bca/<domain>/manifest.py``) builds one ``MANIFEST = Domain(...)`` from its
+own modules, explicitly: its tables (``models``), its HTTP routers, its console views and
+exception handlers, and its ``plugs``. ``bca.domains.DOMAINS`` lists the manifests; the app,
+the worker, the CLI, the console and Alembic are assembled from that list
+(``bca.domains.assemble``, ``bca.domains.metadata_of``). Nothing registers itself when it is
+imported: a module nobody lists in a manifest takes no part.
+
+A :class:`Slot` is a typed, ordered list owned by one module that reads it; the domains fill it
+through their manifests with ``SLOT.plug(item)`` (a :class:`Plug`, checked by mypy against the
+slot's type). The slots are:
+
+- ``bca.backends.tasks.TASKS``: :class:`~bca.backends.tasks.Task` (name, function, ``every``),
+  run in-process or by ``bca worker``;
+- ``bca.sync.entities.ENTITIES``: :class:`~bca.sync.entities.EntitySpec`, the entity types of
+  offline sync (the snapshot file's tables follow the order of the list of domains);
+- hooks (:class:`bca.core.hooks.Hooks`, a slot of async functions run in order):
+  ``bca.accounts.hooks.ACCOUNT_CREATED`` / ``ACCOUNT_SHOWN_OR_HIDDEN``,
+  ``bca.profiles.hooks.PROFILE_REMOVED`` / ``BLOCKED``;
+- file uses: ``bca.files.uses.EXPOSURES`` (whom a use shows a file to) and ``KEEPERS`` (which
+  uses keep a file);
+- ways to reach a profile: ``bca.profiles.visibility.REACHES`` and ``bca.profiles.sync.LINKS``.
+
+``bca.domains.assemble(domains)`` empties every slot and fills it again from the manifests, in
+the order of the list (so it may run more than once, as tests do with a list of their own).
+A new kind of contribution is a new ``Slot`` in the module that reads it; a new domain is a
+package with a ``manifest.py`` and one line in ``bca.domains.DOMAINS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from fastapi import APIRouter
+
+T = TypeVar("T")
+
+
+class Slot(Generic[T]):
+    """An ordered list of ``T`` that the domains fill through their manifests.
+
+    With ``key``, items are also found by name (:meth:`get`, ``in``), and a name may appear
+    only once."""
+
+    every: ClassVar[list[Slot[Any]]] = []
+    """Every slot made, so that assembly can empty them all."""
+
+    def __init__(self, name: str, *, key: Callable[[T], str] | None = None) -> None:
+        self.name = name
+        self._key = key
+        self._items: list[T] = []
+        self._by_key: dict[str, T] = {}
+        Slot.every.append(self)
+
+    def plug(self, item: T) -> Plug[T]:
+        """What a manifest lists to put ``item`` in this slot."""
+        return Plug(self, item)
+
+    def add(self, item: T) -> None:
+        if self._key is not None:
+            key = self._key(item)
+            if key in self._by_key:
+                raise ValueError(f"{self.name}: {key} is declared twice")
+            self._by_key[key] = item
+        self._items.append(item)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._by_key.clear()
+
+    def get(self, key: str) -> T:
+        """The item named ``key`` (KeyError when there is none)."""
+        return self._by_key[key]
+
+    def names(self) -> list[str]:
+        """The items' names, in order (a slot with ``key``)."""
+        return list(self._by_key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass(frozen=True)
+class Plug(Generic[T]):
+    """One item a domain puts in one slot (made by :meth:`Slot.plug`)."""
+
+    slot: Slot[T]
+    item: T
+
+    def install(self) -> None:
+        self.slot.add(self.item)
+
+
+ExceptionHandler = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Everything one domain brings to the service, built explicitly in its ``manifest.py``."""
+
+    name: str
+    """The package's name (``cards``)."""
+    models: tuple[type[Any], ...] = ()
+    """Its mapped classes: Alembic's metadata and the test schema are made from these."""
+    routers: tuple[APIRouter, ...] = ()
+    """Its HTTP routes, included in the app in the order of the list of domains (``hot``
+    domains first)."""
+    plugs: tuple[Plug[Any], ...] = ()
+    """What it puts in the slots of the domains below it and of the platform: tasks, sync
+    entities, hooks, file uses, ways to reach a profile (see the module's docstring)."""
+    console_views: tuple[type[Any], ...] = ()
+    """Its pages in the admin console (``bca.admin.views.ConsoleView`` subclasses)."""
+    exception_handlers: Mapping[type[Exception], ExceptionHandler] = field(default_factory=dict)
+    """Errors of its own that it answers in its own format (CardDAV's XML errors)."""
+    hot: bool = False
+    """Its routes are matched before the others' (the busiest: chat, sync); routes are tried
+    one after another, a few microseconds each."""

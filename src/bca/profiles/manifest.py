@@ -1,0 +1,24 @@
+"""The profiles domain as the service assembles it (see ``bca.core.domain``)."""
+
+from __future__ import annotations
+
+from bca.accounts.hooks import ACCOUNT_CREATED, ACCOUNT_SHOWN_OR_HIDDEN
+from bca.core.domain import Domain
+from bca.files.uses import EXPOSURES
+from bca.profiles import routes, service, sync, visibility
+from bca.profiles.models import Profile, Relation
+from bca.sync.entities import ENTITIES
+
+MANIFEST = Domain(
+    name="profiles",
+    models=(Profile, Relation),
+    routers=(routes.router,),
+    plugs=(
+        ENTITIES.plug(sync.PROFILE),
+        ENTITIES.plug(sync.RELATION),
+        ACCOUNT_CREATED.plug(service.create_first_profile),
+        ACCOUNT_SHOWN_OR_HIDDEN.plug(sync.record_account_change),
+        EXPOSURES.plug(visibility.profile_image),
+        visibility.REACHES.plug(visibility.RELATION_REACH),
+    ),
+)

@@ -1,0 +1,22 @@
+"""The offline-sync domain as the service assembles it (see ``bca.core.domain``). The entity
+types themselves are declared by the domains that own them."""
+
+from __future__ import annotations
+
+from bca.accounts.hooks import ACCOUNT_CREATED
+from bca.backends.tasks import TASKS, Task
+from bca.core.domain import Domain
+from bca.sync import hooks, routes, tasks
+from bca.sync.models import Change, ChangeCounter, HeldEntity, Snapshot
+
+MANIFEST = Domain(
+    name="sync",
+    models=(ChangeCounter, Change, Snapshot, HeldEntity),
+    routers=(routes.router,),
+    hot=True,
+    plugs=(
+        ACCOUNT_CREATED.plug(hooks.start_change_log),
+        TASKS.plug(Task("sync.update_snapshot", tasks.update_snapshot)),
+        TASKS.plug(Task("sync.compact_changes", tasks.compact_changes, every=3600)),
+    ),
+)
