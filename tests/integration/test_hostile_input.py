@@ -452,10 +452,10 @@ async def test_an_unhandled_error_is_answered_inside_the_app_and_the_connection_
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    async def broken(_backends: Backends) -> dict[str, str]:
+    async def broken(_backends: Backends) -> object:
         raise RuntimeError("a bug in a route")
 
-    monkeypatch.setattr(bca.app, "readiness", broken)
+    monkeypatch.setattr(bca.app, "readiness_report", broken)
     # In process, with the transport re-raising whatever escapes the app: nothing does.
     app = create_app(backends.settings, backends=backends)
     async with httpx.AsyncClient(
