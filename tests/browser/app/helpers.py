@@ -348,15 +348,16 @@ def call(server: AppServer, account: Account, method: str, path: str, **kwargs: 
     return response.json() if response.content else None
 
 
-def fill_sign_in(page: Page, login: str, password: str = PASSWORD) -> None:
-    """On the app's sign-in screen: type and send."""
+def fill_sign_in(page: Page, login: Account | str, password: str = PASSWORD) -> None:
+    """On the app's sign-in screen: type and send (``login``: an account or its user name)."""
     page.wait_for_url(re.compile(r"/app/signin"))
-    page.locator("input[autocomplete=username]").fill(login)
+    username = login.username if isinstance(login, Account) else login
+    page.locator("input[autocomplete=username]").fill(username)
     page.locator("input[type=password]").fill(password)
     page.locator("form button[type=submit]").click()
 
 
-def sign_in(page: Page, login: str, password: str = PASSWORD) -> None:
+def sign_in(page: Page, login: Account | str, password: str = PASSWORD) -> None:
     """Sign in through the app; waits for the wallet (the signed-in home)."""
     page.goto("/app/signin")
     fill_sign_in(page, login, password)
@@ -380,7 +381,7 @@ def small_png(size: tuple[int, int] = (96, 64)) -> bytes:
     return buffer.getvalue()
 
 
-def bubble(page: Page, text: str) -> Locator:
+def bubble(page: Page, text: str | re.Pattern[str]) -> Locator:
     """The chat message whose own text contains ``text`` (not a quote of it)."""
     return page.locator(".msg-row .msg-bubble").filter(
         has=page.locator(":scope > .msg-text", has_text=text)

@@ -13,23 +13,28 @@ Screenshots of each screen in Korean and English (test-artifacts/screens/<lang>/
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from tests.browser.app.conftest import NewPhone
-from tests.browser.app.helpers import AppServer, ConsoleErrors, axe, fresh_name, shot
+from tests.browser.app.helpers import (
+    LIVE,
+    AppServer,
+    ConsoleErrors,
+    call,
+    check,
+    make_account,
+    shot,
+    sign_in,
+)
 
 if TYPE_CHECKING:
-    from playwright.sync_api import FilePayload, Page
+    from playwright.sync_api import FilePayload
 
 pytestmark = pytest.mark.timeout(300)
 
-PASSWORD = "correct horse battery"
-LIVE = 15_000  # ms: what "without a reload" may take at most
 
 # The strings the test looks for, as the app says them (src/i18n/messages/{cards,wallet}.ts).
 TEXT = {
@@ -66,65 +71,6 @@ TEXT = {
         "reload": "명함 다시 불러오기",
     },
 }
-
-
-@dataclass
-class Account:
-    username: str
-    token: str
-    profile_id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-def make_account(server: AppServer, prefix: str) -> Account:
-    """Sign up over HTTP, follow the mailed verification link's token, sign in."""
-    username = fresh_name(prefix)
-    email = f"{username}@example.com"
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        created = client.post(
-            "/v1/auth/signup", json={"email": email, "username": username, "password": PASSWORD}
-        )
-        assert created.status_code == 201, created.text
-        token = parse_qs(urlsplit(server.mail_link(email)).query)["token"][0]
-        verified = client.post("/v1/auth/email/verify", json={"token": token})
-        assert verified.status_code == 204, verified.text
-        signed_in = client.post("/v1/auth/signin", json={"login": username, "password": PASSWORD})
-        assert signed_in.status_code == 200, signed_in.text
-        access = signed_in.json()["access_token"]
-        profiles = client.get("/v1/profiles", headers={"Authorization": f"Bearer {access}"})
-        profile = profiles.json()["items"][0]
-    return Account(username, access, profile["id"])
-
-
-def call(server: AppServer, account: Account, method: str, path: str, **kwargs: Any) -> Any:
-    response = httpx.request(
-        method, server.url + path, headers=account.headers, timeout=30, **kwargs
-    )
-    assert response.is_success, f"{method} {path}: {response.status_code} {response.text}"
-    return response.json() if response.content else None
-
-
-def fill_sign_in(page: Page, account: Account) -> None:
-    page.wait_for_url(re.compile(r"/app/signin"))
-    page.locator("input[autocomplete=username]").fill(account.username)
-    page.locator("input[type=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-
-
-def sign_in(page: Page, account: Account) -> None:
-    page.goto("/app/signin")
-    fill_sign_in(page, account)
-    page.wait_for_url(re.compile(r"/app/wallet"))
-
-
-def check(page: Page, name: str) -> None:
-    """No serious accessibility problem on this screen; its screenshot for review."""
-    page.wait_for_load_state("networkidle")
-    axe(page, name=name)
-    shot(page, name)
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])

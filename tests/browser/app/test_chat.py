@@ -15,26 +15,31 @@ Every chat screen is checked by axe-core and saved as a screenshot in both langu
 
 from __future__ import annotations
 
-import io
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
-from PIL import Image
 
 from tests.browser.app.conftest import NewPhone
-from tests.browser.app.helpers import AppServer, axe, fresh_name, shot
+from tests.browser.app.helpers import (
+    LIVE,
+    Account,
+    AppServer,
+    act,
+    bubble,
+    call,
+    check,
+    make_account,
+    send,
+    sign_in,
+    small_png,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
 pytestmark = pytest.mark.timeout(300)
 
-PASSWORD = "correct horse battery"
-LIVE = 15_000  # ms: what "without a reload" may take at most
 
 # The strings the test looks for, as the app says them (src/i18n/messages/chat.ts).
 TEXT = {
@@ -67,51 +72,6 @@ TEXT = {
 }
 
 
-@dataclass
-class Account:
-    username: str
-    token: str
-    profile_id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-def make_account(server: AppServer, prefix: str) -> Account:
-    """Sign up over HTTP, follow the mailed verification link's token, sign in."""
-    username = fresh_name(prefix)
-    email = f"{username}@example.com"
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        created = client.post(
-            "/v1/auth/signup", json={"email": email, "username": username, "password": PASSWORD}
-        )
-        assert created.status_code == 201, created.text
-        token = parse_qs(urlsplit(server.mail_link(email)).query)["token"][0]
-        verified = client.post("/v1/auth/email/verify", json={"token": token})
-        assert verified.status_code == 204, verified.text
-        signed_in = client.post("/v1/auth/signin", json={"login": username, "password": PASSWORD})
-        assert signed_in.status_code == 200, signed_in.text
-        access = signed_in.json()["access_token"]
-        profiles = client.get("/v1/profiles", headers={"Authorization": f"Bearer {access}"})
-        profile = profiles.json()["items"][0]
-        renamed = client.patch(
-            f"/v1/profiles/{profile['id']}",
-            json={"name": prefix.capitalize()},
-            headers={"Authorization": f"Bearer {access}", "If-Match": f'"{profile["version"]}"'},
-        )
-        assert renamed.is_success, renamed.text
-    return Account(username, access, profile["id"])
-
-
-def call(server: AppServer, account: Account, method: str, path: str, **kwargs: Any) -> Any:
-    response = httpx.request(
-        method, server.url + path, headers=account.headers, timeout=30, **kwargs
-    )
-    assert response.is_success, f"{method} {path}: {response.status_code} {response.text}"
-    return response.json() if response.content else None
-
-
 def follow(server: AppServer, follower: Account, target: Account) -> None:
     """The people screens are another area's: the follow is made over HTTP."""
     relation = call(
@@ -130,44 +90,6 @@ def follow(server: AppServer, follower: Account, target: Account) -> None:
         )
 
 
-def sign_in(page: Page, account: Account) -> None:
-    page.goto("/app/signin")
-    page.locator("input[autocomplete=username]").fill(account.username)
-    page.locator("input[type=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/app/wallet"))
-
-
-def check(page: Page, name: str) -> None:
-    """No serious accessibility problem on this screen; its screenshot for review."""
-    page.wait_for_load_state("networkidle")
-    axe(page, name=name)
-    shot(page, name)
-
-
-def png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (96, 64), (200, 40, 40)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def bubble(page: Page, text: str | re.Pattern[str]) -> Locator:
-    return page.locator(".msg-row .msg-bubble").filter(
-        has=page.locator(":scope > .msg-text", has_text=text)
-    )
-
-
-def send(page: Page, text: str) -> None:
-    page.locator("textarea.composer-input").fill(text)
-    page.locator(".composer button[type=submit]").click()
-
-
-def act(page: Page, message: str, action: str) -> None:
-    """Opens a message's actions (a tap on it) and picks one."""
-    bubble(page, message).first.click()
-    page.locator("dialog.sheet[open] button", has_text=action).click()
-
-
 def badge(page: Page) -> Locator:
     return page.locator("ul.list .chat-badge")
 
@@ -175,8 +97,8 @@ def badge(page: Page) -> Locator:
 def test_two_phones_chat_in_real_time(
     new_phone: NewPhone, app_server: AppServer, tmp_path: Any
 ) -> None:
-    alice = make_account(app_server, "alice")
-    bob = make_account(app_server, "bob")
+    alice = make_account(app_server, "alice", name="Alice")
+    bob = make_account(app_server, "bob", name="Bob")
     follow(app_server, alice, bob)
     follow(app_server, bob, alice)
     ko, en = TEXT["ko"], TEXT["en"]
@@ -244,7 +166,7 @@ def test_two_phones_chat_in_real_time(
 
     # An image, with a preview before it is sent; on Alice's phone in a fixed box.
     photo = tmp_path / "photo.png"
-    photo.write_bytes(png())
+    photo.write_bytes(small_png())
     b.locator(".composer input[type=file]").set_input_files(str(photo))
     b.locator(".composer-thumb img").wait_for()
     check(b, "chat-composer-image")
@@ -303,8 +225,8 @@ def test_two_phones_chat_in_real_time(
 
 
 def test_history_scrolls_back_page_by_page(new_phone: NewPhone, app_server: AppServer) -> None:
-    alice = make_account(app_server, "alice")
-    bob = make_account(app_server, "bob")
+    alice = make_account(app_server, "alice", name="Alice")
+    bob = make_account(app_server, "bob", name="Bob")
     follow(app_server, alice, bob)
     chat = call(
         app_server,

@@ -17,24 +17,27 @@ through the app. Every screen of these areas is checked by axe-core and saved as
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.app.conftest import NewPhone
-from tests.browser.app.helpers import AppServer, ConsoleErrors, axe, fresh_name, shot
+from tests.browser.app.helpers import (
+    AppServer,
+    ConsoleErrors,
+    call,
+    check,
+    make_account,
+    sign_in,
+)
 from tests.scans.cardset import Truth, generate
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    pass
 
 pytestmark = pytest.mark.timeout(300)
 
-PASSWORD = "correct horse battery"
 
 # The few strings the tests look for, as the app says them (src/i18n/messages/).
 TEXT: dict[str, dict[str, str]] = {
@@ -79,62 +82,6 @@ TEXT: dict[str, dict[str, str]] = {
         "name": "이름",
     },
 }
-
-
-@dataclass
-class Account:
-    username: str
-    token: str
-    profile_id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-def make_account(server: AppServer, prefix: str) -> Account:
-    """Sign up over HTTP, follow the mailed verification link's token, sign in."""
-    username = fresh_name(prefix)
-    email = f"{username}@example.com"
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        created = client.post(
-            "/v1/auth/signup", json={"email": email, "username": username, "password": PASSWORD}
-        )
-        assert created.status_code == 201, created.text
-        token = parse_qs(urlsplit(server.mail_link(email)).query)["token"][0]
-        verified = client.post("/v1/auth/email/verify", json={"token": token})
-        assert verified.status_code == 204, verified.text
-        signed_in = client.post("/v1/auth/signin", json={"login": username, "password": PASSWORD})
-        assert signed_in.status_code == 200, signed_in.text
-        access = signed_in.json()["access_token"]
-        profiles = client.get("/v1/profiles", headers={"Authorization": f"Bearer {access}"})
-        profile_id = profiles.json()["items"][0]["id"]
-    return Account(username, access, profile_id)
-
-
-def call(server: AppServer, account: Account, method: str, path: str, **kwargs: Any) -> Any:
-    response = httpx.request(
-        method, server.url + path, headers=account.headers, timeout=30, **kwargs
-    )
-    assert response.is_success, f"{method} {path}: {response.status_code} {response.text}"
-    return response.json() if response.content else None
-
-
-def sign_in(page: Page, account: Account) -> None:
-    page.goto("/app/signin")
-    page.locator("input[autocomplete=username]").fill(account.username)
-    page.locator("input[type=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/app/wallet"))
-
-
-def check(page: Page, name: str) -> None:
-    """No serious accessibility problem on this screen; its screenshot for review, named
-    ``flow-<name>`` (test_every_screen.py saves each route's first look under the plain names;
-    these are the states along the way)."""
-    page.wait_for_load_state("networkidle")
-    axe(page, name=name)
-    shot(page, f"flow-{name}")
 
 
 def korean_card() -> tuple[bytes, Truth]:
