@@ -25,7 +25,10 @@ function serviceWorker(): Plugin {
       const files = Object.keys(bundle)
         .filter((name) => !name.endsWith('.map') && name !== 'sw.js')
         .sort();
-      const shell = ['', ...files.filter((name) => name !== 'index.html'), 'manifest.webmanifest',
+      // The QR decoder's WebAssembly (~1 MB) is fetched when someone scans, not by every install:
+      // adding a card needs the network anyway.
+      const precached = files.filter((name) => name !== 'index.html' && !/(^|\/)zxing_[^/]*\.wasm$/.test(name));
+      const shell = ['', ...precached, 'manifest.webmanifest',
         'icons/icon-192.png', 'icons/icon-512.png', 'icons/icon-maskable-512.png', 'icons/favicon.png', 'favicon.ico'];
       const version = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 12);
       const source = readFileSync(fileURLToPath(new URL('./sw/sw.js', import.meta.url)), 'utf8')
