@@ -5,6 +5,7 @@ import { useQuery } from '../../data/query';
 import { signOut } from '../../data/session';
 import { errorMessage } from '../../app/errors';
 import { t } from '../../i18n';
+import { paths as cardsPaths } from '../cards/routes';
 import { paths as peoplePaths } from '../people/routes';
 import { SettingsEntries } from '../settings/SettingsEntries';
 import { Avatar, Button, EmptyState, ErrorBox, LinkButton, List, ListRow, Loading, PlusIcon, Screen, toast } from '../../ui';
@@ -52,6 +53,7 @@ export default function MeScreen(): JSX.Element {
       {active ? (
         <List heading={active.name}>
           <ListRow title={t('profile.editTitle')} href={paths.editProfile(active.id)} />
+          <ListRow title={t('cards.title')} href={cardsPaths.home} />
           <ListRow title={t('people.title')} subtitle={t('people.lead')} href={peoplePaths.home} />
         </List>
       ) : null}
