@@ -31,7 +31,7 @@ WEB_BUILD := web/dist/index.html
 
 .DEFAULT_GOAL := help
 .PHONY: help install uv run test lint typecheck unit lock clean web web-or-hint web-check \
-	system format
+	system format test-fast migration migrations-check
 
 help:  ## list these targets
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' \
@@ -78,8 +78,26 @@ else
 	@$(MAKE) --no-print-directory web
 endif
 
-lint: install  ## the pre-commit hooks on every file: ruff, ruff-format, mypy, import contracts, typos
+lint: install  ## the pre-commit hooks on every file (ruff, ruff-format, mypy, import contracts, typos), then migrations-check
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
+	@$(MAKE) --no-print-directory migrations-check
+
+# Alembic against a throwaway SQLite database (BCA_* set here, so a developer's .env does not
+# matter): `alembic check` fails when the models hold a change that no migration makes.
+MIGRATION_ENV = dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	export BCA_MODE=embedded BCA_DATA_DIR="$$dir" BCA_DATABASE_URL="sqlite+aiosqlite:///$$dir/bca.db" && \
+	$(BIN)/alembic upgrade head
+
+migrations-check: install  ## models and migrations agree: `alembic check` on a fresh SQLite migrated to head
+	@$(MIGRATION_ENV) && $(BIN)/alembic check
+
+migration: install  ## a migration from the models' changes: make migration MESSAGE="add widgets"; read it before committing
+	@test -n "$(MESSAGE)" || { echo 'make migration MESSAGE="what it changes"'; exit 2; }
+	@last=$$(ls src/bca/migrations/versions | sed -n 's/^\([0-9][0-9][0-9][0-9]\)_.*\.py$$/\1/p' | sort | tail -n 1) && \
+	next=$$(printf '%04d' $$(expr "$$last" + 1)) && \
+	$(MIGRATION_ENV) && $(BIN)/alembic revision --autogenerate --rev-id "$$next" -m "$(MESSAGE)"
+	$(BIN)/ruff format src/bca/migrations/versions
+	$(BIN)/ruff check --fix src/bca/migrations/versions
 
 typecheck: install  ## mypy --strict over src and tests alone
 	$(BIN)/mypy
@@ -95,6 +113,9 @@ test: lint web-check  ## install, lint, type-check, the app's checks, unit tests
 
 unit: install  ## only the fast tests that need no service
 	$(BIN)/pytest $(UNIT_TESTS)
+
+test-fast: install  ## while working: SQLite alone, no slow or browser tests: make test-fast [ARGS="tests/cards -x"]
+	BCA_TEST_STACKS=sqlite $(BIN)/pytest -m "not slow and not browser" $(ARGS)
 
 format: install  ## rewrite src and tests with ruff format and ruff's safe fixes
 	$(BIN)/ruff format src tests

@@ -38,6 +38,7 @@ pytest_plugins = [
     "tests.fixtures.fcm",
     "tests.fixtures.smtp",
     "tests.fixtures.servers",
+    "tests.fixtures.rolled_back",
 ]
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -47,7 +48,12 @@ REDIS_SERVER = os.environ.get("BCA_TEST_REDIS_SERVER", "redis://127.0.0.1:6379")
 """The Redis server of the suite; it uses databases 9 (cache), 10 and 11 (brokers) there.
 Point it at a private ``redis-server`` to run two suites on one machine at once."""
 REDIS_URL = f"{REDIS_SERVER}/9"
-STACKS = ["sqlite", "postgres"]
+STACKS = [name for name in os.environ.get("BCA_TEST_STACKS", "sqlite,postgres").split(",") if name]
+"""The stacks every API test runs on. ``BCA_TEST_STACKS=sqlite`` (``make test-fast``) runs the
+suite on the embedded stack alone while working, and skips the tests that need PostgreSQL;
+CI and ``make test`` run both."""
+if not STACKS or set(STACKS) - {"sqlite", "postgres"}:
+    raise pytest.UsageError(f"BCA_TEST_STACKS names sqlite and/or postgres, not {STACKS}")
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +71,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 async def postgres_url() -> AsyncIterator[str]:
     """A database of its own for this session, migrated once, dropped at the end."""
+    if "postgres" not in STACKS:
+        pytest.skip("PostgreSQL is left out (BCA_TEST_STACKS)")
     name = f"bca_test_{uuid.uuid4().hex[:10]}"
     admin_base, _ = POSTGRES_ADMIN_URL.rsplit("/", 1)
 
