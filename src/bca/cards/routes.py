@@ -29,8 +29,9 @@ from bca.cards.schemas import (
     SubscriptionRead,
 )
 from bca.cards.vcard import to_vcard
-from bca.core.http import IfMatchDep, problems, set_etag, vcard_download
+from bca.core.http import problems, vcard_download
 from bca.core.pagination import Page, PageDep, time_key
+from bca.core.versioning import IfMatchDep, tagged
 from bca.files.http import IMAGE_RESPONSES, REPLACE_IMAGE_ROUTE, UploadDep, file_response
 from bca.settings import Settings
 
@@ -41,8 +42,7 @@ NO_CONTENT: dict[str, Any] = {"status_code": status.HTTP_204_NO_CONTENT, "respon
 ShareToken = Annotated[str, Query(min_length=1, max_length=64)]
 
 
-def _with_etag(card: Card, settings: Settings, response: Response) -> CardRead:
-    set_etag(response, card.version)
+def _read(card: Card, settings: Settings) -> CardRead:
     return CardRead.from_row(card, public_url=settings.public_url)
 
 
@@ -79,7 +79,7 @@ async def create_card(
 ) -> CardRead:
     """Create a card on my profile ``me``; see the ``CardData`` schema for ``data``'s keys."""
     card = await service.create_card(session, user=user, me=me, data=data)
-    return _with_etag(card, settings, response)
+    return tagged(response, card, _read(card, settings))
 
 
 @router.get("/profiles/{profile_id}/cards", response_model=Page[CardRead], responses=problems(404))
@@ -109,7 +109,7 @@ async def get_card(
     response: Response,
 ) -> CardRead:
     card = await service.get_card(session, user=user, card_id=card_id)
-    return _with_etag(card, settings, response)
+    return tagged(response, card, _read(card, settings))
 
 
 @router.patch("/cards/{card_id}", response_model=CardRead, responses=problems(403, 404, 412))
@@ -127,7 +127,7 @@ async def update_card(
     card = await service.update_card(
         session, user=user, card_id=card_id, data=data, if_match=if_match
     )
-    return _with_etag(card, settings, response)
+    return tagged(response, card, _read(card, settings))
 
 
 @router.delete("/cards/{card_id}", **NO_CONTENT, responses=problems(403, 404, 412))
@@ -152,7 +152,7 @@ async def set_card_preview(
     card = await service.set_card_preview(
         session, backends, user=user, card_id=card_id, source=source, if_match=if_match
     )
-    return _with_etag(card, backends.settings, response)
+    return tagged(response, card, _read(card, backends.settings))
 
 
 @router.get(
@@ -216,7 +216,7 @@ async def get_shared_card(
     with ``share_token``. 404 when the link is revoked or unknown, or its card is hidden
     from the caller (a block)."""
     card = await service.card_of_share(session, user=user, token=token)
-    return _with_etag(card, settings, response)
+    return tagged(response, card, _read(card, settings))
 
 
 @router.delete("/cards/{card_id}/share", **NO_CONTENT, responses=problems(403, 404))

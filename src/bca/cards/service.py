@@ -42,8 +42,8 @@ from bca.cards.repository import MAX_CARDS_PER_PROFILE, Pair
 from bca.cards.schemas import CardCreate, CardUpdate
 from bca.cards.sync import record_card_change, record_subscription_change
 from bca.cards.vcard import Contact, contact_of
-from bca.core.http import IfMatch, check_if_match
 from bca.core.time import utcnow
+from bca.core.versioning import IfMatch, bump, check_if_match
 from bca.files import repository as files_repository
 from bca.files import service as files_service
 from bca.files.service import Download, UploadSource
@@ -62,11 +62,6 @@ class SharedCard:
 
 def share_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/c/{token}"
-
-
-def _touch(card: Card) -> None:
-    card.version += 1
-    card.updated_at = utcnow()
 
 
 async def require_visible_card(
@@ -160,7 +155,7 @@ async def update_card(
     watchers = await users_watching_profile(session, profile.id)
     for key, value in changes.items():
         setattr(card, key, value)
-    _touch(card)
+    bump(card)
     await session.flush()
     if changes.get("private") is True:
         removed = await repository.delete_subscriptions_lost_by_privatising(
@@ -217,7 +212,7 @@ async def set_card_preview(
         source=source,
         purpose="card_preview",
         authorize=authorize,
-        swap=files_service.image_swap("preview_file_id", _touch),
+        swap=files_service.image_swap("preview_file_id", bump),
     )
     await record_card_change(session, card.id)
     return card

@@ -26,7 +26,7 @@ from bca.profiles.sync import (
 )
 from bca.profiles.visibility import Viewer, candidates, held
 from bca.sync.changelog import held_keys, record_change, touch
-from bca.sync.entities import VIEWER, AnySelect, Data, EntitySpec, Row, pair_key
+from bca.sync.entities import VIEWER, AnySelect, Data, EntitySpec, Row, columns_of, pair_key
 
 # --- the entities ---------------------------------------------------------------------------
 
@@ -86,16 +86,7 @@ def _render_subscription(row: Row, _public_url: str) -> Data:
 CARD = EntitySpec(
     name="card",
     table="cards",
-    columns={
-        "profile_id": "TEXT NOT NULL",
-        "name": "TEXT NOT NULL",
-        "data": "TEXT NOT NULL",
-        "preview_url": "TEXT",
-        "private": "INTEGER NOT NULL",
-        "version": "INTEGER NOT NULL",
-        "created_at": "TEXT NOT NULL",
-        "updated_at": "TEXT NOT NULL",
-    },
+    columns=columns_of(CardRead),
     key="id",
     statement=_cards,
     key_of=lambda row: str(row["seen_card"].id),
@@ -105,11 +96,7 @@ CARD = EntitySpec(
 SUBSCRIPTION = EntitySpec(
     name="subscription",
     table="subscriptions",
-    columns={
-        "profile_id": "TEXT NOT NULL",
-        "card_id": "TEXT NOT NULL",
-        "subscribed_at": "TEXT NOT NULL",
-    },
+    columns=columns_of(SubscriptionEntry),
     key="pair",
     statement=_subscriptions,
     key_of=_subscription_key,

@@ -22,7 +22,7 @@ from bca.profiles.models import Profile
 from bca.profiles.sync import ProfileLink, profile_dependents
 from bca.profiles.visibility import Viewer, alive
 from bca.sync.changelog import record_change, touch
-from bca.sync.entities import AnySelect, Data, EntitySpec, Row
+from bca.sync.entities import AnySelect, Data, EntitySpec, Row, columns_of
 
 # --- the entity -----------------------------------------------------------------------------
 
@@ -68,16 +68,7 @@ def _smaller_profile_first(new: Data, kept: Data) -> bool:
 CHAT = EntitySpec(
     name="chat",
     table="chats",
-    columns={
-        "title": "TEXT",
-        "direct": "INTEGER NOT NULL",
-        "owner_profile_id": "TEXT NOT NULL",
-        "my_profile_id": "TEXT NOT NULL",
-        "participant_count": "INTEGER NOT NULL",
-        "muted": "INTEGER NOT NULL",
-        "read_index": "INTEGER NOT NULL",
-        "created_at": "TEXT NOT NULL",
-    },
+    columns=columns_of(ChatEntry),
     key="id",
     statement=_chats,
     key_of=lambda row: str(row["seen_chat"].id),

@@ -11,8 +11,9 @@ from bca.contacts import service
 from bca.contacts.models import Contact
 from bca.contacts.schemas import ContactCreate, ContactRead, ContactUpdate
 from bca.contacts.vcard import contact_vcard
-from bca.core.http import IfMatchDep, problems, set_etag, vcard_download
+from bca.core.http import problems, vcard_download
 from bca.core.pagination import Page, PageDep, time_key
+from bca.core.versioning import IfMatchDep, tagged
 from bca.files.http import REPLACE_IMAGE_ROUTE, UploadDep
 from bca.settings import Settings
 
@@ -22,8 +23,7 @@ NO_CONTENT: dict[str, Any] = {"status_code": status.HTTP_204_NO_CONTENT, "respon
 SearchQuery = Annotated[str | None, Query(max_length=100, description="Search text")]
 
 
-def _with_etag(contact: Contact, settings: Settings, response: Response) -> ContactRead:
-    set_etag(response, contact.version)
+def _read(contact: Contact, settings: Settings) -> ContactRead:
     return ContactRead.from_row(contact, public_url=settings.public_url)
 
 
@@ -43,7 +43,7 @@ async def create_contact(
 ) -> ContactRead:
     """Keep a contact (someone's paper card) in my profile ``me``'s wallet; private to me."""
     contact = await service.create_contact(session, user=user, me=me, data=data)
-    return _with_etag(contact, settings, response)
+    return tagged(response, contact, _read(contact, settings))
 
 
 @router.get("/profiles/{me}/contacts", response_model=Page[ContactRead], responses=problems(404))
@@ -84,7 +84,7 @@ async def get_contact(
     response: Response,
 ) -> ContactRead:
     contact = await service.get_contact(session, user=user, me=me, contact_id=contact_id)
-    return _with_etag(contact, settings, response)
+    return tagged(response, contact, _read(contact, settings))
 
 
 @router.patch(
@@ -106,7 +106,7 @@ async def update_contact(
     contact = await service.update_contact(
         session, user=user, me=me, contact_id=contact_id, data=data, if_match=if_match
     )
-    return _with_etag(contact, settings, response)
+    return tagged(response, contact, _read(contact, settings))
 
 
 @router.delete("/profiles/{me}/contacts/{contact_id}", **NO_CONTENT, responses=problems(404, 412))
@@ -146,7 +146,7 @@ async def set_contact_image(
         source=source,
         if_match=if_match,
     )
-    return _with_etag(contact, backends.settings, response)
+    return tagged(response, contact, _read(contact, backends.settings))
 
 
 @router.get(

@@ -29,16 +29,11 @@ from bca.contacts.models import Contact
 from bca.contacts.repository import MAX_CONTACTS_PER_PROFILE
 from bca.contacts.schemas import ContactFields, ContactUpdate
 from bca.contacts.sync import record_contact_change
-from bca.core.http import IfMatch, check_if_match
 from bca.core.time import utcnow
+from bca.core.versioning import IfMatch, bump, check_if_match
 from bca.files import service as files_service
 from bca.files.service import UploadSource
 from bca.profiles.service import require_own_profile
-
-
-def _touch(contact: Contact) -> None:
-    contact.version += 1
-    contact.updated_at = utcnow()
 
 
 async def _saved(session: AsyncSession, contact: Contact) -> Contact:
@@ -140,7 +135,7 @@ async def update_contact(
         return contact
     for key, value in changes.items():
         setattr(contact, key, value)
-    _touch(contact)
+    bump(contact)
     return await _saved(session, contact)
 
 
@@ -178,7 +173,7 @@ async def set_contact_image(
         authorize=lambda: _editable(
             session, user=user, me=me, contact_id=contact_id, if_match=if_match
         ),
-        swap=files_service.image_swap("image_file_id", _touch),
+        swap=files_service.image_swap("image_file_id", bump),
     )
     return await _saved(session, contact)
 

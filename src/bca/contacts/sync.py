@@ -15,7 +15,7 @@ from bca.contacts.schemas import ContactRead
 from bca.profiles.models import Profile
 from bca.profiles.visibility import Viewer
 from bca.sync.changelog import record_change
-from bca.sync.entities import AnySelect, Data, EntitySpec, Row
+from bca.sync.entities import AnySelect, Data, EntitySpec, Row, columns_of
 
 
 def _contacts(viewers: Any, ids: Any) -> AnySelect:
@@ -43,21 +43,7 @@ def _render(row: Row, public_url: str) -> Data:
 CONTACT = EntitySpec(
     name="contact",
     table="contacts",
-    columns={
-        "profile_id": "TEXT NOT NULL",
-        "name": "TEXT NOT NULL",
-        "organization": "TEXT",
-        "title": "TEXT",
-        "phones": "TEXT NOT NULL",
-        "emails": "TEXT NOT NULL",
-        "urls": "TEXT NOT NULL",
-        "address": "TEXT",
-        "note": "TEXT",
-        "image_url": "TEXT",
-        "version": "INTEGER NOT NULL",
-        "created_at": "TEXT NOT NULL",
-        "updated_at": "TEXT NOT NULL",
-    },
+    columns=columns_of(ContactRead),
     key="id",
     statement=_contacts,
     key_of=lambda row: str(row["seen_contact"].id),

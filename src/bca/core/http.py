@@ -1,19 +1,17 @@
-"""HTTP details every domain's routes share: entity tags and ``If-Match`` (optimistic
-concurrency for profiles, cards, contacts), the problem documents a route documents, file
-names in ``Content-Disposition``, and the headers of a 204."""
+"""HTTP details every domain's routes share: the problem documents a route documents, file
+names in ``Content-Disposition``, and the headers of a 204 (entity tags and ``If-Match`` are
+in ``bca.core.versioning``)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
-from fastapi import Depends, Header, Response
+from fastapi import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bca.core.errors import PreconditionFailed
 from bca.core.openapi import PROBLEM_DESCRIPTIONS
 
 _BODY_HEADERS = (b"content-type", b"content-length")
@@ -111,60 +109,6 @@ class HeadAsGet:
             await send(message)
 
         await self.app(dict(scope, method="GET"), receive, without_body)
-
-
-@dataclass(frozen=True)
-class IfMatch:
-    """The entity tags a client based its change on.
-
-    Strong comparison as RFC 9110 prescribes for ``If-Match``: a weak tag (``W/"3"``) never
-    matches, and an unparsable header matches nothing, so a confused client fails safe with 412.
-    """
-
-    any: bool
-    tags: frozenset[str]
-
-    def check(self, version: int) -> None:
-        if not (self.any or etag(version) in self.tags):
-            raise PreconditionFailed()
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def set_etag(response: Response, version: int) -> None:
-    response.headers["ETag"] = etag(version)
-
-
-def parse_if_match(value: str | None) -> IfMatch | None:
-    if value is None:
-        return None
-    if value.strip() == "*":
-        return IfMatch(any=True, tags=frozenset())
-    tags = frozenset(part.strip() for part in value.split(",") if part.strip())
-    return IfMatch(any=False, tags=tags)
-
-
-async def _if_match(
-    if_match: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            max_length=1000,
-            description='The ETag (`"<version>"`) this change is based on; 412 when stale.',
-        ),
-    ] = None,
-) -> IfMatch | None:
-    return parse_if_match(if_match)
-
-
-IfMatchDep = Annotated[IfMatch | None, Depends(_if_match)]
-
-
-def check_if_match(if_match: IfMatch | None, version: int) -> None:
-    if if_match is not None:
-        if_match.check(version)
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

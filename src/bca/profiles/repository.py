@@ -25,6 +25,7 @@ from bca.accounts.models import User
 from bca.core.db import LIKE_ESCAPE, contains_pattern
 from bca.core.pagination import keyset_after
 from bca.core.time import utcnow
+from bca.core.versioning import bump
 from bca.profiles.models import Profile, Relation
 from bca.profiles.visibility import (
     Viewer,
@@ -156,8 +157,7 @@ async def search(
 async def soft_delete(session: AsyncSession, profile: Profile) -> None:
     now = utcnow()
     profile.deleted_at = now
-    profile.updated_at = now
-    profile.version += 1
+    bump(profile, at=now)
     await session.flush()
 
 

@@ -7,8 +7,9 @@ from fastapi import APIRouter, Query, Response, status
 
 from bca.accounts.dependencies import CurrentUser
 from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
-from bca.core.http import IfMatchDep, problems, set_etag
+from bca.core.http import problems
 from bca.core.pagination import Page, PageDep, PageParams, time_key
+from bca.core.versioning import IfMatchDep, tagged
 from bca.files.http import REPLACE_IMAGE_ROUTE, UploadDep
 from bca.profiles import service
 from bca.profiles.models import Relation
@@ -38,9 +39,9 @@ def profile_out(view: ProfileView, settings: Settings) -> ProfileRead | ProfileS
 
 
 def _with_etag(view: ProfileView, settings: Settings, response: Response) -> ProfileOut:
-    if view.full:
-        set_etag(response, view.profile.version)
-    return profile_out(view, settings)
+    """A full view has an entity tag; a private profile's summary has no version to show."""
+    body = profile_out(view, settings)
+    return tagged(response, view.profile, body) if view.full else body
 
 
 def _profiles_page(

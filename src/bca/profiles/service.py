@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.accounts.models import User
 from bca.backends import Backends
-from bca.core.http import IfMatch, check_if_match
 from bca.core.time import utcnow
+from bca.core.versioning import IfMatch, bump, check_if_match
 from bca.files import service as files_service
 from bca.files.service import UploadSource
 from bca.profiles import hooks, repository
@@ -117,11 +117,6 @@ async def _editable(
     return profile
 
 
-def _touch(profile: Profile) -> None:
-    profile.version += 1
-    profile.updated_at = utcnow()
-
-
 def _own_view(profile: Profile) -> ProfileView:
     return ProfileView(profile=profile, full=True, mine=True)
 
@@ -178,7 +173,7 @@ async def update_profile(
         return _own_view(profile)
     for key, value in changed.items():
         setattr(profile, key, value)
-    _touch(profile)
+    bump(profile)
     await session.flush()
     if changed.get("private") is False:
         # Nobody is left to approve the pending requests of a profile that turned public.
@@ -232,7 +227,7 @@ async def set_profile_image(
         source=source,
         purpose="profile_image",
         authorize=lambda: _editable(session, user=user, profile_id=profile_id, if_match=if_match),
-        swap=files_service.image_swap("image_file_id", _touch),
+        swap=files_service.image_swap("image_file_id", bump),
     )
     await record_profile_change(session, profile.id)
     return _own_view(profile)

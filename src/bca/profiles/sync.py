@@ -29,7 +29,7 @@ from bca.profiles.models import Profile, Relation
 from bca.profiles.schemas import ProfileRead, ProfileSummary, RelationRead
 from bca.profiles.visibility import Viewer, alive, candidates, held, level
 from bca.sync.changelog import held_keys, record_change, touch
-from bca.sync.entities import VIEWER, AnySelect, Data, EntitySpec, Row, pair_key
+from bca.sync.entities import VIEWER, AnySelect, Data, EntitySpec, Row, columns_of, pair_key
 
 # --- the entities ---------------------------------------------------------------------------
 
@@ -94,22 +94,7 @@ def _render_relation(row: Row, _public_url: str) -> Data:
 PROFILE = EntitySpec(
     name="profile",
     table="profiles",
-    columns={
-        "name": "TEXT NOT NULL",
-        "team_name": "TEXT",
-        "description": "TEXT",
-        "email": "TEXT",
-        "phone": "TEXT",
-        "address": "TEXT",
-        "sns": "TEXT",
-        "data": "TEXT",
-        "image_url": "TEXT",
-        "private": "INTEGER NOT NULL",
-        "version": "INTEGER",
-        "created_at": "TEXT",
-        "updated_at": "TEXT",
-        "mine": "INTEGER",
-    },
+    columns=columns_of(ProfileRead, ProfileSummary),
     key="id",
     statement=_profiles,
     key_of=lambda row: str(row["seen"].id),
@@ -118,12 +103,7 @@ PROFILE = EntitySpec(
 RELATION = EntitySpec(
     name="relation",
     table="relations",
-    columns={
-        "profile_id": "TEXT NOT NULL",
-        "target_id": "TEXT NOT NULL",
-        "status": "TEXT NOT NULL",
-        "created_at": "TEXT NOT NULL",
-    },
+    columns=columns_of(RelationRead),
     key="pair",
     statement=_relations,
     key_of=_relation_key,

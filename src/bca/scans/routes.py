@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Response
 from bca.accounts.dependencies import CurrentUser
 from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
 from bca.contacts.schemas import ContactRead
-from bca.core.http import problems, set_etag
+from bca.core.http import problems
+from bca.core.versioning import tagged
 from bca.files.http import MULTIPART_BODY, UPLOAD_ERRORS, UploadDep
 from bca.files.urls import file_url
 from bca.scans import service
@@ -93,5 +94,4 @@ async def accept_scan(
         session, user=user, scan_id=scan_id, corrections=corrections
     )
     response.status_code = 201 if created else 200
-    set_etag(response, contact.version)
-    return ContactRead.from_row(contact, public_url=settings.public_url)
+    return tagged(response, contact, ContactRead.from_row(contact, public_url=settings.public_url))

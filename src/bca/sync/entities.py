@@ -10,11 +10,13 @@ in its manifest and the writers' ``record(...)`` calls; nothing here changes.
 
 from __future__ import annotations
 
+import types
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Union, get_args, get_origin
 
+from pydantic import BaseModel
 from sqlalchemy import Select, TupleType, Uuid, bindparam
 
 from bca.core.domain import Slot
@@ -33,7 +35,8 @@ class EntitySpec:
     """The snapshot file's table."""
     columns: Mapping[str, str]
     """The snapshot table's columns besides ``id``, each with its SQLite type: the ``data`` of
-    an upsert fills them (absent ones NULL)."""
+    an upsert fills them (absent ones NULL). Made by :func:`columns_of` from the schemas that
+    ``render`` dumps, so that they cannot drift apart."""
     key: Literal["id", "pair"]
     """How the change-log id is made: the entity's UUID, or ``"<uuid>:<uuid>"``."""
     statement: Callable[[Any, Any], AnySelect]
@@ -50,6 +53,52 @@ class EntitySpec:
     profiles): whether the new rendering replaces the one kept."""
     indexes: tuple[str, ...] = ()
     """Extra snapshot indexes, as column names."""
+
+
+def columns_of(*shapes: type[BaseModel]) -> dict[str, str]:
+    """The snapshot columns of an entity rendered as one of ``shapes``: its ``*Read`` schema
+    first, then any narrower shape a viewer may get (a private profile's summary).
+
+    Every field but ``id``, in the first shape's order (then the others' new ones), as INTEGER
+    (``bool``, ``int``), REAL (``float``) or TEXT (everything else: strings, UUIDs, times, JSON);
+    NOT NULL where every shape has the field, required and never None. A change here changes
+    the snapshot file's schema: ``bca.sync.snapshots.SCHEMA_VERSION`` goes up with it."""
+    names = dict.fromkeys(name for shape in shapes for name in shape.model_fields if name != "id")
+    columns: dict[str, str] = {}
+    for name in names:
+        fields = [shape.model_fields.get(name) for shape in shapes]
+        present = [field for field in fields if field is not None]
+        kind = _sqlite_type(present[0].annotation)
+        required = all(
+            field is not None and field.is_required() and not _may_be_none(field.annotation)
+            for field in fields
+        )
+        columns[name] = f"{kind} NOT NULL" if required else kind
+    return columns
+
+
+def _may_be_none(annotation: Any) -> bool:
+    return _is_union(annotation) and type(None) in get_args(annotation)
+
+
+def _is_union(annotation: Any) -> bool:
+    return get_origin(annotation) in (Union, types.UnionType)
+
+
+def _sqlite_type(annotation: Any) -> str:
+    if _is_union(annotation):
+        kinds = {_sqlite_type(arg) for arg in get_args(annotation) if arg is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else "TEXT"
+    if get_origin(annotation) is Literal:
+        values = get_args(annotation)
+        if all(isinstance(value, bool | int) for value in values):
+            return "INTEGER"
+        return "TEXT"
+    if annotation in (bool, int):
+        return "INTEGER"
+    if annotation is float:
+        return "REAL"
+    return "TEXT"
 
 
 # The bind parameters of every entity's statement, built once per entity and reused.
