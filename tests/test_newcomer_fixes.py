@@ -18,7 +18,7 @@ from bca.settings import SettingsError, load_settings
 from tests.factories.accounts import Api
 from tests.fixtures.servers import start_server
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+API_DOC = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 
 
 @pytest.mark.parametrize("path", ["/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz"])
@@ -115,9 +115,9 @@ def test_a_websocket_closed_at_shutdown_gets_the_documented_code(tmp_path: Path)
     finally:
         server.stop()
     assert code == 1012
-    # The README and the endpoint's documentation say the same.
-    readme = README.read_text()
-    close_codes = re.search(r"Close codes: 4401.*?An idle socket", readme, re.DOTALL)
+    # The API reference and the endpoint's documentation say the same.
+    api_doc = API_DOC.read_text()
+    close_codes = re.search(r"Close codes: 4401.*?An idle socket", api_doc, re.DOTALL)
     assert close_codes is not None
     assert "1012 delivery interrupted or the\n  server stopping" in close_codes.group(0)
     assert "1001" not in close_codes.group(0)

@@ -1,7 +1,7 @@
 """Helpers for sync tests: read the change log like a client, fetch and apply snapshots.
 
 The applier here is written independently of ``bca.sync.snapshots`` on purpose: it is the
-client's side of the contract (API.md + README), so a server-side mistake in the file format
+client's side of the contract (docs/api.md), so a server-side mistake in the file format
 or in the change shapes shows up as a difference.
 """
 

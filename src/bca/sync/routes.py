@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1", tags=["sync"])
 
 _SNAPSHOT_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {
-        "description": "The snapshot file (SQLite); see the README for its schema.",
+        "description": "The snapshot file (SQLite); docs/api.md gives its schema.",
         "content": {service.SNAPSHOT_MEDIA_TYPE: {}},
     },
     202: {"model": SnapshotPending, "description": "The first snapshot is being built."},
