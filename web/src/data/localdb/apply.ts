@@ -1,5 +1,5 @@
 /**
- * The client's side of the sync contract (API.md "Sync", README "Snapshot schema"): a page of
+ * The client's side of the sync contract (docs/api.md, "Sync" and "Snapshots"): a page of
  * `/v1/sync/changes` applied to the snapshot file. An `upsert` replaces the row with `data`
  * (columns absent from `data` become NULL), a `delete` removes it; JSON fields are stored as
  * JSON text with sorted keys and ASCII escapes (byte for byte what the server writes), booleans
