@@ -33,6 +33,7 @@ from bca.profiles.manifest import MANIFEST as PROFILES
 from bca.scans.manifest import MANIFEST as SCANS
 from bca.sync.manifest import MANIFEST as SYNC
 from bca.sync.visibility import clear_statements
+from bca.webpush.manifest import MANIFEST as WEBPUSH
 
 DOMAINS: tuple[Domain, ...] = (
     ACCOUNTS,
@@ -41,6 +42,7 @@ DOMAINS: tuple[Domain, ...] = (
     CARDS,
     CHAT,
     CONTACTS,
+    WEBPUSH,
     SYNC,
     SCANS,
     CARDDAV,

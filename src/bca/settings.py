@@ -8,6 +8,7 @@ environment file can be pointed at this server.
 from __future__ import annotations
 
 import ipaddress
+import os
 import secrets
 import sys
 from enum import StrEnum
@@ -115,6 +116,21 @@ class Settings(BaseSettings):
         default=None, validation_alias=_aws("FIREBASE_CERTIFICATE")
     )
     fcm_base_url: str = "https://fcm.googleapis.com"
+    # Web Push (RFC 8030/8291/8292; see docs/operations.md). The VAPID private key: a
+    # P-256 key as PEM or as the base64url of its 32-byte secret (what `web-push
+    # generate-vapid-keys` prints); unset, the embedded default generates one under the data
+    # dir, and production sends no Web Push.
+    web_push_vapid_private_key: str | None = None
+    # The VAPID `sub` claim: a mailto: or https: address push services may contact.
+    web_push_subject: str | None = None
+    # The push services subscriptions may point at (comma-separated; `*.` allows subdomains).
+    web_push_hosts: str = (
+        "fcm.googleapis.com,updates.push.services.mozilla.com,*.notify.windows.com,"
+        "web.push.apple.com"
+    )
+    # Tests only (refused in production): origins such as http://127.0.0.1:8123 accepted as
+    # push services as they are, without the https, host and address checks.
+    web_push_test_origins: str = ""
 
     # Task layer and sync (see README "Background work and offline sync").
     # Seconds a broker waits for a task's acknowledgement before handing it to another worker
@@ -170,6 +186,8 @@ class Settings(BaseSettings):
             raise ValueError("BCA_SECRET_KEY must be at least 32 characters")
         if self.broker_url and self.aws_task_sqs_url:
             raise ValueError("set either BCA_BROKER_URL or AWS_TASK_SQS_URL, not both")
+        if self.mode is Mode.production and self.web_push_test_origins.strip():
+            raise ValueError("BCA_WEB_PUSH_TEST_ORIGINS is for tests: not allowed in production")
         if self.firebase_certificate is not None and not self.firebase_certificate.is_file():
             raise ValueError(f"FIREBASE_CERTIFICATE: no such file {self.firebase_certificate}")
         url = self.resolved_database_url
@@ -229,6 +247,42 @@ class Settings(BaseSettings):
         key_file.write_text(key)
         key_file.chmod(0o600)
         return key
+
+    @cached_property
+    def vapid_private_key(self) -> str | None:
+        """The VAPID private key (PEM or base64url): the configured one, else in embedded mode
+        one generated once and kept beside the signing key; None (no Web Push) otherwise."""
+        if self.web_push_vapid_private_key:
+            return self.web_push_vapid_private_key
+        if self.mode is not Mode.embedded:
+            return None
+        key_file = self.data_dir / "vapid_private_key.pem"
+        if key_file.exists():
+            return key_file.read_text()
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        pem = (
+            ec.generate_private_key(ec.SECP256R1())
+            .private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            .decode()
+        )
+        # Several processes may start at once: the first file linked in place wins.
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        draft = self.data_dir / f".vapid_private_key.{secrets.token_hex(8)}"
+        draft.touch(mode=0o600)
+        draft.write_text(pem)
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pem = key_file.read_text()
+        finally:
+            draft.unlink()
+        return pem
 
 
 def _networks(value: str) -> list[Network]:

@@ -21,6 +21,7 @@ from bca.backends.pubsub import publish_sync_hints
 from bca.backends.push import create_push_sender
 from bca.backends.storage import create_storage
 from bca.backends.tasks import InProcessTaskQueue, TaskQueue
+from bca.backends.webpush import create_web_push_sender
 from bca.chat.event_reads import typing_audience
 from bca.core.db import Database
 from bca.core.domain import Domain
@@ -51,6 +52,7 @@ def create_backends(settings: Settings, *, domains: Sequence[Domain] = DOMAINS) 
         passwords=create_passwords(settings),
         tasks=_task_queue(settings, lambda: backends),
         events=Hub(cache, typing_audience=lambda user, chat: _typing(backends, user, chat)),
+        web_push=create_web_push_sender(settings),
     )
     database.before_commit.append(
         changelog.write_before_commit(

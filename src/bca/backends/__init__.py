@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
@@ -20,6 +20,7 @@ from bca.backends.pubsub import ChatEvents
 from bca.backends.push import PushSender
 from bca.backends.storage import NotReady, Storage
 from bca.backends.tasks import TaskQueue
+from bca.backends.webpush import NullWebPushSender, WebPushSender
 from bca.core.db import Database
 from bca.core.security import Passwords
 from bca.settings import Settings
@@ -36,12 +37,14 @@ class Backends:
     passwords: Passwords
     tasks: TaskQueue
     events: ChatEvents
+    web_push: WebPushSender = field(default_factory=NullWebPushSender)
 
     async def close(self) -> None:
         """Stop listening first, then close each service (the hub needs the cache)."""
         await self.events.close()
         await self.tasks.close()
         await self.push.close()
+        await self.web_push.close()
         await self.storage.close()
         await self.cache.close()
         await self.database.dispose()

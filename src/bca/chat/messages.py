@@ -77,7 +77,7 @@ async def post_message(
     )
     written = EventRead.from_values(row, FileRef.from_row(backends.settings.public_url, stored))
     event_log.announce(session, backends, written, user_ids=recipients)
-    if backends.push.enabled:
+    if backends.push.enabled or backends.web_push.enabled:
         enqueue_after_commit(
             session, backends.tasks, "chat.send_push", chat_id=str(chat_id), index=written.index
         )

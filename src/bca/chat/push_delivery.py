@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -15,12 +15,22 @@ from bca.chat.models import Chat, ChatEvent, Participant
 from bca.core.time import utcnow
 from bca.profiles.models import Profile, Relation
 from bca.profiles.visibility import alive
+from bca.webpush.models import WebPushSubscription
 
 
 @dataclass(frozen=True)
 class PushTarget:
     session_id: uuid.UUID
     token: str
+
+
+@dataclass(frozen=True)
+class WebPushTarget:
+    subscription_id: uuid.UUID
+    endpoint: str
+    p256dh: str
+    auth: str
+    previews: bool
 
 
 @dataclass(frozen=True)
@@ -33,14 +43,16 @@ class PushDelivery:
     chat_title: str | None
     direct: bool
     targets: list[PushTarget]
+    web_targets: list[WebPushTarget]
 
 
 async def push_delivery(
     session: AsyncSession, *, chat_id: uuid.UUID, index: int
 ) -> PushDelivery | None:
     """In one statement: a message that still exists from a live sender, and every live
-    session with a push token of every active participant except the sender, those who muted
-    the chat and those who block the sender. None when there is nobody to notify."""
+    session with a push token or a Web Push subscription of every active participant except
+    the sender, those who muted the chat and those who block the sender. None when there is
+    nobody to notify."""
     sender = aliased(Profile)
     blocks_sender = exists().where(
         Relation.profile_id == Participant.profile_id,
@@ -57,12 +69,18 @@ async def push_delivery(
                 Chat.direct,
                 AuthSession.id,
                 AuthSession.push_token,
+                WebPushSubscription.id,
+                WebPushSubscription.endpoint,
+                WebPushSubscription.p256dh,
+                WebPushSubscription.auth,
+                WebPushSubscription.previews,
             )
             .join(Chat, Chat.id == ChatEvent.chat_id)
             .join(sender, sender.id == ChatEvent.profile_id)
             .join(Participant, Participant.chat_id == ChatEvent.chat_id)
             .join(AuthSession, AuthSession.user_id == Participant.user_id)
             .join(User, User.id == Participant.user_id)
+            .outerjoin(WebPushSubscription, WebPushSubscription.session_id == AuthSession.id)
             .where(
                 ChatEvent.chat_id == chat_id,
                 ChatEvent.index == index,
@@ -74,7 +92,7 @@ async def push_delivery(
                 Participant.profile_id != ChatEvent.profile_id,
                 Participant.user_id != sender.user_id,
                 ~blocks_sender,
-                AuthSession.push_token.is_not(None),
+                or_(AuthSession.push_token.is_not(None), WebPushSubscription.id.is_not(None)),
                 AuthSession.revoked_at.is_(None),
                 AuthSession.expires_at > utcnow(),
                 User.deactivated_at.is_(None),
@@ -93,4 +111,9 @@ async def push_delivery(
         chat_title=first[3],
         direct=first[4],
         targets=[PushTarget(row[5], row[6]) for row in rows if row[6]],
+        web_targets=[
+            WebPushTarget(row[7], row[8], row[9], row[10], row[11])
+            for row in rows
+            if row[7] is not None
+        ],
     )

@@ -10,9 +10,13 @@ from datetime import timedelta
 from bca.accounts import service as accounts_service
 from bca.backends import Backends
 from bca.backends.push import PushMessage, PushResult
+from bca.backends.tasks import RetryableTaskError
+from bca.backends.webpush import WebPushResult, payload_json
+from bca.backends.webpush import WebPushTarget as BrowserTarget
 from bca.chat import idempotency
-from bca.chat.push_delivery import PushTarget, push_delivery
+from bca.chat.push_delivery import PushDelivery, PushTarget, WebPushTarget, push_delivery
 from bca.core.time import utcnow
+from bca.webpush import service as webpush_service
 
 logger = logging.getLogger(__name__)
 
@@ -26,40 +30,61 @@ def _push_mark(chat_id: str, index: int, session_id: uuid.UUID) -> str:
     return f"chat-push:{chat_id}:{index}:{session_id}"
 
 
-async def send_push(backends: Backends, *, chat_id: str, index: int) -> None:
-    """Notify the devices of a new message's recipients (see ``push_delivery``).
+def _web_push_mark(chat_id: str, index: int, subscription_id: uuid.UUID) -> str:
+    return f"chat-webpush:{chat_id}:{index}:{subscription_id}"
 
-    Enqueued only when push is configured. One read-only query finds the message and the
-    devices; the transaction ends before anything is sent, so slow FCM answers never hold a
-    database connection. Each device is marked in the cache before its send, which makes a
-    retried task (after a database hiccup) skip the devices it already notified. Transient FCM
-    trouble is retried by the push sender itself; tokens FCM no longer knows are forgotten.
+
+async def send_push(backends: Backends, *, chat_id: str, index: int) -> None:
+    """Notify the devices (FCM) and browsers (Web Push) of a new message's recipients (see
+    ``push_delivery``).
+
+    Enqueued only when push is configured. One read-only query finds the message, the devices
+    and the browsers; the transaction ends before anything is sent, so slow push services never
+    hold a database connection. Each device or browser is marked in the cache before its send,
+    which makes a retried task skip those it already notified. Transient FCM trouble is retried
+    by the FCM sender itself; a Web Push service's 429, 5xx or silence unmarks that browser and
+    makes the task fail retryably, so the task layer retries it with its backoff. Tokens FCM no
+    longer knows and subscriptions a push service calls gone (404/410) are forgotten.
     """
     async with backends.database.transaction() as session:
         delivery = await push_delivery(session, chat_id=uuid.UUID(chat_id), index=index)
-    if delivery is None or not delivery.targets:
+    if delivery is None:
         return
-    targets = delivery.targets
+    limit = asyncio.Semaphore(PUSH_CONCURRENCY)
+    if backends.push.enabled and delivery.targets:
+        await _send_fcm(backends, delivery, chat_id=chat_id, index=index, limit=limit)
+    if backends.web_push.enabled and delivery.web_targets:
+        await _send_web_push(backends, delivery, chat_id=chat_id, index=index, limit=limit)
+
+
+def _title(delivery: PushDelivery) -> str:
     sender = delivery.sender_name
-    title = (
-        sender
-        if delivery.direct or not delivery.chat_title
-        else f"{sender} · {delivery.chat_title}"
-    )
-    if not delivery.body:
-        body = "Sent a file"
-    elif len(delivery.body) > PUSH_BODY_CHARS:
-        body = delivery.body[: PUSH_BODY_CHARS - 1] + "…"
-    else:
-        body = delivery.body
+    if delivery.direct or not delivery.chat_title:
+        return sender
+    return f"{sender} · {delivery.chat_title}"
+
+
+def _short(text: str) -> str:
+    return text[: PUSH_BODY_CHARS - 1] + "…" if len(text) > PUSH_BODY_CHARS else text
+
+
+async def _send_fcm(
+    backends: Backends,
+    delivery: PushDelivery,
+    *,
+    chat_id: str,
+    index: int,
+    limit: asyncio.Semaphore,
+) -> None:
+    targets = delivery.targets
+    title = _title(delivery)
+    body = _short(delivery.body) if delivery.body else "Sent a file"
     data = {
         "type": "message",
         "chat_id": chat_id,
         "index": str(index),
         "profile_id": str(delivery.sender_profile_id),
     }
-
-    limit = asyncio.Semaphore(PUSH_CONCURRENCY)
 
     async def notify(target: PushTarget) -> PushResult | None:
         mark = _push_mark(chat_id, index, target.session_id)
@@ -82,6 +107,63 @@ async def send_push(backends: Backends, *, chat_id: str, index: int) -> None:
                     session, session_id=target.session_id, token=target.token
                 )
         logger.info("forgot %d push tokens that FCM no longer knows", len(gone))
+
+
+def web_push_payload(delivery: PushDelivery, *, chat_id: str, index: int, previews: bool) -> bytes:
+    """What a browser's service worker gets: small, and the text only with previews on."""
+    values: dict[str, object] = {
+        "type": "message",
+        "chat_id": chat_id,
+        "index": index,
+        "sender": delivery.sender_name,
+        "profile_id": str(delivery.sender_profile_id),
+    }
+    if not delivery.direct and delivery.chat_title:
+        values["chat_title"] = delivery.chat_title
+    if previews:
+        values["body"] = _short(delivery.body) if delivery.body else ""
+    return payload_json(values)
+
+
+async def _send_web_push(
+    backends: Backends,
+    delivery: PushDelivery,
+    *,
+    chat_id: str,
+    index: int,
+    limit: asyncio.Semaphore,
+) -> None:
+    targets = delivery.web_targets
+    topic = uuid.UUID(chat_id).hex  # a newer push of the same chat replaces one not yet shown
+    payloads = {
+        previews: web_push_payload(delivery, chat_id=chat_id, index=index, previews=previews)
+        for previews in (False, True)
+    }
+
+    async def notify(target: WebPushTarget) -> WebPushResult | None:
+        mark = _web_push_mark(chat_id, index, target.subscription_id)
+        if not await backends.cache.set_if_absent(mark, "1", ttl=PUSH_MARK_TTL):
+            return None
+        async with limit:
+            browser = BrowserTarget(target.endpoint, target.p256dh, target.auth)
+            result = await backends.web_push.send(browser, payloads[target.previews], topic=topic)
+        if result is WebPushResult.retry:
+            await backends.cache.delete(mark)
+        return result
+
+    results = await asyncio.gather(*(notify(target) for target in targets))
+    gone = [
+        target.subscription_id
+        for target, result in zip(targets, results, strict=True)
+        if result is WebPushResult.gone
+    ]
+    if gone:
+        async with backends.database.transaction() as session:
+            await webpush_service.forget(session, gone)
+        logger.info("forgot %d Web Push subscriptions their push service calls gone", len(gone))
+    retry = sum(result is WebPushResult.retry for result in results)
+    if retry:
+        raise RetryableTaskError(f"{retry} Web Push deliveries to retry")
 
 
 IDEMPOTENCY_RECORD_HOURS = 24
