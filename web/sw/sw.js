@@ -4,7 +4,8 @@
    - navigations under /app/: network first, the cached shell when offline (the SPA's index).
    - the build's hashed assets: cache first (they never change).
    - everything else (/v1/... API, files): straight to the network; issue 23 adds the local
-     database, Web Push and the share target here. */
+     database and the share target here; push and notificationclick (below) show a chat's
+     Web Push notification and open the chat. */
 const VERSION = '__BCA_VERSION__';
 const SHELL = "__BCA_SHELL__";
 const CACHE = `bca-shell-${VERSION}`;
@@ -53,4 +54,36 @@ async function cachedIndex() {
 
 self.addEventListener('message', (event) => {
   if (event.data === 'skip-waiting') void self.skipWaiting();
+});
+
+/* Web Push (the server's chat.send_push): the payload is {type: 'message', chat_id, index, sender,
+   profile_id, chat_title?, body?}; body only when the subscription allows previews. One
+   notification per chat (its tag): a newer message replaces the older one. */
+self.addEventListener('push', (event) => {
+  let data;
+  try { data = event.data ? event.data.json() : null; } catch { data = null; }
+  if (!data || data.type !== 'message' || typeof data.chat_id !== 'string') return;
+  const title = data.chat_title ? `${data.sender} · ${data.chat_title}` : String(data.sender || 'B.Ca');
+  event.waitUntil(self.registration.showNotification(title, {
+    body: typeof data.body === 'string' ? data.body : '',
+    tag: `chat:${data.chat_id}`,
+    renotify: true,
+    icon: '/app/icons/icon-192.png',
+    data: { url: `/app/chats/${encodeURIComponent(data.chat_id)}`, chat_id: data.chat_id, index: data.index },
+  }));
+});
+
+/* A click opens the chat: in a window of the app when one is open, else in a new one. */
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url || INDEX, self.location.origin).href;
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const open = windows.find((client) => new URL(client.url).pathname.startsWith('/app/'));
+    if (open) {
+      await open.focus();
+      return open.navigate(url);
+    }
+    return self.clients.openWindow(url);
+  })());
 });
