@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bca.scans.parsing import parse
-from bca.scans.reading import Line
+from bca.scans.parsing import Line, parse
 
 
 def _lines(*texts: str, tallest: int = 0) -> list[Line]:

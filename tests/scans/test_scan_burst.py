@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from bca.backends import Backends
-from bca.scans import tasks as scan_tasks
-from bca.scans.reading import Line
+from bca.scans import reading
+from bca.scans.parsing import Line
 from bca.scans.service import MAX_PENDING_SCANS
 from tests.factories.accounts import Api, TestUser
 from tests.factories.cards import first_profile_id, multipart
@@ -62,7 +62,7 @@ def _slow_reader(_data: bytes, *, timeout: float) -> list[Line]:
 async def test_a_burst_of_scans_is_bounded_and_leaves_others_files_alone(
     api: Api, backends: Backends, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(scan_tasks, "read_card", _slow_reader)
+    monkeypatch.setattr(reading, "read_card", _slow_reader)  # tasks import it per read
     scanner, other = await api.user(), await api.user()
     me = await first_profile_id(api, scanner)
     image = next(generate(1)).image

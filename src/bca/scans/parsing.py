@@ -29,7 +29,19 @@ from typing import Any
 
 import phonenumbers
 
-from bca.scans.reading import Line
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text as read (``bca.scans.reading``), with Tesseract's confidence (0..1)
+    and its height in px: what parsing reads, without the scan stack that produced it."""
+
+    text: str
+    confidence: float
+    height: int
+    top: int
+    left: int = 0
+    right: int = 0
+
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _URL = re.compile(

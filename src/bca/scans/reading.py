@@ -20,13 +20,15 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import cv2
 import numpy as np
 import pytesseract
 from numpy.typing import NDArray
+
+from bca.scans.parsing import Line
 
 LANGUAGES = "kor+eng"
 
@@ -81,18 +83,6 @@ Image = NDArray[np.uint8]
 
 class UnreadableImage(Exception):
     """The bytes are no image, or one too small or too empty to hold a card's text."""
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line of text as read, with Tesseract's confidence (0..1) and its height in px."""
-
-    text: str
-    confidence: float
-    height: int
-    top: int
-    left: int = 0
-    right: int = 0
 
 
 def decode(data: bytes) -> Image:

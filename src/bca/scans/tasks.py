@@ -1,4 +1,9 @@
-"""Reading a scanned card in the background (``scans.read_card``)."""
+"""Reading a scanned card in the background (``scans.read_card``).
+
+The scan stack (OpenCV, NumPy, Tesseract: ``bca.scans.reading``) is imported by the first read,
+not with this module: every process assembles the domains' tasks, and the CLI's commands
+(``bca admin ...``) must not pay seconds for a stack they never use.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import pytesseract
-
 from bca.backends import Backends
 from bca.core.time import utcnow
 from bca.scans import repository
-from bca.scans.parsing import parse
-from bca.scans.reading import Line, UnreadableImage, read_card
+from bca.scans.parsing import Line, parse
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ def _readers() -> ThreadPoolExecutor:
 async def _read(data: bytes, limit: float) -> list[Line]:
     """Read in the readers' pool; the time limit counts from the read's start, not from its
     place in the queue (a burst must not fail scans that only waited)."""
+    from bca.scans.reading import read_card
+
     loop = asyncio.get_running_loop()
     started = asyncio.Event()
 
@@ -97,6 +101,10 @@ async def read_scan(backends: Backends, *, scan_id: str) -> None:
     except KeyError:
         await _finish(backends, key, failure="The scanned image is no longer stored.")
         return
+    import pytesseract
+
+    from bca.scans.reading import UnreadableImage
+
     limit = backends.settings.scan_time_limit_seconds
     try:
         lines = await _read(data, limit)
