@@ -111,3 +111,31 @@ def test_no_file_of_the_repository_points_outside_it() -> None:
         if sibling in text:
             offenders.append(name)
     assert not offenders, f"these refer to {sibling}: {offenders}"
+
+
+def test_the_links_between_the_pages_lead_somewhere() -> None:
+    """A relative link in README.md or docs/ names a file of the repository (and an anchor a
+    heading of that page)."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text(encoding="utf-8")):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            name, _, anchor = target.partition("#")
+            linked = (page.parent / name).resolve() if name else page
+            if not linked.is_file():
+                broken.append(f"{page.name}: {target}")
+            elif anchor and anchor not in _anchors(linked):
+                broken.append(f"{page.name}: {target} (no such heading)")
+    assert not broken, broken
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces as dashes."""
+    anchors = set()
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            anchors.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return anchors
