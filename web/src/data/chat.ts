@@ -12,6 +12,7 @@ import { engine } from './live';
 import { allPages } from './pages';
 import { invalidate, query, type Query } from './query';
 import { onSignOut } from './session';
+import { cached, online } from './sync';
 
 const chatPath = (id: string): string => `/v1/chats/${encodeURIComponent(id)}`;
 
@@ -24,7 +25,7 @@ function byActivity(a: Chat, b: Chat): number {
 /** My chats, most recent activity first (each becomes known to `live`, for its catch-ups). */
 export function chatsQuery(): Query<Chat[]> {
   return query('chat:list', async () => {
-    const listed = await allPages<Chat>('/v1/chats');
+    const listed = await cached('chat:list', () => allPages<Chat>('/v1/chats'));
     // Events delivered while the list was read are newer than what it says.
     const chats = listed.map((chat) => {
       const delivered = engine.lastIndex(chat.id) ?? 0;
@@ -63,7 +64,7 @@ export function refreshLastEvent(chatId: string, lastIndex: number): void {
 }
 
 export function chatQuery(id: string): Query<Chat> {
-  return query(`chat:one:${id}`, () => api.get<Chat>(chatPath(id)));
+  return query(`chat:one:${id}`, () => cached(`chat:one:${id}`, () => api.get<Chat>(chatPath(id))));
 }
 
 export function participantsQuery(id: string): Query<Participant[]> {
@@ -119,7 +120,11 @@ export async function createChat(input: { profile_id: string; participant_ids: s
 
 /** Events after `after` (exclusive), oldest first; `wait` long-polls up to that many seconds. */
 export function fetchEvents(chatId: string, after: number, limit = 100, wait = 0, signal?: AbortSignal): Promise<EventsPage> {
-  return api.request<EventsPage>(`${chatPath(chatId)}/events`, { query: { after, limit, wait: wait || undefined }, signal, retries: wait ? 0 : 2 });
+  if (wait) return api.request<EventsPage>(`${chatPath(chatId)}/events`, { query: { after, limit, wait }, signal });
+  // History pages are kept for offline start (the last pages of every chat opened).
+  return cached(`chat:events:${chatId}:${String(after)}:${String(limit)}`, () =>
+    api.request<EventsPage>(`${chatPath(chatId)}/events`, { query: { after, limit }, signal, retries: online.peek() ? 2 : 0 }),
+  );
 }
 
 export async function editMessage(chatId: string, index: number, body: string): Promise<ChatEvent> {

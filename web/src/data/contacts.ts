@@ -8,11 +8,13 @@
 import { api, type Contact, type ContactInput, type ContactValue, type ScanFields } from '../api';
 import { allPages } from './pages';
 import { query, type Query } from './query';
+import { localContacts } from './localdb/reads';
+import { synced } from './sync';
 
 const base = (profileId: string): string => `/v1/profiles/${encodeURIComponent(profileId)}/contacts`;
 
 export function contactsQuery(profileId: string): Query<Contact[]> {
-  return query(`contacts:${profileId}:list`, () => allPages<Contact>(base(profileId), {}, 100));
+  return query(`contacts:${profileId}:list`, () => synced(() => localContacts(profileId), () => allPages<Contact>(base(profileId), {}, 100)));
 }
 
 /** Contacts matching `q` (the server's search; the first 1,000). */

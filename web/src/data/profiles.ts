@@ -7,12 +7,14 @@ import { api, type Profile, type ProfileInput } from '../api';
 import { allPages } from './pages';
 import { query, type Query } from './query';
 import { currentUser, onSignOut } from './session';
+import { localMyProfiles } from './localdb/reads';
+import { synced } from './sync';
 
 const ACTIVE_KEY = 'bca.active_profile.';
 
 /** My profiles, in the API's order (the first is the one signup made). */
 export function myProfilesQuery(): Query<Profile[]> {
-  return query('profiles:mine', () => allPages<Profile>('/v1/profiles'));
+  return query('profiles:mine', () => synced(localMyProfiles, () => allPages<Profile>('/v1/profiles')));
 }
 
 /** A profile by id (mine or someone else's that I may see). */

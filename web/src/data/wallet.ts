@@ -13,9 +13,13 @@ import { api, type Card, type Subscription } from '../api';
 import { onLiveMessage } from './live';
 import { allPages } from './pages';
 import { invalidate, query, type Query } from './query';
+import { localWallet } from './localdb/reads';
+import { synced } from './sync';
 
 export function walletQuery(profileId: string): Query<Subscription[]> {
-  return query(`wallet:${profileId}`, () => allPages<Subscription>(`/v1/profiles/${encodeURIComponent(profileId)}/subscriptions`));
+  return query(`wallet:${profileId}`, () =>
+    synced(() => localWallet(profileId), () => allPages<Subscription>(`/v1/profiles/${encodeURIComponent(profileId)}/subscriptions`)),
+  );
 }
 
 /** The card a share link (`/c/{token}`) names, as a signed-in person may keep it. */
