@@ -17,6 +17,7 @@ in it, ``hot`` domains first.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import MetaData
 
@@ -51,16 +52,17 @@ DOMAINS: tuple[Domain, ...] = (
 
 
 def assemble(domains: Sequence[Domain] = DOMAINS) -> None:
-    """Empty every slot and fill it from ``domains``' plugs, in their order. Idempotent: the
-    last call decides (tests assemble a list of their own, then the usual one again)."""
+    """Fill every slot with ``domains``' plugs, in their order. Idempotent: the last call
+    decides (tests assemble a list of their own, then the usual one again)."""
     names = [domain.name for domain in domains]
     if len(set(names)) != len(names):
         raise ValueError(f"a domain is listed twice: {names}")
-    for slot in Slot.every:
-        slot.clear()
+    contents: dict[Slot[Any], list[Any]] = {slot: [] for slot in Slot.every}
     for domain in domains:
         for plug in domain.plugs:
-            plug.install()
+            contents[plug.slot].append(plug.item)
+    for slot, items in contents.items():
+        slot.fill(items)
     clear_statements()  # sync's built statements belong to the specs they were built from
 
 

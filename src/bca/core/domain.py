@@ -23,8 +23,9 @@ slot's type). The slots are:
   uses keep a file);
 - ways to reach a profile: ``bca.profiles.visibility.REACHES`` and ``bca.profiles.sync.LINKS``.
 
-``bca.domains.assemble(domains)`` empties every slot and fills it again from the manifests, in
-the order of the list (so it may run more than once, as tests do with a list of their own).
+``bca.domains.assemble(domains)`` fills every slot anew from the manifests (a slot no manifest
+plugs into is left empty), in the order of the list (so it may run more than once, as tests
+do with a list of their own).
 A new kind of contribution is a new ``Slot`` in the module that reads it; a new domain is a
 package with a ``manifest.py`` and one line in ``bca.domains.DOMAINS``.
 """
@@ -60,17 +61,17 @@ class Slot(Generic[T]):
         """What a manifest lists to put ``item`` in this slot."""
         return Plug(self, item)
 
-    def add(self, item: T) -> None:
+    def fill(self, items: list[T]) -> None:
+        """Hold exactly ``items`` from now on (swapped in at once: a reader sees the old
+        contents or the new, never a half-filled slot)."""
+        by_key: dict[str, T] = {}
         if self._key is not None:
-            key = self._key(item)
-            if key in self._by_key:
-                raise ValueError(f"{self.name}: {key} is declared twice")
-            self._by_key[key] = item
-        self._items.append(item)
-
-    def clear(self) -> None:
-        self._items.clear()
-        self._by_key.clear()
+            for item in items:
+                key = self._key(item)
+                if key in by_key:
+                    raise ValueError(f"{self.name}: {key} is declared twice")
+                by_key[key] = item
+        self._items, self._by_key = list(items), by_key
 
     def get(self, key: str) -> T:
         """The item named ``key`` (KeyError when there is none)."""
@@ -84,7 +85,7 @@ class Slot(Generic[T]):
         return key in self._by_key
 
     def __iter__(self) -> Iterator[T]:
-        return iter(list(self._items))
+        return iter(self._items)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -96,9 +97,6 @@ class Plug(Generic[T]):
 
     slot: Slot[T]
     item: T
-
-    def install(self) -> None:
-        self.slot.add(self.item)
 
 
 ExceptionHandler = Callable[..., Any]
