@@ -1,6 +1,6 @@
 """Draws the app's icons (a white business card on B.Ca blue) into public/icons/.
 
-Run from web/: ../.venv/bin/python scripts/make_icons.py  (Pillow). The PNGs are committed.
+Run from web/: ../.venv/bin/python scripts/make_icons.py  (Pillow). The PNG files are committed.
 """
 
 from pathlib import Path
@@ -34,7 +34,9 @@ def draw(size: int, *, maskable: bool = False) -> Image.Image:
     for row, length in ((0.34, 4.2), (0.52, 3.2), (0.72, 5.0)):
         y = top + height * row
         x0 = left + unit * (4.2 if row < 0.6 else 1.4)
-        pen.rounded_rectangle((x0, y, x0 + unit * length, y + unit * 0.55), radius=unit * 0.27, fill=LINE)
+        pen.rounded_rectangle(
+            (x0, y, x0 + unit * length, y + unit * 0.55), radius=unit * 0.27, fill=LINE
+        )
     return image.resize((size, size), Image.Resampling.LANCZOS)
 
 
