@@ -80,16 +80,18 @@ endif
 
 lint: install  ## the pre-commit hooks on every file (ruff, ruff-format, mypy, import contracts, typos), then migrations-check
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
-	@$(MAKE) --no-print-directory migrations-check
+	@echo "alembic check (models and migrations agree)"
+	@$(MIGRATIONS_CHECK)
 
 # Alembic against a throwaway SQLite database (BCA_* set here, so a developer's .env does not
 # matter): `alembic check` fails when the models hold a change that no migration makes.
 MIGRATION_ENV = dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
 	export BCA_MODE=embedded BCA_DATA_DIR="$$dir" BCA_DATABASE_URL="sqlite+aiosqlite:///$$dir/bca.db" && \
 	$(BIN)/alembic upgrade head
+MIGRATIONS_CHECK = $(MIGRATION_ENV) && $(BIN)/alembic check
 
 migrations-check: install  ## models and migrations agree: `alembic check` on a fresh SQLite migrated to head
-	@$(MIGRATION_ENV) && $(BIN)/alembic check
+	@$(MIGRATIONS_CHECK)
 
 migration: install  ## a migration from the models' changes: make migration MESSAGE="add widgets"; read it before committing
 	@test -n "$(MESSAGE)" || { echo 'make migration MESSAGE="what it changes"'; exit 2; }
