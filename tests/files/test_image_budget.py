@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageFile
 
-from bca.files import uploads
-from bca.files.uploads import MAX_IMAGE_PIXELS
+from bca.files import images
+from bca.files.images import MAX_IMAGE_PIXELS
 from tests.factories.accounts import Api
 from tests.factories.cards import first_profile_id, image_bytes, multipart
 
@@ -58,13 +58,13 @@ async def test_images_are_reencoded_in_their_own_pool(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads: list[str] = []
-    encode = uploads._encode
+    encode = images._encode
 
     def recording(image: Image.Image, pillow_format: str, *, animated: bool) -> bytes:
         threads.append(threading.current_thread().name)
         return encode(image, pillow_format, animated=animated)
 
-    monkeypatch.setattr(uploads, "_encode", recording)
+    monkeypatch.setattr(images, "_encode", recording)
     user = await api.user()
     response = await api.client.post(
         "/v1/files", files=multipart(image_bytes(), "photo.png"), headers=user.headers

@@ -9,8 +9,8 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from bca.core.http import problems
+from bca.files.kinds import ATTACHMENT_KINDS, IMAGE_KINDS, Kind
 from bca.files.service import Download, UploadSource
-from bca.files.uploads import ATTACHMENT_KINDS, IMAGE_KINDS, Kind
 
 
 async def _upload_source(request: Request) -> UploadSource:

@@ -26,18 +26,10 @@ from bca.core.ids import new_id
 from bca.core.time import utcnow
 from bca.files import repository
 from bca.files.errors import FileNotFound
+from bca.files.images import ImageLimits
+from bca.files.kinds import ATTACHMENT_KINDS, EXTENSION_ALIASES, EXTENSIONS, IMAGE_KINDS, Kind
 from bca.files.models import StoredFile
-from bca.files.uploads import (
-    ATTACHMENT_KINDS,
-    EXTENSION_ALIASES,
-    EXTENSIONS,
-    IMAGE_KINDS,
-    ImageLimits,
-    Kind,
-    MultipartFileReader,
-    check_declared_length,
-    store_object,
-)
+from bca.files.uploads import MultipartFileReader, check_declared_length, store_object
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Receiving an upload: streaming multipart parsing, type sniffing and image re-encoding.
+"""Receiving an upload: streaming multipart parsing, and storing what it carries. The type
+sniffing is in ``kinds``, the image re-encoding in ``images``.
 
 Nothing here buffers a request body whole. The multipart body is parsed incrementally as it
 arrives (``python_multipart``, the parser Starlette itself uses, fed from ``request.stream()``),
@@ -10,51 +11,26 @@ stream straight into storage, which gives up as soon as the limit is passed.
 
 from __future__ import annotations
 
-import asyncio
-import codecs
-import contextlib
 import hashlib
-import io
 import re
-import threading
 import unicodedata
-import warnings
-from collections.abc import AsyncGenerator, AsyncIterator, Collection, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncGenerator, AsyncIterator, Collection
 from dataclasses import dataclass
 
-from PIL import GifImagePlugin, Image, ImageOps, ImageSequence
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
 from bca.backends.storage import Storage
 from bca.backends.storage import UploadTooLarge as StorageTooLarge
-from bca.core.errors import AppError
 from bca.files.errors import (
-    AnimationTooLarge,
     FileTypeNotAllowed,
-    ImageTooLarge,
-    InvalidImage,
     InvalidUpload,
     NotMultipart,
     UploadTooLarge,
 )
-
-MAX_IMAGE_PIXELS = 25_000_000
-"""Pixels (width x height x frames) one upload may decode to, read from its header before any
-pixel is: a file of a few kilobytes can otherwise inflate to hundreds of megabytes (a 38-
-megapixel WebP of 68 KB took half a gigabyte to re-encode). 25 megapixels holds a 24-megapixel
-camera's photo (6000 x 4000). Pillow's own bomb check uses the same figure."""
-
-MAX_DECODING_PIXELS = 40_000_000
-"""Pixels being decoded at once in one process, all uploads together (about 160 MB of RGBA):
-an upload whose pixels do not fit waits in the image pool until earlier ones are done."""
-
-IMAGE_WORKERS = 2
-"""Threads of the image pool: decoding and encoding take a core each."""
-
-Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+from bca.files.images import ImageLimits, reencode_in_pool
+from bca.files.kinds import TEXT, Kind, TextCheck, describe_kinds, sniff
 
 MULTIPART_OVERHEAD = 64 * 1024
 """What a multipart body may carry beyond the file itself: boundaries, part headers, small
@@ -64,88 +40,6 @@ FILE_FIELD = "file"
 _SNIFF_BYTES = 16
 _MAX_FILENAME = 255
 _RESERVED_IN_NAMES = re.compile(r'[<>:"|?*]')
-
-
-class _PixelBudget:
-    """The pixels being decoded in this process, bounded by ``MAX_DECODING_PIXELS``: a
-    thread-side limit, since decoding runs in the image pool and must not be tied to one
-    event loop. One image larger than what is free waits until it is alone."""
-
-    def __init__(self, total: int) -> None:
-        self._total = total
-        self._used = 0
-        self._changed = threading.Condition()
-
-    @contextlib.contextmanager
-    def hold(self, pixels: int) -> Iterator[None]:
-        with self._changed:
-            self._changed.wait_for(lambda: self._used == 0 or self._used + pixels <= self._total)
-            self._used += pixels
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._used -= pixels
-                self._changed.notify_all()
-
-
-_DECODING = _PixelBudget(MAX_DECODING_PIXELS)
-_image_pool: ThreadPoolExecutor | None = None
-_image_pool_lock = threading.Lock()
-
-
-def _images() -> ThreadPoolExecutor:
-    """The process's own pool for decoding and encoding images, made at first use.
-
-    Not the default executor that storage and every ``to_thread`` use: a burst of large
-    images queues here and never takes the threads that other people's file reads and writes
-    need (waiting decodes used to hold default-pool threads).
-    """
-    global _image_pool
-    with _image_pool_lock:
-        if _image_pool is None:
-            _image_pool = ThreadPoolExecutor(
-                max_workers=IMAGE_WORKERS, thread_name_prefix="bca-image"
-            )
-        return _image_pool
-
-
-async def reencode_in_pool(data: bytes, kind: Kind, limits: ImageLimits | None = None) -> bytes:
-    """``reencode_image`` in the image pool."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_images(), reencode_image, data, kind, limits)
-
-
-@dataclass(frozen=True)
-class Kind:
-    content_type: str
-    extension: str
-    pillow_format: str | None = None
-
-    @property
-    def is_image(self) -> bool:
-        return self.pillow_format is not None
-
-
-PNG = Kind("image/png", "png", "PNG")
-JPEG = Kind("image/jpeg", "jpg", "JPEG")
-GIF = Kind("image/gif", "gif", "GIF")
-WEBP = Kind("image/webp", "webp", "WEBP")
-PDF = Kind("application/pdf", "pdf")
-TEXT = Kind("text/plain; charset=utf-8", "txt")
-
-IMAGE_KINDS = frozenset({PNG, JPEG, GIF, WEBP})
-ATTACHMENT_KINDS = IMAGE_KINDS | {PDF, TEXT}
-EXTENSIONS = {kind.content_type.split(";")[0]: kind.extension for kind in ATTACHMENT_KINDS}
-# Other spellings of an extension that a download may keep: each names the same content.
-EXTENSION_ALIASES = {
-    "jpg": {"jpg", "jpeg", "jpe", "jfif"},
-    "txt": {"txt", "text", "log", "md", "csv"},
-}
-
-# Text may hold tabs, line breaks and form feeds, but no other C0 control character: a NUL
-# or an escape sequence marks binary content (or a terminal attack) dressed up as text.
-_TEXT_CONTROLS = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}
 
 
 @dataclass(frozen=True)
@@ -313,154 +207,7 @@ class MultipartFileReader:
             raise InvalidUpload("The multipart body ended before the file was complete.")
 
 
-# --- content --------------------------------------------------------------------------------
-
-
-def _looks_like_text(head: bytes) -> bool:
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return False
-    return not any(byte in _TEXT_CONTROLS for byte in head)
-
-
-def sniff(head: bytes) -> Kind | None:
-    """The type of a file from its first bytes (magic numbers), text as the last resort."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if head.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return GIF
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return WEBP
-    if head.startswith(b"%PDF-"):
-        return PDF
-    if _looks_like_text(head):
-        return TEXT
-    return None
-
-
-class _TextCheck:
-    """Validates a text upload piece by piece: strict UTF-8 and no binary control bytes."""
-
-    def __init__(self) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
-
-    def feed(self, data: bytes, *, final: bool = False) -> None:
-        try:
-            self._decoder.decode(data, final=final)
-        except UnicodeDecodeError:
-            raise FileTypeNotAllowed("Text files must be UTF-8.") from None
-        if any(byte in _TEXT_CONTROLS for byte in data):
-            raise FileTypeNotAllowed("Text files must not contain binary control characters.")
-
-
-def _describe(kinds: Collection[Kind]) -> str:
-    return ", ".join(sorted(kind.content_type.split(";")[0] for kind in kinds))
-
-
-@dataclass(frozen=True)
-class ImageLimits:
-    """What one image may cost to decode and encode again."""
-
-    max_frames: int = 500
-    max_animation_pixels: int = 10_000_000
-
-
-def reencode_image(data: bytes, kind: Kind, limits: ImageLimits | None = None) -> bytes:
-    """Decode under the pixel and frame budgets and encode afresh, in the same format.
-
-    What is written is only what Pillow decoded: EXIF (GPS position, camera serial), text
-    chunks and anything appended after the image are gone. The EXIF orientation is applied
-    to the pixels first, so photos stay upright without it. The budgets are checked from the
-    headers and frame count, before any pixel is decoded. Whatever else Pillow cannot decode
-    or encode (a truncated file, a frame duration the format cannot hold) is the file's
-    fault, never the server's: a 422.
-    """
-    assert kind.pillow_format is not None
-    limits = limits or ImageLimits()
-    with warnings.catch_warnings():
-        # The explicit pixel check below is the real guard; this turns Pillow's own warning
-        # (raised from its open() for anything it finds over the limit) into a refusal too.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data), formats=[kind.pillow_format]) as image:
-                width, height = image.size
-                if width * height > MAX_IMAGE_PIXELS:
-                    raise ImageTooLarge(MAX_IMAGE_PIXELS)
-                if _has_more_frames_than(image, limits.max_frames):
-                    raise AnimationTooLarge(f"more than {limits.max_frames} frames")
-                frames = getattr(image, "n_frames", 1)
-                if width * height * frames > MAX_IMAGE_PIXELS:
-                    raise ImageTooLarge(MAX_IMAGE_PIXELS)
-                if frames > 1 and width * height * frames > limits.max_animation_pixels:
-                    raise AnimationTooLarge(
-                        f"more than {limits.max_animation_pixels} pixels in all frames"
-                    )
-                # One frame is decoded at a time; what is held is the frame and its copy.
-                with _DECODING.hold(width * height):
-                    return _encode(image, kind.pillow_format, animated=frames > 1)
-        except AppError:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImageTooLarge(MAX_IMAGE_PIXELS) from None
-        except Exception:  # Pillow raises anything, from OSError to OverflowError
-            raise InvalidImage() from None
-
-
-def _has_more_frames_than(image: Image.Image, limit: int) -> bool:
-    """Whether an animation has more than ``limit`` frames, counting no further than that.
-
-    A GIF states no frame count: Pillow's ``n_frames`` walks every frame's blocks (15 µs
-    each, so seconds for the 400,000 frames a 10 MiB file can hold). WebP and APNG state
-    theirs in a header.
-    """
-    if not isinstance(image, GifImagePlugin.GifImageFile):
-        return bool(getattr(image, "n_frames", 1) > limit)
-    try:
-        for index in range(1, limit + 1):
-            # Walks the blocks without decoding pixels (what n_frames does, but stoppable).
-            image._seek(index, update_image=False)
-    except EOFError:
-        return False
-    finally:
-        image.seek(0)
-    return True
-
-
-def _encode(image: Image.Image, pillow_format: str, *, animated: bool) -> bytes:
-    out = io.BytesIO()
-    icc = image.info.get("icc_profile")
-    extra = {"icc_profile": icc} if icc else {}
-    if animated:
-        frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
-        durations = image.info.get("duration", 100)
-        frames[0].save(
-            out,
-            pillow_format,
-            save_all=True,
-            append_images=frames[1:],
-            loop=image.info.get("loop", 0),
-            duration=durations,
-            **extra,
-        )
-        return out.getvalue()
-    image.load()
-    upright = ImageOps.exif_transpose(image)
-    if pillow_format == "JPEG":
-        if upright.mode not in ("L", "RGB", "CMYK"):
-            upright = upright.convert("RGB")
-        upright.save(out, "JPEG", quality=90, **extra)
-    elif pillow_format == "PNG":
-        if upright.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"):
-            upright = upright.convert("RGBA")
-        upright.save(out, "PNG", **extra)
-    elif pillow_format == "GIF":
-        upright.save(out, "GIF")
-    else:
-        upright.save(out, pillow_format, quality=90, **extra)
-    return out.getvalue()
+# --- storing --------------------------------------------------------------------------------
 
 
 async def _head(chunks: AsyncIterator[bytes]) -> bytes:
@@ -493,7 +240,7 @@ async def store_object(
     kind = sniff(head)
     if kind is None or kind not in kinds:
         raise FileTypeNotAllowed(
-            f"The content of this file is not one of the accepted types: {_describe(kinds)}."
+            f"The content of this file is not one of the accepted types: {describe_kinds(kinds)}."
         )
 
     if kind.is_image:
@@ -514,7 +261,7 @@ async def store_object(
         )
 
     digest = hashlib.sha256()
-    text_check = _TextCheck() if kind is TEXT else None
+    text_check = TextCheck() if kind is TEXT else None
 
     async def checked() -> AsyncIterator[bytes]:
         async for piece in _prepend(head, chunks):

@@ -34,8 +34,8 @@ from bca.contacts.models import Contact
 from bca.contacts.schemas import ContactFields
 from bca.core.db import end_read_only_transaction
 from bca.files import service as files_service
+from bca.files.kinds import IMAGE_KINDS
 from bca.files.service import UploadSource
-from bca.files.uploads import IMAGE_KINDS
 from bca.profiles.service import require_own_profile
 from bca.scans import repository
 from bca.scans.errors import (
