@@ -27,6 +27,18 @@ export interface PendingMessage {
 
 export type Fetcher = (chatId: string, after: number, limit: number) => Promise<EventsPage>;
 
+/**
+ * A message after an edit or a deletion event, or null when the event changes nothing (not a
+ * message, already deleted, or the copy held already shows this edit or a later one).
+ */
+export function changedBy(target: ChatEvent, change: ChatEvent): ChatEvent | null {
+  if (target.type !== 'message' || target.deleted_at) return null;
+  if (change.type === 'message_deleted') return { ...target, body: null, file: null, deleted_at: change.created_at };
+  if (change.type !== 'message_edited') return null;
+  if (target.edited_at && Date.parse(target.edited_at) >= Date.parse(change.created_at)) return null;
+  return { ...target, body: change.body ?? target.body, edited_at: change.created_at };
+}
+
 /** The events of one chat loaded so far. Pure state + fetches (unit-tested with a fake fetcher). */
 export class ChatRoom {
   /** Loaded events, ascending by index, one per index. Edits and deletions of loaded messages
@@ -108,11 +120,26 @@ export class ChatRoom {
     }
   }
 
-  /** A page's events, in whatever order; already known indices are kept as they are. */
+  /**
+   * A page's events, in whatever order; already known indices are kept as they are. A page
+   * read before an edit or a deletion may land after that event came live: every edit and
+   * deletion known here is applied to its message again, in index order, so a message is never
+   * shown older than the newest change known for it (whichever arrived first).
+   */
   merge(events: ChatEvent[]): void {
     const fresh = events.filter((event) => !this.byIndex.has(event.index));
     if (!fresh.length) return;
     for (const event of fresh) this.byIndex.set(event.index, event);
+    const freshIndices = new Set(fresh.map((event) => event.index));
+    const changes = [...this.byIndex.values()]
+      .filter((event) => (event.type === 'message_edited' || event.type === 'message_deleted') && event.target_index != null)
+      .filter((event) => freshIndices.has(event.index) || freshIndices.has(event.target_index ?? 0))
+      .sort((a, b) => a.index - b.index);
+    for (const change of changes) {
+      const target = this.byIndex.get(change.target_index ?? 0);
+      const changed = target ? changedBy(target, change) : null;
+      if (target && changed) this.byIndex.set(target.index, changed);
+    }
     this.events.value = [...this.byIndex.values()].sort((a, b) => a.index - b.index);
   }
 
@@ -120,11 +147,8 @@ export class ChatRoom {
   apply(event: ChatEvent, live: boolean): void {
     if (this.byIndex.has(event.index)) return;
     const target = event.target_index != null ? this.byIndex.get(event.target_index) : undefined;
-    if (live && target && target.type === 'message' && (event.type === 'message_edited' || event.type === 'message_deleted')) {
-      const changed: ChatEvent =
-        event.type === 'message_edited'
-          ? { ...target, body: event.body ?? target.body, edited_at: event.created_at }
-          : { ...target, body: null, file: null, deleted_at: event.created_at };
+    if (live && target && event.index > this.newest && (event.type === 'message_edited' || event.type === 'message_deleted')) {
+      const changed = changedBy(target, event) ?? target;
       this.byIndex.set(target.index, changed);
       this.byIndex.set(event.index, event);
       const list = this.events.value;

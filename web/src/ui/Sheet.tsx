@@ -1,5 +1,5 @@
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useId, useLayoutEffect, useRef } from 'preact/hooks';
 import { t } from '../i18n';
 import { CloseIcon } from './icons';
 import { Button, IconButton } from './Button';
@@ -11,7 +11,10 @@ import { Button, IconButton } from './Button';
 export function Sheet({ open, onClose, title, children }: { open: boolean; onClose: () => void; title: string; children: ComponentChildren }): JSX.Element {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  useEffect(() => {
+  // In the same task as the render that closed it: a modal left open until after the paint
+  // makes the rest of the page inert, so a screen updated by the same tap (the composer after
+  // "Reply" or "Edit") would ignore focus and typing for a frame.
+  useLayoutEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     if (open && !dialog.open) dialog.showModal();

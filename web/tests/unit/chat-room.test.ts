@@ -87,3 +87,44 @@ describe('ChatRoom', () => {
     expect(room.pending.value).toEqual([]);
   });
 });
+
+describe('ChatRoom: a page overlapping live edits and deletions', () => {
+  function deferred(): { fetch: Fetcher; resolve: (page: EventsPage) => void } {
+    let resolve: (page: EventsPage) => void = () => undefined;
+    const fetch: Fetcher = () => new Promise<EventsPage>((done) => { resolve = done; });
+    return { fetch, resolve: (page) => resolve(page) };
+  }
+
+  it('keeps a live edit that arrived before the (older) page holding its message', async () => {
+    const { fetch, resolve } = deferred();
+    const room = new ChatRoom(CHAT, fetch);
+    const started = room.start(2);
+    // The page was read before the edit; the edit comes live first.
+    room.apply(ev(3, { type: 'message_edited', target_index: 1, body: 'new', created_at: '2026-12-07T00:01:00Z' }), true);
+    resolve({ events: [ev(1, { body: 'old' }), ev(2)], next_after: 2 });
+    await started;
+    expect(room.find(1)?.body).toBe('new');
+    expect(room.find(1)?.edited_at).toBe('2026-12-07T00:01:00Z');
+    expect(room.events.value.find((e) => e.index === 1)?.body).toBe('new');
+  });
+
+  it('keeps a live deletion that arrived before the page holding its message', async () => {
+    const { fetch, resolve } = deferred();
+    const room = new ChatRoom(CHAT, fetch);
+    const started = room.start(2);
+    room.apply(ev(3, { type: 'message_deleted', target_index: 2, body: null, created_at: '2026-12-07T00:01:00Z' }), true);
+    resolve({ events: [ev(1), ev(2, { body: 'gone' })], next_after: 2 });
+    await started;
+    expect(room.find(2)?.body).toBeNull();
+    expect(room.find(2)?.deleted_at).toBe('2026-12-07T00:01:00Z');
+  });
+
+  it('does not let an older edit overwrite a copy that already shows a newer one', () => {
+    const room = new ChatRoom(CHAT, server(0).fetch);
+    room.merge([ev(1, { body: 'second', edited_at: '2026-12-07T00:02:00Z' })]);
+    room.merge([ev(2, { type: 'message_edited', target_index: 1, body: 'first', created_at: '2026-12-07T00:01:00Z' })]);
+    expect(room.find(1)?.body).toBe('second');
+    room.merge([ev(3, { type: 'message_edited', target_index: 1, body: 'third', created_at: '2026-12-07T00:03:00Z' })]);
+    expect(room.find(1)?.body).toBe('third');
+  });
+});
