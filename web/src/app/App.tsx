@@ -2,8 +2,9 @@ import type { JSX } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { ErrorBoundary, LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { exec } from 'preact-iso/router';
+import { lastSynced, showOffline } from '../data/offline';
 import { session } from '../data/session';
-import { t } from '../i18n';
+import { formatDate, t } from '../i18n';
 import { LinkButton, Screen, Toasts } from '../ui';
 import { rememberReturnTo, visited } from './nav';
 import { updateReady } from './sw';
@@ -67,6 +68,11 @@ export function App(): JSX.Element {
           </Router>
         </ErrorBoundary>
       )}
+      {showOffline.value ? (
+        <div class="offline-bar" role="status">
+          {lastSynced.value ? t('offline.since', { time: formatDate(lastSynced.value, 'dateTime') }) : t('offline.never')}
+        </div>
+      ) : null}
       {updateReady.value ? (
         <div class="update-bar" role="status">
           <span>{t('update.ready')}</span>

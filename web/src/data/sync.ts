@@ -16,25 +16,20 @@
  * - Sign-out deletes the user's files; each user has their own, so two accounts in one
  *   browser never see each other's data.
  */
-import { computed, effect, signal } from '@preact/signals';
+import { effect, signal } from '@preact/signals';
 import { api } from '../api';
 import { ApiError } from '../api/errors';
 import { SCHEMA_VERSION, type ChangesPage, type Meta, type SqlValue } from './localdb/apply';
 import { call, localDbAvailable, runLocal, selectLocal, selectSync, stopLocalDb, type Row } from './localdb/index';
 import { onLiveMessage, liveStatus } from './live';
+import { lastSynced, online, SYNCED_KEY } from './offline';
 import { invalidate } from './query';
 import { currentUser, onSignOut } from './session';
 
 export type SyncState = 'idle' | 'syncing' | 'ready' | 'failed' | 'unavailable';
 export const syncState = signal<SyncState>('idle');
-/** When this device last finished a sync (ISO), per user; null before the first. */
-export const lastSynced = signal<string | null>(null);
-/** The browser's idea of the network (`online`/`offline` events). */
-export const online = signal(typeof navigator === 'undefined' ? true : navigator.onLine);
-/** Offline and signed in: the banner "offline — last synced …" shows. */
-export const showOffline = computed(() => !online.value && currentUser.value !== null);
+export { lastSynced, online, showOffline } from './offline';
 
-const SYNCED_KEY = 'bca.synced.';
 const ETAG_KEY = 'bca.sync.etag.';
 const PREFIXES: Record<string, string[]> = {
   profile: ['profiles:', 'people:', 'cards:'],
@@ -211,17 +206,8 @@ async function runOnce(): Promise<void> {
 // --- triggers -------------------------------------------------------------------------------
 
 if (typeof window !== 'undefined') {
-  window.addEventListener('online', () => {
-    online.value = true;
-    void syncNow();
-  });
-  window.addEventListener('offline', () => {
-    online.value = false;
-  });
   effect(() => {
-    const user = currentUser.value;
-    lastSynced.value = user ? (store()?.getItem(SYNCED_KEY + user.id) ?? null) : null;
-    if (user) void syncNow();
+    if (online.value && currentUser.value) void syncNow();
   });
   effect(() => {
     if (liveStatus.value === 'live' && currentUser.peek()) void syncNow();

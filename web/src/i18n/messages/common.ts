@@ -37,6 +37,9 @@ export default defineMessages({
     'soon.body': 'This part of B.Ca is on its way.',
     'update.ready': 'A new version of B.Ca is ready.',
     'update.reload': 'Reload',
+    // offline (issue 23)
+    'offline.since': 'Offline — last synced {time}',
+    'offline.never': 'Offline — not synced yet',
     'lang.label': 'Language',
     'lang.ko': '한국어',
     'lang.en': 'English',
@@ -77,6 +80,9 @@ export default defineMessages({
     'soon.body': '이 기능은 곧 제공됩니다.',
     'update.ready': 'B.Ca 새 버전이 준비되었습니다.',
     'update.reload': '새로 고침',
+    // offline (issue 23)
+    'offline.since': '오프라인 — 마지막 동기화 {time}',
+    'offline.never': '오프라인 — 아직 동기화되지 않음',
     'lang.label': '언어',
     'lang.ko': '한국어',
     'lang.en': 'English',
