@@ -330,15 +330,15 @@ function Composer({ chat, reply, editing, onDone, onSent }: { chat: Chat; reply:
   const lastTyping = useRef(0);
   const replyName = useName(reply?.profile_id);
 
-  useEffect(() => {
-    if (editing) {
-      setText(editing.body ?? '');
-      area.current?.focus();
-    }
+  // The message's text is in the field in the same task as the tap on "Edit" (an effect after
+  // the paint would overwrite whatever was typed in between).
+  useLayoutEffect(() => {
+    if (editing) setText(editing.body ?? '');
   }, [editing]);
+  // Focus after the paint: the actions sheet has closed by then (a modal makes the field inert).
   useEffect(() => {
-    if (reply) area.current?.focus();
-  }, [reply]);
+    if (editing || reply) area.current?.focus();
+  }, [editing, reply]);
   useEffect(() => () => {
     if (preview) URL.revokeObjectURL(preview);
   }, [preview]);
