@@ -5,6 +5,7 @@ from being pointed at places it must not reach."""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from typing import Any
@@ -307,3 +308,20 @@ async def test_a_checked_send_goes_to_the_address_just_checked(
         "https://fcm.googleapis.com",
         True,
     )
+
+
+def test_no_log_line_carries_an_endpoint() -> None:
+    """httpx would log each request's URL (the subscription) at INFO; only the push service's
+    origin is ever logged by the sender."""
+    from bca.core.observability import configure_logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        configure_logging(level="DEBUG", json_format=True)
+        assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        logging.getLogger("httpx").setLevel(logging.NOTSET)
+        logging.captureWarnings(False)

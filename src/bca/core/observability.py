@@ -139,6 +139,9 @@ def configure_logging(*, level: str = "INFO", json_format: bool = True) -> None:
     # Alembic announces each of its plugins at INFO on every start; the migrations it runs
     # are still logged.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # httpx logs every request's whole URL at INFO: a Web Push endpoint's path is the
+    # browser's subscription, which no log line may carry.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
