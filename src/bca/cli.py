@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import getpass
 import logging
 import os
@@ -14,23 +15,26 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-import uvicorn
-from sqlalchemy.exc import DBAPIError
+from typer.core import TyperGroup
 
 from bca import __version__
 from bca.settings import Mode, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from typer._click import Command, Context  # the click typer carries
+
+    from bca.admin.service import Action
     from bca.backends import Backends
 
 T = TypeVar("T")
 
 
-def _group(help_text: str) -> typer.Typer:
+def _group(help_text: str, cls: type[TyperGroup] | None = None) -> typer.Typer:
     # rich_markup_mode=None: help is printed as written. Rich markup would swallow anything
     # in square brackets (the username pattern's [a-z0-9_.]) and label flags "<bool>".
     return typer.Typer(
         help=help_text,
+        cls=cls,
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
@@ -38,11 +42,23 @@ def _group(help_text: str) -> typer.Typer:
     )
 
 
+class _UsersGroup(TyperGroup):
+    """``bca admin users``: ``list``, and one command per row of the admin actions' table
+    that the shell is offered (``bca.admin.service.ACTIONS``)."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_shell_commands()})
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        return super().get_command(ctx, cmd_name) or _shell_commands().get(cmd_name)
+
+
 app = _group("B.Ca backend. Configuration comes from BCA_* environment variables (see README).")
 db_app = _group("Database schema (Alembic migrations).")
 admin_app = _group("Administration of accounts.")
 users_app = _group(
-    "Find accounts and act on them; USER is an email address, a username or an account id."
+    "Find accounts and act on them; USER is an email address, a username or an account id.",
+    cls=_UsersGroup,
 )
 sync_app = _group("Offline sync: change logs and snapshots.")
 storage_app = _group("Object storage (local folder or S3 bucket).")
@@ -226,6 +242,8 @@ def serve(
         "ws": "websockets-sansio",
         "ws_per_message_deflate": False,
     }
+    import uvicorn
+
     application = "bca.app:create_app_from_environment"
     if workers > 1:
         from bca.supervisor import SpreadingMultiprocess
@@ -385,44 +403,52 @@ def users_list(
         typer.echo("  ".join(cells).rstrip())
 
 
-def _user_command(name: str, help_text: str) -> None:
-    def command(user: UserArgument) -> None:
+ReasonOption = Annotated[
+    str | None, typer.Option(help="Why (kept in the audit record, as from the console).")
+]
+
+
+def _shell_command(action: Action) -> Command:
+    """``bca admin users <action> USER``, from a row of the admin actions' table."""
+    shell = action.shell
+    if shell is None:
+        raise ValueError(f"{action.audit_name} is not offered at the shell")
+
+    def take(user: str, reason: str | None) -> None:
         from bca import admin_commands as admin
 
         settings = _settings()
         _ready_database(settings)
-        operation = {
-            "verify": admin.verify,
-            "lock": admin.lock(True),
-            "unlock": admin.lock(False),
-            "promote": admin.role("admin"),
-            "demote": admin.role("user"),
-            "deactivate": admin.deactivate,
-            "restore": admin.restore,
-            "revoke-sessions": admin.revoke_sessions,
-        }[name]
 
         async def run() -> str:
             async with _backends(settings) as backends:
-                return await admin.apply(backends, user, operation)
+                return await admin.apply(backends, user, action, reason=reason)
 
         typer.echo(_run(run()))
 
-    command.__doc__ = help_text
-    users_app.command(name)(command)
+    if action.asks_reason:
+
+        def command(user: UserArgument, reason: ReasonOption = None) -> None:
+            take(user, reason)
+
+    else:
+
+        def command(user: UserArgument) -> None:  # type: ignore[misc]  # one of two signatures
+            take(user, None)
+
+    command.__doc__ = shell.help
+    single = _group("")
+    single.command(action.name)(command)
+    return typer.main.get_command(single)  # a Typer of one command is that command
 
 
-for _name, _help in (
-    ("verify", "Mark the account's email address verified (you confirmed it another way)."),
-    ("lock", "Lock the account: it cannot sign in, and is signed out on every device."),
-    ("unlock", "Unlock the account."),
-    ("promote", "Give the account the admin role."),
-    ("demote", "Take the admin role away (the account stays a normal user)."),
-    ("deactivate", "Deactivate the account (as if its owner deleted it; can be restored)."),
-    ("restore", "Undo a deactivation: the account may sign in and its profiles show again."),
-    ("revoke-sessions", "Sign the account out on every device."),
-):
-    _user_command(_name, _help)
+@functools.cache
+def _shell_commands() -> dict[str, Command]:
+    # Imported when `bca admin users` is used, not for `bca --help` or other commands: the
+    # table brings every domain's services with it.
+    from bca.admin_commands import shell_actions
+
+    return {action.name: _shell_command(action) for action in shell_actions()}
 
 
 class WorkerPool(StrEnum):
@@ -542,7 +568,7 @@ def sync_rebuild(
 
 async def _rebuild_snapshots(settings: Settings, identifier: str | None) -> int:
     """Rebuild one account's snapshot, or every active account's; returns how many failed."""
-    from bca.accounts import service as accounts
+    from bca.accounts import administration as accounts
     from bca.backends.tasks import RetryableTaskError
     from bca.progress import progress
     from bca.sync.snapshots import update_snapshot
@@ -573,7 +599,14 @@ async def _rebuild_snapshots(settings: Settings, identifier: str | None) -> int:
 def main() -> None:
     try:
         app()
-    except (DBAPIError, OSError) as error:
+    except Exception as error:
+        # SQLAlchemy is imported by the commands that use it, not for every `bca`.
+        database_error = sys.modules.get("sqlalchemy.exc")
+        unreachable: tuple[type[Exception], ...] = (OSError,)
+        if database_error is not None:
+            unreachable += (database_error.DBAPIError,)
+        if not isinstance(error, unreachable):
+            raise
         # An operator needs the reason in one line, not a traceback.
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         typer.echo(f"bca: cannot reach the database: {reason}", err=True)

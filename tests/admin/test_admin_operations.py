@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from bca.accounts import service
+from bca.accounts import administration as service
 from bca.accounts.errors import UserNotFound
 from tests.factories.accounts import Api
 

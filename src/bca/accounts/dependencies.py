@@ -17,9 +17,10 @@ from fastapi.security import (
 )
 
 from bca.accounts import repository
+from bca.accounts.app_passwords import authenticate_app_password
 from bca.accounts.errors import BasicAuthRequired
 from bca.accounts.models import AuthSession, User
-from bca.accounts.service import authenticate_app_password, is_revoked
+from bca.accounts.service import is_revoked
 from bca.backends import Backends
 from bca.backends.dependencies import BackendsDep, SessionDep
 from bca.core.boundary import has_unstorable

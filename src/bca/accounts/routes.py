@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response
 
-from bca.accounts import service
+from bca.accounts import app_passwords, service
 from bca.accounts.dependencies import CurrentSession, CurrentUser, OptionalPrincipal
 from bca.accounts.errors import ResendFormInvalid
 from bca.accounts.models import AppPassword, User
@@ -259,7 +259,7 @@ async def create_app_password(
     data: AppPasswordCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> AppPasswordCreated:
     """A secret for one device's contacts app (CardDAV, HTTP Basic); shown only in this reply."""
-    created = await service.create_app_password(session, user=user, name=data.name)
+    created = await app_passwords.create_app_password(session, user=user, name=data.name)
     return AppPasswordCreated(
         **app_password_read(created.row).model_dump(),
         password=created.secret,
@@ -284,7 +284,7 @@ async def carddav_setup(user: CurrentUser, settings: SettingsDep) -> CardDavSetu
 async def list_app_passwords(
     user: CurrentUser, session: SessionDep, page: PageDep
 ) -> Page[AppPasswordRead]:
-    rows = await service.list_app_passwords(
+    rows = await app_passwords.list_app_passwords(
         session, user=user, after=page.after, limit=page.fetch_limit
     )
     return page.cut(rows, key=time_key, item=app_password_read)
@@ -294,4 +294,4 @@ async def list_app_passwords(
 async def revoke_app_password(
     app_password_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> None:
-    await service.revoke_app_password(session, user=user, app_password_id=app_password_id)
+    await app_passwords.revoke_app_password(session, user=user, app_password_id=app_password_id)

@@ -1,14 +1,16 @@
-"""The rules of accounts and sessions: who may sign in, how tokens rotate, what revokes what."""
+"""The rules of accounts and sessions: who may sign in, how tokens rotate, what revokes what.
+
+Sign-up and email verification, sign-in, refresh and sign-out, passwords, and the account
+itself. An operator's actions on accounts are in ``administration``, app passwords (CardDAV's
+HTTP Basic) in ``app_passwords``.
+"""
 
 from __future__ import annotations
 
-import hmac
-import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +19,6 @@ from bca.accounts import hooks, repository
 from bca.accounts.errors import (
     AccountLocked,
     AlreadyVerified,
-    AppPasswordLimitReached,
     EmailTaken,
     EmailUnverified,
     InvalidCredentials,
@@ -25,11 +26,10 @@ from bca.accounts.errors import (
     InvalidToken,
     RefreshTokenReused,
     UsernameTaken,
-    UserNotFound,
     WeakPassword,
 )
 from bca.accounts.lockout import Lockout, account_key
-from bca.accounts.models import AppPassword, AuthSession, EmailToken, RefreshToken, User
+from bca.accounts.models import AuthSession, EmailToken, RefreshToken, User
 from bca.accounts.schemas import (
     PasswordChangeRequest,
     PasswordResetConfirm,
@@ -45,7 +45,6 @@ from bca.core.db import outbox
 from bca.core.errors import NotFound
 from bca.core.ratelimit import (
     AVAILABILITY_PER_ADDRESS,
-    CARDDAV_FAILURES_PER_ADDRESS,
     RESEND_PER_ADDRESS,
     RESEND_PER_LOGIN,
     RESEND_PER_USER,
@@ -64,11 +63,6 @@ from bca.core.security import (
 )
 from bca.core.time import utcnow
 
-MAX_APP_PASSWORDS = 50
-APP_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # noqa: S105  # symbols, no secret
-"""32 symbols (no l, o, 0, 1 to misread): 20 of them carry 100 bits."""
-APP_PASSWORD_LENGTH = 20
-APP_PASSWORD_TOUCH_INTERVAL = timedelta(minutes=1)
 VERIFY_TOKEN_TTL = timedelta(hours=48)
 RESET_TOKEN_TTL = timedelta(hours=1)
 REFRESH_GRACE = timedelta(seconds=10)
@@ -88,7 +82,7 @@ class IssuedTokens:
     user: User
 
 
-def _limiter(backends: Backends) -> RateLimiter:
+def rate_limiter(backends: Backends) -> RateLimiter:
     return RateLimiter(backends.cache, enabled=backends.settings.rate_limit_enabled)
 
 
@@ -98,7 +92,7 @@ def _limiter(backends: Backends) -> RateLimiter:
 async def signup(
     session: AsyncSession, backends: Backends, *, data: SignupRequest, client_address: str
 ) -> User:
-    await _limiter(backends).hit("signup", client_address, SIGNUP_PER_ADDRESS)
+    await rate_limiter(backends).hit("signup", client_address, SIGNUP_PER_ADDRESS)
     user = await create_account(session, backends.passwords, data=data)
     await _send_email_token(session, backends, user=user, purpose="verify")
     return user
@@ -158,7 +152,7 @@ async def email_token_is_valid(session: AsyncSession, *, token: str, purpose: st
 async def resend_verification(session: AsyncSession, backends: Backends, *, user: User) -> None:
     if user.email_verified_at is not None:
         raise AlreadyVerified()
-    await _limiter(backends).hit("resend", str(user.id), RESEND_PER_USER)
+    await rate_limiter(backends).hit("resend", str(user.id), RESEND_PER_USER)
     await _send_email_token(session, backends, user=user, purpose="verify")
 
 
@@ -172,7 +166,7 @@ async def resend_verification_public(
     limit (shared with the signed-in form) only stops the mail, since a 429 there would tell
     that the account exists.
     """
-    limiter = _limiter(backends)
+    limiter = rate_limiter(backends)
     await limiter.hit("resend-address", client_address, RESEND_PER_ADDRESS)
     await limiter.hit("resend-login", login.strip().lower(), RESEND_PER_LOGIN)
     user = await repository.find_user_by_login(session, login)
@@ -227,7 +221,7 @@ async def check_credentials(
     Every sign-in surface (the API, the admin console) goes through here, so they share the
     per-address rate limit, the per-account lockout and the argon2 timing.
     """
-    await _limiter(backends).hit("signin", client_address, SIGNIN_PER_ADDRESS)
+    await rate_limiter(backends).hit("signin", client_address, SIGNIN_PER_ADDRESS)
     lockout = Lockout(session)
     user = await repository.find_user_by_login(session, login)
     key = account_key(user, login)
@@ -480,7 +474,7 @@ async def request_password_reset(
     session: AsyncSession, backends: Backends, *, email: str, client_address: str
 ) -> None:
     """Always succeeds from the caller's view; only an existing active account gets a mail."""
-    limiter = _limiter(backends)
+    limiter = rate_limiter(backends)
     await limiter.hit("reset", client_address, RESET_PER_ADDRESS)
     await limiter.hit("reset-email", email, RESET_PER_EMAIL)
     user = await repository.find_user_by_login(session, email)
@@ -521,7 +515,7 @@ async def availability(
     client_address: str,
 ) -> tuple[bool | None, bool | None]:
     """Free or taken; limited per address, since it tells which addresses have accounts."""
-    await _limiter(backends).hit("availability", client_address, AVAILABILITY_PER_ADDRESS)
+    await rate_limiter(backends).hit("availability", client_address, AVAILABILITY_PER_ADDRESS)
     email_free = None if email is None else not await repository.email_exists(session, email)
     username_free = (
         None if username is None else not await repository.username_exists(session, username)
@@ -539,199 +533,13 @@ async def deactivate(
     session: AsyncSession, backends: Backends, *, user: User, password: str
 ) -> None:
     await _check_password_again(session, backends, user, password, "The password is wrong.")
-    await _deactivate(session, backends, user)
+    await deactivate_now(session, backends, user)
 
 
-async def _deactivate(session: AsyncSession, backends: Backends, user: User) -> None:
+async def deactivate_now(session: AsyncSession, backends: Backends, user: User) -> None:
+    """Deactivate without asking for the password (the owner gave it, or an operator acts)."""
     user.deactivated_at = utcnow()
     await session.flush()
     # Its profiles vanish for everyone: their sync copies must drop them too.
     await hooks.account_shown_or_hidden(session, user)
     await revoke_everywhere(session, backends, user.id)
-
-
-# --- administration ------------------------------------------------------------------------
-
-
-async def list_users(
-    session: AsyncSession, *, q: str | None, after: tuple[datetime, uuid.UUID] | None, limit: int
-) -> Sequence[User]:
-    return await repository.search_users(session, q=q, after=after, limit=limit)
-
-
-async def active_user_ids(session: AsyncSession) -> list[uuid.UUID]:
-    return await repository.active_user_ids(session)
-
-
-async def _target(session: AsyncSession, user_id: uuid.UUID) -> User:
-    target = await repository.get_user(session, user_id)
-    if target is None:
-        raise NotFound()
-    return target
-
-
-async def find_user(session: AsyncSession, *, identifier: str) -> User:
-    """The account an operator names by id, email address or username (32 hex digits can be
-    either an id or a username: the id is tried first)."""
-    try:
-        user_id: uuid.UUID | None = uuid.UUID(identifier)
-    except ValueError:
-        user_id = None
-    user = await repository.get_user(session, user_id) if user_id else None
-    user = user or await repository.find_user_by_login(session, identifier)
-    if user is None:
-        kind = "id" if user_id else "email" if "@" in identifier else "username"
-        raise UserNotFound(f"no user with {kind} {identifier}")
-    return user
-
-
-async def set_locked(
-    session: AsyncSession, backends: Backends, *, user_id: uuid.UUID, locked: bool
-) -> User:
-    """A locked account cannot sign in; locking ends its sessions at once."""
-    target = await _target(session, user_id)
-    target.locked = locked
-    if locked:
-        await revoke_everywhere(session, backends, target.id)
-    return target
-
-
-async def admin_revoke_sessions(
-    session: AsyncSession, backends: Backends, *, user_id: uuid.UUID
-) -> list[uuid.UUID]:
-    """Revoke every live session (and app password) of the user; returns the sessions' ids."""
-    target = await _target(session, user_id)
-    return await revoke_everywhere(session, backends, target.id)
-
-
-async def admin_revoke_session(
-    session: AsyncSession, backends: Backends, *, session_id: uuid.UUID
-) -> AuthSession:
-    """Revoke one live session of anyone (404 when it is unknown or already over)."""
-    target = await session.get(AuthSession, session_id)
-    if target is None or not await repository.revoke_session(session, session_id):
-        raise NotFound()
-    announce_revoked(session, backends, [session_id])
-    return target
-
-
-async def admin_verify_email(session: AsyncSession, *, user_id: uuid.UUID) -> User:
-    """Mark the address verified (an operator confirmed it another way); idempotent."""
-    target = await _target(session, user_id)
-    if target.email_verified_at is None:
-        target.email_verified_at = utcnow()
-    return target
-
-
-Role = Literal["user", "admin"]
-
-
-async def set_role(session: AsyncSession, *, user_id: uuid.UUID, role: Role) -> User:
-    """Promote or demote; every request re-reads the role, so the change applies at once."""
-    target = await _target(session, user_id)
-    target.role = role
-    return target
-
-
-async def admin_deactivate(
-    session: AsyncSession, backends: Backends, *, user_id: uuid.UUID
-) -> User:
-    """Deactivate as the account's owner would, without their password; idempotent."""
-    target = await _target(session, user_id)
-    if target.deactivated_at is None:
-        await _deactivate(session, backends, target)
-    return target
-
-
-async def restore(session: AsyncSession, *, user_id: uuid.UUID) -> User:
-    """Undo a deactivation: the account may sign in again and its profiles reappear."""
-    target = await _target(session, user_id)
-    if target.deactivated_at is not None:
-        target.deactivated_at = None
-        await session.flush()
-        await hooks.account_shown_or_hidden(session, target)
-    return target
-
-
-# --- app passwords (HTTP Basic for CardDAV clients) -----------------------------------------
-
-
-@dataclass(frozen=True)
-class CreatedAppPassword:
-    row: AppPassword
-    secret: str
-
-
-def _new_app_password() -> str:
-    """Twenty random symbols in groups of four, easy to type on a phone: ``abcd-efgh-...``."""
-    symbols = "".join(secrets.choice(APP_PASSWORD_ALPHABET) for _ in range(APP_PASSWORD_LENGTH))
-    return "-".join(symbols[start : start + 4] for start in range(0, APP_PASSWORD_LENGTH, 4))
-
-
-def _app_password_hash(secret: str) -> str:
-    """Typed back with or without the dashes, in any case: the hash of the bare symbols."""
-    return hash_token("".join(secret.split()).replace("-", "").lower())
-
-
-async def create_app_password(
-    session: AsyncSession, *, user: User, name: str
-) -> CreatedAppPassword:
-    await repository.lock_user(session, user.id)
-    if await repository.count_app_passwords(session, user.id) >= MAX_APP_PASSWORDS:
-        raise AppPasswordLimitReached()
-    secret = _new_app_password()
-    row = AppPassword(
-        user_id=user.id, name=name, secret_hash=_app_password_hash(secret), created_at=utcnow()
-    )
-    session.add(row)
-    await session.flush()
-    return CreatedAppPassword(row=row, secret=secret)
-
-
-async def list_app_passwords(
-    session: AsyncSession, *, user: User, after: tuple[datetime, uuid.UUID] | None, limit: int
-) -> Sequence[AppPassword]:
-    return await repository.live_app_passwords(session, user.id, after=after, limit=limit)
-
-
-async def revoke_app_password(
-    session: AsyncSession, *, user: User, app_password_id: uuid.UUID
-) -> None:
-    if not await repository.revoke_app_password(session, user.id, app_password_id):
-        raise NotFound()
-
-
-async def authenticate_app_password(
-    session: AsyncSession, backends: Backends, *, login: str, secret: str, client_address: str
-) -> User | None:
-    """The active user whose live app password this is, or ``None``.
-
-    Failures count towards the same per-account lockout as sign-in (a locked-out account
-    answers 429 here too), so app passwords are no side door for guessing; a success clears
-    no failure (it comes from the user's phone while someone else may be guessing). Failures
-    are also limited per client address, so that guessing across many logins (each with a
-    lockout of its own) is slowed too. The presented secret's hash is compared with each of
-    the user's hashes in constant time. The account state is read from the database on every
-    request: a lock, a deactivation or a revocation takes effect at once.
-    """
-    lockout = Lockout(session)
-    user = await repository.find_user_by_login(session, login)
-    key = account_key(user, login)
-    await lockout.check(key)
-    presented = _app_password_hash(secret)
-    matched: AppPassword | None = None
-    candidates = await repository.live_app_passwords(session, user.id) if user else []
-    for candidate in candidates:
-        if hmac.compare_digest(candidate.secret_hash, presented):
-            matched = candidate
-    if user is None or matched is None or not user.is_active:
-        await _limiter(backends).hit(
-            "carddav-failures", client_address, CARDDAV_FAILURES_PER_ADDRESS
-        )
-        await lockout.app_password_failed(key)
-        return None
-    now = utcnow()
-    # A client makes many requests a minute; recording each would turn reads into writes.
-    if matched.last_used_at is None or now - matched.last_used_at > APP_PASSWORD_TOUCH_INTERVAL:
-        matched.last_used_at = now
-    return user

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from bca.accounts import service as accounts
+from bca.accounts import administration as accounts
 from bca.accounts.dependencies import AdminUser
 from bca.accounts.routes import client_address, user_read
 from bca.accounts.schemas import AdminUserRead, LockRequest

@@ -1,13 +1,18 @@
 """The rules of administration: which actions exist, who may take them, and their audit.
 
-Every action calls the same domain service the API or the owner would (so a lock revokes
-sessions on every instance at once, a deleted profile leaves everyone's sync copy) and writes
-its audit record into the same transaction: the record exists exactly when the action does.
+``ACTIONS`` is the one table of admin actions: each row names the action, what it applies to,
+the domain service function it runs, and how ``bca admin users`` offers it (``shell``). The
+API (``routes``), the console (``console``) and the CLI (``bca.admin_commands``) all take an
+action through :func:`perform`, which calls the same domain service the API or the owner would
+(so a lock revokes sessions on every instance at once, a deleted profile leaves everyone's sync
+copy) and writes the audit record into the same transaction: the record exists exactly when
+the action does, whichever door it came through.
 """
 
 from __future__ import annotations
 
 import asyncio
+import getpass
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -16,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bca.accounts import service as accounts
+from bca.accounts import administration as accounts
 from bca.accounts.models import AuthSession, User
 from bca.admin import repository
 from bca.admin.errors import NotOnYourself, ReasonRequired
@@ -36,12 +41,34 @@ logger = logging.getLogger(__name__)
 REASON_MAX_LENGTH = 500
 
 
+SHELL_PREFIX = "shell:"
+
+
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, as the audit names them: an admin account and the address they came from."""
+    """Who acts, as the audit names them: an admin account and the address they came from,
+    or (``user`` None) the operator at the server's shell, named by their system login."""
 
-    user: User
+    user: User | None
     address: str | None
+    login: str | None = None
+
+    @classmethod
+    def at_the_shell(cls) -> Actor:
+        """The operator running ``bca admin ...``: whoever may run the command on the server
+        is trusted with the database already, so no role is checked."""
+        try:
+            login = getpass.getuser()
+        except (KeyError, OSError):  # no name for the process's uid (a bare container)
+            login = "unknown"
+        return cls(user=None, address=None, login=login)
+
+    @property
+    def name(self) -> str:
+        """The audit's ``actor``: the username, or ``shell:<login>`` (no username has a colon)."""
+        if self.user is not None:
+            return self.user.username
+        return f"{SHELL_PREFIX}{self.login}"
 
 
 async def record(
@@ -54,8 +81,8 @@ async def record(
     details: dict[str, Any] | None = None,
 ) -> AuditRecord:
     entry = AuditRecord(
-        actor_id=actor.user.id,
-        actor=actor.user.username,
+        actor_id=actor.user.id if actor.user is not None else None,
+        actor=actor.name,
         action=action,
         target_type=target_type,
         target_id=target_id,
@@ -73,17 +100,39 @@ Run = Callable[[AsyncSession, Backends, uuid.UUID], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
+class Shell:
+    """How ``bca admin users <name> USER`` offers an action on an account."""
+
+    help: str
+    unchanged: str
+    """Said, and nothing done, when the action does not apply to the account in its state:
+    ``{user}`` is the account (``ada <ada@example.com>``)."""
+    done: Callable[[str, dict[str, Any]], str]
+    """The sentence after the action: from the account and the audit record's details."""
+
+
+@dataclass(frozen=True)
 class Action:
+    """One row of the table: an action on one type of target, and where it is offered."""
+
     target_type: str
     name: str
     label: str
     run: Run
+    """The domain service call; answers the audit record's details."""
     applies: Callable[[Any], bool] = lambda _target: True
     destructive: bool = False
     asks_reason: bool = False
     reason_required: bool = False
     # Refused on the actor's own account: it would end their administration.
     not_on_self: bool = False
+    shell: Shell | None = None
+    """Offered by ``bca admin users`` when set (user actions only)."""
+
+    @property
+    def audit_name(self) -> str:
+        """The audit record's ``action``: ``user.lock``."""
+        return f"{self.target_type}.{self.name}"
 
 
 def _user_step(
@@ -189,6 +238,15 @@ def _deletion(
     )
 
 
+def _said(sentence: str) -> Callable[[str, dict[str, Any]], str]:
+    return lambda user, _details: sentence.format(user=user)
+
+
+def _sessions_revoked(user: str, details: dict[str, Any]) -> str:
+    count = details["sessions_revoked"]
+    return f"{user}: {count} session{'' if count == 1 else 's'} revoked"
+
+
 ACTIONS: tuple[Action, ...] = (
     Action(
         "user",
@@ -198,14 +256,31 @@ ACTIONS: tuple[Action, ...] = (
         _is_user(lambda user: not user.locked),
         destructive=True,
         not_on_self=True,
+        shell=Shell(
+            "Lock the account: it cannot sign in, and is signed out on every device.",
+            "{user} was already locked",
+            _said("{user} locked; signed out on every device"),
+        ),
     ),
-    Action("user", "unlock", "Unlock", _user_step(_unlock), _is_user(lambda user: user.locked)),
+    Action(
+        "user",
+        "unlock",
+        "Unlock",
+        _user_step(_unlock),
+        _is_user(lambda user: user.locked),
+        shell=Shell("Unlock the account.", "{user} was already unlocked", _said("{user} unlocked")),
+    ),
     Action(
         "user",
         "verify",
         "Mark email verified",
         _user_step(_verify),
         _is_user(lambda user: user.email_verified_at is None),
+        shell=Shell(
+            "Mark the account's email address verified (you confirmed it another way).",
+            "{user}: the address was already verified",
+            _said("{user}: address marked verified"),
+        ),
     ),
     Action(
         "user",
@@ -214,6 +289,11 @@ ACTIONS: tuple[Action, ...] = (
         _user_step(_promote),
         _is_user(lambda user: user.role != "admin"),
         destructive=True,
+        shell=Shell(
+            "Give the account the admin role.",
+            "{user} already has the role admin",
+            _said("{user} now has the role admin"),
+        ),
     ),
     Action(
         "user",
@@ -223,6 +303,11 @@ ACTIONS: tuple[Action, ...] = (
         _is_user(lambda user: user.role == "admin"),
         destructive=True,
         not_on_self=True,
+        shell=Shell(
+            "Take the admin role away (the account stays a normal user).",
+            "{user} already has the role user",
+            _said("{user} now has the role user"),
+        ),
     ),
     Action(
         "user",
@@ -233,6 +318,11 @@ ACTIONS: tuple[Action, ...] = (
         destructive=True,
         asks_reason=True,
         not_on_self=True,
+        shell=Shell(
+            "Deactivate the account (as if its owner deleted it; can be restored).",
+            "{user} was already deactivated",
+            _said("{user} deactivated: signed out, profiles hidden from everyone"),
+        ),
     ),
     Action(
         "user",
@@ -240,8 +330,20 @@ ACTIONS: tuple[Action, ...] = (
         "Restore",
         _user_step(_restore),
         _is_user(lambda user: user.deactivated_at is not None),
+        shell=Shell(
+            "Undo a deactivation: the account may sign in and its profiles show again.",
+            "{user} is not deactivated",
+            _said("{user} restored: may sign in again, profiles visible again"),
+        ),
     ),
-    Action("user", "revoke-sessions", "Revoke all sessions", _revoke_sessions, destructive=True),
+    Action(
+        "user",
+        "revoke-sessions",
+        "Revoke all sessions",
+        _revoke_sessions,
+        destructive=True,
+        shell=Shell("Sign the account out on every device.", "", _sessions_revoked),
+    ),
     Action("user", "rebuild-snapshot", "Rebuild sync snapshot", _rebuild_snapshot),
     Action(
         "session",
@@ -289,10 +391,11 @@ async def perform(
     reason: str | None,
 ) -> AuditRecord:
     """Take ``action`` on the target as ``actor`` and record it, in the caller's transaction."""
-    if actor.user.role != "admin":
-        raise NotFound()
-    if action.not_on_self and target_id == actor.user.id:
-        raise NotOnYourself()
+    if actor.user is not None:  # an account's request; the shell's operator is trusted
+        if actor.user.role != "admin":
+            raise NotFound()
+        if action.not_on_self and target_id == actor.user.id:
+            raise NotOnYourself()
     reason = (reason or "").strip()[:REASON_MAX_LENGTH] or None
     if action.reason_required and reason is None:
         raise ReasonRequired()
@@ -302,7 +405,7 @@ async def perform(
     return await record(
         session,
         actor,
-        action=f"{action.target_type}.{action.name}",
+        action=action.audit_name,
         target_type=action.target_type,
         target_id=str(target_id),
         details=details,
