@@ -11,6 +11,7 @@ its owner meanwhile shows in her wallet. Screenshots of the offline screens in b
 from __future__ import annotations
 
 import re
+import time
 from typing import TYPE_CHECKING
 
 import httpx
@@ -29,7 +30,7 @@ from tests.browser.app.helpers import (
 )
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Page, Route
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -53,11 +54,23 @@ def follow(server: AppServer, follower: Account, target: Account) -> None:
         )
 
 
+def wait_true(page: Page, script: str, arg: object = None) -> None:
+    """Polls ``script`` (a function) until it is true (wait_for_function would need eval, which
+    the app's CSP refuses)."""
+    deadline = time.monotonic() + LIVE / 1000
+    while not page.evaluate(script, arg):
+        assert time.monotonic() < deadline, script
+        time.sleep(0.2)
+
+
 def synced(page: Page, account_id: str) -> None:
     """The app finished a sync of this user's local database."""
-    page.wait_for_function(
-        "id => localStorage.getItem('bca.synced.' + id) !== null", arg=account_id, timeout=LIVE
-    )
+    wait_true(page, "id => localStorage.getItem('bca.synced.' + id) !== null", account_id)
+
+
+def controlled(page: Page) -> None:
+    """The service worker controls the page (offline reloads come from its cache)."""
+    wait_true(page, "() => navigator.serviceWorker.controller !== null")
 
 
 def test_offline_start_shows_the_local_copy(
@@ -103,7 +116,7 @@ def test_offline_start_shows_the_local_copy(
     user_id = me["id"] if me else call(app_server, alice, "GET", "/v1/users/me")["id"]
     page.locator("text=Bob Work").first.wait_for(timeout=LIVE)
     synced(page, user_id)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=LIVE)
+    controlled(page)
     # Visit what should be there offline (the chat's last page is kept when opened).
     page.goto("/app/contacts")
     page.locator("text=Carol Paper").first.wait_for(timeout=LIVE)
@@ -144,3 +157,66 @@ def test_offline_start_shows_the_local_copy(
     page.locator("text=Bob Renamed").first.wait_for(timeout=LIVE)
     banner.wait_for(state="detached", timeout=LIVE)
     assert re.search(r"/app/wallet", page.url)
+
+
+def messages_of(server: AppServer, account: Account, chat_id: str) -> list[str]:
+    page = call(server, account, "GET", f"/v1/chats/{chat_id}/events", params={"limit": 100})
+    return [e["body"] for e in page["events"] if e.get("type") == "message" and e.get("body")]
+
+
+def test_offline_messages_are_sent_once_in_order(
+    new_phone: NewPhone, app_server: AppServer, console_errors: ConsoleErrors
+) -> None:
+    console_errors.allow(r"ERR_INTERNET_DISCONNECTED|ERR_FAILED")
+    alice = make_account(app_server, "alice", name="Alice")
+    bob = make_account(app_server, "bob", name="Bob")
+    follow(app_server, alice, bob)
+    follow(app_server, bob, alice)
+    chat = call(
+        app_server,
+        alice,
+        "POST",
+        "/v1/chats",
+        json={"profile_id": alice.profile_id, "participant_ids": [bob.profile_id]},
+    )
+    page = new_phone()
+    sign_in(page, alice)
+    controlled(page)
+    page.goto(f"/app/chats/{chat['id']}")
+    composer = page.locator("textarea.composer-input")
+    composer.wait_for()
+
+    page.context.set_offline(True)
+    page.locator(".offline-bar").wait_for(timeout=LIVE)
+    for n in range(3):
+        composer.fill(f"offline {n}")
+        page.locator(".composer button[type=submit]").click()
+        page.locator(".msg-text", has_text=f"offline {n}").wait_for(timeout=LIVE)
+    check(page, "offline-pending")
+    assert messages_of(app_server, bob, chat["id"]) == []
+    page.context.set_offline(False)
+    page.locator(".msg-row .msg-meta time").nth(2).wait_for(timeout=LIVE)
+    expect = [f"offline {n}" for n in range(3)]
+    deadline = time.monotonic() + 15
+    while messages_of(app_server, bob, chat["id"]) != expect and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert messages_of(app_server, bob, chat["id"]) == expect
+
+    # A send whose answer is lost after the server stored it: retried with its key, stored once.
+    dropped: list[str] = []
+
+    def lose_answer(route: Route) -> None:
+        if route.request.method == "POST" and not dropped:
+            route.fetch()  # the server receives and stores it ...
+            dropped.append(route.request.headers.get("idempotency-key", ""))
+            route.abort()  # ... and the phone never hears back
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/v1/chats/[0-9a-f-]+/messages$"), lose_answer)
+    composer.fill("answer lost")
+    page.locator(".composer button[type=submit]").click()
+    page.locator(".msg-row .msg-meta time").nth(3).wait_for(timeout=LIVE)
+    assert dropped
+    assert dropped[0]
+    assert messages_of(app_server, bob, chat["id"]) == [*expect, "answer lost"]

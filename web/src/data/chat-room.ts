@@ -187,6 +187,12 @@ export class ChatRoom {
     return message;
   }
 
+  /** A message kept in the outbox from before a reload (text only), shown as being sent. */
+  restorePending(key: string, message: { body: string; replyTo: number | null }): void {
+    if (this.pending.value.some((item) => item.key === key)) return;
+    this.pending.value = [...this.pending.value, { key, body: message.body, file: null, preview: null, replyTo: message.replyTo, status: 'sending', progress: 0, fileId: null }];
+  }
+
   updatePending(key: string, change: Partial<PendingMessage>): PendingMessage | null {
     let found: PendingMessage | null = null;
     this.pending.value = this.pending.value.map((message) => {

@@ -12,7 +12,8 @@ import { engine } from './live';
 import { allPages } from './pages';
 import { invalidate, query, type Query } from './query';
 import { onSignOut } from './session';
-import { cached, online } from './sync';
+import { cached, isNetworkError, online } from './sync';
+import { enqueue, mustQueue, outbox, registerSender, restore } from './outbox';
 
 const chatPath = (id: string): string => `/v1/chats/${encodeURIComponent(id)}`;
 
@@ -202,6 +203,11 @@ export function chatRoom(chatId: string): ChatRoom {
   if (!room) {
     room = new ChatRoom(chatId, (id, after, limit) => fetchEvents(id, after, limit));
     rooms.set(chatId, room);
+    const opened = room;
+    // Messages written offline before a reload wait in the outbox: show them as pending.
+    void restore().then((items) => {
+      for (const item of items) if (item.kind === 'message' && item.target === chatId) opened.restorePending(item.key, messageBody(item.body));
+    });
   }
   return room;
 }
@@ -230,6 +236,11 @@ export async function sendPending(room: ChatRoom, key: string): Promise<void> {
     if (message.body.trim()) body.body = message.body;
     if (message.fileId) body.file_id = message.fileId;
     if (message.replyTo) body.reply_to = message.replyTo;
+    // Offline (or behind other waiting writes): the outbox sends it later, with the same key.
+    if (!message.file && mustQueue()) {
+      await enqueue({ kind: 'message', target: room.chatId, body, key: message.key });
+      return;
+    }
     const event = await api.post<ChatEvent>(`${chatPath(room.chatId)}/messages`, body, { idempotencyKey: message.key, retries: 2 });
     batch(() => {
       room.removePending(key);
@@ -237,10 +248,35 @@ export async function sendPending(room: ChatRoom, key: string): Promise<void> {
     });
     engine.receive(event);
   } catch (error) {
+    if (isNetworkError(error) && !message.file && !outbox.value.some((item) => item.key === key)) {
+      const body: Record<string, unknown> = { body: message.body };
+      if (message.replyTo) body.reply_to = message.replyTo;
+      await enqueue({ kind: 'message', target: room.chatId, body, key: message.key });
+      return;
+    }
     room.updatePending(key, { status: 'failed' });
     throw error;
   }
 }
+
+function messageBody(body: Record<string, unknown>): { body: string; replyTo: number | null } {
+  return { body: typeof body.body === 'string' ? body.body : '', replyTo: typeof body.reply_to === 'number' ? body.reply_to : null };
+}
+
+registerSender('message', {
+  async send(item) {
+    const event = await api.post<ChatEvent>(`${chatPath(item.target)}/messages`, item.body, { idempotencyKey: item.key, retries: 2 });
+    const room = rooms.get(item.target);
+    batch(() => {
+      room?.removePending(item.key);
+      room?.apply(event, true);
+    });
+    engine.receive(event);
+  },
+  onFailed(item) {
+    rooms.get(item.target)?.updatePending(item.key, { status: 'failed' });
+  },
+});
 
 /** Queues and sends a message: text, a file (image or document), and what it replies to. */
 export function sendMessage(chatId: string, body: string, file: File | null, replyTo: number | null): Promise<void> {
