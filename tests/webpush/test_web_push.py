@@ -232,7 +232,9 @@ async def test_a_redirect_is_not_followed(
         ("https://user@fcm.googleapis.com/push", "push service"),
         ("https://fcm.googleapis.com:8443/push", "https port"),
         ("https://private.notify.windows.com/w/?token=x", "public address"),
-        ("not a url", "push service"),
+        ("not a url", "not a URL"),
+        ("https://fcm.googleapis.com/fcm/send/a b", "not a URL"),
+        ("https://fcm.googleapis.com/fcm/send/\x01", "not a URL"),
     ],
 )
 async def test_endpoints_the_server_must_not_reach_are_refused(

@@ -145,9 +145,12 @@ class EndpointPolicy:
     async def check(self, endpoint: str) -> CheckedEndpoint:
         """The endpoint, checked (raises :class:`EndpointRefused` with a reason fit to show)."""
         try:
+            if any(char.isspace() or not char.isprintable() for char in endpoint):
+                raise ValueError("spaces or control characters")
             parts = urlsplit(endpoint)
             port = parts.port
-        except ValueError:
+            httpx.URL(endpoint)
+        except (ValueError, httpx.InvalidURL):
             raise EndpointRefused("The endpoint is not a URL.") from None
         host = (parts.hostname or "").lower().rstrip(".")
         if not host or parts.username is not None or parts.password is not None:
@@ -298,6 +301,9 @@ class VapidWebPushSender:
         except httpx.HTTPError as error:
             logger.warning("Web Push to %s failed: %s", service, type(error).__name__)
             return WebPushResult.retry
+        except httpx.InvalidURL:
+            logger.error("Web Push to %s: not a URL httpx can send to", service)
+            return WebPushResult.failed
         status = response.status_code
         if 200 <= status < 300:
             return WebPushResult.sent
