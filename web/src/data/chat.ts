@@ -38,6 +38,15 @@ export function chatsQuery(): Query<Chat[]> {
   });
 }
 
+/** The installed app's icon badge (issue 23, item 5): the unread count where the browser has one. */
+export function setAppBadge(count: number): void {
+  if (typeof navigator === 'undefined' || !('setAppBadge' in navigator)) return;
+  const done = count > 0 ? navigator.setAppBadge(count) : navigator.clearAppBadge();
+  done.catch(() => undefined);
+}
+
+onSignOut(() => setAppBadge(0));
+
 /** The sum of unread messages in chats that are not muted (the tab's badge). */
 export function unreadTotal(chats: Chat[] | undefined): number {
   return (chats ?? []).reduce((sum, chat) => sum + (chat.muted ? 0 : chat.unread_count), 0);

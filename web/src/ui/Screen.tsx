@@ -2,7 +2,7 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { goBack } from '../app/nav';
-import { chatsQuery, unreadTotal } from '../data/chat';
+import { chatsQuery, setAppBadge, unreadTotal } from '../data/chat';
 import { useQuery } from '../data/query';
 import { t } from '../i18n';
 import { BackIcon, ChatIcon, ContactsIcon, MeIcon, WalletIcon } from './icons';
@@ -71,6 +71,10 @@ export function TabBar({ badges = {} }: { badges?: Partial<Record<'chats' | 'wal
   // Unread messages on the Chats tab, kept current by live events (data/chat keeps the list live).
   const chats = useQuery(chatsQuery());
   const unread = badges.chats ?? unreadTotal(chats.data.value);
+  const known = chats.data.value !== undefined;
+  useEffect(() => {
+    if (known) setAppBadge(unread);
+  }, [unread, known]);
   return (
     <nav class="tabbar" aria-label={t('tabs.label')}>
       {TABS.map(({ href, key, Icon }) => {
