@@ -1,0 +1,431 @@
+"""The web app's benchmarks: what the first screen ships, a wallet of 500 cards on a slow phone,
+and scrolling back through a chat of 10,000 messages.
+
+Starts ``bca serve`` on the embedded default in a scratch folder (rate limits and mail off, no
+email verification), builds the data through the API, and drives the built app (``web/dist``;
+``make web`` builds it) in Debian's Chromium with a Pixel 7 profile, signed in by placing a
+fresh refresh token where the app keeps it.
+
+Scenarios (``--scenarios``, comma-separated; all by default):
+- ``bundle``: the JavaScript and CSS the first screen loads (the welcome screen for a new
+  visitor, the wallet for a signed-in person), as shipped and gzipped (level 6).
+- ``wallet``: a signed-in person with 500 cards in the wallet opens the app under Chromium's
+  slow-4G network (562.5 ms latency, 1.47 Mbit/s down: Lighthouse's mobile throttling) and 4x CPU
+  throttling, from an empty cache: time until the newest card's row is on screen, and until a
+  tap on it has opened the card.
+- ``chat``: a chat of 10,000 messages opens at its newest page; the page is scrolled back with
+  wheel steps until 1,000 messages have passed; frames are counted with requestAnimationFrame
+  (a frame is dropped for every 16.7 ms beyond the first in a gap between two frames).
+
+    .venv/bin/python bench/app_bench.py
+    .venv/bin/python bench/app_bench.py --scenarios wallet --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Coroutine, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+
+REPO = Path(__file__).resolve().parents[1]
+BCA = str(Path(sys.executable).with_name("bca"))
+PASSWORD = "bench-password-123"  # noqa: S105  # throwaway accounts of a throwaway server
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SLOW_4G = {
+    "offline": False,
+    "latency": 562.5,
+    "downloadThroughput": 1474.56 * 1024 / 8,
+    "uploadThroughput": 675 * 1024 / 8,
+}
+FRAME_MS = 1000 / 60
+T = TypeVar("T")
+
+
+@dataclass
+class User:
+    username: str
+    token: str = ""
+    refresh_token: str = ""
+    user_id: str = ""
+    profile_id: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def embedded_server(workdir: Path) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("BCA_")} | {
+        "BCA_DATA_DIR": str(workdir / "var"),
+        "BCA_PUBLIC_URL": url,
+        "BCA_REQUIRE_EMAIL_VERIFICATION": "false",
+        "BCA_RATE_LIMIT_ENABLED": "false",
+        "BCA_MAIL_BACKEND": "off",
+        "BCA_LOG_JSON": "false",
+    }
+    log = (workdir / "server.log").open("wb")
+    process = subprocess.Popen(  # noqa: S603  # our own entry point
+        [BCA, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        for _ in range(1800):  # a loaded 2-core machine takes 40 s and more to start one
+            if process.poll() is not None:
+                raise SystemExit(f"bca serve exited; see {workdir / 'server.log'}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            raise SystemExit(f"bca serve did not start; see {workdir / 'server.log'}")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def call(self, method: str, path: str, *statuses: int, **kwargs: Any) -> Any:
+        response = await self.client.request(method, path, **kwargs)
+        if response.status_code not in (statuses or (200, 201, 204)):
+            raise SystemExit(f"{method} {path}: {response.status_code} {response.text[:300]}")
+        return response.json() if response.content else None
+
+    async def user(self, prefix: str) -> User:
+        user = User(f"{prefix}_{uuid.uuid4().hex[:8]}")
+        await self.call(
+            "POST",
+            "/v1/auth/signup",
+            json={
+                "email": f"{user.username}@example.com",
+                "username": user.username,
+                "password": PASSWORD,
+                "nickname": prefix.title(),
+            },
+        )
+        await self.sign_in(user)
+        profiles = await self.call("GET", "/v1/profiles", headers=user.headers)
+        user.profile_id = profiles["items"][0]["id"]
+        return user
+
+    async def sign_in(self, user: User) -> None:
+        signed = await self.call(
+            "POST", "/v1/auth/signin", json={"login": user.username, "password": PASSWORD}
+        )
+        user.token, user.refresh_token = signed["access_token"], signed["refresh_token"]
+        user.user_id = signed["user"]["id"]
+
+
+def blocking(work: Coroutine[Any, Any, T]) -> T:
+    """Runs ``work`` to its end on a loop of its own (Playwright's sync API holds this thread's)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
+
+
+async def gather_limited(jobs: Sequence[Any], limit: int = 16) -> None:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(job: Any) -> None:
+        async with gate:
+            await job
+
+    await asyncio.gather(*(one(job) for job in jobs))
+
+
+async def seed_wallet(url: str, cards: int) -> tuple[User, str]:
+    """A holder whose wallet holds ``cards`` cards of another person; returns the newest's name."""
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        api = Api(client)
+        holder, owner = await api.user("holder"), await api.user("owner")
+        ids: list[str] = []
+
+        async def make(number: int) -> None:
+            card = await api.call(
+                "POST",
+                f"/v1/profiles/{owner.profile_id}/cards",
+                headers=owner.headers,
+                json={
+                    "name": f"Card {number:04d}",
+                    "data": {"title": "Sales", "company": f"Company {number}"},
+                },
+            )
+            ids.append(card["id"])
+
+        await gather_limited([make(number) for number in range(cards)])
+        await gather_limited(
+            [
+                api.call(
+                    "PUT",
+                    f"/v1/profiles/{holder.profile_id}/subscriptions/{card_id}",
+                    headers=holder.headers,
+                )
+                for card_id in ids
+            ]
+        )
+        newest = await api.call(
+            "PATCH", f"/v1/cards/{ids[0]}", headers=owner.headers, json={"name": "Newest Card"}
+        )
+        await api.sign_in(holder)
+        return holder, newest["name"]
+
+
+async def seed_chat(url: str, messages: int) -> tuple[User, str]:
+    """A direct chat of two people with ``messages`` messages, posted with Idempotency-Keys."""
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        api = Api(client)
+        reader, writer = await api.user("reader"), await api.user("writer")
+        await api.call(
+            "PUT",
+            f"/v1/profiles/{reader.profile_id}/relations/{writer.profile_id}",
+            headers=reader.headers,
+            json={"status": "follow"},
+        )
+        chat = await api.call(
+            "POST",
+            "/v1/chats",
+            200,
+            201,
+            headers=reader.headers,
+            json={
+                "profile_id": reader.profile_id,
+                "participant_ids": [writer.profile_id],
+                "direct": True,
+            },
+        )
+        await gather_limited(
+            [
+                api.call(
+                    "POST",
+                    f"/v1/chats/{chat['id']}/messages",
+                    201,
+                    headers=(reader if number % 2 else writer).headers
+                    | {"Idempotency-Key": str(uuid.uuid4())},
+                    json={"body": f"Message {number}: " + "lorem ipsum " * (1 + number % 7)},
+                )
+                for number in range(messages)
+            ]
+        )
+        await api.sign_in(reader)
+        return reader, chat["id"]
+
+
+def phone(playwright: Playwright, user: User | None, url: str) -> BrowserContext:
+    device = {k: v for k, v in playwright.devices["Pixel 7"].items() if k != "default_browser_type"}
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    context = browser.new_context(**device, service_workers="block")
+    if user is not None:
+        values = {"bca.refresh": user.refresh_token, "bca.locale": "en"}
+        context.add_init_script(
+            "for (const [k, v] of Object.entries(" + json.dumps(values) + "))"
+            " if (localStorage.getItem(k) === null) localStorage.setItem(k, v);"
+        )
+    return context
+
+
+def shipped(page: Page, url: str, wait_for: str) -> tuple[int, int, int]:
+    """Files, bytes and gzipped bytes of the JavaScript and CSS a page loads until ``wait_for``."""
+    bodies: dict[str, bytes] = {}
+
+    def keep(response: Any) -> None:
+        if response.request.resource_type in ("script", "stylesheet") and response.ok:
+            bodies[response.url] = response.body()
+
+    page.on("response", keep)
+    page.goto(url)
+    page.get_by_text(wait_for).first.wait_for(timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    for address, body in sorted(bodies.items()):
+        print(
+            f"  {address.rsplit('/', 1)[-1]}: {len(body) / 1024:.1f} KB, "
+            f"{len(gzip.compress(body, 6)) / 1024:.1f} KB gzipped",
+            file=sys.stderr,
+        )
+    raw = sum(len(body) for body in bodies.values())
+    packed = sum(len(gzip.compress(body, 6)) for body in bodies.values())
+    return len(bodies), raw, packed
+
+
+def scenario_bundle(playwright: Playwright, url: str) -> list[str]:
+    holder, newest = blocking(seed_wallet(url, 5))
+    rows = []
+    for label, user, target, text in (
+        ("welcome (signed out)", None, "/app/", "B.Ca"),
+        ("wallet (signed in)", holder, "/app/wallet", newest),
+    ):
+        context = phone(playwright, user, url)
+        files, raw, packed = shipped(context.new_page(), url + target, text)
+        if context.browser:
+            context.browser.close()
+        rows.append(f"| {label} | {files} | {raw / 1024:.1f} KB | **{packed / 1024:.1f} KB** |")
+    return ["| first screen | files | JS + CSS | gzipped |", "|---|---|---|---|", *rows]
+
+
+def wallet_once(playwright: Playwright, url: str, holder: User, newest: str) -> tuple[float, float]:
+    context = phone(playwright, holder, url)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    started = time.perf_counter()
+    page.goto(url + "/app/wallet", wait_until="commit")
+    row = page.get_by_text(newest).first
+    row.wait_for(timeout=120_000)
+    visible = time.perf_counter() - started
+    row.click()
+    page.get_by_role("heading", name=newest).first.wait_for(timeout=60_000)
+    opened = time.perf_counter() - started
+    if context.browser:
+        context.browser.close()
+    return visible, opened
+
+
+def scenario_wallet(playwright: Playwright, url: str, runs: int) -> list[str]:
+    holder, newest = blocking(seed_wallet(url, 500))
+    samples = []
+    for _ in range(runs):
+        blocking(refresh_sign_in(url, holder))
+        samples.append(wallet_once(playwright, url, holder, newest))
+    visible = statistics.median(sample[0] for sample in samples)
+    opened = statistics.median(sample[1] for sample in samples)
+    runs_text = ", ".join(f"{v:.2f}/{o:.2f}" for v, o in samples)
+    return [
+        "| 500 cards, slow 4G, 4x CPU, empty cache | newest card on screen | tap opens it | runs |",
+        "|---|---|---|---|",
+        f"| median of {runs} | **{visible:.2f} s** | {opened:.2f} s | {runs_text} |",
+    ]
+
+
+async def refresh_sign_in(url: str, user: User) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        await Api(client).sign_in(user)
+
+
+FRAME_COUNTER = """() => {
+  window.__frames = []; let last = performance.now();
+  const tick = (now) => { window.__frames.push(now - last); last = now;
+    if (window.__counting) requestAnimationFrame(tick); };
+  window.__counting = true; requestAnimationFrame(tick);
+}"""
+
+
+def scenario_chat(playwright: Playwright, url: str, runs: int) -> list[str]:
+    reader, chat_id = blocking(seed_chat(url, 10_000))
+    rows = []
+    for run in range(runs):
+        blocking(refresh_sign_in(url, reader))
+        context = phone(playwright, reader, url)
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(f"{url}/app/chats/{chat_id}")
+        page.get_by_text("Message 9999:").first.wait_for(timeout=60_000)
+        opened = time.perf_counter() - started
+        page.evaluate(FRAME_COUNTER)
+        scroll_started = time.perf_counter()
+        oldest = 9999
+        box = page.viewport_size or {"width": 412, "height": 915}
+        page.mouse.move(box["width"] / 2, box["height"] / 2)
+        while oldest > 9000 and time.perf_counter() - scroll_started < 300:
+            page.mouse.wheel(0, -600)
+            page.wait_for_timeout(50)
+            oldest = page.evaluate(
+                "() => Math.min(...[...document.querySelectorAll('[data-index]')]"
+                ".filter(e => e.getBoundingClientRect().bottom > 0)"
+                ".map(e => Number(e.dataset.index)))"
+            )
+        seconds = time.perf_counter() - scroll_started
+        gaps: list[float] = page.evaluate(
+            "() => { window.__counting = false; return window.__frames; }"
+        )
+        dropped = sum(max(0, round(gap / FRAME_MS) - 1) for gap in gaps[1:])
+        frames = len(gaps)
+        rows.append((opened, seconds, frames, dropped))
+        if context.browser:
+            context.browser.close()
+        print(
+            f"chat run {run + 1}: opened {opened:.2f} s, scrolled {seconds:.1f} s, "
+            f"{frames} frames, {dropped} dropped",
+            file=sys.stderr,
+        )
+    lines = [
+        "| run | newest page on screen | 1,000 messages scrolled in | frames | dropped |",
+        "|---|---|---|---|---|",
+    ]
+    for number, (opened, seconds, frames, dropped) in enumerate(rows, 1):
+        share = dropped / max(1, frames + dropped)
+        lines.append(
+            f"| {number} | {opened:.2f} s | {seconds:.1f} s | {frames} | "
+            f"**{dropped}** ({share:.1%}) |"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--scenarios", default="bundle,wallet,chat")
+    parser.add_argument("--runs", type=int, default=3)
+    arguments = parser.parse_args()
+    if not (REPO / "web" / "dist" / "index.html").exists():
+        raise SystemExit("web/dist is missing: run `make web` first")
+    scenarios = arguments.scenarios.split(",")
+    with (
+        tempfile.TemporaryDirectory(prefix="bca-app-bench-") as folder,
+        embedded_server(Path(folder)) as url,
+        sync_playwright() as playwright,
+    ):
+        for name in scenarios:
+            print(f"\n### {name}\n")
+            if name == "bundle":
+                lines = scenario_bundle(playwright, url)
+            elif name == "wallet":
+                lines = scenario_wallet(playwright, url, arguments.runs)
+            elif name == "chat":
+                lines = scenario_chat(playwright, url, arguments.runs)
+            else:
+                raise SystemExit(f"unknown scenario {name!r}")
+            print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    main()
