@@ -99,7 +99,7 @@ def embedded_server(workdir: Path) -> Iterator[str]:
         "BCA_LOG_JSON": "false",
     }
     log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603  # our own entry point
+    process = subprocess.Popen(  # our own entry point
         [BCA, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     try:
