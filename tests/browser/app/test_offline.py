@@ -213,7 +213,7 @@ def test_offline_messages_are_sent_once_in_order(
         else:
             route.continue_()
 
-    page.route(re.compile(r".*/v1/chats/[0-9a-f-]+/messages$"), lose_answer)
+    page.context.route(re.compile(r".*/v1/chats/[0-9a-f-]+/messages$"), lose_answer)
     composer.fill("answer lost")
     page.locator(".composer button[type=submit]").click()
     page.locator(".msg-row .msg-meta time").nth(3).wait_for(timeout=LIVE)
