@@ -64,6 +64,9 @@ function localMeta(user: string): Promise<Meta | null> {
 export async function hasLocalCopy(): Promise<boolean> {
   const user = currentUser.peek();
   if (!user) return false;
+  // Never synced on this device: there is no copy, so the first screen does not wait for the
+  // database's worker and WebAssembly (a megabyte on a phone's first start) to say so.
+  if (store()?.getItem(SYNCED_KEY + user.id) == null) return false;
   const meta = await localMeta(user.id);
   return meta !== null && meta.userId === user.id && meta.schemaVersion === SCHEMA_VERSION;
 }
