@@ -64,6 +64,7 @@ SLOW_4G = {
     "uploadThroughput": 675 * 1024 / 8,
 }
 FRAME_MS = 1000 / 60
+CARDS_PER_PROFILE = 100
 T = TypeVar("T")
 
 
@@ -173,16 +174,23 @@ async def gather_limited(jobs: Sequence[Any], limit: int = 16) -> None:
 
 
 async def seed_wallet(url: str, cards: int) -> tuple[User, str]:
-    """A holder whose wallet holds ``cards`` cards of another person; returns the newest's name."""
+    """A holder whose wallet holds ``cards`` cards of another person's profiles (a profile holds
+    at most 100); returns the newest's name."""
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         api = Api(client)
         holder, owner = await api.user("holder"), await api.user("owner")
+        profiles = [owner.profile_id]
+        for number in range(1, (cards + CARDS_PER_PROFILE - 1) // CARDS_PER_PROFILE):
+            profile = await api.call(
+                "POST", "/v1/profiles", headers=owner.headers, json={"name": f"Owner {number}"}
+            )
+            profiles.append(profile["id"])
         ids: list[str] = []
 
         async def make(number: int) -> None:
             card = await api.call(
                 "POST",
-                f"/v1/profiles/{owner.profile_id}/cards",
+                f"/v1/profiles/{profiles[number // CARDS_PER_PROFILE]}/cards",
                 headers=owner.headers,
                 json={
                     "name": f"Card {number:04d}",
