@@ -4,7 +4,7 @@
  */
 import { api, type Card, type CardInput } from '../api';
 import { allPages } from './pages';
-import { invalidate, query, type Query } from './query';
+import { forget, invalidate, query, type Query } from './query';
 
 /** Cards of a profile that I may see (all of mine for my own profile). */
 export function profileCardsQuery(profileId: string): Query<Card[]> {
@@ -32,6 +32,7 @@ export async function updateCard(id: string, changes: CardInput, version?: numbe
 export async function deleteCard(card: Pick<Card, 'id' | 'profile_id' | 'version'>): Promise<void> {
   await api.delete(`/v1/cards/${encodeURIComponent(card.id)}`, { ifMatch: card.version });
   profileCardsQuery(card.profile_id).update((list) => list.filter((item) => item.id !== card.id));
+  forget(cardQuery(card.id).key);
 }
 
 export async function uploadCardPreview(id: string, file: Blob, onProgress?: (fraction: number) => void): Promise<Card> {

@@ -7,7 +7,7 @@
  */
 import { api, type Contact, type ContactInput, type ContactValue, type ScanFields } from '../api';
 import { allPages } from './pages';
-import { query, type Query } from './query';
+import { forget, query, type Query } from './query';
 import { localContacts } from './localdb/reads';
 import { synced } from './sync';
 
@@ -47,6 +47,7 @@ export async function updateContact(profileId: string, id: string, changes: Cont
 export async function deleteContact(profileId: string, id: string, version?: number): Promise<void> {
   await api.delete(`${base(profileId)}/${encodeURIComponent(id)}`, version === undefined ? {} : { ifMatch: version });
   contactsQuery(profileId).update((list) => list.filter((item) => item.id !== id));
+  forget(contactQuery(profileId, id).key);
 }
 
 /** One contact as a vCard 4.0 file. */

@@ -124,6 +124,12 @@ export function invalidate(prefix: string): void {
   for (const [key, entry] of entries) if (key.startsWith(prefix)) entry.invalidate();
 }
 
+/** Forgets one query (a deleted thing's): a later invalidation must not ask the server for it. */
+export function forget(key: string): void {
+  entries.get(key)?.reset();
+  entries.delete(key);
+}
+
 /** Forgets everything (sign-out: the next person sees none of it). */
 export function clearQueries(): void {
   for (const entry of entries.values()) entry.reset();
