@@ -73,6 +73,18 @@ def controlled(page: Page) -> None:
     wait_true(page, "() => navigator.serviceWorker.controller !== null")
 
 
+def kept(page: Page) -> None:
+    """The answers the page showed are kept in the local database: the app writes them a moment
+    after showing them, under the Web Lock ``bca-keeping`` (a reload at once would stop it)."""
+    wait_true(
+        page,
+        """async () => {
+            const { held = [], pending = [] } = await navigator.locks.query();
+            return ![...held, ...pending].some((lock) => lock.name === 'bca-keeping');
+        }""",
+    )
+
+
 def test_offline_start_shows_the_local_copy(
     new_phone: NewPhone, app_server: AppServer, lang: str, console_errors: ConsoleErrors
 ) -> None:
@@ -122,8 +134,10 @@ def test_offline_start_shows_the_local_copy(
     page.locator("text=Carol Paper").first.wait_for(timeout=LIVE)
     page.goto(f"/app/chats/{chat['id']}")
     page.locator(".msg-text", has_text="Hi 2").wait_for(timeout=LIVE)
+    kept(page)
     page.goto("/app/chats")
     page.locator(f"a[href='/app/chats/{chat['id']}']").wait_for(timeout=LIVE)
+    kept(page)
 
     page.context.set_offline(True)
     page.goto("/app/wallet")

@@ -87,16 +87,27 @@ export function isNetworkError(error: unknown): boolean {
   return error instanceof ApiError && error.status === 0 && error.code === 'network_error';
 }
 
+/** The Web Lock held while an answer is being kept (another tab, or a test, can see it). */
+const KEEPING_LOCK = 'bca-keeping';
+
+/**
+ * Keeps an answer in the local database, after it was shown: the first write of a page waits
+ * for the database's worker to start, so it can land a second later.
+ */
+function keep(userId: string, key: string, value: unknown): Promise<void> {
+  const write = (): Promise<void> =>
+    localMeta(userId)
+      .then(() => runLocal('INSERT OR REPLACE INTO kv (key, value, saved_at) VALUES (?, ?, ?)', [key, JSON.stringify(value), new Date().toISOString()]))
+      .then(() => undefined, () => undefined);
+  return typeof navigator !== 'undefined' && 'locks' in navigator ? navigator.locks.request(KEEPING_LOCK, { mode: 'shared' }, write) : write();
+}
+
 /** A read outside sync whose last answer is kept for offline start. */
 export async function cached<T>(key: string, remote: () => Promise<T>): Promise<T> {
   const user = currentUser.peek();
   try {
     const value = await remote();
-    if (user && localDbAvailable.value) {
-      void localMeta(user.id)
-        .then(() => runLocal('INSERT OR REPLACE INTO kv (key, value, saved_at) VALUES (?, ?, ?)', [key, JSON.stringify(value), new Date().toISOString()]))
-        .catch(() => undefined);
-    }
+    if (user && localDbAvailable.value) void keep(user.id, key, value);
     return value;
   } catch (error) {
     if (!user || !isNetworkError(error) || !localDbAvailable.value) throw error;
