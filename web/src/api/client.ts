@@ -103,6 +103,8 @@ export class ApiClient {
   private readonly baseUrl: string;
   private readonly fetchImpl: FetchLike;
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Aborts the signed-in requests in flight when the session ends (`cancelSignedIn`). */
+  private signedIn = new AbortController();
 
   constructor(config: ClientConfig) {
     this.baseUrl = config.baseUrl ?? '';
@@ -116,6 +118,21 @@ export class ApiClient {
 
   url(path: string, query?: Record<string, QueryValue>): string {
     return `${this.baseUrl}${path}${buildQuery(query)}`;
+  }
+
+  /**
+   * Cancels every signed-in request in flight (a sync page, a long poll): signing out revokes
+   * their token, and each would otherwise come back 401.
+   */
+  cancelSignedIn(): void {
+    this.signedIn.abort();
+    this.signedIn = new AbortController();
+  }
+
+  /** The caller's signal, and for signed-in requests the session's. */
+  private signalFor(auth: boolean, signal: AbortSignal | undefined): AbortSignal | undefined {
+    if (!auth) return signal;
+    return signal ? AbortSignal.any([signal, this.signedIn.signal]) : this.signedIn.signal;
   }
 
   /** The body of a successful answer. */
@@ -163,6 +180,7 @@ export class ApiClient {
     let retriesLeft = retriable ? (options.retries ?? 0) : 0;
     let refreshed = false;
     const url = this.url(path, options.query);
+    const signal = this.signalFor(auth, options.signal);
 
     for (;;) {
       let token: string | null = null;
@@ -172,9 +190,9 @@ export class ApiClient {
       }
       let response: Response;
       try {
-        response = await this.fetchImpl(url, { method, headers: { ...headers }, body, signal: options.signal, credentials: 'same-origin' });
+        response = await this.fetchImpl(url, { method, headers: { ...headers }, body, signal, credentials: 'same-origin' });
       } catch (cause) {
-        if (options.signal?.aborted) throw new ApiError({ status: 0, code: 'aborted', title: 'Cancelled' });
+        if (signal?.aborted) throw new ApiError({ status: 0, code: 'aborted', title: 'Cancelled' });
         const error = new ApiError({ status: 0, code: 'network_error', title: 'No connection', detail: String(cause) });
         if (retriesLeft-- > 0) {
           await this.sleep(1000);
@@ -231,7 +249,7 @@ export class ApiClient {
     let refreshed = false;
     for (;;) {
       const token = await this.tokens.accessToken();
-      const result = await this.xhr(path, file, options, token, key);
+      const result = await this.xhr(path, file, { ...options, signal: this.signalFor(true, options.signal) }, token, key);
       if (result.status === 401 && !refreshed) {
         refreshed = true;
         await this.tokens.refresh(token);

@@ -124,6 +124,7 @@ export async function signIn(login: string, password: string): Promise<User> {
 
 /** Signs this device out (the API revokes the session) and forgets everything local. */
 export async function signOut(): Promise<void> {
+  api.cancelSignedIn();
   try {
     if (tokens.hasSession) await api.post('/v1/auth/signout');
   } catch {
@@ -135,6 +136,7 @@ export async function signOut(): Promise<void> {
 
 /** Signs out every device of the account, this one included. */
 export async function signOutEverywhere(): Promise<void> {
+  api.cancelSignedIn();
   await api.post('/v1/auth/signout-all');
   tokens.clear();
   ended('signed_out');

@@ -209,3 +209,36 @@ describe('writes', () => {
     await expect(client.patch('/v1/cards/c', {}, { ifMatch: 1, auth: false })).rejects.toMatchObject({ status: 412, code: 'precondition_failed' });
   });
 });
+
+describe('signing out', () => {
+  it('cancels the signed-in requests in flight, and only those', async () => {
+    const held: { call: Call; release: () => void }[] = [];
+    const calls: Call[] = [];
+    const tokens = new TokenManager(new MemoryRefreshStore('refresh-0'));
+    const fetch = vi.fn((url: string, init: RequestInit) => {
+      const call: Call = { url, method: init.method ?? 'GET', headers: init.headers as Record<string, string>, body: init.body };
+      calls.push(call);
+      if (url === '/v1/auth/refresh') return Promise.resolve(json(200, pair(1)));
+      return new Promise<Response>((resolve, reject) => {
+        init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true });
+        held.push({ call, release: () => resolve(json(200, { ok: url })) });
+      });
+    });
+    const client = new ApiClient({ tokens, fetch, sleep: () => Promise.resolve() });
+    const snapshot = client.get('/v1/sync/snapshot');
+    const availability = client.get('/v1/auth/availability', undefined, { auth: false });
+    await vi.waitFor(() => expect(held).toHaveLength(2));
+
+    client.cancelSignedIn();
+    await expect(snapshot).rejects.toMatchObject({ code: 'aborted' });
+    held.find((item) => item.call.url.startsWith('/v1/auth/availability'))?.release();
+    await expect(availability).resolves.toEqual({ ok: '/v1/auth/availability' });
+
+    // The sign-out itself (and anything after) is sent as usual.
+    const signout = client.post('/v1/auth/signout');
+    await vi.waitFor(() => expect(held).toHaveLength(3));
+    held[2]?.release();
+    await expect(signout).resolves.toEqual({ ok: '/v1/auth/signout' });
+    expect(calls.map((call) => call.url).sort()).toEqual(['/v1/auth/availability', '/v1/auth/refresh', '/v1/auth/signout', '/v1/sync/snapshot']);
+  });
+});
