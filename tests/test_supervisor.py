@@ -27,7 +27,7 @@ def stack() -> str:
 @pytest.fixture
 def server(bca_server: Callable[..., Server], settings: Settings, tmp_path: Path) -> Server:
     environment = shared_stack_environment(settings, tmp_path / "var")
-    return bca_server(environment, options=["--workers", "2"], timeout=60)
+    return bca_server(environment, options=["--workers", "2"], timeout=120)
 
 
 def _workers(supervisor: int) -> list[int]:

@@ -145,7 +145,7 @@ def app_server(
         database = folder / "bca.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), database)
         env["BCA_DATABASE_URL"] = f"sqlite+aiosqlite:///{database}"
-    server = start_server(env, cwd=folder, timeout=60)
+    server = start_server(env, cwd=folder, timeout=120)
     try:
         yield AppServer(server=server, stack=app_stack, data_dir=data_dir)
     finally:
