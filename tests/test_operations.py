@@ -135,7 +135,9 @@ async def test_readiness_fails_and_bearer_authentication_fails_closed_while_the_
     assert int(response.headers["Retry-After"]) > 0
     # The sign-in lockout lives in the database (accounts/lockout.py), so sign-in still answers
     # as it would with the cache up.
-    response = await api.client.post("/v1/auth/signin", json={"login": "anyone", "password": "x" * 12})
+    response = await api.client.post(
+        "/v1/auth/signin", json={"login": "anyone", "password": "x" * 12}
+    )
     assert response.status_code == 401, response.text
     assert response.json()["code"] == "invalid_credentials"
 

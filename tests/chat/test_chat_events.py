@@ -295,6 +295,39 @@ async def test_unread_counts_follow_the_read_marker(api: Api) -> None:
     assert response.status_code == 404
 
 
+async def test_the_chat_list_carries_each_chats_newest_event(api: Api) -> None:
+    owner, friend, chat_id = await pair(api)
+    quiet = (await new_chat(api, owner, await chat_user(api)))["id"]
+
+    def newest(listed: list[dict[str, Any]], chat: str) -> dict[str, Any]:
+        last: dict[str, Any] = next(item for item in listed if item["id"] == chat)["last_event"]
+        return last
+
+    async def listed(user: TestUser) -> list[dict[str, Any]]:
+        response = await api.client.get("/v1/chats", headers=user.headers)
+        assert response.status_code == 200
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    # A chat without messages shows its newest event (the last join).
+    assert newest(await listed(owner), quiet)["type"] == "member_joined"
+    file_id = (await upload(api.client, friend))["id"]
+    message = await post(api.client, friend, chat_id, "see attached", file_id=file_id)
+    for user in (owner, friend):
+        last = newest(await listed(user), chat_id)
+        assert (last["index"], last["body"], last["file"]["id"]) == (
+            message["index"],
+            "see attached",
+            file_id,
+        )
+    assert (await chat_of(api, owner, chat_id))["last_event"] == last
+    # A deletion is the newest event then, and nothing of the message shows.
+    url = f"/v1/chats/{chat_id}/messages/{message['index']}"
+    assert (await api.client.delete(url, headers=friend.headers)).status_code == 204
+    assert newest(await listed(owner), chat_id)["type"] == "message_deleted"
+    assert "see attached" not in str(await listed(owner))
+
+
 # --- pulling events ------------------------------------------------------------------------
 
 

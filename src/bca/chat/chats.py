@@ -90,7 +90,9 @@ async def create_chat(
 
     key = direct_key(me.id, invited[0]) if data.direct else None
     if key is not None:
-        existing = await _existing_direct(session, key=key, user_id=user_id)
+        existing = await _existing_direct(
+            session, key=key, user_id=user_id, public_url=backends.settings.public_url
+        )
         if existing is not None:
             return existing, False
     await check_invitable(session, me.id, invited)
@@ -112,7 +114,13 @@ async def create_chat(
             session.add(chat)
             await session.flush()
     except IntegrityError:
-        existing = await _existing_direct(session, key=key, user_id=user_id) if key else None
+        existing = (
+            await _existing_direct(
+                session, key=key, user_id=user_id, public_url=backends.settings.public_url
+            )
+            if key
+            else None
+        )
         if existing is None:
             raise Conflict() from None
         return existing, False
@@ -148,17 +156,18 @@ async def create_chat(
     session.add_all(joined)
     await session.flush()
     await record_chat_change(session, chat.id)
-    return ChatRead.from_view(await _view_of(session, chat_id=chat.id, user_id=user_id)), True
+    view = await _view_of(session, chat_id=chat.id, user_id=user_id)
+    return ChatRead.from_view(view, backends.settings.public_url), True
 
 
 async def _existing_direct(
-    session: AsyncSession, *, key: str, user_id: uuid.UUID
+    session: AsyncSession, *, key: str, user_id: uuid.UUID, public_url: str
 ) -> ChatRead | None:
     chat = await repository.find_direct_chat(session, key)
     if chat is None:
         return None
     view = await repository.chat_view(session, chat_id=chat.id, user_id=user_id)
-    return ChatRead.from_view(view) if view else None
+    return ChatRead.from_view(view, public_url) if view else None
 
 
 async def list_chats(
@@ -167,13 +176,16 @@ async def list_chats(
     user_id: uuid.UUID,
     before: tuple[datetime, uuid.UUID] | None,
     limit: int,
+    public_url: str,
 ) -> list[ChatRead]:
     views = await repository.list_chats(session, user_id=user_id, before=before, limit=limit)
-    return [ChatRead.from_view(view) for view in views]
+    return [ChatRead.from_view(view, public_url) for view in views]
 
 
-async def get_chat(session: AsyncSession, *, user_id: uuid.UUID, chat_id: uuid.UUID) -> ChatRead:
-    return ChatRead.from_view(await _view_of(session, chat_id=chat_id, user_id=user_id))
+async def get_chat(
+    session: AsyncSession, *, user_id: uuid.UUID, chat_id: uuid.UUID, public_url: str
+) -> ChatRead:
+    return ChatRead.from_view(await _view_of(session, chat_id=chat_id, user_id=user_id), public_url)
 
 
 async def update_chat(
@@ -199,7 +211,8 @@ async def update_chat(
         me.muted = data.muted
         await session.flush()
         event_log.record_own_view(session, chat.id, user_id)
-    return ChatRead.from_view(await _view_of(session, chat_id=chat.id, user_id=user_id))
+    view = await _view_of(session, chat_id=chat.id, user_id=user_id)
+    return ChatRead.from_view(view, backends.settings.public_url)
 
 
 async def list_participants(

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bca.chat.models import Chat, ChatEvent, Participant, PastMembership
+from bca.files.models import StoredFile
 from bca.profiles.models import Profile
 from bca.profiles.visibility import alive
 
@@ -38,6 +39,10 @@ class ChatView:
     chat: Chat
     participant: Participant
     participant_count: int
+    # The chat's newest event (a current participant may read it: it is never older than their
+    # joining) and its attachment, for the chat list's "last message".
+    last_event: ChatEvent | None
+    last_file: StoredFile | None
 
     @property
     def unread_count(self) -> int:
@@ -71,9 +76,10 @@ async def find_direct_chat(session: AsyncSession, direct_key: str) -> Chat | Non
     return chat
 
 
-def _my_chats() -> Select[Chat, Participant, int]:
-    """The chats of the user ``viewer``, with what only they see (read marker, mute) and the
-    number of live participants (a count over members, never over the chat's history)."""
+def _my_chats() -> Select[Chat, Participant, int, ChatEvent, StoredFile]:
+    """The chats of the user ``viewer``, with what only they see (read marker, mute), the
+    number of live participants (a count over members, never over the chat's history) and the
+    newest event (one row of the ``(chat_id, index)`` primary key)."""
     other = aliased(Participant)
     other_profile = aliased(Profile)
     participants = (
@@ -85,10 +91,17 @@ def _my_chats() -> Select[Chat, Participant, int]:
         .scalar_subquery()
     )
     return (
-        select(Chat, Participant, participants)
+        select(Chat, Participant, participants, ChatEvent, StoredFile)
         .select_from(Participant)
         .join(Chat, Chat.id == Participant.chat_id)
         .join(Profile, Profile.id == Participant.profile_id)
+        .outerjoin(
+            ChatEvent,
+            and_(ChatEvent.chat_id == Chat.id, ChatEvent.index == Chat.last_event_index),
+        )
+        .outerjoin(
+            StoredFile, and_(StoredFile.id == ChatEvent.file_id, StoredFile.deleted_at.is_(None))
+        )
         .where(
             Participant.user_id == bindparam("viewer"),
             Participant.left_at.is_(None),
@@ -131,7 +144,7 @@ async def chat_view(
     session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID
 ) -> ChatView | None:
     row = (await session.execute(_MY_CHAT, {"viewer": user_id, "chat": chat_id})).first()
-    return ChatView(row[0], row[1], row[2]) if row else None
+    return ChatView(*row) if row else None
 
 
 async def list_chats(
@@ -148,7 +161,7 @@ async def list_chats(
         query = _MY_CHATS_BEFORE
         parameters |= {"before_at": before[0], "before_id": before[1]}
     rows = (await session.execute(query, parameters)).all()
-    return [ChatView(row[0], row[1], row[2]) for row in rows]
+    return [ChatView(*row) for row in rows]
 
 
 _MEMBERSHIP = (

@@ -65,10 +65,16 @@ async def create_chat(
 
 
 @router.get("/chats", response_model=Page[ChatRead])
-async def list_chats(user: CurrentUser, session: SessionDep, page: PageDep) -> Page[ChatRead]:
-    """Most recent activity first (``last_event_at``)."""
+async def list_chats(
+    user: CurrentUser, session: SessionDep, backends: BackendsDep, page: PageDep
+) -> Page[ChatRead]:
+    """Most recent activity first (``last_event_at``), each with its newest event."""
     rows = await chats.list_chats(
-        session, user_id=user.id, before=page.after, limit=page.fetch_limit
+        session,
+        user_id=user.id,
+        before=page.after,
+        limit=page.fetch_limit,
+        public_url=backends.settings.public_url,
     )
     return page.cut(
         rows,
@@ -78,8 +84,12 @@ async def list_chats(user: CurrentUser, session: SessionDep, page: PageDep) -> P
 
 
 @router.get("/chats/{chat_id}", response_model=ChatRead)
-async def get_chat(chat_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> ChatRead:
-    return await chats.get_chat(session, user_id=user.id, chat_id=chat_id)
+async def get_chat(
+    chat_id: uuid.UUID, user: CurrentUser, session: SessionDep, backends: BackendsDep
+) -> ChatRead:
+    return await chats.get_chat(
+        session, user_id=user.id, chat_id=chat_id, public_url=backends.settings.public_url
+    )
 
 
 @router.patch("/chats/{chat_id}", response_model=ChatRead, responses=problems(403))

@@ -193,10 +193,14 @@ class ChatRead(BaseModel):
     read_index: int
     muted: bool
     created_at: datetime
+    last_event: EventRead | None = Field(
+        default=None, description="The chat's newest event (the list's last message)."
+    )
 
     @classmethod
-    def from_view(cls, view: ChatView) -> ChatRead:
+    def from_view(cls, view: ChatView, public_url: str) -> ChatRead:
         chat, me = view.chat, view.participant
+        last_event = view.last_event
         return cls(
             id=chat.id,
             title=chat.title,
@@ -210,6 +214,9 @@ class ChatRead(BaseModel):
             read_index=me.last_read_index,
             muted=me.muted,
             created_at=chat.created_at,
+            last_event=None
+            if last_event is None
+            else EventRead.from_row(last_event, FileRef.from_row(public_url, view.last_file)),
         )
 
 

@@ -136,6 +136,19 @@ def test_two_phones_chat_in_real_time(
         "() => document.querySelector('ul.list .chat-badge')?.textContent === '2'", timeout=LIVE
     )
     check(b, "chat-list")
+    # Opened afresh, the list shows each last message from its own answer: no read per chat.
+    last_message_reads: list[str] = []
+    b.on(
+        "request",
+        lambda request: (
+            last_message_reads.append(request.url)
+            if re.search(r"/events\?.*\blimit=1\b", request.url)
+            else None
+        ),
+    )
+    b.reload()
+    b.locator(".chat-last", has_text="Are you there?").wait_for(timeout=LIVE)
+    assert last_message_reads == []
 
     # Bob opens it: both messages, and his read marker moves (on the server too).
     row.click()

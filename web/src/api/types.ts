@@ -203,6 +203,8 @@ export interface Chat {
   read_index: number;
   muted: boolean;
   created_at: Timestamp;
+  /** The newest event (the list's last message); absent in answers kept before servers had it. */
+  last_event?: ChatEvent | null;
 }
 
 export interface Participant {

@@ -53,7 +53,8 @@ export function unreadTotal(chats: Chat[] | undefined): number {
 }
 
 /**
- * The newest event of a chat (the list's "last message"): one event read by index, then kept
+ * The newest event of a chat (the list's "last message"): the one the chat list carries, or
+ * one event read by index when the list is older than what `live` delivered; then kept
  * current by live events. Null for a chat without events.
  */
 export function lastEventQuery(chatId: string): Query<ChatEvent | null> {
@@ -61,6 +62,7 @@ export function lastEventQuery(chatId: string): Query<ChatEvent | null> {
     const chat = chatsQuery().data.value?.find((c) => c.id === chatId) ?? chatQuery(chatId).data.value;
     const lastIndex = chat?.last_event_index ?? 0;
     if (lastIndex < 1) return null;
+    if (chat?.last_event && chat.last_event.index >= lastIndex) return chat.last_event;
     const page = await fetchEvents(chatId, lastIndex - 1, 1);
     return page.events[0] ?? null;
   });
