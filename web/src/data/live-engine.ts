@@ -3,7 +3,8 @@
  * `{"type":"auth","access_token":...}`, never a token in the URL), kept alive by pings,
  * reconnected with backoff and jitter (a refused token is refreshed first). While the socket
  * cannot be used, the chats on screen long-poll `GET /v1/chats/{id}/events?after=&wait=25`.
- * After every (re)connect each known chat catches up with `GET /v1/chats/{id}/events?after=`,
+ * After every (re)connect each known chat that moved (its newest index, from one read of the
+ * chat list, is past what was delivered) catches up with `GET /v1/chats/{id}/events?after=`,
  * page by page, so that listeners see each chat's events in `index` order, each once: events
  * that arrive ahead of a gap wait in a buffer while the gap is fetched; repeats are dropped.
  *
@@ -46,6 +47,12 @@ export interface LiveDeps {
   refresh: (rejected: string) => Promise<string>;
   /** `GET /v1/chats/{id}/events?after=&limit=&wait=`. */
   fetchEvents: (chatId: string, after: number, limit: number, wait: number, signal?: AbortSignal) => Promise<EventsPage>;
+  /**
+   * Each chat's newest index as the server has it now (`GET /v1/chats`): a (re)connect then
+   * reads only the chats that moved, not one page per known chat. Without it, every known chat
+   * is read.
+   */
+  newestIndexes?: () => Promise<Map<string, number>>;
   /** 0 ≤ x < 1 for jitter (tests pass a constant). */
   random?: () => number;
 }
@@ -382,7 +389,27 @@ export class LiveEngine {
         }, PONG_TIMEOUT_MS);
       }
     }, PING_MS);
-    for (const chatId of this.cursors.keys()) void this.catchUp(chatId);
+    this.catchUpMoved();
+  }
+
+  /** Catches up the known chats that moved since their last delivered event. */
+  private catchUpMoved(): void {
+    const everyChat = (): void => {
+      for (const chatId of this.cursors.keys()) void this.catchUp(chatId);
+    };
+    if (!this.deps.newestIndexes) {
+      everyChat();
+      return;
+    }
+    const generation = this.generation;
+    this.deps.newestIndexes().then((newest) => {
+      if (generation !== this.generation) return;
+      for (const [chatId, cursor] of this.cursors) {
+        // A chat the list does not name (left since) is read too: the read says so.
+        const index = newest.get(chatId);
+        if (index === undefined || index > cursor.last) void this.catchUp(chatId);
+      }
+    }, everyChat);
   }
 
   private failed(generation: number, code: number | null): void {
@@ -396,7 +423,7 @@ export class LiveEngine {
     } else {
       this.status.value = 'connecting';
       // Whatever arrived while the socket was down is read now.
-      for (const chatId of this.cursors.keys()) void this.catchUp(chatId);
+      this.catchUpMoved();
     }
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;

@@ -6,7 +6,8 @@
  * any other message the server sends (sync hints).
  */
 import type { ReadonlySignal } from '@preact/signals';
-import { api, tokens, type ChatEvent, type EventsPage } from '../api';
+import { api, tokens, type Chat, type ChatEvent, type EventsPage } from '../api';
+import { allPages } from './pages';
 import { LiveEngine, type LiveStatus, type ServerMessage, type SocketLike, type TypingSignal } from './live-engine';
 
 export type { LiveStatus, ServerMessage, TypingSignal } from './live-engine';
@@ -26,6 +27,7 @@ export const engine = new LiveEngine({
       signal: abort,
       retries: wait ? 0 : 2,
     }),
+  newestIndexes: async () => new Map((await allPages<Chat>('/v1/chats')).map((chat) => [chat.id, chat.last_event_index])),
 });
 
 /** How events currently arrive (for an "offline"/"reconnecting" banner). */

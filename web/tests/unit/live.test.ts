@@ -219,6 +219,37 @@ describe('socket', () => {
     engine.stop();
   });
 
+  it('on reconnect reads only the chats the list shows moved', async () => {
+    const OTHER = '00000000-0000-4000-8000-000000000002';
+    const s = server(3);
+    const newest = new Map([[CHAT, 3], [OTHER, 5]]);
+    const { engine, socket, seen } = setup(s.fetchEvents, { newestIndexes: () => Promise.resolve(newest) });
+    engine.track(CHAT, 3);
+    engine.track(OTHER, 5);
+    engine.start();
+    await connect(socket(0));
+    expect(s.calls).toEqual([]);
+    // While the socket is down, a message lands in CHAT alone.
+    s.log.push(ev(4));
+    newest.set(CHAT, 4);
+    socket(0).drop(1012);
+    await settle();
+    expect(s.calls).toEqual([{ after: 3, wait: 0 }]);
+    expect(seen).toEqual([4]);
+    engine.stop();
+  });
+
+  it('reads every known chat when the chat list cannot be read', async () => {
+    const s = server(3);
+    const { engine, socket, seen } = setup(s.fetchEvents, { newestIndexes: () => Promise.reject(new Error('offline')) });
+    engine.track(CHAT, 2);
+    engine.start();
+    await connect(socket(0));
+    expect(s.calls).toEqual([{ after: 2, wait: 0 }]);
+    expect(seen).toEqual([3]);
+    engine.stop();
+  });
+
   it('refreshes the token when the socket refuses it, then authenticates with the new one', async () => {
     const { fetchEvents } = server(0);
     const { engine, sockets, socket, tokens } = setup(fetchEvents);
