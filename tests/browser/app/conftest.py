@@ -41,6 +41,7 @@ from tests.browser.app.helpers import (
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import REDIS_URL, STACKS
 from tests.fixtures.servers import start_server
+from tests.webpush.stand_in import PushService
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
@@ -116,12 +117,23 @@ def app_stack(request: pytest.FixtureRequest) -> str:
     return value
 
 
+@pytest.fixture(scope="session")
+def push_service() -> Iterator[PushService]:
+    """A local push service (tests/webpush/stand_in.py) the app servers may push to."""
+    service = PushService()
+    server = service.start()
+    yield service
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(scope="module")
 def app_server(
     app_stack: str,
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     web_build: Path,
+    push_service: PushService,
 ) -> Iterator[AppServer]:
     require_chromium()
     folder = tmp_path_factory.mktemp(f"app-{app_stack}")
@@ -135,6 +147,7 @@ def app_server(
         "BCA_RATE_LIMIT_ENABLED": "false",
         "BCA_PASSWORD_HASH_TIME_COST": "1",
         "BCA_PASSWORD_HASH_MEMORY_KIB": "1024",
+        "BCA_WEB_PUSH_TEST_ORIGINS": push_service.url,
     }
     if app_stack == "postgres":
         env |= {

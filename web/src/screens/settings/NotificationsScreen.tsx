@@ -1,7 +1,8 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../../app/errors';
 import { chatsQuery } from '../../data/chat';
+import { disablePush, enablePush, pushPreviews, pushState, readPushState } from '../../data/push';
 import { useQuery } from '../../data/query';
 import { setChatMuted } from '../../data/settings';
 import type { Chat } from '../../data/types';
@@ -50,12 +51,67 @@ function MuteRow({ chat }: { chat: Chat }): JSX.Element {
   );
 }
 
-/** Chat notifications: each of my chats with a mute switch. */
+/** Notifications on this device (Web Push), and whether they show the message's text. */
+function DevicePush(): JSX.Element {
+  const [busy, setBusy] = useState(false);
+  useEffect(() => void readPushState(), []);
+  const state = pushState.value;
+  if (state === 'unsupported') return <p class="settings-note">{t('settings.pushUnsupported')}</p>;
+  const change = (work: () => Promise<void>): void => {
+    setBusy(true);
+    work()
+      .catch((error: unknown) => toast(errorMessage(error, 'settings'), 'error'))
+      .finally(() => setBusy(false));
+  };
+  return (
+    <ul class="list mute-list push-list" aria-label={t('settings.pushDevice')}>
+      <li class="mute-row">
+        <label class="mute-text" for="push-device">
+          <span class="mute-name">{t('settings.pushDevice')}</span>
+          <span class="mute-hint">{state === 'denied' ? t('settings.pushDenied') : t('settings.pushDeviceHint')}</span>
+        </label>
+        <input
+          id="push-device"
+          type="checkbox"
+          role="switch"
+          class="switch"
+          checked={state === 'on'}
+          disabled={busy || state === 'denied'}
+          onChange={(event) => {
+            const on = event.currentTarget.checked;
+            change(() => (on ? enablePush(pushPreviews.peek()) : disablePush()));
+          }}
+        />
+      </li>
+      <li class="mute-row">
+        <label class="mute-text" for="push-previews">
+          <span class="mute-name">{t('settings.pushPreviews')}</span>
+          <span class="mute-hint">{t('settings.pushPreviewsHint')}</span>
+        </label>
+        <input
+          id="push-previews"
+          type="checkbox"
+          role="switch"
+          class="switch"
+          checked={pushPreviews.value}
+          disabled={busy || state !== 'on'}
+          onChange={(event) => {
+            const previews = event.currentTarget.checked;
+            change(() => enablePush(previews));
+          }}
+        />
+      </li>
+    </ul>
+  );
+}
+
+/** Chat notifications: this device's push switch, then each of my chats with a mute switch. */
 export default function NotificationsScreen(): JSX.Element {
   const chats = useQuery(chatsQuery());
   const list = chats.data.value;
   return (
     <Screen title={t('settings.notificationsTitle')} back="/app/me">
+      <DevicePush />
       <p class="settings-lead">{t('settings.notificationsLead')}</p>
       {list === undefined && chats.error.value ? (
         <ErrorBox message={errorMessage(chats.error.value)} onRetry={() => void chats.reload()} retryLabel={t('common.retry')} />
