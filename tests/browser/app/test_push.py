@@ -126,3 +126,66 @@ def test_notifications_on_this_device_reach_the_push_service(
     page.reload()
     page.locator("#push-device").wait_for()
     assert not page.locator("#push-device").is_checked()
+
+
+def test_the_service_worker_shows_a_pushed_message_per_chat(
+    new_phone: NewPhone, app_server: AppServer
+) -> None:
+    alice = make_account(app_server, "alice", name="Alice")
+    page = new_phone()
+    page.context.grant_permissions(["notifications"])
+    sign_in(page, alice)
+    controlled(page)
+
+    registrations: list[dict[str, object]] = []
+    devtools = page.context.new_cdp_session(page)
+    devtools.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
+    devtools.send("ServiceWorker.enable")
+    for _ in range(50):  # the DevTools events arrive while the page waits
+        scoped = [r for r in registrations if str(r["scopeURL"]).endswith("/app/")]
+        if scoped:
+            break
+        page.wait_for_timeout(100)
+    assert scoped, registrations
+    registration_id = scoped[-1]["registrationId"]
+
+    def deliver(payload: dict[str, object]) -> None:
+        devtools.send(
+            "ServiceWorker.deliverPushMessage",
+            {
+                "origin": app_server.url,
+                "registrationId": registration_id,
+                "data": json.dumps(payload),
+            },
+        )
+
+    def notifications() -> list[dict[str, str]]:
+        shown: list[dict[str, str]] = page.evaluate(
+            """async () => (await (await navigator.serviceWorker.ready).getNotifications())
+                .map((n) => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url}))"""
+        )
+        return shown
+
+    chat = "00000000-0000-4000-8000-00000000000c"
+    message = {"type": "message", "chat_id": chat, "index": 7, "sender": "Bob", "profile_id": chat}
+    deliver(message | {"chat_title": "Lunch"})
+    wait_true(
+        page,
+        "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0",
+    )
+    assert notifications() == [
+        {"title": "Bob · Lunch", "body": "", "tag": f"chat:{chat}", "url": f"/app/chats/{chat}"}
+    ]
+    # A newer message of the same chat replaces it, with its text when previews are on.
+    deliver(message | {"index": 8, "body": "At noon"})
+    wait_true(
+        page,
+        "async () => (await (await navigator.serviceWorker.ready).getNotifications())"
+        ".some((n) => n.body === 'At noon')",
+    )
+    assert notifications() == [
+        {"title": "Bob", "body": "At noon", "tag": f"chat:{chat}", "url": f"/app/chats/{chat}"}
+    ]
