@@ -85,6 +85,17 @@ async def test_app_without_slash_goes_to_the_app(client: httpx.AsyncClient) -> N
     assert response.headers["location"] == "/app/"
 
 
+async def test_a_share_reaching_the_server_opens_the_share_screen(
+    client: httpx.AsyncClient,
+) -> None:
+    """The service worker keeps what another app shared; without one, the screen opens empty."""
+    response = await client.post(
+        "/app/share-target", files={"file": ("a.png", b"...", "image/png")}, data={"text": "hi"}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/app/chats/share"
+
+
 async def test_head_answers_the_headers_of_get_without_a_body(client: httpx.AsyncClient) -> None:
     for path in ("/app/", "/app/assets/index-Ab12Cd34.js", "/app/wallet"):
         got = await client.get(path)

@@ -39,6 +39,8 @@ from bca.settings import Settings
 APP_PATH = "/app"
 HASHED_FOLDER = "assets"
 INDEX = "index.html"
+SHARE_TARGET = APP_PATH + "/share-target"
+SHARE_SCREEN = APP_PATH + "/chats/share"
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -193,6 +195,13 @@ def install_webapp(app: FastAPI, settings: Settings) -> None:
     @router.api_route(APP_PATH, methods=["GET", "HEAD"])
     async def app_root() -> RedirectResponse:
         return RedirectResponse(f"{APP_PATH}/", status_code=308)
+
+    @router.post(SHARE_TARGET)
+    async def share_target() -> RedirectResponse:
+        """Another app shared to B.Ca (the manifest's ``share_target``). The service worker
+        answers this itself and keeps what was shared; reaching the server means no worker
+        controls the page yet, so the app opens its share screen empty-handed."""
+        return RedirectResponse(SHARE_SCREEN, status_code=303)
 
     @router.api_route(APP_PATH + "/{relative:path}", methods=["GET", "HEAD"])
     async def app_file(request: Request, relative: str) -> Response:

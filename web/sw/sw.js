@@ -4,8 +4,11 @@
    - navigations under /app/: network first, the cached shell when offline (the SPA's index).
    - the build's hashed assets: cache first (they never change).
    - everything else (/v1/... API, files): straight to the network; issue 23 adds the local
-     database and the share target here; push and notificationclick (below) show a chat's
-     Web Push notification and open the chat. */
+     database; push and notificationclick (below) show a chat's Web Push notification and
+     open the chat.
+   - the share target (POST /app/share-target from another app, the manifest's share_target):
+     what was shared is kept in the cache `bca-shared`, and the app's "send to chat" screen
+     opens; it takes the item from there. */
 const VERSION = '__BCA_VERSION__';
 const SHELL = "__BCA_SHELL__";
 const CACHE = `bca-shell-${VERSION}`;
@@ -29,10 +32,36 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+const SHARED = 'bca-shared';
+
+/** Keeps a share (text, link, one image) for the "send to chat" screen, then opens it. */
+async function receiveShare(request) {
+  const form = await request.formData();
+  const field = (name) => {
+    const value = form.get(name);
+    return typeof value === 'string' ? value : '';
+  };
+  const file = form.getAll('file').find((item) => item instanceof File && item.size > 0) || null;
+  const cache = await caches.open(SHARED);
+  await cache.put('/app/shared/item', new Response(JSON.stringify({
+    title: field('title'),
+    text: field('text'),
+    url: field('url'),
+    file: file ? { name: file.name, type: file.type } : null,
+  }), { headers: { 'Content-Type': 'application/json' } }));
+  if (file) await cache.put('/app/shared/file', new Response(file, { headers: { 'Content-Type': file.type || 'application/octet-stream' } }));
+  else await cache.delete('/app/shared/file');
+  return Response.redirect('/app/chats/share', 303);
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
-  if (request.method !== 'GET') return;
   const url = new URL(request.url);
+  if (request.method === 'POST' && url.origin === self.location.origin && url.pathname === '/app/share-target') {
+    event.respondWith(receiveShare(request).catch(() => Response.redirect('/app/chats/share', 303)));
+    return;
+  }
+  if (request.method !== 'GET') return;
   if (url.origin !== self.location.origin || !url.pathname.startsWith('/app/')) return;
 
   if (request.mode === 'navigate') {
