@@ -125,7 +125,7 @@ def test_offline_start_shows_the_local_copy(
     page = new_phone()
     sign_in(page, alice)
     me = page.evaluate("JSON.parse(localStorage.getItem('bca.user') || 'null')")
-    user_id = me["id"] if me else call(app_server, alice, "GET", "/v1/users/me")["id"]
+    user_id = me["id"] if me else call(app_server, alice, "GET", "/v1/me")["id"]
     page.locator("text=Bob Work").first.wait_for(timeout=LIVE)
     synced(page, user_id)
     controlled(page)
@@ -234,3 +234,57 @@ def test_offline_messages_are_sent_once_in_order(
     assert dropped
     assert dropped[0]
     assert messages_of(app_server, bob, chat["id"]) == [*expect, "answer lost"]
+
+
+def test_an_offline_contact_edit_that_conflicts_shows_both_versions(
+    new_phone: NewPhone, app_server: AppServer, console_errors: ConsoleErrors
+) -> None:
+    console_errors.allow(r"ERR_INTERNET_DISCONNECTED")
+    # The browser reports the refused edit itself (the conflict it stands for is the subject).
+    console_errors.allow(r"status of 412")
+    alice = make_account(app_server, "alice", name="Alice")
+    contact = call(
+        app_server,
+        alice,
+        "POST",
+        f"/v1/profiles/{alice.profile_id}/contacts",
+        json={"name": "Carol Paper", "organization": "Print Shop"},
+    )
+    url = f"{app_server.url}/v1/profiles/{alice.profile_id}/contacts/{contact['id']}"
+    page = new_phone()
+    sign_in(page, alice)
+    synced(page, call(app_server, alice, "GET", "/v1/me")["id"])
+    controlled(page)
+
+    # Offline, Alice renames Carol: the edit waits in the outbox and shows at once.
+    page.context.set_offline(True)
+    page.goto(f"/app/contacts/{contact['id']}/edit")
+    page.get_by_label("Name").fill("Carol Print")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(rf"/app/contacts/{contact['id']}$"))
+    page.locator(".contact-name", has_text="Carol Print").wait_for(timeout=LIVE)
+    assert httpx.get(url, headers=alice.headers).json()["name"] == "Carol Paper"
+
+    # Meanwhile another of her devices renames Carol otherwise.
+    elsewhere = httpx.patch(
+        url,
+        json={"name": "Carol Web"},
+        headers=alice.headers | {"If-Match": f'"{contact["version"]}"'},
+        timeout=30,
+    )
+    assert elsewhere.status_code == 200, elsewhere.text
+
+    # Back online, the edit is refused (412) and both versions are shown, nothing overwritten.
+    page.context.set_offline(False)
+    panel = page.locator(".conflict")
+    panel.wait_for(timeout=LIVE)
+    assert panel.locator(".conflict-mine").all_inner_texts() == ["Carol Print"]
+    assert panel.locator(".conflict-theirs").all_inner_texts() == ["Carol Web"]
+    assert httpx.get(url, headers=alice.headers).json()["name"] == "Carol Web"
+    check(page, "offline-contact-conflict")
+
+    # She keeps hers: saved over the version she was shown.
+    panel.get_by_role("button", name="Keep my edit").click()
+    panel.wait_for(state="detached", timeout=LIVE)
+    page.locator(".contact-name", has_text="Carol Print").wait_for(timeout=LIVE)
+    assert httpx.get(url, headers=alice.headers).json()["name"] == "Carol Print"

@@ -82,3 +82,10 @@ export async function localContacts(profileId: string): Promise<Contact[]> {
   const rows = await localRows('SELECT * FROM contacts WHERE profile_id = ? ORDER BY created_at, id', [profileId]);
   return rows.map(contactFromRow);
 }
+
+export async function localContact(profileId: string, id: string): Promise<Contact> {
+  const rows = await localRows('SELECT * FROM contacts WHERE profile_id = ? AND id = ?', [profileId, id]);
+  const row = rows[0];
+  if (!row) throw new Error('not in the local copy');
+  return contactFromRow(row);
+}

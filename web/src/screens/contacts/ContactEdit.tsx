@@ -11,7 +11,7 @@ import { Button, ErrorBox, Loading, Screen, toast } from '../../ui';
 import { ContactForm } from './ContactForm';
 import { paths } from './routes';
 
-/** Edits a contact (with the version shown: another device's change is a clear 412), or makes one. */
+/** Edits a contact (with the version shown: another device's change becomes a conflict the contact's screen shows), or makes one. */
 export default function ContactEdit(): JSX.Element {
   const { id } = useRoute().params as { id?: string };
   const { route } = useLocation();
@@ -53,24 +53,18 @@ export default function ContactEdit(): JSX.Element {
     setBusy(true);
     setFailure(null);
     try {
-      const saved = id ? await updateContact(me.id, id, input, version) : await createContact(me.id, input);
+      const saved = id && version !== undefined ? await updateContact(me.id, id, input, version) : await createContact(me.id, input);
       toast(t('contacts.saved'), 'success');
       route(paths.contact(saved.id), true);
     } catch (error) {
+      if (id && error instanceof ApiError && error.code === 'precondition_failed') {
+        // Changed on another device meanwhile: the contact's screen shows both versions.
+        route(paths.contact(id), true);
+        return;
+      }
       setBusy(false);
       setFailure(error instanceof ApiError ? error : new ApiError({ status: 0, code: 'generic' }));
     }
-  }
-
-  async function reloadLatest(): Promise<void> {
-    if (!q) return;
-    await q.reload();
-    const latest = q.data.value;
-    if (latest) {
-      setDraft(draftFromContact(latest));
-      setVersion(latest.version);
-    }
-    setFailure(null);
   }
 
   return (
@@ -79,7 +73,6 @@ export default function ContactEdit(): JSX.Element {
         {failure ? (
           <div class="form-error" role="alert">
             <p class="no-margin">{errorMessage(failure, 'contacts')}</p>
-            {failure.code === 'precondition_failed' ? <Button variant="secondary" onClick={() => void reloadLatest()}>{t('contacts.loadLatest')}</Button> : null}
           </div>
         ) : null}
         <ContactForm draft={draft} onDraft={setDraft} errors={{ name: nameError ?? failure?.fieldMessage('name') ?? null }} />

@@ -2,12 +2,13 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { errorMessage } from '../../app/errors';
-import { contactQuery, contactVcard, deleteContact } from '../../data/contacts';
+import { contactConflicts, contactQuery, contactVcard, deleteContact } from '../../data/contacts';
 import { activeProfile } from '../../data/profiles';
 import { useQuery } from '../../data/query';
 import type { ContactValue } from '../../data/types';
 import { formatDate, t, type MessageKey } from '../../i18n';
 import { Avatar, Button, ConfirmSheet, ErrorBox, LinkButton, List, ListRow, Loading, Screen, toast } from '../../ui';
+import { ConflictPanel } from './ConflictPanel';
 import { paths } from './routes';
 import { saveBlob, vcfName } from './save';
 import './contacts.css';
@@ -64,9 +65,11 @@ export default function ContactScreen(): JSX.Element {
     }
   }
 
+  const conflict = contactConflicts.value.get(contact.id);
   const map = contact.address ? `https://www.openstreetmap.org/search?query=${encodeURIComponent(contact.address)}` : null;
   return (
     <Screen title={contact.name} back={paths.home} actions={<LinkButton href={paths.edit(contact.id)} variant="ghost">{t('common.edit')}</LinkButton>}>
+      {conflict ? <ConflictPanel id={contact.id} conflict={conflict} /> : null}
       <div class="contact-head">
         <Avatar name={contact.name} src={contact.image_url} size={96} />
         <h2 class="contact-name">{contact.name}</h2>
