@@ -235,6 +235,30 @@ def test_offline_messages_are_sent_once_in_order(
     assert dropped[0]
     assert messages_of(app_server, bob, chat["id"]) == [*expect, "answer lost"]
 
+    # A read marker whose request fails waits in the outbox and is sent again.
+    failed_reads: list[str] = []
+
+    def fail_once(route: Route) -> None:
+        if not failed_reads:
+            failed_reads.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.context.route(re.compile(r".*/v1/chats/[0-9a-f-]+/read$"), fail_once)
+    page.goto("/app/chats")
+    last = call(app_server, bob, "POST", f"/v1/chats/{chat['id']}/messages", json={"body": "seen?"})
+    page.locator(".chat-last", has_text="seen?").wait_for(timeout=LIVE)
+    page.locator(f"a[href='/app/chats/{chat['id']}']").click()
+    page.locator(".msg-text", has_text="seen?").wait_for(timeout=LIVE)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if call(app_server, alice, "GET", f"/v1/chats/{chat['id']}")["read_index"] == last["index"]:
+            break
+        page.wait_for_timeout(300)  # (the route's handler runs while Playwright is called)
+    assert failed_reads
+    assert call(app_server, alice, "GET", f"/v1/chats/{chat['id']}")["read_index"] == last["index"]
+
 
 def test_an_offline_contact_edit_that_conflicts_shows_both_versions(
     new_phone: NewPhone, app_server: AppServer, console_errors: ConsoleErrors

@@ -6,7 +6,7 @@
  * `Idempotency-Key` per message, so a retry never posts twice.
  */
 import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
-import { api, type Chat, type ChatEvent, type EventsPage, type Participant, type StoredFile } from '../api';
+import { api, newIdempotencyKey, type Chat, type ChatEvent, type EventsPage, type Participant, type StoredFile } from '../api';
 import { ChatRoom } from './chat-room';
 import { engine } from './live';
 import { allPages } from './pages';
@@ -160,12 +160,29 @@ export async function markRead(chatId: string, index: number): Promise<void> {
   const read = (old: Chat): Chat => (old.read_index >= index ? old : { ...old, read_index: index, unread_count: Math.max(0, old.last_event_index - index) });
   chatQuery(chatId).update(read);
   chatsQuery().update((list) => list.map((c) => (c.id === chatId ? read(c) : c)));
+  // Offline, the marker waits in the outbox (a marker never moves back: sent late, it is right).
+  if (!online.peek()) {
+    await enqueue({ kind: 'read', target: chatId, body: { index }, key: newIdempotencyKey() });
+    return;
+  }
   try {
     await api.post(`${chatPath(chatId)}/read`, { index });
-  } catch {
-    readSent.delete(chatId);
+  } catch (error) {
+    if (isNetworkError(error)) await enqueue({ kind: 'read', target: chatId, body: { index }, key: newIdempotencyKey() });
+    else readSent.delete(chatId);
   }
 }
+
+registerSender('read', {
+  async send(item) {
+    await api.post(`${chatPath(item.target)}/read`, item.body);
+  },
+  onFailed(item) {
+    // Refused for good (left the chat meanwhile): the list shows the server's count again.
+    readSent.delete(item.target);
+    invalidate('chat:list');
+  },
+});
 
 export async function renameChat(chatId: string, title: string): Promise<Chat> {
   const chat = await api.patch<Chat>(chatPath(chatId), { title });
