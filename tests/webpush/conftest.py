@@ -7,16 +7,13 @@ import pytest
 
 from bca.backends import Backends
 from bca.backends.tasks import InProcessTaskQueue
-from tests.webpush.stand_in import PushService
+from tests.webpush.stand_in import PushService, running_push_service
 
 
 @pytest.fixture
 def push_service() -> Iterator[PushService]:
-    service = PushService()
-    server = service.start()
-    yield service
-    server.shutdown()
-    server.server_close()
+    with running_push_service() as service:
+        yield service
 
 
 @pytest.fixture

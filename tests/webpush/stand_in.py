@@ -19,6 +19,8 @@ import os
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -183,3 +185,15 @@ class PushService:
         self.port = server.server_address[1]
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return server
+
+
+@contextmanager
+def running_push_service() -> Iterator[PushService]:
+    """A push service listening on a free port of 127.0.0.1 until the block ends."""
+    service = PushService()
+    server = service.start()
+    try:
+        yield service
+    finally:
+        server.shutdown()
+        server.server_close()

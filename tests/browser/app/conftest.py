@@ -41,7 +41,7 @@ from tests.browser.app.helpers import (
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import REDIS_URL, STACKS
 from tests.fixtures.servers import start_server
-from tests.webpush.stand_in import PushService
+from tests.webpush.stand_in import PushService, running_push_service
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
@@ -120,11 +120,8 @@ def app_stack(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def push_service() -> Iterator[PushService]:
     """A local push service (tests/webpush/stand_in.py) the app servers may push to."""
-    service = PushService()
-    server = service.start()
-    yield service
-    server.shutdown()
-    server.server_close()
+    with running_push_service() as service:
+        yield service
 
 
 @pytest.fixture(scope="module")

@@ -348,6 +348,41 @@ def call(server: AppServer, account: Account, method: str, path: str, **kwargs: 
     return response.json() if response.content else None
 
 
+def follow(server: AppServer, follower: Account, target: Account) -> None:
+    """The people screens are another area's: the follow is made over HTTP."""
+    relation = call(
+        server,
+        follower,
+        "PUT",
+        f"/v1/profiles/{follower.profile_id}/relations/{target.profile_id}",
+        json={"status": "follow"},
+    )
+    if relation["status"] == "follow_requested":
+        call(
+            server,
+            target,
+            "POST",
+            f"/v1/profiles/{target.profile_id}/followers/{follower.profile_id}/accept",
+        )
+
+
+def friends(server: AppServer) -> tuple[Account, Account]:
+    """Alice and Bob, following each other (either may invite the other to a chat)."""
+    alice = make_account(server, "alice", name="Alice")
+    bob = make_account(server, "bob", name="Bob")
+    follow(server, alice, bob)
+    follow(server, bob, alice)
+    return alice, bob
+
+
+def new_chat(server: AppServer, owner: Account, other: Account, title: str | None = None) -> Any:
+    """A chat of ``owner`` with ``other``, made over HTTP."""
+    body: dict[str, Any] = {"profile_id": owner.profile_id, "participant_ids": [other.profile_id]}
+    if title is not None:
+        body["title"] = title
+    return call(server, owner, "POST", "/v1/chats", json=body)
+
+
 def fill_sign_in(page: Page, login: Account | str, password: str = PASSWORD) -> None:
     """On the app's sign-in screen: type and send (``login``: an account or its user name)."""
     page.wait_for_url(re.compile(r"/app/signin"))

@@ -23,13 +23,13 @@ import pytest
 from tests.browser.app.conftest import NewPhone
 from tests.browser.app.helpers import (
     LIVE,
-    Account,
     AppServer,
     act,
     bubble,
     call,
     check,
-    make_account,
+    friends,
+    new_chat,
     send,
     sign_in,
     small_png,
@@ -72,24 +72,6 @@ TEXT = {
 }
 
 
-def follow(server: AppServer, follower: Account, target: Account) -> None:
-    """The people screens are another area's: the follow is made over HTTP."""
-    relation = call(
-        server,
-        follower,
-        "PUT",
-        f"/v1/profiles/{follower.profile_id}/relations/{target.profile_id}",
-        json={"status": "follow"},
-    )
-    if relation["status"] == "follow_requested":
-        call(
-            server,
-            target,
-            "POST",
-            f"/v1/profiles/{target.profile_id}/followers/{follower.profile_id}/accept",
-        )
-
-
 def badge(page: Page) -> Locator:
     return page.locator("ul.list .chat-badge")
 
@@ -97,10 +79,7 @@ def badge(page: Page) -> Locator:
 def test_two_phones_chat_in_real_time(
     new_phone: NewPhone, app_server: AppServer, tmp_path: Any
 ) -> None:
-    alice = make_account(app_server, "alice", name="Alice")
-    bob = make_account(app_server, "bob", name="Bob")
-    follow(app_server, alice, bob)
-    follow(app_server, bob, alice)
+    alice, bob = friends(app_server)
     ko, en = TEXT["ko"], TEXT["en"]
 
     a = new_phone("ko")
@@ -248,20 +227,8 @@ def test_two_phones_chat_in_real_time(
 
 
 def test_history_scrolls_back_page_by_page(new_phone: NewPhone, app_server: AppServer) -> None:
-    alice = make_account(app_server, "alice", name="Alice")
-    bob = make_account(app_server, "bob", name="Bob")
-    follow(app_server, alice, bob)
-    chat = call(
-        app_server,
-        alice,
-        "POST",
-        "/v1/chats",
-        json={
-            "profile_id": alice.profile_id,
-            "participant_ids": [bob.profile_id],
-            "title": "History",
-        },
-    )
+    alice, bob = friends(app_server)
+    chat = new_chat(app_server, alice, bob, "History")
     total = 130
     for n in range(1, total + 1):
         poster = alice if n % 3 else bob

@@ -25,7 +25,9 @@ from tests.browser.app.helpers import (
     ConsoleErrors,
     call,
     check,
+    friends,
     make_account,
+    new_chat,
     sign_in,
 )
 
@@ -35,23 +37,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.timeout(300)
 
 BANNER = {"en": "Offline — last synced", "ko": "오프라인 — 마지막 동기화"}
-
-
-def follow(server: AppServer, follower: Account, target: Account) -> None:
-    relation = call(
-        server,
-        follower,
-        "PUT",
-        f"/v1/profiles/{follower.profile_id}/relations/{target.profile_id}",
-        json={"status": "follow"},
-    )
-    if relation["status"] == "follow_requested":
-        call(
-            server,
-            target,
-            "POST",
-            f"/v1/profiles/{target.profile_id}/followers/{follower.profile_id}/accept",
-        )
 
 
 def wait_true(page: Page, script: str, arg: object = None) -> None:
@@ -90,10 +75,7 @@ def test_offline_start_shows_the_local_copy(
 ) -> None:
     # The browser itself reports each request it could not send while offline.
     console_errors.allow(r"ERR_INTERNET_DISCONNECTED")
-    alice = make_account(app_server, "alice", name="Alice")
-    bob = make_account(app_server, "bob", name="Bob")
-    follow(app_server, alice, bob)
-    follow(app_server, bob, alice)
+    alice, bob = friends(app_server)
     card = call(
         app_server, bob, "POST", f"/v1/profiles/{bob.profile_id}/cards", json={"name": "Bob Work"}
     )
@@ -112,13 +94,7 @@ def test_offline_start_shows_the_local_copy(
         f"/v1/profiles/{alice.profile_id}/contacts",
         json={"name": "Carol Paper", "organization": "Print Shop"},
     )
-    chat = call(
-        app_server,
-        alice,
-        "POST",
-        "/v1/chats",
-        json={"profile_id": alice.profile_id, "participant_ids": [bob.profile_id]},
-    )
+    chat = new_chat(app_server, alice, bob)
     for n in range(3):
         call(app_server, bob, "POST", f"/v1/chats/{chat['id']}/messages", json={"body": f"Hi {n}"})
 
@@ -182,17 +158,8 @@ def test_offline_messages_are_sent_once_in_order(
     new_phone: NewPhone, app_server: AppServer, console_errors: ConsoleErrors
 ) -> None:
     console_errors.allow(r"ERR_INTERNET_DISCONNECTED|ERR_FAILED")
-    alice = make_account(app_server, "alice", name="Alice")
-    bob = make_account(app_server, "bob", name="Bob")
-    follow(app_server, alice, bob)
-    follow(app_server, bob, alice)
-    chat = call(
-        app_server,
-        alice,
-        "POST",
-        "/v1/chats",
-        json={"profile_id": alice.profile_id, "participant_ids": [bob.profile_id]},
-    )
+    alice, bob = friends(app_server)
+    chat = new_chat(app_server, alice, bob)
     page = new_phone()
     sign_in(page, alice)
     controlled(page)

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.browser.app.conftest import NewPhone
-from tests.browser.app.helpers import AppServer, call, make_account, sign_in
-from tests.browser.app.test_offline import controlled, follow, wait_true
+from tests.browser.app.helpers import AppServer, call, friends, make_account, new_chat, sign_in
+from tests.browser.app.test_offline import controlled, wait_true
 from tests.webpush.stand_in import PushService
 
 if TYPE_CHECKING:
@@ -65,21 +65,8 @@ def switch(page: Page, selector: str, on: bool) -> None:
 def test_notifications_on_this_device_reach_the_push_service(
     new_phone: NewPhone, app_server: AppServer, push_service: PushService
 ) -> None:
-    alice = make_account(app_server, "alice", name="Alice")
-    bob = make_account(app_server, "bob", name="Bob")
-    follow(app_server, alice, bob)
-    follow(app_server, bob, alice)
-    chat = call(
-        app_server,
-        bob,
-        "POST",
-        "/v1/chats",
-        json={
-            "profile_id": bob.profile_id,
-            "participant_ids": [alice.profile_id],
-            "title": "Lunch",
-        },
-    )
+    alice, bob = friends(app_server)
+    chat = new_chat(app_server, bob, alice, "Lunch")
     browser = push_service.browser(f"phone-{alice.username}")
     subscription = browser.subscription()
     del subscription["previews"]

@@ -12,8 +12,17 @@ import re
 import pytest
 
 from tests.browser.app.conftest import NewPhone
-from tests.browser.app.helpers import LIVE, AppServer, call, check, make_account, sign_in, small_png
-from tests.browser.app.test_offline import controlled, follow
+from tests.browser.app.helpers import (
+    LIVE,
+    AppServer,
+    call,
+    check,
+    friends,
+    new_chat,
+    sign_in,
+    small_png,
+)
+from tests.browser.app.test_offline import controlled
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -45,21 +54,8 @@ SHARE = """([text, url, png]) => {
 def test_a_shared_link_and_photo_go_to_the_chat_chosen(
     new_phone: NewPhone, app_server: AppServer
 ) -> None:
-    alice = make_account(app_server, "alice", name="Alice")
-    bob = make_account(app_server, "bob", name="Bob")
-    follow(app_server, alice, bob)
-    follow(app_server, bob, alice)
-    chat = call(
-        app_server,
-        alice,
-        "POST",
-        "/v1/chats",
-        json={
-            "profile_id": alice.profile_id,
-            "participant_ids": [bob.profile_id],
-            "title": "Lunch",
-        },
-    )
+    alice, bob = friends(app_server)
+    chat = new_chat(app_server, alice, bob, "Lunch")
     page = new_phone()
     sign_in(page, alice)
     controlled(page)
@@ -78,7 +74,8 @@ def test_a_shared_link_and_photo_go_to_the_chat_chosen(
     check(page, "chat-share")
     lunch.click()
     page.wait_for_url(re.compile(rf"/app/chats/{chat['id']}$"))
-    page.locator(".msg-text", has_text="Today's menu").wait_for(timeout=LIVE)
+    sent = page.locator(".msg-text", has_text="Today's menu")
+    sent.first.wait_for(timeout=LIVE)
 
     # Bob's copy: the text once and the photo, sent once.
     for _ in range(LIVE // 200):
@@ -88,6 +85,12 @@ def test_a_shared_link_and_photo_go_to_the_chat_chosen(
             break
         page.wait_for_timeout(200)
     assert [(m["body"], m["file"]["content_type"]) for m in messages] == [(text, "image/png")]
+    # The bubble shown while sending and the message that landed are one, in the end.
+    for _ in range(LIVE // 200):
+        if sent.count() == 1:
+            break
+        page.wait_for_timeout(200)
+    assert sent.count() == 1
 
     # Sent, the share is gone: the screen has nothing more to send.
     page.goto("/app/chats/share")
