@@ -73,6 +73,7 @@ SIGNED_IN_STOPS: dict[str, str] = {
     "person": "/app/people/{them}",
     "chats": "/app/chats",
     "chat-new": "/app/chats/new",
+    "chat-share": "/app/chats/share",
     "chat-room": "/app/chats/{chat}",
     "chat-info": "/app/chats/{chat}/info",
     "me": "/app/me",

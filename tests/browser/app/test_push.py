@@ -104,6 +104,10 @@ def test_notifications_on_this_device_reach_the_push_service(
     switch(page, "#push-previews", on=True)
     assert pushed("At the usual place", 2)["body"] == "At the usual place"
 
+    # A later start of the app knows this session's subscription.
+    page.reload()
+    wait_true(page, "() => document.querySelector('#push-device')?.checked === true")
+
     # Off: the server forgets the subscription and the browser drops it.
     with page.expect_request(
         lambda request: request.method == "DELETE" and "/v1/push/web/subscriptions/" in request.url

@@ -71,7 +71,7 @@ def test_a_shared_link_and_photo_go_to_the_chat_chosen(
         "button", name="Lunch"
     )
     lunch.wait_for(timeout=LIVE)
-    check(page, "chat-share")
+    check(page, "chat-share-photo")
     lunch.click()
     page.wait_for_url(re.compile(rf"/app/chats/{chat['id']}$"))
     sent = page.locator(".msg-text", has_text="Today's menu")

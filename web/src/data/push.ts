@@ -8,7 +8,7 @@
 import { signal } from '@preact/signals';
 import { api } from '../api';
 import { ApiError } from '../api/errors';
-import { onSignOut } from './session';
+import { onSignOut, session } from './session';
 
 /** `unsupported`: no push in this browser; `denied`: the person blocked notifications for the site. */
 export type PushState = 'unsupported' | 'denied' | 'off' | 'on';
@@ -17,6 +17,7 @@ export const pushState = signal<PushState>('off');
 /** Whether notifications show the message's text (the server's `previews`). */
 export const pushPreviews = signal(false);
 
+/** `{session, id}`: the server's id of the subscription, and the session it belongs to. */
 const SUBSCRIPTION_KEY = 'bca.push.subscription';
 const PREVIEWS_KEY = 'bca.push.previews';
 
@@ -28,6 +29,21 @@ function supported(): boolean {
 function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
   const base64 = base64url.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(base64url.length / 4) * 4, '=');
   return Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+}
+
+function currentSessionId(): string | null {
+  const state = session.peek();
+  return state.status === 'signed_in' ? state.sessionId : null;
+}
+
+/** The server's id of this session's subscription, as this device remembers it. */
+function rememberedId(): string | null {
+  try {
+    const kept = JSON.parse(localStorage.getItem(SUBSCRIPTION_KEY) ?? 'null') as { session: string; id: string } | null;
+    return kept && kept.session === currentSessionId() ? kept.id : null;
+  } catch {
+    return null;
+  }
 }
 
 async function browserSubscription(): Promise<PushSubscription | null> {
@@ -46,7 +62,8 @@ export async function readPushState(): Promise<void> {
     pushState.value = 'denied';
     return;
   }
-  const subscribed = localStorage.getItem(SUBSCRIPTION_KEY) !== null && (await browserSubscription()) !== null;
+  // Another session's subscription (signed out elsewhere, another person) is not this one's.
+  const subscribed = rememberedId() !== null && (await browserSubscription()) !== null;
   pushState.value = subscribed ? 'on' : 'off';
 }
 
@@ -64,7 +81,7 @@ export async function enablePush(previews: boolean): Promise<void> {
     subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) });
   }
   const { id } = await api.post<{ id: string }>('/v1/push/web/subscriptions', { ...subscription.toJSON(), previews });
-  localStorage.setItem(SUBSCRIPTION_KEY, id);
+  localStorage.setItem(SUBSCRIPTION_KEY, JSON.stringify({ session: currentSessionId(), id }));
   localStorage.setItem(PREVIEWS_KEY, String(previews));
   pushPreviews.value = previews;
   pushState.value = 'on';
@@ -72,7 +89,7 @@ export async function enablePush(previews: boolean): Promise<void> {
 
 /** Stops notifications on this device: the server forgets the subscription, the browser drops it. */
 export async function disablePush(): Promise<void> {
-  const id = localStorage.getItem(SUBSCRIPTION_KEY);
+  const id = rememberedId();
   if (id) {
     try {
       await api.delete(`/v1/push/web/subscriptions/${encodeURIComponent(id)}`);

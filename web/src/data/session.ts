@@ -57,12 +57,22 @@ tokens.subscribe({
     const current = session.value;
     if (current.status !== 'signed_in' || current.user.id !== pair.user.id) {
       session.value = { status: 'signed_in', user: pair.user, sessionId: pair.session_id };
+    } else if (current.sessionId !== pair.session_id) {
+      // A start from the remembered user learns its session at the first refresh (the same
+      // user object: nothing keyed on the user starts over).
+      session.value = { ...current, sessionId: pair.session_id };
     }
   },
   onSignedOut(reason) {
     if (session.value.status !== 'signed_out') ended(reason);
   },
 });
+
+/** The session's id when a token answer told it (the refresh at start does). */
+function knownSessionId(): string | null {
+  const current = session.peek();
+  return current.status === 'signed_in' ? current.sessionId : null;
+}
 
 /** At start: resume the stored session (refreshing its tokens), or land signed out. */
 export async function startSession(): Promise<void> {
@@ -73,12 +83,12 @@ export async function startSession(): Promise<void> {
   try {
     const user = await api.get<User>('/v1/me');
     remember(user);
-    session.value = { status: 'signed_in', user, sessionId: null };
+    session.value = { status: 'signed_in', user, sessionId: knownSessionId() };
   } catch (error) {
     const user = remembered();
     // Offline or the server is down: keep the session and show what we know (issue 23 reads
     // the local database here). A refused session has already signed us out.
-    if (tokens.hasSession && user) session.value = { status: 'signed_in', user, sessionId: null };
+    if (tokens.hasSession && user) session.value = { status: 'signed_in', user, sessionId: knownSessionId() };
     else if (session.value.status !== 'signed_out') ended(null);
     if (!(error instanceof Error)) throw error;
   }
