@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import uuid
 from typing import Any
 
 import httpx
@@ -10,7 +12,8 @@ import pytest
 from sqlalchemy import event, func, select
 
 from bca.backends import Backends
-from bca.sync.models import Change, HeldEntity
+from bca.sync import repository
+from bca.sync.models import Change, HeldEntity, Snapshot
 from tests.factories.accounts import Api, TestUser
 from tests.factories.cards import FULL_PROFILE_FIELDS
 from tests.factories.sync import (
@@ -343,6 +346,24 @@ async def test_snapshot_lifecycle(api: Api, client: httpx.AsyncClient, backends:
     rebuilt = await fetch_snapshot(client, backends, alice)
     assert rebuilt.status_code == 200
     assert tables(open_copy(rebuilt.content)) == tables(open_copy(newer.content))
+
+
+async def test_first_snapshot_requests_at_once_make_one_pointer_row(
+    api: Api, backends: Backends
+) -> None:
+    """Two devices (or a device beside the worker) asking first at once used to race on the
+    pointer row's insert: the second one's unique violation answered 409."""
+    alice = await api.user()
+
+    async def first_use() -> uuid.UUID:
+        async with backends.database.transaction() as session:
+            row = await repository.ensure_snapshot_row(session, uuid.UUID(alice.id))
+            return row.user_id
+
+    assert await asyncio.gather(*(first_use() for _ in range(4))) == [uuid.UUID(alice.id)] * 4
+    async with backends.database.transaction() as session:
+        rows = await session.scalar(select(func.count()).select_from(Snapshot))
+    assert rows == 1
 
 
 async def test_snapshot_is_only_for_its_user(

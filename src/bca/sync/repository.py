@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Row, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bca.core.db import insert_ignoring_conflicts
 from bca.core.time import utcnow
 from bca.sync import visibility
 from bca.sync.models import Change, ChangeCounter, Snapshot
@@ -66,12 +67,21 @@ async def get_snapshot(session: AsyncSession, user_id: uuid.UUID) -> Snapshot | 
 async def ensure_snapshot_row(
     session: AsyncSession, user_id: uuid.UUID, *, rebuild: bool = False
 ) -> Snapshot:
-    """The user's pointer row, created (empty) on first use."""
+    """The user's pointer row, created (empty) on first use. Concurrent first uses (two
+    devices, or a request beside the worker) insert it once: the loser's insert does nothing."""
     snapshot = await get_snapshot(session, user_id)
     if snapshot is None:
-        snapshot = Snapshot(user_id=user_id, cursor=0, schema_version=1, rebuild_requested=True)
-        session.add(snapshot)
-        await session.flush()
+        await session.execute(
+            insert_ignoring_conflicts(session, Snapshot).values(
+                user_id=user_id,
+                cursor=0,
+                schema_version=1,
+                rebuild_requested=True,
+                created_at=utcnow(),
+            )
+        )
+        snapshot = await _fresh(session, Snapshot, user_id)
+        assert snapshot is not None, "inserted above or by a concurrent transaction"
     elif rebuild:
         snapshot.rebuild_requested = True
         await session.flush()
