@@ -103,7 +103,7 @@ export class ApiClient {
   private readonly baseUrl: string;
   private readonly fetchImpl: FetchLike;
   private readonly sleep: (ms: number) => Promise<void>;
-  /** Aborts the signed-in requests in flight when the session ends (`cancelSignedIn`). */
+  /** Aborts the signed-in requests when the session ends (`endSession`); renewed at sign-in. */
   private signedIn = new AbortController();
 
   constructor(config: ClientConfig) {
@@ -114,6 +114,11 @@ export class ApiClient {
     this.tokens.bindRefresh((refreshToken) =>
       this.request<TokenPair>('/v1/auth/refresh', { method: 'POST', body: { refresh_token: refreshToken }, auth: false }),
     );
+    this.tokens.subscribe({
+      onTokens: () => {
+        if (this.signedIn.signal.aborted) this.signedIn = new AbortController();
+      },
+    });
   }
 
   url(path: string, query?: Record<string, QueryValue>): string {
@@ -121,12 +126,19 @@ export class ApiClient {
   }
 
   /**
-   * Cancels every signed-in request in flight (a sync page, a long poll): signing out revokes
-   * their token, and each would otherwise come back 401.
+   * Ends the session with `path` (the sign-out call). That call revokes the token of every
+   * signed-in request, which would come back 401: those in flight are cancelled, and new ones
+   * (a sync waking from its wait, a reconnect) are refused until the next sign-in. When the
+   * call fails (offline), requests go on as before and the error is the caller's.
    */
-  cancelSignedIn(): void {
+  async endSession(path: string): Promise<void> {
     this.signedIn.abort();
-    this.signedIn = new AbortController();
+    try {
+      await this.dispatch(path, { method: 'POST' }, undefined);
+    } catch (error) {
+      this.signedIn = new AbortController();
+      throw error;
+    }
   }
 
   /** The caller's signal, and for signed-in requests the session's. */
@@ -161,7 +173,11 @@ export class ApiClient {
   }
 
   /** The answer with its status, ETag and headers (for `If-Match` round trips, snapshots). */
-  async send<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  send<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    return this.dispatch<T>(path, options, this.signalFor(options.auth ?? true, options.signal));
+  }
+
+  private async dispatch<T>(path: string, options: RequestOptions, signal: AbortSignal | undefined): Promise<ApiResponse<T>> {
     const method = options.method ?? 'GET';
     const auth = options.auth ?? true;
     const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...options.headers };
@@ -180,9 +196,9 @@ export class ApiClient {
     let retriesLeft = retriable ? (options.retries ?? 0) : 0;
     let refreshed = false;
     const url = this.url(path, options.query);
-    const signal = this.signalFor(auth, options.signal);
 
     for (;;) {
+      if (signal?.aborted) throw new ApiError({ status: 0, code: 'aborted', title: 'Cancelled' });
       let token: string | null = null;
       if (auth) {
         token = await this.tokens.accessToken();

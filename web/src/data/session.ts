@@ -134,9 +134,8 @@ export async function signIn(login: string, password: string): Promise<User> {
 
 /** Signs this device out (the API revokes the session) and forgets everything local. */
 export async function signOut(): Promise<void> {
-  api.cancelSignedIn();
   try {
-    if (tokens.hasSession) await api.post('/v1/auth/signout');
+    if (tokens.hasSession) await api.endSession('/v1/auth/signout');
   } catch {
     // Already revoked, or offline: the local sign-out happens all the same.
   }
@@ -146,8 +145,7 @@ export async function signOut(): Promise<void> {
 
 /** Signs out every device of the account, this one included. */
 export async function signOutEverywhere(): Promise<void> {
-  api.cancelSignedIn();
-  await api.post('/v1/auth/signout-all');
+  await api.endSession('/v1/auth/signout-all');
   tokens.clear();
   ended('signed_out');
 }

@@ -211,7 +211,8 @@ async function runOnce(): Promise<void> {
     syncState.value = 'ready';
   } catch (error) {
     syncState.value = localDbAvailable.value ? 'failed' : 'unavailable';
-    if (!isNetworkError(error) && localDbAvailable.value) console.warn('sync failed', error);
+    const signedOut = error instanceof ApiError && error.code === 'aborted';
+    if (!isNetworkError(error) && !signedOut && localDbAvailable.value) console.warn('sync failed', error);
   } finally {
     for (const entity of touched) for (const prefix of PREFIXES[entity] ?? []) invalidate(prefix);
   }

@@ -211,34 +211,58 @@ describe('writes', () => {
 });
 
 describe('signing out', () => {
-  it('cancels the signed-in requests in flight, and only those', async () => {
-    const held: { call: Call; release: () => void }[] = [];
+  function heldServer() {
+    const held: { call: Call; release: (status?: number) => void }[] = [];
     const calls: Call[] = [];
     const tokens = new TokenManager(new MemoryRefreshStore('refresh-0'));
     const fetch = vi.fn((url: string, init: RequestInit) => {
       const call: Call = { url, method: init.method ?? 'GET', headers: init.headers as Record<string, string>, body: init.body };
       calls.push(call);
-      if (url === '/v1/auth/refresh') return Promise.resolve(json(200, pair(1)));
+      if (url === '/v1/auth/refresh') return Promise.resolve(json(200, pair(calls.length)));
       return new Promise<Response>((resolve, reject) => {
         init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true });
-        held.push({ call, release: () => resolve(json(200, { ok: url })) });
+        held.push({ call, release: (status = 200) => resolve(json(status, { ok: url })) });
       });
     });
     const client = new ApiClient({ tokens, fetch, sleep: () => Promise.resolve() });
+    return { held, calls, tokens, client };
+  }
+
+  it('cancels the signed-in requests in flight, and only those, and refuses new ones until the next sign-in', async () => {
+    const { held, calls, tokens, client } = heldServer();
     const snapshot = client.get('/v1/sync/snapshot');
     const availability = client.get('/v1/auth/availability', undefined, { auth: false });
     await vi.waitFor(() => expect(held).toHaveLength(2));
 
-    client.cancelSignedIn();
+    const signout = client.endSession('/v1/auth/signout');
     await expect(snapshot).rejects.toMatchObject({ code: 'aborted' });
     held.find((item) => item.call.url.startsWith('/v1/auth/availability'))?.release();
     await expect(availability).resolves.toEqual({ ok: '/v1/auth/availability' });
-
-    // The sign-out itself (and anything after) is sent as usual.
-    const signout = client.post('/v1/auth/signout');
+    // A sync waking from its wait while the sign-out is under way is not sent.
+    await expect(client.get('/v1/sync/changes')).rejects.toMatchObject({ code: 'aborted' });
     await vi.waitFor(() => expect(held).toHaveLength(3));
     held[2]?.release();
-    await expect(signout).resolves.toEqual({ ok: '/v1/auth/signout' });
+    await expect(signout).resolves.toBeUndefined();
+    await expect(client.get('/v1/sync/changes')).rejects.toMatchObject({ code: 'aborted' });
     expect(calls.map((call) => call.url).sort()).toEqual(['/v1/auth/availability', '/v1/auth/refresh', '/v1/auth/signout', '/v1/sync/snapshot']);
+
+    // The next sign-in sends again.
+    tokens.accept(pair(9));
+    const profiles = client.get('/v1/profiles');
+    await vi.waitFor(() => expect(held).toHaveLength(4));
+    held[3]?.release();
+    await expect(profiles).resolves.toEqual({ ok: '/v1/profiles' });
+  });
+
+  it('goes on as before when the sign-out call fails', async () => {
+    const { held, client } = heldServer();
+    const signout = client.endSession('/v1/auth/signout-all');
+    await vi.waitFor(() => expect(held).toHaveLength(1));
+    held[0]?.release(503);
+    await expect(signout).rejects.toMatchObject({ status: 503 });
+    const profiles = client.get('/v1/profiles');
+    await vi.waitFor(() => expect(held).toHaveLength(2));
+    held[1]?.release();
+    await expect(profiles).resolves.toEqual({ ok: '/v1/profiles' });
   });
 });
