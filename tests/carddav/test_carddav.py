@@ -381,7 +381,7 @@ async def test_unknown_foreign_and_expired_sync_tokens_answer_valid_sync_token(
 async def test_sync_collection_is_truncated_with_507_past_its_page(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bca.carddav import service
+    from bca.carddav import sync_tokens
 
     owner, holder, me, cards = await wallet_with_cards(api, count=3)
     dav = await dav_client(api, holder)
@@ -390,7 +390,7 @@ async def test_sync_collection_is_truncated_with_507_past_its_page(
         await api.client.patch(
             f"/v1/cards/{card['id']}", json={"name": "edited"}, headers=owner.headers
         )
-    monkeypatch.setattr(service, "MAX_LOG_ENTRIES", 1)
+    monkeypatch.setattr(sync_tokens, "MAX_LOG_ENTRIES", 1)
     seen: set[str] = set()
     for _ in range(10):
         page = await dav.sync(me, token)

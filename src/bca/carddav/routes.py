@@ -14,7 +14,9 @@ from fastapi.responses import RedirectResponse
 
 from bca.accounts.dependencies import BasicUser
 from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
-from bca.carddav.service import ROOT, VCARD_MEDIA_TYPE, AddressBooks
+from bca.carddav.paths import ROOT
+from bca.carddav.service import AddressBooks
+from bca.carddav.vcards import VCARD_MEDIA_TYPE
 from bca.carddav.xml import MEDIA_TYPE
 from bca.core.errors import TooLarge
 from bca.files import service as files_service
