@@ -44,8 +44,8 @@ def test_the_cli_alone_imports_no_database_web_or_scan_stack() -> None:
 def test_an_admin_command_imports_no_scan_stack_server_or_console() -> None:
     assert _loaded_after("import bca.cli") == []
     code = (
-        "import bca.cli\n"
-        "bca.cli._shell_commands()  # `bca admin users <action>` builds its commands\n"
+        "import bca.cli.admin\n"
+        "bca.cli.admin._shell_commands()  # `bca admin users <action>` builds its commands\n"
         "from bca import admin_commands, wiring  # and runs on the assembled backends\n"
         "from bca.domains import assemble\n"
         "assemble()"

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bca.cli import app as cli
-from bca.cli import warn_if_scans_cannot_run
+from bca.cli.common import warn_if_scans_cannot_run
 from bca.scans.reading import ocr_problem
 from tests.factories.accounts import Api
 from tests.fixtures.moto import MOTO_ACCESS_KEY_ID, MOTO_REGION, MOTO_SECRET_ACCESS_KEY, moto_client
