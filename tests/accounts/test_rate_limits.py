@@ -82,7 +82,7 @@ async def test_the_revocation_set_alone_rejects_a_token(api: Api) -> None:
     """The cache's revocation set is checked before the database: an entry there is enough."""
     from uuid import UUID
 
-    from bca.accounts.service import revoked_session_key
+    from bca.accounts.sessions import revoked_session_key
 
     user = await api.user()
     await api.backends.cache.set(revoked_session_key(UUID(user.session_id)), "1", ttl=60)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bca.accounts.models import AuthSession, RefreshToken
-from bca.accounts.service import REFRESH_GRACE
+from bca.accounts.sessions import REFRESH_GRACE
 from bca.backends import Backends
 from tests.factories.accounts import Api
 

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bca.accounts import hooks, repository
 from bca.accounts.errors import UserNotFound
 from bca.accounts.models import AuthSession, User
-from bca.accounts.service import announce_revoked, deactivate_now, revoke_everywhere
+from bca.accounts.service import deactivate_now
+from bca.accounts.sessions import announce_revoked, revoke_everywhere
 from bca.backends import Backends
 from bca.core.errors import NotFound
 from bca.core.time import utcnow

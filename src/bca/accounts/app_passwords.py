@@ -16,7 +16,7 @@ from bca.accounts import repository
 from bca.accounts.errors import AppPasswordLimitReached
 from bca.accounts.lockout import Lockout, account_key
 from bca.accounts.models import AppPassword, User
-from bca.accounts.service import rate_limiter
+from bca.accounts.rate_limits import rate_limiter
 from bca.backends import Backends
 from bca.core.errors import NotFound
 from bca.core.ratelimit import CARDDAV_FAILURES_PER_ADDRESS

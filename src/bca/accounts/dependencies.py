@@ -20,7 +20,7 @@ from bca.accounts import repository
 from bca.accounts.app_passwords import authenticate_app_password
 from bca.accounts.errors import BasicAuthRequired
 from bca.accounts.models import AuthSession, User
-from bca.accounts.service import is_revoked
+from bca.accounts.sessions import is_revoked
 from bca.backends import Backends
 from bca.backends.dependencies import BackendsDep, SessionDep
 from bca.core.boundary import has_unstorable

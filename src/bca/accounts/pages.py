@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bca.accounts import service
+from bca.accounts import email_tokens, passwords, service
 from bca.accounts.errors import InvalidToken, WeakPassword
 from bca.accounts.routes import client_address
 from bca.accounts.schemas import PasswordResetConfirm, PasswordResetRequest
@@ -82,7 +82,7 @@ async def _link_page(session: AsyncSession, token: str | None, *, purpose: str) 
     """What opening a mailed link shows: its form while the link works, else how to get a
     new one. Opening uses nothing up."""
     template = TEMPLATES[purpose]
-    if token and await service.email_token_is_valid(session, token=token, purpose=purpose):
+    if token and await email_tokens.email_token_is_valid(session, token=token, purpose=purpose):
         return _page(template, state="ready", token=token)
     return _page(template, state="invalid", status_code=400)
 
@@ -175,7 +175,7 @@ async def reset_password_form(
     except ValidationError:
         return ask_again("The password must be 8 to 128 characters long.")
     try:
-        await service.confirm_password_reset(form.session, form.backends, data=data)
+        await passwords.confirm_password_reset(form.session, form.backends, data=data)
     except InvalidToken:
         return _page("reset_password.html", state="invalid", status_code=400)
     except WeakPassword as error:
@@ -201,7 +201,7 @@ async def request_reset_form(
             status_code=422,
         )
     return await _new_link_requested(
-        service.request_password_reset(
+        passwords.request_password_reset(
             form.session, form.backends, email=data.email, client_address=form.client_address
         ),
         purpose="reset",

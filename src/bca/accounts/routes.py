@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response
 
-from bca.accounts import app_passwords, service
+from bca.accounts import app_passwords, passwords, service, sessions
 from bca.accounts.dependencies import CurrentSession, CurrentUser, OptionalPrincipal
 from bca.accounts.errors import ResendFormInvalid
 from bca.accounts.models import AppPassword, User
@@ -54,7 +54,7 @@ def user_read(user: User) -> UserRead:
     )
 
 
-def token_pair(issued: service.IssuedTokens) -> TokenPair:
+def token_pair(issued: sessions.IssuedTokens) -> TokenPair:
     return TokenPair(
         access_token=issued.access_token,
         refresh_token=issued.refresh_token,
@@ -133,7 +133,7 @@ async def resend_verification(
 async def signin(
     data: SigninRequest, session: SessionDep, backends: BackendsDep, request: Request
 ) -> TokenPair:
-    issued = await service.signin(
+    issued = await sessions.signin(
         session, backends, data=data, client_address=client_address(request)
     )
     return token_pair(issued)
@@ -147,17 +147,17 @@ async def refresh(data: RefreshRequest, session: SessionDep, backends: BackendsD
     answers 200 with the very same pair (two tabs, or a retry after a lost answer). Any other
     repeat of a spent token is `token_reused`: the session is revoked (RFC 9700).
     """
-    return token_pair(await service.refresh(session, backends, refresh_token=data.refresh_token))
+    return token_pair(await sessions.refresh(session, backends, refresh_token=data.refresh_token))
 
 
 @router.post("/auth/signout", status_code=204)
 async def signout(current: CurrentSession, session: SessionDep, backends: BackendsDep) -> None:
-    await service.signout(session, backends, auth_session=current)
+    await sessions.signout(session, backends, auth_session=current)
 
 
 @router.post("/auth/signout-all", status_code=204)
 async def signout_all(user: CurrentUser, session: SessionDep, backends: BackendsDep) -> None:
-    await service.signout_all(session, backends, user=user)
+    await sessions.signout_all(session, backends, user=user)
 
 
 @router.post("/auth/password/change", status_code=204, responses=problems(429))
@@ -168,7 +168,7 @@ async def change_password(
     session: SessionDep,
     backends: BackendsDep,
 ) -> None:
-    await service.change_password(session, backends, user=user, auth_session=current, data=data)
+    await passwords.change_password(session, backends, user=user, auth_session=current, data=data)
 
 
 @router.post(
@@ -177,7 +177,7 @@ async def change_password(
 async def request_password_reset(
     data: PasswordResetRequest, session: SessionDep, backends: BackendsDep, request: Request
 ) -> None:
-    await service.request_password_reset(
+    await passwords.request_password_reset(
         session, backends, email=data.email, client_address=client_address(request)
     )
 
@@ -186,14 +186,16 @@ async def request_password_reset(
 async def confirm_password_reset(
     data: PasswordResetConfirm, session: SessionDep, backends: BackendsDep
 ) -> None:
-    await service.confirm_password_reset(session, backends, data=data)
+    await passwords.confirm_password_reset(session, backends, data=data)
 
 
 @router.get("/sessions", response_model=Page[SessionRead])
 async def list_sessions(
     user: CurrentUser, current: CurrentSession, session: SessionDep, page: PageDep
 ) -> Page[SessionRead]:
-    rows = await service.list_sessions(session, user=user, after=page.after, limit=page.fetch_limit)
+    rows = await sessions.list_sessions(
+        session, user=user, after=page.after, limit=page.fetch_limit
+    )
     return page.cut(
         rows,
         key=time_key,
@@ -211,19 +213,19 @@ async def list_sessions(
 async def set_push_token(
     data: PushTokenRequest, current: CurrentSession, session: SessionDep
 ) -> None:
-    await service.set_push_token(session, auth_session=current, data=data)
+    await sessions.set_push_token(session, auth_session=current, data=data)
 
 
 @router.delete("/sessions/current/push", status_code=204)
 async def clear_push_token(current: CurrentSession, session: SessionDep) -> None:
-    await service.clear_push_token(session, auth_session=current)
+    await sessions.clear_push_token(session, auth_session=current)
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
 async def delete_session(
     session_id: uuid.UUID, user: CurrentUser, session: SessionDep, backends: BackendsDep
 ) -> None:
-    await service.delete_session(session, backends, user=user, session_id=session_id)
+    await sessions.delete_session(session, backends, user=user, session_id=session_id)
 
 
 @router.get("/me", response_model=UserRead)

@@ -1,6 +1,6 @@
 """Console sign-in: an admin's browser session, backed by an ordinary ``AuthSession``.
 
-Signing in goes through ``accounts.service.check_credentials``, the check behind
+Signing in goes through ``accounts.sessions.check_credentials``, the check behind
 ``POST /v1/auth/signin``: the same argon2 verification, per-address limit and per-account
 lockout. The session it opens is a row like any device's (named "Admin console"), so locking the
 admin, "revoke all sessions", a password change or sign-out-everywhere end it too, on every
@@ -20,7 +20,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.accounts import repository as accounts_repository
-from bca.accounts import service as accounts
+from bca.accounts import sessions as accounts_sessions
 from bca.accounts.models import AuthSession, User
 from bca.backends import Backends
 from bca.core.db import outbox
@@ -63,12 +63,12 @@ async def sign_in(
 
     Returns the browser's token (stored in the cache after the commit) and the admin.
     """
-    user = await accounts.check_credentials(
+    user = await accounts_sessions.check_credentials(
         session, backends, login=login, password=password, client_address=address
     )
     if user.role != "admin":
         raise NotFound()
-    auth_session = await accounts.open_session(
+    auth_session = await accounts_sessions.open_session(
         session, user=user, device_name=DEVICE_NAME, ttl=SESSION_TTL
     )
     token = new_opaque_token()
@@ -89,7 +89,7 @@ async def load(session: AsyncSession, backends: Backends, token: str) -> Console
         return None
     stored = json.loads(raw)
     session_id = uuid.UUID(stored["session_id"])
-    if await accounts.is_revoked(backends, session_id):
+    if await accounts_sessions.is_revoked(backends, session_id):
         return None
     active = await accounts_repository.get_active_session(session, session_id)
     if active is None:
@@ -101,4 +101,4 @@ async def sign_out(
     session: AsyncSession, backends: Backends, *, token: str, console: ConsoleSession
 ) -> None:
     await backends.cache.delete(_cache_key(token))
-    await accounts.signout(session, backends, auth_session=console.auth_session)
+    await accounts_sessions.signout(session, backends, auth_session=console.auth_session)

@@ -7,7 +7,7 @@ import logging
 import uuid
 from datetime import timedelta
 
-from bca.accounts import service as accounts_service
+from bca.accounts import sessions as accounts_sessions
 from bca.backends import Backends
 from bca.backends.push import PushMessage, PushResult
 from bca.backends.tasks import RetryableTaskError
@@ -103,7 +103,7 @@ async def _send_fcm(
     if gone:
         async with backends.database.transaction() as session:
             for target in gone:
-                await accounts_service.forget_push_token(
+                await accounts_sessions.forget_push_token(
                     session, session_id=target.session_id, token=target.token
                 )
         logger.info("forgot %d push tokens that FCM no longer knows", len(gone))
