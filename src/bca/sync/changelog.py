@@ -2,51 +2,26 @@
 
 Writers only *touch* (user, entity) pairs while they work; the entries are decided and
 written once, right before the transaction commits (:func:`write_before_commit`, a step of the
-transaction boundary that the wiring registers):
-
-- each touched entity is checked against ``bca.sync.visibility`` for each touched user, in a
-  few batched queries, once the transaction's writes are all flushed;
-- whether the user saw it *before* is a primary-key probe of ``sync_held_entities`` (what the
-  user's copy holds, kept with the log), never a look back into the log's history;
-- an entry is written only when the user saw the entity before or sees it now: nobody ever
-  hears of something they could not see (a stranger's relation, a card never shown to them);
-  *conditional* touches (a card whose profile changed) are written only when visibility flips;
-  *held* touches skip the checks: the writer knows the user holds the entity before and after
-  (a participant's own view of a chat they write to), so the entry costs no query at all;
-- sequence numbers are allocated under the ``sync_change_counters`` row locks, taken in
-  user-id order in one place, so concurrent writers cannot deadlock and a user's entries commit
-  in ``seq`` order (a reader holding cursor N never misses a later commit with a smaller seq);
-- users who keep a snapshot get a debounced ``sync.update_snapshot`` after the commit.
+transaction boundary that the wiring registers): which entries, by what each user sees before
+and after, in ``changelog_decisions``; their gapless sequence numbers in
+``changelog_sequence``. Users who keep a snapshot get a debounced ``sync.update_snapshot``
+after the commit.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Literal
 
-from sqlalchemy import (
-    Select,
-    bindparam,
-    case,
-    delete,
-    exists,
-    insert,
-    or_,
-    select,
-    tuple_,
-    update,
-)
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from bca.core.db import insert_ignoring_conflicts, outbox
-from bca.core.time import utcnow
-from bca.sync import visibility
-from bca.sync.models import Change, ChangeCounter, HeldEntity, Snapshot
+from bca.core.db import outbox
+from bca.sync.changelog_decisions import ALWAYS, CONDITIONAL, HELD, Key, Touch, decide
+from bca.sync.changelog_sequence import append
+from bca.sync.models import ChangeCounter, HeldEntity
 
 Entity = str
 """An entity type of ``bca.sync.entities.ENTITIES``."""
@@ -54,27 +29,6 @@ Operation = Literal["upsert", "delete"]
 
 PENDING_KEY = "bca.sync.pending"
 """``session.info`` key of the (user, entity) pairs the transaction touched."""
-
-_CHUNK = 400
-
-Key = tuple[uuid.UUID, str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class Touch:
-    """How a key was touched: ``changed`` its content (else only its visibility may have
-    flipped); ``decide``: check visibility at commit (else the user holds it throughout)."""
-
-    changed: bool
-    decide: bool
-
-    def merge(self, other: Touch) -> Touch:
-        return Touch(self.changed or other.changed, self.decide or other.decide)
-
-
-ALWAYS = Touch(changed=True, decide=True)
-CONDITIONAL = Touch(changed=False, decide=True)
-HELD = Touch(changed=True, decide=False)
 
 
 def touch(
@@ -161,233 +115,6 @@ async def held_keys(
 
 def create_counter(session: AsyncSession, user_id: uuid.UUID) -> None:
     session.add(ChangeCounter(user_id=user_id, last_seq=0, compacted_through=0))
-
-
-# --- the commit hook -------------------------------------------------------------------------
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-Pairs = set[tuple[uuid.UUID, str]]
-
-
-def _pairs_in_chunks(
-    users: Sequence[uuid.UUID],
-    keys: Sequence[str],
-    find: Callable[[Sequence[uuid.UUID], Sequence[str]], Iterable[tuple[uuid.UUID, str]]],
-) -> Pairs:
-    """The (user, key) pairs ``find`` returns, asked chunk by chunk of users and of keys so
-    that no statement's ``IN`` lists grow past ``_CHUNK``."""
-    found: Pairs = set()
-    for user_chunk in _chunks(users):
-        for key_chunk in _chunks(keys):
-            found.update(find(user_chunk, key_chunk))
-    return found
-
-
-def visible_now(
-    session: Session, entity: str, users: Sequence[uuid.UUID], keys: Sequence[str]
-) -> Pairs:
-    def find(user_chunk: Sequence[uuid.UUID], key_chunk: Sequence[str]) -> Pairs:
-        rows = session.execute(*visibility.statement(entity, user_chunk, key_chunk))
-        return visibility.visible_pairs(entity, rows)
-
-    return _pairs_in_chunks(users, keys, find)
-
-
-def _held(session: Session, entity: str, users: Sequence[uuid.UUID], keys: Sequence[str]) -> Pairs:
-    """Which of these (user, key) pairs the users' copies hold: primary-key probes."""
-
-    def find(user_chunk: Sequence[uuid.UUID], key_chunk: Sequence[str]) -> Pairs:
-        rows = session.execute(
-            select(HeldEntity.user_id, HeldEntity.entity_id).where(
-                HeldEntity.user_id.in_(user_chunk),
-                HeldEntity.entity == entity,
-                HeldEntity.entity_id.in_(key_chunk),
-            )
-        )
-        return {(user_id, entity_id) for user_id, entity_id in rows}
-
-    return _pairs_in_chunks(users, keys, find)
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    user_id: uuid.UUID
-    entity: str
-    entity_id: str
-    op: str
-    flips: bool
-    """Whether the user's copy starts or stops holding the entity with this entry."""
-
-
-def decide(session: Session, pending: dict[Key, Touch]) -> list[Entry]:
-    """The entries to write for the touched keys."""
-    by_entity: dict[str, tuple[set[uuid.UUID], set[str]]] = defaultdict(lambda: (set(), set()))
-    for (user_id, entity, entity_id), how in pending.items():
-        if how.decide:
-            users, keys = by_entity[entity]
-            users.add(user_id)
-            keys.add(entity_id)
-    after: set[Key] = set()
-    before: set[Key] = set()
-    for entity, (users, keys) in by_entity.items():
-        user_list, key_list = sorted(users), sorted(keys)
-        after.update(
-            (user, entity, key) for user, key in visible_now(session, entity, user_list, key_list)
-        )
-        before.update(
-            (user, entity, key) for user, key in _held(session, entity, user_list, key_list)
-        )
-    entries = []
-    for touched, how in pending.items():
-        was = touched in before if how.decide else True
-        now = touched in after if how.decide else True
-        if (not how.changed and was == now) or (not was and not now):
-            continue
-        entries.append(Entry(*touched, op="upsert" if now else "delete", flips=was != now))
-    return entries
-
-
-def _keep_held(session: Session, entries: Sequence[Entry]) -> None:
-    """Bring ``sync_held_entities`` in line with the entries that flip what a user holds."""
-    gained = [
-        {"user_id": e.user_id, "entity": e.entity, "entity_id": e.entity_id}
-        for e in entries
-        if e.flips and e.op == "upsert"
-    ]
-    lost = [(e.user_id, e.entity, e.entity_id) for e in entries if e.flips and e.op == "delete"]
-    for chunk in _chunks(gained, 1000):
-        session.execute(insert_ignoring_conflicts(session, HeldEntity), list(chunk))
-    for lost_chunk in _chunks(lost):
-        session.execute(
-            delete(HeldEntity).where(
-                tuple_(HeldEntity.user_id, HeldEntity.entity, HeldEntity.entity_id).in_(
-                    list(lost_chunk)
-                )
-            )
-        )
-
-
-_HAS_SNAPSHOT = exists().where(Snapshot.user_id == ChangeCounter.user_id)
-# The common write touches one user (a post, a read marker): statements built once.
-_ADVANCE_ONE = (
-    update(ChangeCounter)
-    .where(ChangeCounter.user_id == bindparam("for_user"))
-    .values(last_seq=ChangeCounter.last_seq + bindparam("count"))
-    .returning(ChangeCounter.user_id, ChangeCounter.last_seq, _HAS_SNAPSHOT.label("keeps"))
-)
-_INSERT_CHANGES = insert(Change)
-
-
-def _append_one_at_once() -> Select[Any]:
-    """PostgreSQL: one user's one entry, counter and row in one statement (data-modifying
-    CTE). Half the round trips of the most common write's log entry (a post's, a read
-    marker's), which a post makes while other writers of its chat wait for its commit."""
-    advanced = _ADVANCE_ONE.cte("advanced")
-    entry = {
-        "entity": bindparam("of_entity", type_=Change.entity.type),
-        "entity_id": bindparam("of_entity_id", type_=Change.entity_id.type),
-        "op": bindparam("with_op", type_=Change.op.type),
-        "created_at": bindparam("at_time", type_=Change.created_at.type),
-    }
-    written = (
-        insert(Change)
-        .from_select(
-            ["user_id", "seq", *entry],
-            select(advanced.c.user_id, advanced.c.last_seq, *entry.values()),
-        )
-        .cte("written")
-    )
-    return select(advanced.c.keeps).add_cte(written)
-
-
-_APPEND_ONE = _append_one_at_once()
-
-
-def _advance(
-    session: Session, per_user: dict[uuid.UUID, list[Entry]], users: Sequence[uuid.UUID]
-) -> Any:
-    """Advance the users' counters by their numbers of entries: (user, last seq, keeps a
-    snapshot) rows. Several rows are locked in user-id order first, so that concurrent writers
-    cannot deadlock."""
-    connection = session.connection()
-    if len(users) == 1:
-        parameters = {"for_user": users[0], "count": len(per_user[users[0]])}
-        return connection.execute(_ADVANCE_ONE, parameters)
-    connection.execute(
-        select(ChangeCounter.user_id)
-        .where(ChangeCounter.user_id.in_(users))
-        .order_by(ChangeCounter.user_id)
-        .with_for_update()
-    )
-    increments = case(
-        {user_id: len(per_user[user_id]) for user_id in users}, value=ChangeCounter.user_id
-    )
-    return connection.execute(
-        update(ChangeCounter)
-        .where(ChangeCounter.user_id.in_(users))
-        .values(last_seq=ChangeCounter.last_seq + increments)
-        .returning(ChangeCounter.user_id, ChangeCounter.last_seq, _HAS_SNAPSHOT)
-    )
-
-
-def append(session: Session, entries: Sequence[Entry]) -> set[uuid.UUID]:
-    """Allocate gapless sequence numbers and insert the entries; returns the users among them
-    who keep a snapshot (to be patched after the commit)."""
-    now = utcnow()
-    if len(entries) == 1 and session.get_bind().dialect.name == "postgresql":
-        return _append_one(session, entries[0], now)
-    per_user: dict[uuid.UUID, list[Entry]] = defaultdict(list)
-    for entry in entries:
-        per_user[entry.user_id].append(entry)
-    rows: list[dict[str, Any]] = []
-    keeping: set[uuid.UUID] = set()
-    for users in _chunks(sorted(per_user)):
-        advanced = {}
-        for user_id, last_seq, keeps in _advance(session, per_user, users):
-            advanced[user_id] = last_seq
-            if keeps:
-                keeping.add(user_id)
-        for user_id in users:
-            if user_id not in advanced:
-                raise LookupError(f"user {user_id} has no change counter")
-            items = per_user[user_id]
-            first = advanced[user_id] - len(items) + 1
-            rows.extend(
-                {
-                    "user_id": user_id,
-                    "seq": first + offset,
-                    "entity": item.entity,
-                    "entity_id": item.entity_id,
-                    "op": item.op,
-                    "created_at": now,
-                }
-                for offset, item in enumerate(items)
-            )
-    for chunk in _chunks(rows, 1000):
-        session.connection().execute(_INSERT_CHANGES, list(chunk))
-    _keep_held(session, entries)
-    return keeping
-
-
-def _append_one(session: Session, entry: Entry, now: datetime) -> set[uuid.UUID]:
-    parameters = {
-        "for_user": entry.user_id,
-        "count": 1,
-        "of_entity": entry.entity,
-        "of_entity_id": entry.entity_id,
-        "with_op": entry.op,
-        "at_time": now,
-    }
-    keeps = session.connection().execute(_APPEND_ONE, parameters).scalar_one_or_none()
-    if keeps is None:
-        raise LookupError(f"user {entry.user_id} has no change counter")
-    _keep_held(session, [entry])
-    return {entry.user_id} if keeps else set()
 
 
 Schedule = Callable[[list[uuid.UUID]], Awaitable[None]]
