@@ -1,7 +1,7 @@
 """Account administration from the command line, on top of the admin actions' table.
 
 Each function runs one transaction and answers with the sentence the operator reads. The
-actions themselves (``bca.admin.service.ACTIONS``: what locking revokes, what deactivation
+actions themselves (``bca.admin.actions.ACTIONS``: what locking revokes, what deactivation
 hides, the audit record) are the ones the API and the web console take.
 """
 
@@ -16,6 +16,7 @@ from bca.accounts import administration
 from bca.accounts.models import User
 from bca.accounts.schemas import SignupRequest
 from bca.accounts.service import create_account
+from bca.admin import actions
 from bca.admin import service as admin
 from bca.backends import Backends
 from bca.core.errors import AppError
@@ -65,13 +66,13 @@ async def list_users(settings: Settings, *, query: str | None, limit: int) -> Se
         await backends.close()
 
 
-def shell_actions() -> list[admin.Action]:
+def shell_actions() -> list[actions.Action]:
     """The actions ``bca admin users`` offers: the rows of the one table that have ``shell``."""
-    return [action for action in admin.ACTIONS if action.shell is not None]
+    return [action for action in actions.ACTIONS if action.shell is not None]
 
 
 async def apply(
-    backends: Backends, identifier: str, action: admin.Action, *, reason: str | None = None
+    backends: Backends, identifier: str, action: actions.Action, *, reason: str | None = None
 ) -> str:
     """Take ``action`` on the account named by id, email or username, in one transaction, as
     the operator at the shell: the audit record is written as it is from the console.

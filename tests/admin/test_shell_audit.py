@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bca.admin.service import ACTIONS
+from bca.admin.actions import ACTIONS
 from tests.factories.accounts import DEFAULT_PASSWORD
 from tests.integration.test_cli import FAST_HASHES, run
 

@@ -1,5 +1,5 @@
 """An operator's actions on accounts: find, list, lock, verify, promote, deactivate, restore,
-revoke sessions. The admin actions' table (``bca.admin.service.ACTIONS``) calls these, from
+revoke sessions. The admin actions' table (``bca.admin.actions.ACTIONS``) calls these, from
 the API, the console and the CLI alike."""
 
 from __future__ import annotations

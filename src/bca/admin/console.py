@@ -38,7 +38,7 @@ from starlette.types import Scope
 from bca.accounts.dependencies import principal_from_token
 from bca.accounts.models import User
 from bca.accounts.routes import client_address
-from bca.admin import service, signin
+from bca.admin import actions, service, signin
 from bca.admin.views import IDENTITY_OF_TARGET, MODEL_OF_TARGET
 from bca.backends import Backends
 from bca.core.boundary import has_unstorable
@@ -323,7 +323,7 @@ class Console(Admin):
         """GET: the confirmation page of an action. POST: take it, then show its target."""
         console: signin.ConsoleSession = request.state.console
         target_type = request.path_params["target_type"]
-        action = service.find_action(target_type, request.path_params["action"])
+        action = actions.find_action(target_type, request.path_params["action"])
         target_id = service.parse_target(request.path_params["target_id"])
         backends = self._get_backends()
         if request.method in SAFE_METHODS:
@@ -369,7 +369,7 @@ class Console(Admin):
     async def _confirm_page(
         self,
         request: Request,
-        action: service.Action,
+        action: actions.Action,
         target: Any,
         *,
         error: str | None,

@@ -2,7 +2,7 @@
 
 Nothing here writes: creating, editing, deleting, importing and exporting are off (and their
 routes are not even mounted, see ``console.py``); every change goes through an action of
-``bca.admin.service``. Lists paginate in the database (LIMIT/OFFSET, 25 rows by default).
+``bca.admin.actions``. Lists paginate in the database (LIMIT/OFFSET, 25 rows by default).
 Columns are named one by one, so that secrets (password hashes, push tokens) never render and
 no view of chat events exists: the console shows chats' metadata and participants only.
 """
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from bca.accounts.models import AuthSession, User
-from bca.admin import repository, service
+from bca.admin import actions, repository
 from bca.admin.models import AuditRecord
 from bca.cards.models import Card
 from bca.chat.models import Chat
@@ -40,7 +40,7 @@ class ConsoleView(ModelView):
     page_size = 25
     page_size_options: ClassVar[list[int]] = [25, 50, 100]
     details_template = "console/details.html"
-    # The action target type of this view's rows (``bca.admin.service.ACTIONS``).
+    # The action target type of this view's rows (``bca.admin.actions.ACTIONS``).
     target_type: ClassVar[str | None] = None
     # ``?user=<id>`` (or another name) narrows the list to one owner.
     list_filters: ClassVar[dict[str, Any]] = {}
@@ -88,7 +88,7 @@ class ConsoleView(ModelView):
             if target is None:
                 return context
             if self.target_type is not None:
-                context["actions"] = service.actions_for(self.target_type, target)
+                context["actions"] = actions.actions_for(self.target_type, target)
                 context["audit"] = await repository.records_about(
                     session,
                     target_type=self.target_type,

@@ -24,12 +24,12 @@ from bca.cli.common import (
 if TYPE_CHECKING:
     from typer._click import Command, Context  # the click typer carries
 
-    from bca.admin.service import Action
+    from bca.admin.actions import Action
 
 
 class _UsersGroup(TyperGroup):
     """``bca admin users``: ``list``, and one command per row of the admin actions' table
-    that the shell is offered (``bca.admin.service.ACTIONS``)."""
+    that the shell is offered (``bca.admin.actions.ACTIONS``)."""
 
     def list_commands(self, ctx: Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *_shell_commands()})
