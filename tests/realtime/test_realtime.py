@@ -17,8 +17,10 @@ from bca.backends import Backends
 from bca.backends.cache import MemoryCache
 from bca.backends.pubsub import CHAT_CHANNEL
 from bca.realtime import hub as hub_module
+from bca.realtime import mailboxes
 from bca.realtime import routes as realtime_routes
-from bca.realtime.hub import Connection, Hub
+from bca.realtime.hub import Hub
+from bca.realtime.mailboxes import Connection
 from tests.conftest import make_client
 from tests.factories.accounts import Api, TestUser
 from tests.factories.chat import chat_user, new_chat, post, relate
@@ -426,7 +428,7 @@ async def test_the_hub_knows_a_chats_newest_event_while_it_listens() -> None:
 async def test_connection_puts_overtaking_events_back_in_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(hub_module, "REORDER_WINDOW", 0.2)
+    monkeypatch.setattr(mailboxes, "REORDER_WINDOW", 0.2)
     connection = Connection(user_id=uuid.uuid4(), session_id=uuid.uuid4(), limit=100)
     for index in (5, 7, 6, 9):
         connection.offer_event("c", index, str(index), departed=False)

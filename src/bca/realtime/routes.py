@@ -36,13 +36,8 @@ from bca.backends import Backends
 from bca.backends.pubsub import publish_typing
 from bca.core.faults import is_backend_unavailable
 from bca.core.security import decode_access_token
-from bca.realtime.hub import (
-    CLOSE_NORMAL,
-    CLOSE_UNAUTHORIZED,
-    Connection,
-    Hub,
-    HubUnavailable,
-)
+from bca.realtime.hub import Hub, HubUnavailable
+from bca.realtime.mailboxes import CLOSE_NORMAL, CLOSE_UNAUTHORIZED, Connection
 
 logger = logging.getLogger(__name__)
 
