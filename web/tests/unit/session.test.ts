@@ -44,11 +44,14 @@ vi.stubGlobal('fetch', (url: string, init: RequestInit) => {
 let session: typeof import('../../src/data/session');
 let query: typeof import('../../src/data/query');
 let tokens: typeof import('../../src/api').tokens;
-beforeAll(async () => {
+/** The modules as a new start of the app finds them (after a sign-out, a page is new). */
+async function load(): Promise<void> {
+  vi.resetModules();
   session = await import('../../src/data/session');
   query = await import('../../src/data/query');
   tokens = (await import('../../src/api')).tokens;
-});
+}
+beforeAll(load);
 
 describe('session', () => {
   it('starts signed out when nothing is stored, without calling the API', async () => {
@@ -81,6 +84,7 @@ describe('session', () => {
   });
 
   it('resumes a stored session at start by refreshing', async () => {
+    await load();
     storage.setItem('bca.refresh', 'refresh-1');
     handler = (url) => (url === '/v1/auth/refresh' ? json(200, pair(2)) : json(200, user));
     urls.length = 0;
