@@ -28,9 +28,27 @@ interface Sender {
 }
 
 const senders = new Map<string, Sender>();
+/**
+ * The module that registers each kind's sender, loaded when an item of that kind waits: the
+ * screens (and the data modules they use) load lazily, and after a reload the outbox may hold
+ * writes of a screen not opened yet.
+ */
+const SENDER_MODULES: Readonly<Record<string, () => Promise<unknown>>> = {
+  message: () => import('./chat'),
+  'message-change': () => import('./chat'),
+  read: () => import('./chat'),
+  'contact-edit': () => import('./contacts'),
+  'card-edit': () => import('./cards'),
+  'profile-edit': () => import('./profiles'),
+};
+
+async function senderOf(kind: string): Promise<Sender | undefined> {
+  if (!senders.has(kind)) await SENDER_MODULES[kind]?.();
+  return senders.get(kind);
+}
 /** What waits, oldest first. */
 export const outbox = signal<OutboxItem[]>([]);
-let loadedFor: string | null = null;
+let restoring: { user: string; done: Promise<void> } | null = null;
 let flushing: Promise<void> | null = null;
 
 export function registerSender(kind: string, sender: Sender): void {
@@ -42,19 +60,22 @@ async function persist(run: () => Promise<unknown>): Promise<void> {
   await run().catch(() => undefined);
 }
 
-/** The items kept from an earlier run of the app (once per user). */
-export async function restore(): Promise<OutboxItem[]> {
+/** The items kept from an earlier run of the app (read once per user; callers at once share the read). */
+export function restore(): Promise<OutboxItem[]> {
   const user = currentUser.peek();
-  if (!user || loadedFor === user.id) return outbox.value;
-  loadedFor = user.id;
-  if (!localDbAvailable.value || !(await hasLocalCopy().catch(() => false))) return outbox.value;
+  if (!user) return Promise.resolve(outbox.value);
+  if (restoring?.user !== user.id) restoring = { user: user.id, done: readKept() };
+  return restoring.done.then(() => outbox.value);
+}
+
+async function readKept(): Promise<void> {
+  if (!localDbAvailable.value || !(await hasLocalCopy().catch(() => false))) return;
   const rows = await selectLocal('SELECT kind, target, body, idempotency_key FROM outbox ORDER BY seq').catch(() => []);
   const known = new Set(outbox.value.map((item) => item.key));
   const kept = rows
     .map((row) => ({ kind: String(row.kind), target: String(row.target), body: JSON.parse(String(row.body)) as Record<string, unknown>, key: String(row.idempotency_key) }))
     .filter((item) => !known.has(item.key));
   outbox.value = [...kept, ...outbox.value];
-  return outbox.value;
 }
 
 /** True when a new write of this kind must wait behind others (or for the network). */
@@ -88,7 +109,7 @@ export function flush(): Promise<void> {
     for (;;) {
       const item = outbox.value[0];
       if (!item || !online.peek()) return;
-      const sender = senders.get(item.kind);
+      const sender = await senderOf(item.kind);
       if (!sender) return;
       try {
         await sender.send(item);
@@ -110,6 +131,6 @@ if (typeof window !== 'undefined') {
   });
   onSignOut(() => {
     outbox.value = [];
-    loadedFor = null;
+    restoring = null;
   });
 }

@@ -52,8 +52,17 @@ function closeAll(): void {
   local = null;
 }
 
+/**
+ * Makes room in the pool for `files` more (a database and its journal are two): the pool has
+ * a fixed number of slots, and two accounts in one browser each keep their own files.
+ */
+async function room(p: Pool, files: number): Promise<void> {
+  await p.reserveMinimumCapacity(p.getFileCount() + files);
+}
+
 async function open(userId: string): Promise<unknown> {
   const p = await thePool();
+  await room(p, 4);
   if (user !== userId) closeAll();
   user = userId;
   local ??= new p.OpfsSAHPoolDb(localName(userId));
@@ -71,6 +80,7 @@ async function handle(request: LocalRequest): Promise<unknown> {
       if (user !== request.user) await open(request.user);
       sync?.close();
       sync = null;
+      await room(p, 2);
       await p.importDb(syncName(request.user), request.bytes);
       sync = new p.OpfsSAHPoolDb(syncName(request.user));
       return readMeta(exec(sync));
