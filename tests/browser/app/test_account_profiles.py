@@ -24,6 +24,7 @@ NEW_PASSWORD = "a brand new password"
 PHOTO = WEB / "public" / "icons" / "icon-512.png"
 
 # What the screens say, per language (the tests find controls by their labels and names).
+KEEP_MINE = {"en": "Keep my edit", "ko": "내 수정 남기기"}
 WORDS: dict[str, dict[str, str]] = {
     "en": {
         "create": "Create an account",
@@ -196,7 +197,11 @@ def test_a_wrong_password_then_a_reset_through_the_mailed_link(
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_profiles_create_switch_and_edit(
-    new_phone: NewPhone, app_server: AppServer, lang: str, tmp_path: Path
+    new_phone: NewPhone,
+    app_server: AppServer,
+    console_errors: ConsoleErrors,
+    lang: str,
+    tmp_path: Path,
 ) -> None:
     words = WORDS[lang]
     username, _ = verified_account(app_server)
@@ -240,3 +245,38 @@ def test_profiles_create_switch_and_edit(
     page.wait_for_url(re.compile(r".*/app/me$"))
     profiles.locator(".row", has_text="Ada Lovelace").get_by_text(words["active"]).wait_for()
     check(page, "me-profiles")
+
+    # Another device renames it while this one edits: both versions, and mine kept on request.
+    page.get_by_role("link", name=words["edit"]).click()
+    page.get_by_label(words["team"]).fill("Analytical")
+    signed_in = httpx.post(
+        f"{app_server.url}/v1/auth/signin",
+        json={"login": username, "password": PASSWORD},
+        timeout=30,
+    ).json()
+    headers = {"Authorization": f"Bearer {signed_in['access_token']}"}
+    mine = next(
+        profile
+        for profile in httpx.get(f"{app_server.url}/v1/profiles", headers=headers).json()["items"]
+        if profile["name"] == "Ada Lovelace"
+    )
+    url = f"{app_server.url}/v1/profiles/{mine['id']}"
+    elsewhere = httpx.patch(
+        url,
+        json={"name": "Ada Countess"},
+        headers=headers | {"If-Match": f'"{mine["version"]}"'},
+        timeout=30,
+    )
+    assert elsewhere.status_code == 200, elsewhere.text
+    console_errors.allow(r"status of 412")
+    page.get_by_role("button", name=words["save"]).click()
+    panel = page.locator(".conflict")
+    panel.wait_for()
+    name_row = panel.locator("tbody tr", has=page.locator("th", has_text=words["name"]))
+    assert name_row.locator(".conflict-mine").inner_text() == "Ada Lovelace"
+    assert name_row.locator(".conflict-theirs").inner_text() == "Ada Countess"
+    check(page, "profile-conflict")
+    panel.get_by_role("button", name=KEEP_MINE[lang]).click()
+    page.wait_for_url(re.compile(r".*/app/me$"))
+    saved = httpx.get(url, headers=headers).json()
+    assert (saved["name"], saved["team_name"]) == ("Ada Lovelace", "Analytical")

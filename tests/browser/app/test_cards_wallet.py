@@ -6,7 +6,7 @@
 - A share link opened by another person (`/app/c/{token}`) adds the card.
 - The owner's edit appears in the holder's open wallet without a reload (the server's
   `{"type":"sync"}` hint on the WebSocket), marked "updated" until opened; an edit over a stale
-  version shows the 412 message.
+  version shows both versions (412) and keeps the saved one when asked.
 Screenshots of each screen in Korean and English (test-artifacts/screens/<lang>/).
 """
 
@@ -51,8 +51,7 @@ TEXT = {
         "from_photo": "Scan from a photo",
         "add": "Add to my wallet",
         "updated": "Updated",
-        "stale": "This card was changed on another device",
-        "reload": "Reload the card",
+        "keep_theirs": "Keep the saved version",
     },
     "ko": {
         "new": "새 명함",
@@ -67,8 +66,7 @@ TEXT = {
         "from_photo": "사진에서 스캔",
         "add": "내 명함첩에 추가",
         "updated": "업데이트",
-        "stale": "다른 기기에서 이 명함이 바뀌었습니다",
-        "reload": "명함 다시 불러오기",
+        "keep_theirs": "저장된 내용 남기기",
     },
 }
 
@@ -212,7 +210,13 @@ def test_a_shared_link_adds_the_card_and_the_owners_edit_shows_live(
     console_errors.allow(r"412")
     title.fill("Analyst")
     mine.get_by_role("button", name="Save", exact=True).click()
-    mine.get_by_role("alert").filter(has_text=text["stale"]).wait_for()
-    shot(mine, "card-edit-stale")
-    mine.get_by_role("button", name=text["reload"]).click()
+    # Both versions side by side, nothing overwritten; keeping theirs starts the form again.
+    panel = mine.locator(".conflict")
+    panel.wait_for()
+    title_row = panel.locator("tbody tr", has=mine.locator("th", has_text=text["title"]))
+    assert title_row.locator(".conflict-mine").inner_text() == "Analyst"
+    assert title_row.locator(".conflict-theirs").inner_text() == "Countess"
+    shot(mine, "card-edit-conflict")
+    panel.get_by_role("button", name=text["keep_theirs"]).click()
     expect(mine.get_by_label(re.compile(r"^Title"))).to_have_value("Countess")
+    expect(mine.locator(".conflict")).to_have_count(0)

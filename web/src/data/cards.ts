@@ -5,14 +5,33 @@
 import { api, type Card, type CardInput } from '../api';
 import { allPages } from './pages';
 import { forget, invalidate, query, type Query } from './query';
+import { localCard, localMyCards } from './localdb/reads';
+import { synced } from './sync';
+import { versionedEdits, type Conflict } from './versioned';
+
+/** Edits of my cards (`versioned.ts`: the outbox offline, a conflict with both versions on 412). */
+const edits = versionedEdits<Card, CardInput>({
+  kind: 'card-edit',
+  url: (id) => `/v1/cards/${encodeURIComponent(id)}`,
+  shown: (id) => cardQuery(id).data.peek(),
+  put: putCard,
+  refused: () => invalidate('cards:'),
+});
+
+export type CardConflict = Conflict<Card, CardInput>;
+/** Conflicts by card id (an edit answered 412). */
+export const cardConflicts = edits.conflicts;
+export const resolveCardConflict = edits.resolve;
 
 /** Cards of a profile that I may see (all of mine for my own profile). */
 export function profileCardsQuery(profileId: string): Query<Card[]> {
-  return query(`cards:profile:${profileId}`, () => allPages<Card>(`/v1/profiles/${encodeURIComponent(profileId)}/cards`));
+  return query(`cards:profile:${profileId}`, () =>
+    edits.reading(synced(() => localMyCards(profileId), () => allPages<Card>(`/v1/profiles/${encodeURIComponent(profileId)}/cards`))),
+  );
 }
 
 export function cardQuery(id: string): Query<Card> {
-  return query(`cards:one:${id}`, () => api.get<Card>(`/v1/cards/${encodeURIComponent(id)}`));
+  return query(`cards:one:${id}`, () => edits.reading(synced(() => localCard(id), () => api.get<Card>(`/v1/cards/${encodeURIComponent(id)}`))));
 }
 
 export async function createCard(profileId: string, input: CardInput & { name: string }): Promise<Card> {
@@ -21,12 +40,14 @@ export async function createCard(profileId: string, input: CardInput & { name: s
   return card;
 }
 
-/** Edits a card; 412 `precondition_failed` when `version` is no longer current. */
-export async function updateCard(id: string, changes: CardInput, version?: number): Promise<Card> {
-  const card = await api.patch<Card>(`/v1/cards/${encodeURIComponent(id)}`, changes, version === undefined ? {} : { ifMatch: version });
-  cardQuery(id).set(card);
-  invalidate(`cards:profile:${card.profile_id}`);
-  return card;
+function putCard(card: Card): void {
+  cardQuery(card.id).set(card);
+  profileCardsQuery(card.profile_id).update((list) => list.map((item) => (item.id === card.id ? card : item)));
+}
+
+/** Saves changes made on `version`; a 412 `precondition_failed` is thrown after it became a conflict. */
+export function updateCard(id: string, changes: CardInput, version: number): Promise<Card> {
+  return edits.update(id, '', changes, version);
 }
 
 export async function deleteCard(card: Pick<Card, 'id' | 'profile_id' | 'version'>): Promise<void> {

@@ -2,24 +2,34 @@
  * Contacts (paper cards kept by one of my profiles). Owner: the contacts helper.
  * The list is every page of the profile's contacts (the screens sort it with the locale's
  * collation); search asks the server (`?q=`, a substring of name, organisation, title, note,
- * emails and phones). Edits carry the version shown (`If-Match`): another device's change
- * answers 412 `precondition_failed` instead of being overwritten, and becomes a conflict the
- * contact's screen shows with both versions (`contactConflicts`). Made offline, an edit waits
- * in the outbox and is shown at once.
+ * emails and phones). Edits are versioned (`versioned.ts`): a conflict shows on the contact's
+ * screen with both versions (`contactConflicts`).
  */
-import { signal } from '@preact/signals';
-import { api, newIdempotencyKey, type Contact, type ContactInput, type ContactValue, type ScanFields } from '../api';
-import { ApiError } from '../api/errors';
-import { enqueue, mustQueue, registerSender } from './outbox';
+import { api, type Contact, type ContactInput, type ContactValue, type ScanFields } from '../api';
 import { allPages } from './pages';
 import { forget, invalidate, query, type Query } from './query';
 import { localContact, localContacts } from './localdb/reads';
 import { synced } from './sync';
+import { versionedEdits, type Conflict } from './versioned';
 
 const base = (profileId: string): string => `/v1/profiles/${encodeURIComponent(profileId)}/contacts`;
 
+/** Edits of contacts; the scope of each is the profile that keeps it. */
+const edits = versionedEdits<Contact, ContactInput>({
+  kind: 'contact-edit',
+  url: (id, profileId) => one(profileId, id),
+  shown: (id, profileId) => contactQuery(profileId, id).data.peek(),
+  put: (contact, profileId) => replaced(profileId, contact),
+  refused: (profileId) => invalidate(`contacts:${profileId}:`),
+});
+
+export type ContactConflict = Conflict<Contact, ContactInput>;
+/** Conflicts by contact id (an edit answered 412). */
+export const contactConflicts = edits.conflicts;
+export const resolveContactConflict = edits.resolve;
+
 export function contactsQuery(profileId: string): Query<Contact[]> {
-  return query(`contacts:${profileId}:list`, () => synced(() => localContacts(profileId), () => allPages<Contact>(base(profileId), {}, 100)));
+  return query(`contacts:${profileId}:list`, () => edits.reading(synced(() => localContacts(profileId), () => allPages<Contact>(base(profileId), {}, 100))));
 }
 
 /** Contacts matching `q` (the server's search; the first 1,000). */
@@ -28,41 +38,10 @@ export function contactSearchQuery(profileId: string, q: string): Query<Contact[
 }
 
 export function contactQuery(profileId: string, id: string): Query<Contact> {
-  return query(`contacts:${profileId}:one:${id}`, () => synced(() => localContact(profileId, id), () => api.get<Contact>(one(profileId, id))));
+  return query(`contacts:${profileId}:one:${id}`, () => edits.reading(synced(() => localContact(profileId, id), () => api.get<Contact>(one(profileId, id)))));
 }
 
 const one = (profileId: string, id: string): string => `${base(profileId)}/${encodeURIComponent(id)}`;
-
-/** My edit and the version another device saved meanwhile, for the person to choose. */
-export interface ContactConflict {
-  profileId: string;
-  mine: ContactInput;
-  theirs: Contact;
-}
-
-/** Conflicts by contact id (an edit answered 412). */
-export const contactConflicts = signal<ReadonlyMap<string, ContactConflict>>(new Map());
-
-function setConflict(id: string, conflict: ContactConflict | null): void {
-  const next = new Map(contactConflicts.peek());
-  if (conflict) next.set(id, conflict);
-  else next.delete(id);
-  contactConflicts.value = next;
-}
-
-/** True when the contact already reads as `changes` (an earlier send of them, whose answer was lost). */
-function holds(contact: Contact, changes: ContactInput): boolean {
-  return Object.entries(changes).every(([field, value]) => JSON.stringify(contact[field as keyof Contact] ?? null) === JSON.stringify(value ?? null));
-}
-
-/** A 412: the server's version and mine become a conflict, unless the server holds mine already. */
-async function conflicted(profileId: string, id: string, mine: ContactInput): Promise<Contact | null> {
-  const theirs = await api.get<Contact>(one(profileId, id));
-  replaced(profileId, theirs);
-  if (holds(theirs, mine)) return theirs;
-  setConflict(id, { profileId, mine, theirs });
-  return null;
-}
 
 function replaced(profileId: string, contact: Contact): void {
   contactsQuery(profileId).update((list) => [...list.filter((item) => item.id !== contact.id), contact]);
@@ -75,54 +54,10 @@ export async function createContact(profileId: string, input: ContactInput & { n
   return contact;
 }
 
-/**
- * Saves changes made on `version`. Offline (or behind other waiting writes) they wait in the
- * outbox and show at once. A 412 `precondition_failed` (another device changed it) is thrown
- * after it was recorded in `contactConflicts`.
- */
-export async function updateContact(profileId: string, id: string, changes: ContactInput, version: number): Promise<Contact> {
-  if (mustQueue()) {
-    await enqueue({ kind: CONTACT_EDIT, target: id, body: { profile_id: profileId, changes, version }, key: newIdempotencyKey() });
-    const shown = contactQuery(profileId, id).data.peek();
-    const pending = { ...(shown ?? (await api.get<Contact>(one(profileId, id)))), ...changes };
-    replaced(profileId, pending);
-    return pending;
-  }
-  try {
-    const contact = await api.patch<Contact>(one(profileId, id), changes, { ifMatch: version });
-    replaced(profileId, contact);
-    return contact;
-  } catch (error) {
-    if (error instanceof ApiError && error.code === 'precondition_failed') await conflicted(profileId, id, changes);
-    throw error;
-  }
+/** Saves changes made on `version` (see `versioned.ts`: the outbox offline, a conflict on 412). */
+export function updateContact(profileId: string, id: string, changes: ContactInput, version: number): Promise<Contact> {
+  return edits.update(id, profileId, changes, version);
 }
-
-/** Ends a conflict: my edit saved over their version, or theirs kept. */
-export async function resolveConflict(id: string, keep: 'mine' | 'theirs'): Promise<void> {
-  const conflict = contactConflicts.peek().get(id);
-  if (!conflict) return;
-  if (keep === 'mine') await updateContact(conflict.profileId, id, conflict.mine, conflict.theirs.version);
-  setConflict(id, null);
-}
-
-const CONTACT_EDIT = 'contact-edit';
-
-registerSender(CONTACT_EDIT, {
-  async send(item) {
-    const { profile_id: profileId, changes, version } = item.body as { profile_id: string; changes: ContactInput; version: number };
-    try {
-      replaced(profileId, await api.patch<Contact>(one(profileId, item.target), changes, { ifMatch: version }));
-    } catch (error) {
-      if (!(error instanceof ApiError && error.code === 'precondition_failed')) throw error;
-      await conflicted(profileId, item.target, changes);
-    }
-  },
-  onFailed(item) {
-    // Refused for good (the contact was deleted, a field is invalid): show the server's state.
-    invalidate(`contacts:${String(item.body.profile_id)}:`);
-  },
-});
 
 export async function deleteContact(profileId: string, id: string, version?: number): Promise<void> {
   await api.delete(`${base(profileId)}/${encodeURIComponent(id)}`, version === undefined ? {} : { ifMatch: version });

@@ -5,16 +5,31 @@
 import { computed, effect, signal, untracked } from '@preact/signals';
 import { api, type Profile, type ProfileInput } from '../api';
 import { allPages } from './pages';
-import { query, type Query } from './query';
+import { invalidate, query, type Query } from './query';
 import { currentUser, onSignOut } from './session';
 import { localMyProfiles } from './localdb/reads';
 import { synced } from './sync';
+import { versionedEdits, type Conflict } from './versioned';
 
 const ACTIVE_KEY = 'bca.active_profile.';
 
+/** Edits of my profiles (`versioned.ts`: the outbox offline, a conflict with both versions on 412). */
+const edits = versionedEdits<Profile, ProfileInput>({
+  kind: 'profile-edit',
+  url: (id) => `/v1/profiles/${encodeURIComponent(id)}`,
+  shown: (id) => myProfilesQuery().data.peek()?.find((item) => item.id === id),
+  put: replaceInList,
+  refused: () => invalidate('profiles:'),
+});
+
+export type ProfileConflict = Conflict<Profile, ProfileInput>;
+/** Conflicts by profile id (an edit answered 412). */
+export const profileConflicts = edits.conflicts;
+export const resolveProfileConflict = edits.resolve;
+
 /** My profiles, in the API's order (the first is the one signup made). */
 export function myProfilesQuery(): Query<Profile[]> {
-  return query('profiles:mine', () => synced(localMyProfiles, () => allPages<Profile>('/v1/profiles')));
+  return query('profiles:mine', () => edits.reading(synced(localMyProfiles, () => allPages<Profile>('/v1/profiles'))));
 }
 
 /** A profile by id (mine or someone else's that I may see). */
@@ -83,11 +98,9 @@ export async function createProfile(input: ProfileInput & { name: string }): Pro
   return profile;
 }
 
-/** Edits a profile; `version` is the one shown (412 `precondition_failed` when another device changed it). */
-export async function updateProfile(id: string, changes: ProfileInput, version?: number): Promise<Profile> {
-  const profile = await api.patch<Profile>(`/v1/profiles/${encodeURIComponent(id)}`, changes, version === undefined ? {} : { ifMatch: version });
-  replaceInList(profile);
-  return profile;
+/** Saves changes made on `version` (the one shown); a 412 is thrown after it became a conflict. */
+export function updateProfile(id: string, changes: ProfileInput, version: number): Promise<Profile> {
+  return edits.update(id, '', changes, version);
 }
 
 /** Deletes a profile (its cards, relations and subscriptions go with it). */

@@ -1,6 +1,8 @@
 /** The app's UI kit. Screens import from here: `import { Button, Screen } from '../../ui';` */
 export { Avatar } from './Avatar';
 export { Button, IconButton, LinkButton } from './Button';
+export { ConflictPanel } from './ConflictPanel';
+export type { ConflictRow } from './ConflictPanel';
 export type { ButtonVariant } from './Button';
 export { EmptyState, ErrorBox, Loading } from './EmptyState';
 export * from './icons';

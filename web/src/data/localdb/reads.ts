@@ -89,3 +89,18 @@ export async function localContact(profileId: string, id: string): Promise<Conta
   if (!row) throw new Error('not in the local copy');
   return contactFromRow(row);
 }
+
+/** The cards of one of my profiles (the copy holds all of them; other people's only in part). */
+export async function localMyCards(profileId: string): Promise<Card[]> {
+  const mine = await localRows('SELECT 1 FROM profiles WHERE id = ? AND mine = 1', [profileId]);
+  if (mine.length === 0) throw new Error('not one of my profiles');
+  const rows = await localRows('SELECT * FROM cards WHERE profile_id = ? ORDER BY created_at, id', [profileId]);
+  return rows.map(cardFromRow);
+}
+
+export async function localCard(id: string): Promise<Card> {
+  const rows = await localRows('SELECT * FROM cards WHERE id = ?', [id]);
+  const row = rows[0];
+  if (!row) throw new Error('not in the local copy');
+  return cardFromRow(row);
+}

@@ -2,7 +2,8 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { errorMessage } from '../../app/errors';
-import { cardQuery, createCard, deleteCard, describeCard, updateCard, uploadCardPreview, type TypedValue } from '../../data/cards';
+import { cardConflicts, cardQuery, createCard, deleteCard, describeCard, updateCard, uploadCardPreview, type TypedValue } from '../../data/cards';
+import { online } from '../../data/offline';
 import { activeProfile } from '../../data/profiles';
 import { useQuery } from '../../data/query';
 import { ApiError, type Card } from '../../data/types';
@@ -10,6 +11,7 @@ import { t, type MessageKey } from '../../i18n';
 import { Button, ConfirmSheet, ErrorBox, IconButton, CloseIcon, LinkButton, Loading, Screen, Switch, TextField, toast } from '../../ui';
 import { paths as sharePaths } from '../share/routes';
 import { BusinessCard } from './BusinessCard';
+import { CardConflict } from './CardConflict';
 import { paths } from './routes';
 import './cards.css';
 
@@ -136,6 +138,7 @@ function CardForm({ card: current, onReload }: { card: Card | null; onReload?: (
     setNameError(null);
     setError(null);
     setStale(false);
+    if (image && !online.value) return setError(t('cards.imageOffline'));
     setBusy(true);
     try {
       let saved = card
@@ -150,10 +153,8 @@ function CardForm({ card: current, onReload }: { card: Card | null; onReload?: (
     } catch (failure) {
       setBusy(false);
       setProgress(null);
-      if (failure instanceof ApiError && failure.code === 'precondition_failed') {
-        setStale(true);
-        return;
-      }
+      // Changed on another device meanwhile: the conflict shows above the form.
+      if (failure instanceof ApiError && failure.code === 'precondition_failed') return;
       if (failure instanceof ApiError && failure.code === 'validation_error' && failure.fieldMessage('name')) {
         setNameError(failure.fieldMessage('name'));
       } else {
@@ -178,6 +179,7 @@ function CardForm({ card: current, onReload }: { card: Card | null; onReload?: (
   }
 
   const optional = { optional: true, optionalLabel: t('common.optional') };
+  const conflict = card ? cardConflicts.value.get(card.id) : undefined;
   return (
     <Screen
       title={card ? t('cards.editTitle') : t('cards.newTitle')}
@@ -188,6 +190,17 @@ function CardForm({ card: current, onReload }: { card: Card | null; onReload?: (
         <p class="card-editor-preview-label" aria-hidden="true">{t('cards.preview')}</p>
         <BusinessCard name={draft.name} data={data} imageUrl={preview ?? card?.preview_url ?? null} isPrivate={isPrivate} />
       </section>
+      {conflict && card ? (
+        <CardConflict
+          id={card.id}
+          conflict={conflict}
+          onTheirs={() => onReload?.()}
+          onMine={() => {
+            toast(t('cards.saved'), 'success');
+            route(paths.home, true);
+          }}
+        />
+      ) : null}
       <form class="form" onSubmit={submit} noValidate>
         {stale ? (
           <div class="form-error stale-box" role="alert">

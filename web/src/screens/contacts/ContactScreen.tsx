@@ -8,7 +8,7 @@ import { useQuery } from '../../data/query';
 import type { ContactValue } from '../../data/types';
 import { formatDate, t, type MessageKey } from '../../i18n';
 import { Avatar, Button, ConfirmSheet, ErrorBox, LinkButton, List, ListRow, Loading, Screen, toast } from '../../ui';
-import { ConflictPanel } from './ConflictPanel';
+import { ContactConflict } from './ContactConflict';
 import { paths } from './routes';
 import { saveBlob, vcfName } from './save';
 import './contacts.css';
@@ -69,7 +69,7 @@ export default function ContactScreen(): JSX.Element {
   const map = contact.address ? `https://www.openstreetmap.org/search?query=${encodeURIComponent(contact.address)}` : null;
   return (
     <Screen title={contact.name} back={paths.home} actions={<LinkButton href={paths.edit(contact.id)} variant="ghost">{t('common.edit')}</LinkButton>}>
-      {conflict ? <ConflictPanel id={contact.id} conflict={conflict} /> : null}
+      {conflict ? <ContactConflict id={contact.id} conflict={conflict} /> : null}
       <div class="contact-head">
         <Avatar name={contact.name} src={contact.image_url} size={96} />
         <h2 class="contact-name">{contact.name}</h2>

@@ -2,11 +2,13 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { errorMessage } from '../../app/errors';
-import { createProfile, deleteProfile, myProfilesQuery, switchProfile, updateProfile, uploadProfileImage } from '../../data/profiles';
+import { online } from '../../data/offline';
+import { createProfile, deleteProfile, myProfilesQuery, profileConflicts, switchProfile, updateProfile, uploadProfileImage } from '../../data/profiles';
 import { useQuery } from '../../data/query';
 import { ApiError, type Profile } from '../../data/types';
 import { t } from '../../i18n';
 import { Avatar, Button, ConfirmSheet, ErrorBox, Loading, Screen, Switch, TextField, toast } from '../../ui';
+import { ProfileConflict } from './ProfileConflict';
 import { paths } from './routes';
 
 /** Create (`/app/me/profiles/new`) or edit (`/app/me/profiles/:id`) one of my profiles. */
@@ -16,6 +18,8 @@ export default function ProfileEdit(): JSX.Element {
   const profiles = useQuery(myProfilesQuery());
   const list = profiles.data.value;
   const profile = id ? list?.find((item) => item.id === id) : undefined;
+  // The form keeps what it started from; keeping the other device's version starts it afresh.
+  const [round, setRound] = useState(0);
   if (id && list === undefined && profiles.error.value) {
     return (
       <Screen title={t('profile.editTitle')} back={paths.home}>
@@ -29,10 +33,10 @@ export default function ProfileEdit(): JSX.Element {
   if (id && !profile) {
     return <Screen title={t('profile.editTitle')} back={paths.home}><p class="form-error" role="alert">{t('error.not_found')}</p></Screen>;
   }
-  return <ProfileForm key={profile?.id ?? 'new'} profile={profile ?? null} />;
+  return <ProfileForm key={`${profile?.id ?? 'new'}:${round}`} profile={profile ?? null} onRestart={() => setRound((n) => n + 1)} />;
 }
 
-function ProfileForm({ profile }: { profile: Profile | null }): JSX.Element {
+function ProfileForm({ profile, onRestart }: { profile: Profile | null; onRestart: () => void }): JSX.Element {
   const { route } = useLocation();
   const [name, setName] = useState(profile?.name ?? '');
   const [team, setTeam] = useState(profile?.team_name ?? '');
@@ -62,6 +66,7 @@ function ProfileForm({ profile }: { profile: Profile | null }): JSX.Element {
     if (!name.trim()) return setNameError(t('profile.nameRequired'));
     setNameError(null);
     setError(null);
+    if (image && !online.value) return setError(t('profile.imageOffline'));
     setBusy(true);
     const fields = { name: name.trim(), team_name: team.trim() || null, description: bio.trim() || null, private: isPrivate };
     let created: Profile | null = null;
@@ -86,12 +91,13 @@ function ProfileForm({ profile }: { profile: Profile | null }): JSX.Element {
       }
       setBusy(false);
       setProgress(null);
+      // Changed on another device meanwhile: the conflict shows above the form.
+      if (failure instanceof ApiError && failure.code === 'precondition_failed') return;
       if (failure instanceof ApiError && failure.code === 'validation_error' && failure.fieldMessage('name')) {
         setNameError(failure.fieldMessage('name'));
       } else {
         setError(errorMessage(failure, 'profile'));
       }
-      if (failure instanceof ApiError && failure.code === 'precondition_failed') void myProfilesQuery().reload();
     }
   }
 
@@ -110,8 +116,20 @@ function ProfileForm({ profile }: { profile: Profile | null }): JSX.Element {
   }
 
   const title = profile ? t('profile.editTitle') : t('profile.newTitle');
+  const conflict = profile ? profileConflicts.value.get(profile.id) : undefined;
   return (
     <Screen title={title} back={paths.home}>
+      {conflict && profile ? (
+        <ProfileConflict
+          id={profile.id}
+          conflict={conflict}
+          onTheirs={onRestart}
+          onMine={() => {
+            toast(t('profile.saved'), 'success');
+            route(paths.home, true);
+          }}
+        />
+      ) : null}
       <form class="form" onSubmit={submit} noValidate>
         <div class="profile-photo">
           <Avatar name={name || '?'} src={preview ?? profile?.image_url} size={96} />
