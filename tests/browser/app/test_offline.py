@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from playwright.sync_api import expect as playwright_expect
 
 from tests.browser.app.conftest import NewPhone
 from tests.browser.app.helpers import (
@@ -23,11 +24,14 @@ from tests.browser.app.helpers import (
     Account,
     AppServer,
     ConsoleErrors,
+    act,
+    bubble,
     call,
     check,
     friends,
     make_account,
     new_chat,
+    send,
     sign_in,
 )
 
@@ -197,9 +201,13 @@ def test_offline_messages_are_sent_once_in_order(
     page.context.route(re.compile(r".*/v1/chats/[0-9a-f-]+/messages$"), lose_answer)
     composer.fill("answer lost")
     page.locator(".composer button[type=submit]").click()
-    page.locator(".msg-row .msg-meta time").nth(3).wait_for(timeout=LIVE)
-    assert dropped
+    deadline = time.monotonic() + LIVE / 1000
+    while messages_of(app_server, bob, chat["id"]) != [*expect, "answer lost"] or not dropped:
+        assert time.monotonic() < deadline, (dropped, messages_of(app_server, bob, chat["id"]))
+        page.wait_for_timeout(200)  # (the route's handler runs while Playwright is called)
     assert dropped[0]
+    bubble(page, "answer lost").locator("time").wait_for(timeout=LIVE)
+    page.wait_for_timeout(1000)  # a second send, if there were one, would have landed by now
     assert messages_of(app_server, bob, chat["id"]) == [*expect, "answer lost"]
 
     # A read marker whose request fails waits in the outbox and is sent again.
@@ -226,8 +234,32 @@ def test_offline_messages_are_sent_once_in_order(
     assert failed_reads
     assert call(app_server, alice, "GET", f"/v1/chats/{chat['id']}")["read_index"] == last["index"]
 
+    # Offline, she edits one message and deletes another: both show at once, as waiting.
+    page.context.set_offline(True)
+    page.locator(".offline-bar").wait_for(timeout=LIVE)
+    act(page, "offline 0", "Edit")
+    send(page, "offline 0, fixed")
+    bubble(page, "offline 0, fixed").locator(".msg-waiting").wait_for(timeout=LIVE)
+    act(page, "offline 1", "Delete")
+    page.locator("dialog.sheet[open] button.btn-danger").click()
+    page.locator(".msg-bubble.msg-deleted .msg-waiting").wait_for(timeout=LIVE)
+    check(page, "offline-changes-waiting")
+    assert messages_of(app_server, bob, chat["id"])[:2] == ["offline 0", "offline 1"]
+    # Back online they are sent once each, and stop waiting.
+    page.context.set_offline(False)
+    playwright_expect(page.locator(".msg-waiting")).to_have_count(0, timeout=LIVE)
+    events = call(app_server, bob, "GET", f"/v1/chats/{chat['id']}/events", params={"limit": 100})
+    kinds = [event["type"] for event in events["events"]]
+    assert (kinds.count("message_edited"), kinds.count("message_deleted")) == (1, 1)
+    assert messages_of(app_server, bob, chat["id"]) == [
+        "offline 0, fixed",
+        "offline 2",
+        "answer lost",
+        "seen?",
+    ]
 
-def test_an_offline_contact_edit_that_conflicts_shows_both_versions(
+
+def test_an_offline_contact_edit_that_conflicts_shows_both_versions_and_a_card_edit_goes_on(
     new_phone: NewPhone, app_server: AppServer, console_errors: ConsoleErrors
 ) -> None:
     console_errors.allow(r"ERR_INTERNET_DISCONNECTED")
@@ -242,6 +274,10 @@ def test_an_offline_contact_edit_that_conflicts_shows_both_versions(
         json={"name": "Carol Paper", "organization": "Print Shop"},
     )
     url = f"{app_server.url}/v1/profiles/{alice.profile_id}/contacts/{contact['id']}"
+    desk = call(
+        app_server, alice, "POST", f"/v1/profiles/{alice.profile_id}/cards", json={"name": "Desk"}
+    )
+    card_url = f"{app_server.url}/v1/cards/{desk['id']}"
     page = new_phone()
     sign_in(page, alice)
     synced(page, call(app_server, alice, "GET", "/v1/me")["id"])
@@ -255,6 +291,14 @@ def test_an_offline_contact_edit_that_conflicts_shows_both_versions(
     page.wait_for_url(re.compile(rf"/app/contacts/{contact['id']}$"))
     page.locator(".contact-name", has_text="Carol Print").wait_for(timeout=LIVE)
     assert httpx.get(url, headers=alice.headers).json()["name"] == "Carol Paper"
+    # She renames one of her cards too (read from the local copy): it waits behind the contact.
+    page.goto(f"/app/cards/{desk['id']}")
+    page.get_by_label("Card name").fill("Field")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url(re.compile(r"/app/cards$"))
+    page.get_by_text("Field", exact=True).first.wait_for(timeout=LIVE)
+    assert httpx.get(card_url, headers=alice.headers).json()["name"] == "Desk"
+    page.goto(f"/app/contacts/{contact['id']}")
 
     # Meanwhile another of her devices renames Carol otherwise.
     elsewhere = httpx.patch(
@@ -273,6 +317,11 @@ def test_an_offline_contact_edit_that_conflicts_shows_both_versions(
     assert panel.locator(".conflict-theirs").all_inner_texts() == ["Carol Web"]
     assert httpx.get(url, headers=alice.headers).json()["name"] == "Carol Web"
     check(page, "offline-contact-conflict")
+    # The conflict did not hold up the card's edit behind it.
+    deadline = time.monotonic() + LIVE / 1000
+    while httpx.get(card_url, headers=alice.headers).json()["name"] != "Field":
+        assert time.monotonic() < deadline, "the card's offline edit was not sent"
+        page.wait_for_timeout(200)
 
     # She keeps hers: saved over the version she was shown.
     panel.get_by_role("button", name="Keep my edit").click()

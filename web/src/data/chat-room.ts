@@ -27,6 +27,14 @@ export interface PendingMessage {
 
 export type Fetcher = (chatId: string, after: number, limit: number) => Promise<EventsPage>;
 
+/** An edit (the new text) or a deletion of my message, made here and waiting in the outbox. */
+export type LocalChange = { body: string } | { deleted: true };
+
+function changedLocally(target: ChatEvent, change: LocalChange, at: string): ChatEvent {
+  if ('deleted' in change) return { ...target, body: null, file: null, deleted_at: at };
+  return { ...target, body: change.body, edited_at: at };
+}
+
 /**
  * A message after an edit or a deletion event, or null when the event changes nothing (not a
  * message, already deleted, or the copy held already shows this edit or a later one).
@@ -49,7 +57,11 @@ export class ChatRoom {
   readonly loadingOlder = signal(false);
   readonly loaded = signal(false);
   readonly error = signal<unknown>(null);
+  /** Indices of my messages whose edit or deletion waits in the outbox (shown as waiting). */
+  readonly waiting = signal<ReadonlySet<number>>(new Set());
   private readonly byIndex = new Map<number, ChatEvent>();
+  /** Those changes, and the message as the server had it (put back if the change is refused). */
+  private readonly localChanges = new Map<number, { change: LocalChange; at: string; original: ChatEvent | undefined; shown: ChatEvent | undefined }>();
   private started: Promise<void> | null = null;
 
   constructor(
@@ -135,10 +147,22 @@ export class ChatRoom {
       .filter((event) => (event.type === 'message_edited' || event.type === 'message_deleted') && event.target_index != null)
       .filter((event) => freshIndices.has(event.index) || freshIndices.has(event.target_index ?? 0))
       .sort((a, b) => a.index - b.index);
+    const touched = new Set(freshIndices);
     for (const change of changes) {
       const target = this.byIndex.get(change.target_index ?? 0);
       const changed = target ? changedBy(target, change) : null;
-      if (target && changed) this.byIndex.set(target.index, changed);
+      if (target && changed) {
+        this.byIndex.set(target.index, changed);
+        touched.add(target.index);
+      }
+    }
+    // My changes waiting in the outbox stay shown over what the server said so far.
+    for (const [index, local] of this.localChanges) {
+      const target = this.byIndex.get(index);
+      if (!target || !touched.has(index)) continue;
+      local.original = target;
+      local.shown = changedLocally(target, local.change, local.at);
+      this.byIndex.set(index, local.shown);
     }
     this.events.value = [...this.byIndex.values()].sort((a, b) => a.index - b.index);
   }
@@ -169,6 +193,32 @@ export class ChatRoom {
 
   find(index: number): ChatEvent | undefined {
     return this.byIndex.get(index);
+  }
+
+  /** Shows an edit or a deletion of mine at once, while it waits to be sent (also before its message is loaded). */
+  changeLocally(index: number, change: LocalChange, at = new Date().toISOString()): void {
+    const target = this.byIndex.get(index);
+    const original = this.localChanges.get(index)?.original ?? target;
+    const shown = target ? changedLocally(target, change, at) : undefined;
+    this.localChanges.set(index, { change, at, original, shown });
+    this.waiting.value = new Set(this.localChanges.keys());
+    if (target && shown) this.replace(target, shown);
+  }
+
+  /** The change was sent (`taken`), or refused for good: then the message shows as the server had it. */
+  settleLocally(index: number, taken: boolean): void {
+    const local = this.localChanges.get(index);
+    if (!local) return;
+    this.localChanges.delete(index);
+    this.waiting.value = new Set(this.localChanges.keys());
+    // Put back only what this change showed (a later event, such as the owner's deletion, stays).
+    const shown = this.byIndex.get(index);
+    if (!taken && shown && shown === local.shown && local.original) this.replace(shown, local.original);
+  }
+
+  private replace(old: ChatEvent, next: ChatEvent): void {
+    this.byIndex.set(next.index, next);
+    this.events.value = this.events.value.map((event) => (event === old ? next : event));
   }
 
   /** Adds a message to send; `send` posts it. */

@@ -7,7 +7,7 @@
  */
 import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { api, newIdempotencyKey, type Chat, type ChatEvent, type EventsPage, type Participant, type StoredFile } from '../api';
-import { ChatRoom } from './chat-room';
+import { ChatRoom, type LocalChange } from './chat-room';
 import { engine } from './live';
 import { allPages } from './pages';
 import { invalidate, query, type Query } from './query';
@@ -139,16 +139,59 @@ export function fetchEvents(chatId: string, after: number, limit = 100, wait = 0
   );
 }
 
-export async function editMessage(chatId: string, index: number, body: string): Promise<ChatEvent> {
-  const event = await api.patch<ChatEvent>(`${chatPath(chatId)}/messages/${index}`, { body });
-  engine.receive(event);
-  return event;
+const MESSAGE_CHANGE = 'message-change';
+
+/**
+ * Edits or deletes my message. Offline (or behind other waiting writes, or when the network
+ * fails) the change waits in the outbox, shown at once as waiting (`room.waiting`).
+ */
+export async function changeMessage(chatId: string, index: number, change: LocalChange): Promise<void> {
+  const item = { kind: MESSAGE_CHANGE, target: chatId, body: { index, ...change }, key: newIdempotencyKey() };
+  if (!mustQueue()) {
+    try {
+      await sendChange(chatId, index, change);
+      return;
+    } catch (error) {
+      if (!isNetworkError(error)) throw error;
+    }
+  }
+  chatRoom(chatId).changeLocally(index, change);
+  await enqueue(item);
 }
 
-export async function deleteMessage(chatId: string, index: number): Promise<void> {
-  await api.delete(`${chatPath(chatId)}/messages/${index}`);
-  void engine.catchUp(chatId);
+async function sendChange(chatId: string, index: number, change: LocalChange): Promise<void> {
+  const path = `${chatPath(chatId)}/messages/${index}`;
+  if ('deleted' in change) {
+    await api.delete(path);
+    void engine.catchUp(chatId);
+  } else {
+    engine.receive(await api.patch<ChatEvent>(path, { body: change.body }));
+  }
 }
+
+/** The message at `index` as the server has it now, or null (deleted, or not mine to see). */
+async function messageAt(chatId: string, index: number): Promise<ChatEvent | null> {
+  const page = await api.get<EventsPage>(`${chatPath(chatId)}/events`, { after: index - 1, limit: 1 });
+  const event = page.events.find((candidate) => candidate.index === index);
+  return event && !event.deleted_at ? event : null;
+}
+
+registerSender(MESSAGE_CHANGE, {
+  async send(item) {
+    const { index, ...change } = item.body as { index: number } & LocalChange;
+    // A change sent before whose answer was lost has landed already: it is not sent twice
+    // (an edit would write a second event). Edits and deletions carry no Idempotency-Key.
+    const current = await messageAt(item.target, index);
+    const landed = current === null ? 'deleted' in change : 'body' in change && current.body === change.body;
+    if (!landed) await sendChange(item.target, index, change);
+    rooms.get(item.target)?.settleLocally(index, true);
+  },
+  onFailed(item) {
+    // Refused for good (deleted meanwhile, no longer mine to change): the server's version shows.
+    rooms.get(item.target)?.settleLocally(Number(item.body.index), false);
+    void engine.catchUp(item.target);
+  },
+});
 
 const readSent = new Map<string, number>();
 
@@ -221,7 +264,7 @@ export function uploadFile(file: Blob, onProgress?: (fraction: number) => void):
 // --- One chat's messages ----------------------------------------------------------------
 
 export { ChatRoom, HISTORY_PAGE } from './chat-room';
-export type { PendingMessage } from './chat-room';
+export type { LocalChange, PendingMessage } from './chat-room';
 
 const rooms = new Map<string, ChatRoom>();
 
@@ -234,7 +277,13 @@ export function chatRoom(chatId: string): ChatRoom {
     const opened = room;
     // Messages written offline before a reload wait in the outbox: show them as pending.
     void restore().then((items) => {
-      for (const item of items) if (item.kind === 'message' && item.target === chatId) opened.restorePending(item.key, messageBody(item.body));
+      for (const item of items.filter((waiting) => waiting.target === chatId)) {
+        if (item.kind === 'message') opened.restorePending(item.key, messageBody(item.body));
+        if (item.kind === MESSAGE_CHANGE) {
+          const { index, ...change } = item.body as { index: number } & LocalChange;
+          opened.changeLocally(index, change);
+        }
+      }
     });
   }
   return room;

@@ -127,4 +127,55 @@ describe('ChatRoom: a page overlapping live edits and deletions', () => {
     room.merge([ev(3, { type: 'message_edited', target_index: 1, body: 'third', created_at: '2026-12-07T00:03:00Z' })]);
     expect(room.find(1)?.body).toBe('third');
   });
+
+  describe('my edits and deletions waiting in the outbox', () => {
+    const find = (room: ChatRoom, index: number): ChatEvent | undefined => room.events.value.find((e) => e.index === index);
+
+    it('show at once, also when made before the message was loaded (a reload offline)', async () => {
+      const { fetch } = server(10);
+      const room = new ChatRoom(CHAT, fetch);
+      room.changeLocally(9, { body: 'fixed' }, '2026-12-07T01:00:00Z');
+      room.changeLocally(10, { deleted: true }, '2026-12-07T01:00:00Z');
+      await room.start(10);
+      expect(find(room, 9)).toMatchObject({ body: 'fixed', edited_at: '2026-12-07T01:00:00Z' });
+      expect(find(room, 10)).toMatchObject({ body: null, deleted_at: '2026-12-07T01:00:00Z' });
+      expect([...room.waiting.value].sort()).toEqual([10, 9]);
+      room.changeLocally(8, { body: 'also' });
+      expect(find(room, 8)?.body).toBe('also');
+    });
+
+    it('stay when sent, and give way to the server version when refused', async () => {
+      const { fetch } = server(10);
+      const room = new ChatRoom(CHAT, fetch);
+      await room.start(10);
+      room.changeLocally(9, { body: 'fixed' });
+      room.changeLocally(8, { body: 'wrong' });
+      room.settleLocally(9, true);
+      room.settleLocally(8, false);
+      expect(find(room, 9)?.body).toBe('fixed');
+      expect(find(room, 8)).toEqual(ev(8));
+      expect(room.waiting.value.size).toBe(0);
+    });
+
+    it('never undo a later change: the owner deleted the message meanwhile', async () => {
+      const { fetch } = server(10);
+      const room = new ChatRoom(CHAT, fetch);
+      await room.start(10);
+      room.changeLocally(9, { body: 'fixed' }, '2026-12-07T01:00:00Z');
+      room.apply(ev(11, { type: 'message_deleted', target_index: 9, body: null, created_at: '2026-12-07T02:00:00Z' }), true);
+      room.settleLocally(9, false);
+      expect(find(room, 9)?.deleted_at).toBe('2026-12-07T02:00:00Z');
+    });
+
+    it('stay shown over an older edit of the server that a page brings in later', async () => {
+      const { fetch } = server(60);
+      const room = new ChatRoom(CHAT, fetch);
+      await room.start(60);
+      room.changeLocally(55, { body: 'mine' }, '2026-12-07T01:00:00Z');
+      // An edit event older than the loaded pages, read with the page before them.
+      room.merge([ev(5, { type: 'message_edited', target_index: 55, body: 'earlier', created_at: '2026-12-07T00:30:00Z' })]);
+      expect(find(room, 5)).toBeDefined();
+      expect(find(room, 55)?.body).toBe('mine');
+    });
+  });
 });

@@ -3,11 +3,10 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { useRoute } from 'preact-iso';
 import { errorMessage } from '../../app/errors';
 import {
+  changeMessage,
   chatQuery,
   chatRoom,
-  deleteMessage,
   discardPending,
-  editMessage,
   markRead,
   openRoom,
   sendMessage,
@@ -77,6 +76,8 @@ interface RowProps {
   day: string | null;
   quote: ChatEvent | null | undefined;
   myProfileId: string;
+  /** My edit or deletion of it waits in the outbox. */
+  waiting: boolean;
   onOpen: (event: ChatEvent) => void;
 }
 
@@ -91,7 +92,7 @@ function Quote({ event, myProfileId }: { event: ChatEvent; myProfileId: string }
   );
 }
 
-function MessageView({ event, mine, first, day, quote, myProfileId, onOpen }: RowProps): JSX.Element {
+function MessageView({ event, mine, first, day, quote, myProfileId, waiting, onOpen }: RowProps): JSX.Element {
   const name = useName(first && !mine ? event.profile_id : null);
   const summary = useEventSummary(event.type === 'message' ? null : event, myProfileId);
   const dayLine = day ? <div class="msg-day" role="separator"><span>{day}</span></div> : null;
@@ -115,6 +116,7 @@ function MessageView({ event, mine, first, day, quote, myProfileId, onOpen }: Ro
           <span class="msg-meta">
             {event.edited_at && !deleted ? <span class="msg-edited">{t('chat.edited')} · </span> : null}
             <time dateTime={event.created_at}>{time}</time>
+            {waiting ? <span class="msg-waiting" role="status"> · {t('chat.sending')}</span> : null}
           </span>
         </div>
         {deleted ? null : (
@@ -131,7 +133,7 @@ function MessageView({ event, mine, first, day, quote, myProfileId, onOpen }: Ro
 class MessageRow extends Component<RowProps> {
   override shouldComponentUpdate(next: RowProps): boolean {
     const now = this.props;
-    return next.event !== now.event || next.first !== now.first || next.day !== now.day || next.quote !== now.quote || next.mine !== now.mine || next.myProfileId !== now.myProfileId;
+    return next.event !== now.event || next.first !== now.first || next.day !== now.day || next.quote !== now.quote || next.mine !== now.mine || next.myProfileId !== now.myProfileId || next.waiting !== now.waiting;
   }
   override render(): JSX.Element {
     return <MessageView {...this.props} />;
@@ -202,6 +204,7 @@ function Typing({ chatId }: { chatId: string }): JSX.Element {
 function MessageList({ chat, room, onOpen, scrollSignal }: { chat: Chat; room: RoomState; onOpen: (event: ChatEvent) => void; scrollSignal: number }): JSX.Element {
   const events = room.events.value;
   const pending = room.pending.value;
+  const waiting = room.waiting.value;
   const scroller = useRef<HTMLDivElement>(null);
   const top = useRef<HTMLDivElement>(null);
   const bottom = useRef<HTMLDivElement>(null);
@@ -308,7 +311,7 @@ function MessageList({ chat, room, onOpen, scrollSignal }: { chat: Chat; room: R
           {room.loaded.value && start === 0 && !room.hasOlder.value ? <p class="chat-start">{t('chat.start')}</p> : <p class="chat-start">{room.loadingOlder.value ? t('chat.loadingOlder') : '\u00a0'}</p>}
         </div>
         {rows.map((row) => (
-          <MessageRow key={row.event.index} event={row.event} first={row.first} day={row.day} mine={row.event.profile_id === myProfileId} quote={quotes.get(row.event.index)} myProfileId={myProfileId} onOpen={onOpen} />
+          <MessageRow key={row.event.index} event={row.event} first={row.first} day={row.day} mine={row.event.profile_id === myProfileId} quote={quotes.get(row.event.index)} myProfileId={myProfileId} waiting={waiting.has(row.event.index)} onOpen={onOpen} />
         ))}
         {pending.map((message) => <PendingRow key={message.key} message={message} room={room} />)}
         <div ref={bottom} class="chat-bottom" />
@@ -354,7 +357,7 @@ function Composer({ chat, reply, editing, onDone, onSent }: { chat: Chat; reply:
       if (!body || body === editing.body) return onDone();
       setBusy(true);
       try {
-        await editMessage(chat.id, editing.index, body);
+        await changeMessage(chat.id, editing.index, { body });
         setText('');
         onDone();
       } catch (error) {
@@ -455,7 +458,7 @@ function Actions({ chat, event, onClose, onReply, onEdit }: { chat: Chat; event:
         onConfirm={() => {
           if (!confirm) return;
           setBusy(true);
-          deleteMessage(chat.id, confirm.index)
+          changeMessage(chat.id, confirm.index, { deleted: true })
             .then(() => setConfirm(null), (error: unknown) => toast(errorMessage(error, 'chat'), 'error'))
             .finally(() => setBusy(false));
         }}
