@@ -9,7 +9,8 @@ SQLite default, and PostgreSQL with Redis; pin one with
   One per stack and test module: make names of your own (``helpers.fresh_name()``).
 - ``mail_link(address, *, count=None)``: the link to the server in a mail to ``address``.
 - ``lang``: ``"en"``; parametrize it (``@pytest.mark.parametrize("lang", ["ko", "en"])``)
-  to run a test in both languages.
+  to run a test in both languages: Korean on SQLite, English on PostgreSQL
+  (``LANGUAGE_OF_STACK``) when both stacks run.
 - ``new_phone(lang=None, path="/app/")``: a new phone (browser context) with the page open
   at ``path``; ``phone`` and ``two_phones`` are one and two of them.
 - ``console_errors``: fails the test on any console error or uncaught page error of these
@@ -50,10 +51,27 @@ HERE = Path(__file__).parent
 NewPhone = Callable[..., "Page"]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+LANGUAGE_OF_STACK = {"sqlite": "ko", "postgres": "en"}
+"""A test in both languages runs each once, Korean on one stack and English on the other:
+the language changes what the app shows, the stack what serves it, and a flow is checked in
+each language and on each stack without running all four pairs (the tour of every screen
+still shows each screen in both languages)."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kept, paired_away = [], []
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.browser)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        stack, lang = params.get("app_stack"), params.get("lang")
+        if len(STACKS) > 1 and lang and LANGUAGE_OF_STACK.get(stack) not in (None, lang):
+            paired_away.append(item)
+        else:
+            kept.append(item)
+    if paired_away:
+        config.hook.pytest_deselected(items=paired_away)
+        items[:] = kept
 
 
 def _newest_source(root: Path) -> float:
