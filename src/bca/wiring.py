@@ -51,7 +51,7 @@ def create_backends(settings: Settings, *, domains: Sequence[Domain] = DOMAINS) 
         push=create_push_sender(settings),
         passwords=create_passwords(settings),
         tasks=_task_queue(settings, lambda: backends),
-        events=Hub(cache, typing_audience=lambda user, chat: _typing(backends, user, chat)),
+        realtime=Hub(cache, typing_audience=lambda user, chat: _typing(backends, user, chat)),
         web_push=create_web_push_sender(settings),
     )
     database.before_commit.append(

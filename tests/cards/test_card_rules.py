@@ -20,7 +20,7 @@ async def test_someone_who_sees_a_card_cannot_edit_it(db_session: AsyncSession) 
     owner, owner_profile = await person(db_session, "owner")
     other, _ = await person(db_session, "other")
     card = await service.create_card(
-        db_session, user=owner, me=owner_profile.id, data=CardCreate(name="Public")
+        db_session, user=owner, my_profile_id=owner_profile.id, data=CardCreate(name="Public")
     )
     seen = await service.get_card(db_session, user=other, card_id=card.id)
     assert seen.id == card.id  # a public card: visible to others ...
@@ -40,7 +40,7 @@ async def test_someone_who_sees_a_card_cannot_edit_it(db_session: AsyncSession) 
 async def test_an_edit_based_on_a_stale_version_is_refused(db_session: AsyncSession) -> None:
     owner, profile = await person(db_session, "owner")
     card = await service.create_card(
-        db_session, user=owner, me=profile.id, data=CardCreate(name="First")
+        db_session, user=owner, my_profile_id=profile.id, data=CardCreate(name="First")
     )
     assert card.version == 1
     edited = await service.update_card(

@@ -365,7 +365,7 @@ async def test_the_hub_listens_only_while_someone_is_connected(
     """It stops once nobody has needed it for IDLE_SECONDS (here shortened)."""
     monkeypatch.setattr("bca.realtime.hub.IDLE_SECONDS", 0.2)
     user = await chat_user(api)
-    hub = backends.events
+    hub = backends.realtime
     assert isinstance(hub, Hub)
     assert not hub.running
     async with ready_socket(live_server, user):

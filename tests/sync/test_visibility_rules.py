@@ -24,10 +24,10 @@ async def test_the_card_of_a_profile_that_blocked_me_leaves_my_sync_view(
     owner, owner_profile = await person(db_session, "owner")
     holder, holder_profile = await person(db_session, "holder")
     card = await cards.create_card(
-        db_session, user=owner, me=owner_profile.id, data=CardCreate(name="Kept")
+        db_session, user=owner, my_profile_id=owner_profile.id, data=CardCreate(name="Kept")
     )
     await cards.subscribe(
-        db_session, user=holder, me=holder_profile.id, card_id=card.id, share_token=None
+        db_session, user=holder, my_profile_id=holder_profile.id, card_id=card.id, share_token=None
     )
     key = str(card.id)
 
@@ -35,7 +35,11 @@ async def test_the_card_of_a_profile_that_blocked_me_leaves_my_sync_view(
     assert seen[key]["name"] == "Kept"  # in my wallet: in my sync view
 
     await profiles.set_relation(
-        db_session, user=owner, me=owner_profile.id, target_id=holder_profile.id, status="block"
+        db_session,
+        user=owner,
+        my_profile_id=owner_profile.id,
+        target_id=holder_profile.id,
+        status="block",
     )
     after = await render_entities(db_session, holder.id, "card", [key], public_url=PUBLIC_URL)
     assert after == {}

@@ -36,12 +36,13 @@ class Backends:
     push: PushSender
     passwords: Passwords
     tasks: TaskQueue
-    events: ChatEvents
+    realtime: ChatEvents
+    """The realtime hub: live chat events for sockets and long-polls."""
     web_push: WebPushSender = field(default_factory=NullWebPushSender)
 
     async def close(self) -> None:
         """Stop listening first, then close each service (the hub needs the cache)."""
-        await self.events.close()
+        await self.realtime.close()
         await self.tasks.close()
         await self.push.close()
         await self.web_push.close()

@@ -78,7 +78,7 @@ async def create_card(
     response: Response,
 ) -> CardRead:
     """Create a card on my profile ``me``; see the ``CardData`` schema for ``data``'s keys."""
-    card = await service.create_card(session, user=user, me=me, data=data)
+    card = await service.create_card(session, user=user, my_profile_id=me, data=data)
     return tagged(response, card, _read(card, settings))
 
 
@@ -250,7 +250,7 @@ async def subscribe(
     it stays if the card later turns private.
     """
     subscription, card, created = await service.subscribe(
-        session, user=user, me=me, card_id=card_id, share_token=share_token
+        session, user=user, my_profile_id=me, card_id=card_id, share_token=share_token
     )
     response.status_code = 201 if created else 200
     return _subscription_read(subscription, card, settings=settings)
@@ -260,7 +260,7 @@ async def subscribe(
 async def unsubscribe(
     me: uuid.UUID, card_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> None:
-    await service.unsubscribe(session, user=user, me=me, card_id=card_id)
+    await service.unsubscribe(session, user=user, my_profile_id=me, card_id=card_id)
 
 
 @router.get(
@@ -275,7 +275,7 @@ async def list_subscriptions(
 ) -> Page[SubscriptionRead]:
     """My profile's wallet, each card as it is now (its current ``version``)."""
     rows = await service.list_subscriptions(
-        session, user=user, me=me, after=page.after, limit=page.fetch_limit
+        session, user=user, my_profile_id=me, after=page.after, limit=page.fetch_limit
     )
     return page.cut(
         rows, key=_subscription_key, item=lambda row: _subscription_read(*row, settings=settings)

@@ -96,10 +96,12 @@ async def _record_removed(session: AsyncSession, removed: Sequence[Pair]) -> Non
 
 
 async def create_card(
-    session: AsyncSession, *, user: User, me: uuid.UUID, data: CardCreate
+    session: AsyncSession, *, user: User, my_profile_id: uuid.UUID, data: CardCreate
 ) -> Card:
     # The profile row lock serialises concurrent creations against the per-profile limit.
-    profile = await require_own_profile(session, user=user, profile_id=me, for_update=True)
+    profile = await require_own_profile(
+        session, user=user, profile_id=my_profile_id, for_update=True
+    )
     if await repository.count_live(session, profile.id) >= MAX_CARDS_PER_PROFILE:
         raise CardLimitReached()
     now = utcnow()
@@ -290,7 +292,7 @@ async def subscribe(
     session: AsyncSession,
     *,
     user: User,
-    me: uuid.UUID,
+    my_profile_id: uuid.UUID,
     card_id: uuid.UUID,
     share_token: str | None,
 ) -> tuple[Subscription, Card, bool]:
@@ -299,7 +301,7 @@ async def subscribe(
     A private card needs its live share link's token. A token that does not belong to this
     card is a 404 like any card one may not see, even if the card is public.
     """
-    holder = await require_own_profile(session, user=user, profile_id=me)
+    holder = await require_own_profile(session, user=user, profile_id=my_profile_id)
     if share_token is not None:
         found = await repository.find_shared(session, share_token)
         if found is None or found[0].id != card_id:
@@ -318,9 +320,9 @@ async def subscribe(
 
 
 async def unsubscribe(
-    session: AsyncSession, *, user: User, me: uuid.UUID, card_id: uuid.UUID
+    session: AsyncSession, *, user: User, my_profile_id: uuid.UUID, card_id: uuid.UUID
 ) -> None:
-    holder = await require_own_profile(session, user=user, profile_id=me)
+    holder = await require_own_profile(session, user=user, profile_id=my_profile_id)
     if not await repository.delete_subscription(session, holder.id, card_id):
         raise SubscriptionNotFound()
     await record_subscription_change(session, holder.id, card_id)
@@ -330,11 +332,11 @@ async def list_subscriptions(
     session: AsyncSession,
     *,
     user: User,
-    me: uuid.UUID,
+    my_profile_id: uuid.UUID,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> Sequence[tuple[Subscription, Card]]:
-    holder = await require_own_profile(session, user=user, profile_id=me)
+    holder = await require_own_profile(session, user=user, profile_id=my_profile_id)
     return await repository.list_subscriptions(
         session, user.id, holder.id, after=after, limit=limit
     )

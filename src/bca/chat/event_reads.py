@@ -92,7 +92,7 @@ async def wait_for_events(
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    hub = backends.events
+    hub = backends.realtime
     async with hub.watch(chat_id) as waiter:
         caught_up = hub.caught_up(chat_id, user_id, after)
         page = EventsPage(events=[], next_after=after) if caught_up else await read()

@@ -42,7 +42,7 @@ async def create_contact(
     response: Response,
 ) -> ContactRead:
     """Keep a contact (someone's paper card) in my profile ``me``'s wallet; private to me."""
-    contact = await service.create_contact(session, user=user, me=me, data=data)
+    contact = await service.create_contact(session, user=user, my_profile_id=me, data=data)
     return tagged(response, contact, _read(contact, settings))
 
 
@@ -60,7 +60,7 @@ async def list_contacts(
     rows = await service.list_contacts(
         session,
         user=user,
-        me=me,
+        my_profile_id=me,
         query=q.strip() if q else None,
         after=page.after,
         limit=page.fetch_limit,
@@ -83,7 +83,7 @@ async def get_contact(
     settings: SettingsDep,
     response: Response,
 ) -> ContactRead:
-    contact = await service.get_contact(session, user=user, me=me, contact_id=contact_id)
+    contact = await service.get_contact(session, user=user, my_profile_id=me, contact_id=contact_id)
     return tagged(response, contact, _read(contact, settings))
 
 
@@ -104,7 +104,7 @@ async def update_contact(
 ) -> ContactRead:
     """Change a contact; every change bumps ``version``."""
     contact = await service.update_contact(
-        session, user=user, me=me, contact_id=contact_id, data=data, if_match=if_match
+        session, user=user, my_profile_id=me, contact_id=contact_id, data=data, if_match=if_match
     )
     return tagged(response, contact, _read(contact, settings))
 
@@ -118,7 +118,7 @@ async def delete_contact(
     session: SessionDep,
 ) -> None:
     await service.delete_contact(
-        session, user=user, me=me, contact_id=contact_id, if_match=if_match
+        session, user=user, my_profile_id=me, contact_id=contact_id, if_match=if_match
     )
 
 
@@ -141,7 +141,7 @@ async def set_contact_image(
         session,
         backends,
         user=user,
-        me=me,
+        my_profile_id=me,
         contact_id=contact_id,
         source=source,
         if_match=if_match,
@@ -160,5 +160,5 @@ async def set_contact_image(
 async def get_vcard(
     me: uuid.UUID, contact_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> Response:
-    contact = await service.get_contact(session, user=user, me=me, contact_id=contact_id)
+    contact = await service.get_contact(session, user=user, my_profile_id=me, contact_id=contact_id)
     return vcard_download(contact_vcard(contact), contact.name)

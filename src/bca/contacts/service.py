@@ -47,11 +47,11 @@ async def _owned(
     session: AsyncSession,
     *,
     user: User,
-    me: uuid.UUID,
+    my_profile_id: uuid.UUID,
     contact_id: uuid.UUID,
     for_update: bool = False,
 ) -> Contact:
-    profile = await require_own_profile(session, user=user, profile_id=me)
+    profile = await require_own_profile(session, user=user, profile_id=my_profile_id)
     contact = await repository.get_live(session, profile.id, contact_id, for_update=for_update)
     if contact is None:
         raise ContactNotFound()
@@ -62,12 +62,14 @@ async def _editable(
     session: AsyncSession,
     *,
     user: User,
-    me: uuid.UUID,
+    my_profile_id: uuid.UUID,
     contact_id: uuid.UUID,
     if_match: IfMatch | None,
 ) -> Contact:
     """The contact, locked for a change, once ``If-Match`` names its version (else 412)."""
-    contact = await _owned(session, user=user, me=me, contact_id=contact_id, for_update=True)
+    contact = await _owned(
+        session, user=user, my_profile_id=my_profile_id, contact_id=contact_id, for_update=True
+    )
     check_if_match(if_match, contact.version)
     return contact
 
@@ -76,12 +78,14 @@ async def create_contact(
     session: AsyncSession,
     *,
     user: User,
-    me: uuid.UUID,
+    my_profile_id: uuid.UUID,
     data: ContactFields,
     image_file_id: uuid.UUID | None = None,
 ) -> Contact:
     # The profile row lock serialises concurrent creations against the per-profile limit.
-    profile = await require_own_profile(session, user=user, profile_id=me, for_update=True)
+    profile = await require_own_profile(
+        session, user=user, profile_id=my_profile_id, for_update=True
+    )
     if await repository.count_live(session, profile.id) >= MAX_CONTACTS_PER_PROFILE:
         raise ContactLimitReached()
     stored = data.model_dump(mode="json")
@@ -101,33 +105,35 @@ async def list_contacts(
     session: AsyncSession,
     *,
     user: User,
-    me: uuid.UUID,
+    my_profile_id: uuid.UUID,
     query: str | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> Sequence[Contact]:
-    profile = await require_own_profile(session, user=user, profile_id=me)
+    profile = await require_own_profile(session, user=user, profile_id=my_profile_id)
     return await repository.list_of_profile(
         session, profile.id, query=query, after=after, limit=limit
     )
 
 
 async def get_contact(
-    session: AsyncSession, *, user: User, me: uuid.UUID, contact_id: uuid.UUID
+    session: AsyncSession, *, user: User, my_profile_id: uuid.UUID, contact_id: uuid.UUID
 ) -> Contact:
-    return await _owned(session, user=user, me=me, contact_id=contact_id)
+    return await _owned(session, user=user, my_profile_id=my_profile_id, contact_id=contact_id)
 
 
 async def update_contact(
     session: AsyncSession,
     *,
     user: User,
-    me: uuid.UUID,
+    my_profile_id: uuid.UUID,
     contact_id: uuid.UUID,
     data: ContactUpdate,
     if_match: IfMatch | None,
 ) -> Contact:
-    contact = await _editable(session, user=user, me=me, contact_id=contact_id, if_match=if_match)
+    contact = await _editable(
+        session, user=user, my_profile_id=my_profile_id, contact_id=contact_id, if_match=if_match
+    )
     changes = {
         key: value for key, value in data.changes().items() if getattr(contact, key) != value
     }
@@ -143,11 +149,13 @@ async def delete_contact(
     session: AsyncSession,
     *,
     user: User,
-    me: uuid.UUID,
+    my_profile_id: uuid.UUID,
     contact_id: uuid.UUID,
     if_match: IfMatch | None,
 ) -> None:
-    contact = await _editable(session, user=user, me=me, contact_id=contact_id, if_match=if_match)
+    contact = await _editable(
+        session, user=user, my_profile_id=my_profile_id, contact_id=contact_id, if_match=if_match
+    )
     contact.deleted_at = utcnow()
     await _saved(session, contact)
 
@@ -157,7 +165,7 @@ async def set_contact_image(
     backends: Backends,
     *,
     user: User,
-    me: uuid.UUID,
+    my_profile_id: uuid.UUID,
     contact_id: uuid.UUID,
     source: UploadSource,
     if_match: IfMatch | None,
@@ -171,7 +179,11 @@ async def set_contact_image(
         source=source,
         purpose="contact_image",
         authorize=lambda: _editable(
-            session, user=user, me=me, contact_id=contact_id, if_match=if_match
+            session,
+            user=user,
+            my_profile_id=my_profile_id,
+            contact_id=contact_id,
+            if_match=if_match,
         ),
         swap=files_service.image_swap("image_file_id", bump),
     )

@@ -175,7 +175,7 @@ async def set_relation(
     ends follows both ways and hides each profile from the other's owner.
     """
     relation = await service.set_relation(
-        session, user=user, me=me, target_id=target, status=data.status
+        session, user=user, my_profile_id=me, target_id=target, status=data.status
     )
     return RelationRead.from_row(relation)
 
@@ -184,7 +184,7 @@ async def set_relation(
 async def delete_relation(
     me: uuid.UUID, target: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> None:
-    await service.delete_relation(session, user=user, me=me, target_id=target)
+    await service.delete_relation(session, user=user, my_profile_id=me, target_id=target)
 
 
 @router.get("/profiles/{me}/relations", response_model=Page[RelationRead], responses=problems(404))
@@ -196,7 +196,12 @@ async def list_relations(
     relation_status: Annotated[RelationStatus | None, Query(alias="status")] = None,
 ) -> Page[RelationRead]:
     relations = await service.list_relations(
-        session, user=user, me=me, status=relation_status, after=page.after, limit=page.fetch_limit
+        session,
+        user=user,
+        my_profile_id=me,
+        status=relation_status,
+        after=page.after,
+        limit=page.fetch_limit,
     )
     return page.cut(relations, key=_by_target, item=RelationRead.from_row)
 
@@ -213,7 +218,7 @@ async def list_followers(
     relations = await service.list_relations(
         session,
         user=user,
-        me=me,
+        my_profile_id=me,
         status=follower_status,
         towards_me=True,
         after=page.after,
@@ -226,7 +231,9 @@ async def list_followers(
 async def accept_follower(
     me: uuid.UUID, requester: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> None:
-    await service.answer_follow_request(session, user=user, me=me, requester=requester, accept=True)
+    await service.answer_follow_request(
+        session, user=user, my_profile_id=me, requester=requester, accept=True
+    )
 
 
 @router.post("/profiles/{me}/followers/{requester}/reject", **NO_CONTENT, responses=problems(404))
@@ -234,5 +241,5 @@ async def reject_follower(
     me: uuid.UUID, requester: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> None:
     await service.answer_follow_request(
-        session, user=user, me=me, requester=requester, accept=False
+        session, user=user, my_profile_id=me, requester=requester, accept=False
     )

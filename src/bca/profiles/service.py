@@ -237,15 +237,20 @@ async def set_profile_image(
 
 
 async def set_relation(
-    session: AsyncSession, *, user: User, me: uuid.UUID, target_id: uuid.UUID, status: str
+    session: AsyncSession,
+    *,
+    user: User,
+    my_profile_id: uuid.UUID,
+    target_id: uuid.UUID,
+    status: str,
 ) -> Relation:
-    """Follow, hide or block ``target_id`` as my profile ``me``.
+    """Follow, hide or block ``target_id`` as my profile ``my_profile_id``.
 
     Following a private profile asks its owner (``follow_requested``) unless the follow is
     already accepted. Blocking ends any follow between the two profiles, both ways, and the
     wallet entries each holds of the other's cards.
     """
-    acting = await require_own_profile(session, user=user, profile_id=me)
+    acting = await require_own_profile(session, user=user, profile_id=my_profile_id)
     target = await repository.get_live(session, target_id)
     if target is None:
         raise ProfileNotFound()
@@ -276,9 +281,9 @@ async def set_relation(
 
 
 async def delete_relation(
-    session: AsyncSession, *, user: User, me: uuid.UUID, target_id: uuid.UUID
+    session: AsyncSession, *, user: User, my_profile_id: uuid.UUID, target_id: uuid.UUID
 ) -> None:
-    acting = await require_own_profile(session, user=user, profile_id=me)
+    acting = await require_own_profile(session, user=user, profile_id=my_profile_id)
     if not await repository.delete_relation(session, acting.id, target_id):
         raise RelationNotFound()
     await record_relation_change(session, acting.id, target_id)
@@ -288,7 +293,7 @@ async def list_relations(
     session: AsyncSession,
     *,
     user: User,
-    me: uuid.UUID,
+    my_profile_id: uuid.UUID,
     status: str | None,
     towards_me: bool = False,
     after: tuple[datetime, uuid.UUID] | None,
@@ -296,7 +301,7 @@ async def list_relations(
 ) -> Sequence[Relation]:
     """My profile's relations to others, or (``towards_me``) the follows and follow requests
     of others to it, both kinds unless ``status`` names one."""
-    acting = await require_own_profile(session, user=user, profile_id=me)
+    acting = await require_own_profile(session, user=user, profile_id=my_profile_id)
     if status is not None:
         statuses: tuple[str, ...] | None = (status,)
     else:
@@ -307,9 +312,14 @@ async def list_relations(
 
 
 async def answer_follow_request(
-    session: AsyncSession, *, user: User, me: uuid.UUID, requester: uuid.UUID, accept: bool
+    session: AsyncSession,
+    *,
+    user: User,
+    my_profile_id: uuid.UUID,
+    requester: uuid.UUID,
+    accept: bool,
 ) -> None:
-    acting = await require_own_profile(session, user=user, profile_id=me)
+    acting = await require_own_profile(session, user=user, profile_id=my_profile_id)
     relation = await repository.get_relation(session, requester, acting.id, for_update=True)
     if relation is None or relation.status != FOLLOW_REQUESTED:
         raise FollowRequestNotFound()

@@ -71,7 +71,7 @@ async def realtime(websocket: WebSocket) -> None:
     """One connection, from the handshake to the close. Whatever this frame holds lives as long
     as the socket: helpers do the work that needs more (the auth transaction, the ready frame)."""
     backends: Backends = websocket.app.state.backends
-    hub = backends.events
+    hub = backends.realtime
     assert isinstance(hub, Hub), "the wiring makes the realtime hub the backends' events"
     await websocket.accept()
     claims = await _claims(websocket, backends)

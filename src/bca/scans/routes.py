@@ -55,7 +55,7 @@ async def create_scan(
     """Upload a photo of a paper business card (PNG, JPEG, GIF or WebP) to be read; poll
     ``GET /v1/scans/{id}`` for the proposed contact."""
     scan = await service.create_scan(
-        session, backends, user=user, me=me, source=source, region=region
+        session, backends, user=user, my_profile_id=me, source=source, region=region
     )
     response.headers["Location"] = f"/v1/scans/{scan.id}"
     return ScanCreated(id=scan.id, status="pending")

@@ -65,12 +65,12 @@ async def create_scan(
     backends: Backends,
     *,
     user: User,
-    me: uuid.UUID,
+    my_profile_id: uuid.UUID,
     source: UploadSource,
     region: str | None,
 ) -> Scan:
     chosen = check_region(region or backends.settings.scan_default_region)
-    profile = await require_own_profile(session, user=user, profile_id=me)
+    profile = await require_own_profile(session, user=user, profile_id=my_profile_id)
     # Refused before the upload streams in, and counted again under the user's lock before
     # the row is added (concurrent uploads).
     if await repository.count_pending(session, user.id, lock=False) >= MAX_PENDING_SCANS:
@@ -198,7 +198,7 @@ async def accept(
             ]
         ) from None
     contact = await contacts_service.create_contact(
-        session, user=user, me=scan.profile_id, data=fields, image_file_id=scan.file_id
+        session, user=user, my_profile_id=scan.profile_id, data=fields, image_file_id=scan.file_id
     )
     scan.contact_id = contact.id
     await session.flush()

@@ -63,9 +63,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.browser)
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        stack, lang = params.get("app_stack"), params.get("lang")
-        if len(STACKS) > 1 and lang and LANGUAGE_OF_STACK.get(stack) not in (None, lang):
+        params: dict[str, object] = getattr(getattr(item, "callspec", None), "params", {})
+        paired = LANGUAGE_OF_STACK.get(str(params.get("app_stack")))
+        if len(STACKS) > 1 and params.get("lang") not in (None, paired) and paired:
             paired_away.append(item)
         else:
             kept.append(item)
