@@ -66,9 +66,7 @@ router = APIRouter(prefix="/v1", tags=["memos"])
 async def create_memo(data: MemoCreate, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     memo = Memo(id=uuid.uuid4(), owner_id=user.id, text=data.text)
     session.add(memo)
-    await record_change(
-        session, user_ids=[user.id], entity="memo", entity_id=str(memo.id), op="upsert"
-    )
+    await record_change(session, user_ids=[user.id], entity="memo", entity_id=str(memo.id))
     return {"id": str(memo.id), "text": memo.text}
 
 

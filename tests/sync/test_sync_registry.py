@@ -77,7 +77,6 @@ async def test_a_registered_entity_reaches_changes_and_snapshots(
             user_ids=[uuid.UUID(alice.id)],
             entity="account",
             entity_id=alice.id,
-            op="upsert",
         )
     changes, _ = await changes_since(client, alice, cursor)
     assert changes == [

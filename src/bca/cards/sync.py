@@ -204,7 +204,7 @@ async def record_card_change(
     users = set(also)
     if profile_id is not None:
         users |= await users_watching_profile(session, profile_id)
-    await record_change(session, user_ids=users, entity="card", entity_id=str(card_id), op="upsert")
+    await record_change(session, user_ids=users, entity="card", entity_id=str(card_id))
     holders = await session.execute(
         select(Subscription.profile_id, Profile.user_id)
         .join(Profile, Profile.id == Subscription.profile_id)
@@ -235,10 +235,7 @@ async def record_subscription_change(
         user_ids=[holder],
         entity="subscription",
         entity_id=pair_key(profile_id, card_id),
-        op="upsert",
     )
-    await record_change(
-        session, user_ids=[holder], entity="card", entity_id=str(card_id), op="upsert"
-    )
+    await record_change(session, user_ids=[holder], entity="card", entity_id=str(card_id))
     if card_profile is not None:
         await profile_dependents(session, {card_profile}, {holder})

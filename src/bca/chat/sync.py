@@ -179,9 +179,7 @@ async def record_chat_change(
         select(Participant.user_id).where(Participant.chat_id == chat_id)
     )
     members = set(everyone.all()) | set(also)
-    await record_change(
-        session, user_ids=members, entity="chat", entity_id=str(chat_id), op="upsert"
-    )
+    await record_change(session, user_ids=members, entity="chat", entity_id=str(chat_id))
     profiles = await session.scalars(
         select(Participant.profile_id).where(Participant.chat_id == chat_id)
     )

@@ -61,6 +61,4 @@ async def record_contact_change(session: AsyncSession, contact_id: uuid.UUID) ->
     )
     if owner is None:
         return
-    await record_change(
-        session, user_ids=[owner], entity="contact", entity_id=str(contact_id), op="upsert"
-    )
+    await record_change(session, user_ids=[owner], entity="contact", entity_id=str(contact_id))

@@ -59,9 +59,7 @@ async def create_first_profile(session: AsyncSession, user: User) -> None:
     profile = Profile(user_id=user.id, name=name, created_at=now, updated_at=now)
     session.add(profile)
     await session.flush()
-    await record_change(
-        session, user_ids=[user.id], entity="profile", entity_id=str(profile.id), op="upsert"
-    )
+    await record_change(session, user_ids=[user.id], entity="profile", entity_id=str(profile.id))
 
 
 async def live_profiles(

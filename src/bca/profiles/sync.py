@@ -210,9 +210,7 @@ async def record_profile_change(
 ) -> set[uuid.UUID]:
     """Profile edited, created, deleted or its visibility changed. Returns who was told."""
     users = await users_watching_profile(session, profile_id) | set(also)
-    await record_change(
-        session, user_ids=users, entity="profile", entity_id=str(profile_id), op="upsert"
-    )
+    await record_change(session, user_ids=users, entity="profile", entity_id=str(profile_id))
     await profile_dependents(session, {profile_id}, users)
     owner, deleted_at = (
         await session.execute(
@@ -250,13 +248,11 @@ async def record_relation_change(
     owner_b = await profile_owner(session, target_id)
     pair = {user for user in (owner_a, owner_b) if user is not None}
     for key in (pair_key(profile_id, target_id), pair_key(target_id, profile_id)):
-        await record_change(session, user_ids=pair, entity="relation", entity_id=key, op="upsert")
+        await record_change(session, user_ids=pair, entity="relation", entity_id=key)
     for viewer, seen in ((owner_a, target_id), (owner_b, profile_id)):
         if viewer is None:
             continue
-        await record_change(
-            session, user_ids=[viewer], entity="profile", entity_id=str(seen), op="upsert"
-        )
+        await record_change(session, user_ids=[viewer], entity="profile", entity_id=str(seen))
         await profile_dependents(session, {seen}, {viewer})
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Literal
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +24,6 @@ from bca.sync.models import ChangeCounter, HeldEntity
 
 Entity = str
 """An entity type of ``bca.sync.entities.ENTITIES``."""
-Operation = Literal["upsert", "delete"]
 
 PENDING_KEY = "bca.sync.pending"
 """``session.info`` key of the (user, entity) pairs the transaction touched."""
@@ -77,10 +75,9 @@ async def record_change(
     user_ids: Iterable[uuid.UUID],
     entity: Entity,
     entity_id: str,
-    op: Operation,
 ) -> None:
-    """The entity changed for these users. ``op`` is advisory: what the user sees at commit
-    (and at read time) decides between upsert and delete."""
+    """The entity changed for these users: what each sees at commit (and at read time)
+    decides between an upsert and a delete in their log."""
     touch(session, user_ids=user_ids, entity=entity, entity_ids=[entity_id])
 
 
