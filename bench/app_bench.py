@@ -13,6 +13,15 @@ Scenarios (``--scenarios``, comma-separated; all by default):
   slow-4G network (562.5 ms latency, 1.47 Mbit/s down: Lighthouse's mobile throttling) and 4x CPU
   throttling, from an empty cache: time until the newest card's row is on screen, and until a
   tap on it has opened the card.
+- ``offline`` (issue 23): with the network off, a new tab of the installed app (its service
+  worker's cache, the local database on OPFS) until a 500-card wallet is on screen.
+- ``sync`` (issue 23): the first sync of a 5,000-card wallet (snapshot built, downloaded and
+  imported; the import timed in the page); 1,000 card edits made while the phone was offline,
+  from the network's return until they are applied (the applying timed in the worker and as
+  the page waited for it, page by page). Phone and server share this machine's cores here.
+- ``apply`` (issue 23): the applying alone, on a quiet machine: the app's built worker, in a
+  page of the served app, imports a 5,000-card snapshot of the server's schema and applies two
+  pages of 500 card edits, ``--runs`` times; timed in the worker.
 - ``chat``: a chat of 10,000 messages opens at its newest page; the page is scrolled back with
   wheel steps until 1,000 messages have passed; frames are counted with requestAnimationFrame
   (a frame is dropped for every 16.7 ms beyond the first in a gap between two frames).
@@ -25,10 +34,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import gzip
 import json
 import os
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -173,31 +184,48 @@ async def gather_limited(jobs: Sequence[Any], limit: int = 16) -> None:
     await asyncio.gather(*(one(job) for job in jobs))
 
 
-async def seed_wallet(url: str, cards: int) -> tuple[User, str]:
-    """A holder whose wallet holds ``cards`` cards of another person's profiles (a profile holds
-    at most 100); returns the newest's name."""
+@dataclass
+class Wallet:
+    holder: User
+    card_owners: dict[str, User]
+    """Each card's id, and who made it (the one who may edit it)."""
+    newest: str
+
+
+PROFILES_PER_USER = 20
+
+
+async def seed_wallet(url: str, cards: int) -> Wallet:
+    """A holder whose wallet holds ``cards`` cards of other people's profiles (a profile holds
+    at most 100 cards, a user 20 profiles), the first renamed "Newest Card"."""
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         api = Api(client)
-        holder, owner = await api.user("holder"), await api.user("owner")
-        profiles = [owner.profile_id]
-        for number in range(1, (cards + CARDS_PER_PROFILE - 1) // CARDS_PER_PROFILE):
-            profile = await api.call(
-                "POST", "/v1/profiles", headers=owner.headers, json={"name": f"Owner {number}"}
-            )
-            profiles.append(profile["id"])
-        ids: list[str] = []
+        holder = await api.user("holder")
+        profiles: list[tuple[User, str]] = []
+        while len(profiles) * CARDS_PER_PROFILE < cards:
+            owner = await api.user("owner")
+            profiles.append((owner, owner.profile_id))
+            for number in range(1, PROFILES_PER_USER):
+                if len(profiles) * CARDS_PER_PROFILE >= cards:
+                    break
+                profile = await api.call(
+                    "POST", "/v1/profiles", headers=owner.headers, json={"name": f"Owner {number}"}
+                )
+                profiles.append((owner, profile["id"]))
+        card_owners: dict[str, User] = {}
 
         async def make(number: int) -> None:
+            owner, profile_id = profiles[number // CARDS_PER_PROFILE]
             card = await api.call(
                 "POST",
-                f"/v1/profiles/{profiles[number // CARDS_PER_PROFILE]}/cards",
+                f"/v1/profiles/{profile_id}/cards",
                 headers=owner.headers,
                 json={
                     "name": f"Card {number:04d}",
                     "data": {"title": "Sales", "company": f"Company {number}"},
                 },
             )
-            ids.append(card["id"])
+            card_owners[card["id"]] = owner
 
         await gather_limited([make(number) for number in range(cards)])
         await gather_limited(
@@ -207,14 +235,15 @@ async def seed_wallet(url: str, cards: int) -> tuple[User, str]:
                     f"/v1/profiles/{holder.profile_id}/subscriptions/{card_id}",
                     headers=holder.headers,
                 )
-                for card_id in ids
+                for card_id in card_owners
             ]
         )
+        first, owner = next(iter(card_owners.items()))
         newest = await api.call(
-            "PATCH", f"/v1/cards/{ids[0]}", headers=owner.headers, json={"name": "Newest Card"}
+            "PATCH", f"/v1/cards/{first}", headers=owner.headers, json={"name": "Newest Card"}
         )
         await api.sign_in(holder)
-        return holder, newest["name"]
+        return Wallet(holder, card_owners, newest["name"])
 
 
 async def seed_chat(url: str, messages: int) -> tuple[User, str]:
@@ -257,10 +286,12 @@ async def seed_chat(url: str, messages: int) -> tuple[User, str]:
         return reader, chat["id"]
 
 
-def phone(playwright: Playwright, user: User | None, url: str) -> BrowserContext:
+def phone(
+    playwright: Playwright, user: User | None, url: str, *, service_worker: bool = False
+) -> BrowserContext:
     device = {k: v for k, v in playwright.devices["Pixel 7"].items() if k != "default_browser_type"}
     browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-    context = browser.new_context(**device, service_workers="block")
+    context = browser.new_context(**device, service_workers="allow" if service_worker else "block")
     if user is not None:
         values = {"bca.refresh": user.refresh_token, "bca.locale": "en"}
         context.add_init_script(
@@ -294,11 +325,11 @@ def shipped(page: Page, url: str, wait_for: str) -> tuple[int, int, int]:
 
 
 def scenario_bundle(playwright: Playwright, url: str) -> list[str]:
-    holder, newest = blocking(seed_wallet(url, 5))
+    wallet = blocking(seed_wallet(url, 5))
     rows = []
     for label, user, target, text in (
         ("welcome (signed out)", None, "/app/", "B.Ca"),
-        ("wallet (signed in)", holder, "/app/wallet", newest),
+        ("wallet (signed in)", wallet.holder, "/app/wallet", wallet.newest),
     ):
         context = phone(playwright, user, url)
         files, raw, packed = shipped(context.new_page(), url + target, text)
@@ -330,11 +361,11 @@ def wallet_once(playwright: Playwright, url: str, holder: User, newest: str) -> 
 
 
 def scenario_wallet(playwright: Playwright, url: str, runs: int) -> list[str]:
-    holder, newest = blocking(seed_wallet(url, 500))
+    wallet = blocking(seed_wallet(url, 500))
     samples = []
     for _ in range(runs):
-        blocking(refresh_sign_in(url, holder))
-        samples.append(wallet_once(playwright, url, holder, newest))
+        blocking(refresh_sign_in(url, wallet.holder))
+        samples.append(wallet_once(playwright, url, wallet.holder, wallet.newest))
     visible = statistics.median(sample[0] for sample in samples)
     opened = statistics.median(sample[1] for sample in samples)
     runs_text = ", ".join(f"{v:.2f}/{o:.2f}" for v, o in samples)
@@ -343,6 +374,234 @@ def scenario_wallet(playwright: Playwright, url: str, runs: int) -> list[str]:
         "|---|---|---|---|",
         f"| median of {runs} | **{visible:.2f} s** | {opened:.2f} s | {runs_text} |",
     ]
+
+
+def poll(page: Page, script: str, arg: object = None, timeout: float = 300) -> None:
+    """Waits until ``script`` (a function) is true (the app's CSP refuses wait_for_function)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(script, arg):
+        if time.monotonic() > deadline:
+            raise TimeoutError(script)
+        page.wait_for_timeout(50)
+
+
+SYNCED = "id => localStorage.getItem('bca.synced.' + id)"
+MEASURES = "name => performance.getEntriesByName(name).map(e => [e.duration, e.detail])"
+
+
+def synced_once(page: Page, user: User, before: str | None) -> None:
+    poll(page, f"([id, before]) => ({SYNCED})(id) !== before", [user.user_id, before])
+
+
+def scenario_offline(playwright: Playwright, url: str, runs: int) -> list[str]:
+    """Cold offline starts of a 500-card wallet."""
+    wallet = blocking(seed_wallet(url, 500))
+    blocking(refresh_sign_in(url, wallet.holder))
+    context = phone(playwright, wallet.holder, url, service_worker=True)
+    page = context.new_page()
+    page.goto(url + "/app/wallet")
+    page.get_by_text(wallet.newest).first.wait_for(timeout=120_000)
+    poll(page, f"id => ({SYNCED})(id) !== null", wallet.holder.user_id)
+    poll(page, "() => navigator.serviceWorker.controller !== null")
+    context.set_offline(True)
+    starts = []
+    for _ in range(runs):
+        page.close()
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(url + "/app/wallet", wait_until="commit")
+        page.get_by_text(wallet.newest).first.wait_for(timeout=60_000)
+        starts.append(time.perf_counter() - started)
+    if context.browser:
+        context.browser.close()
+    return [
+        "| offline | measured | runs |",
+        "|---|---|---|",
+        f"| cold offline start, 500-card wallet on screen | **{statistics.median(starts):.2f} s**"
+        f" median | {', '.join(f'{value:.2f}' for value in starts)} |",
+    ]
+
+
+def scenario_sync(playwright: Playwright, url: str) -> list[str]:
+    """The first sync of a 5,000-card wallet (snapshot built, downloaded, imported); 1,000
+    changes made while away, fetched and applied."""
+    big = blocking(seed_wallet(url, 5_000))
+    blocking(refresh_sign_in(url, big.holder))
+    context = phone(playwright, big.holder, url, service_worker=True)
+    page = context.new_page()
+    started = time.perf_counter()
+    page.goto(url + "/app/wallet", wait_until="commit")
+    synced_once(page, big.holder, None)
+    first_sync = time.perf_counter() - started
+    imported = page.evaluate(MEASURES, "bca:sync-import")
+    page.get_by_text(big.newest).first.wait_for(timeout=120_000)
+
+    # Away: the owner edits 1,000 of the cards; back online, the app fetches and applies them.
+    context.set_offline(True)
+    before = page.evaluate(SYNCED, big.holder.user_id)
+    blocking(edit_cards(url, list(big.card_owners.items())[1:1001]))
+    # The phone and the server share this machine: let the server's own work after the edits
+    # (the holder's snapshot brought forward) end first, as it would on a server elsewhere.
+    blocking(snapshot_settled(url, big.holder))
+    page.evaluate("() => performance.clearMeasures('bca:sync-apply')")
+    started = time.perf_counter()
+    context.set_offline(False)
+    synced_once(page, big.holder, before)
+    caught_up = time.perf_counter() - started
+    applied: list[tuple[float, dict[str, int]]] = page.evaluate(MEASURES, "bca:sync-apply")
+    if context.browser:
+        context.browser.close()
+
+    changes = sum(detail["changes"] for _, detail in applied)
+    apply_ms = sum(duration for duration, _ in applied)
+    in_worker_ms = sum(detail["inWorker"] for _, detail in applied)
+    import_ms, import_detail = imported[-1]
+    return [
+        "| sync | measured |",
+        "|---|---|",
+        f"| first sync of a 5,000-card wallet (snapshot built, downloaded, imported) | "
+        f"**{first_sync:.2f} s**; import {import_ms:.0f} ms of "
+        f"{import_detail['bytes'] / 1024 / 1024:.1f} MB |",
+        f"| {changes:,} changes made while away: back online until applied | {caught_up:.2f} s |",
+        f"| applying them ({len(applied)} pages): in the worker / as the page waits | "
+        f"**{in_worker_ms:.0f} ms** / {apply_ms:.0f} ms |",
+    ]
+
+
+APPLY_IN_WORKER = """async ([worker, snapshot, changes, rounds]) => {
+  const local = new Worker('/app/assets/' + worker, { type: 'module' });
+  let last = 0;
+  const waiting = new Map();
+  local.onmessage = (event) => {
+    const { id, result, error } = event.data;
+    const answer = waiting.get(id);
+    waiting.delete(id);
+    if (error) answer.reject(new Error(error)); else answer.resolve(result);
+  };
+  const call = (request, transfer = []) => new Promise((resolve, reject) => {
+    waiting.set(++last, { resolve, reject });
+    local.postMessage({ id: last, request }, transfer);
+  });
+  await call({ op: 'open', user: 'bench' });
+  const bytes = Uint8Array.from(atob(snapshot), (ch) => ch.charCodeAt(0));
+  await call({ op: 'import', user: 'bench', bytes }, [bytes.buffer]);
+  const took = [];
+  for (let round = 0; round < rounds; round++) {
+    let sum = 0;
+    for (let page = 0; page * 500 < changes.length; page++) {
+      const slice = changes.slice(page * 500, page * 500 + 500).map((change) =>
+        ({ ...change, data: { ...change.data, name: change.data.name + ' ' + round } }));
+      const cursor = String(10 + round * 10 + page);
+      const answer = await call({ op: 'apply', page: { changes: slice, cursor, has_more: true } });
+      sum += answer.took;
+    }
+    took.push(sum);
+  }
+  await call({ op: 'drop', user: 'bench' });
+  return took;
+}"""
+
+
+def card_snapshot(cards: int) -> bytes:
+    """A snapshot file of the server's schema holding ``cards`` cards (what a wallet syncs)."""
+    from bca.domains import DOMAINS, assemble
+    from bca.sync.snapshots import SCHEMA_VERSION, schema
+
+    assemble(DOMAINS)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "snapshot.sqlite3"
+        db = sqlite3.connect(path)
+        db.executescript(schema())
+        db.execute(
+            "INSERT INTO meta VALUES (?, ?, ?, ?)", ("bench", 1, SCHEMA_VERSION, "2026-12-07")
+        )
+        db.executemany(
+            "INSERT INTO cards (id, profile_id, name, data, private, version, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, 0, 1, '2026-12-07', '2026-12-07')",
+            [
+                (card_id(number), f"profile-{number // 100}", f"Card {number}", CARD_DATA)
+                for number in range(cards)
+            ],
+        )
+        db.commit()
+        db.close()
+        return path.read_bytes()
+
+
+CARD_DATA = json.dumps({"company": "Company", "title": "Sales"}, separators=(",", ":"))
+
+
+def card_id(number: int) -> str:
+    return f"00000000-0000-0000-0000-{number:012d}"
+
+
+def scenario_apply(playwright: Playwright, url: str, runs: int) -> list[str]:
+    """1,000 card edits applied to a 5,000-card local database by the app's own worker, on a
+    quiet machine (no server work beside it): the applying alone, timed in the worker."""
+    changes = [
+        {
+            "entity": "card",
+            "op": "upsert",
+            "id": card_id(number),
+            "data": {
+                "profile_id": f"profile-{number // 100}",
+                "name": f"Edited {number}",
+                "data": {"company": "Company", "title": "Sales"},
+                "private": False,
+                "version": 2,
+                "created_at": "2026-12-07",
+                "updated_at": "2026-12-08",
+            },
+        }
+        for number in range(1_000)
+    ]
+    snapshot = base64.b64encode(card_snapshot(5_000)).decode()
+    worker = next((REPO / "web" / "dist" / "assets").glob("worker-*.js")).name
+    context = phone(playwright, None, url)
+    page = context.new_page()
+    page.goto(url + "/app/welcome")
+    took: list[float] = page.evaluate(APPLY_IN_WORKER, [worker, snapshot, changes, runs])
+    if context.browser:
+        context.browser.close()
+    return [
+        "| 1,000 card edits applied to a 5,000-card local database (2 pages) | median | runs |",
+        "|---|---|---|",
+        f"| in the app's worker | **{statistics.median(took):.0f} ms** | "
+        f"{', '.join(f'{value:.0f}' for value in took)} |",
+    ]
+
+
+async def snapshot_settled(url: str, user: User) -> None:
+    """Waits until the user's snapshot has caught up with their change log."""
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        since, more = "0", True
+        while more:
+            page = await client.get(
+                "/v1/sync/changes", params={"since": since, "limit": 1000}, headers=user.headers
+            )
+            since, more = page.json()["cursor"], page.json()["has_more"]
+        newest = int(since)
+        while True:
+            head = await client.head("/v1/sync/snapshot", headers=user.headers)
+            if int(head.headers.get("BCA-Sync-Cursor", 0)) >= newest:
+                return
+            await asyncio.sleep(0.5)
+
+
+async def edit_cards(url: str, cards: Sequence[tuple[str, User]]) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        api = Api(client)
+        await gather_limited(
+            [
+                api.call(
+                    "PATCH",
+                    f"/v1/cards/{card_id}",
+                    headers=owner.headers,
+                    json={"name": f"Edited {number:04d}"},
+                )
+                for number, (card_id, owner) in enumerate(cards)
+            ]
+        )
 
 
 async def refresh_sign_in(url: str, user: User) -> None:
@@ -411,7 +670,7 @@ def scenario_chat(playwright: Playwright, url: str, runs: int) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--scenarios", default="bundle,wallet,chat")
+    parser.add_argument("--scenarios", default="bundle,wallet,chat,offline,sync,apply")
     parser.add_argument("--runs", type=int, default=3)
     arguments = parser.parse_args()
     if not (REPO / "web" / "dist" / "index.html").exists():
@@ -430,6 +689,12 @@ def main() -> None:
                 lines = scenario_wallet(playwright, url, arguments.runs)
             elif name == "chat":
                 lines = scenario_chat(playwright, url, arguments.runs)
+            elif name == "offline":
+                lines = scenario_offline(playwright, url, arguments.runs)
+            elif name == "sync":
+                lines = scenario_sync(playwright, url)
+            elif name == "apply":
+                lines = scenario_apply(playwright, url, arguments.runs)
             else:
                 raise SystemExit(f"unknown scenario {name!r}")
             print("\n".join(lines), flush=True)

@@ -31,6 +31,10 @@ export const syncState = signal<SyncState>('idle');
 export { lastSynced, online, showOffline } from './offline';
 
 const ETAG_KEY = 'bca.sync.etag.';
+/** Timings for the benchmark (bench/app_bench.py) and the browser's performance panel (an
+ *  applied page's detail tells how long the worker itself took). */
+const APPLY_MEASURE = 'bca:sync-apply';
+const IMPORT_MEASURE = 'bca:sync-import';
 const PREFIXES: Record<string, string[]> = {
   profile: ['profiles:', 'people:', 'cards:'],
   relation: ['people:', 'profiles:'],
@@ -160,7 +164,10 @@ async function takeSnapshot(user: string, reuse: boolean): Promise<Meta | null> 
       continue;
     }
     const bytes = new Uint8Array(await response.data.arrayBuffer());
+    const started = performance.now();
+    const size = bytes.byteLength;
     const meta = await call<Meta | null>({ op: 'import', user, bytes }, [bytes.buffer]);
+    performance.measure(IMPORT_MEASURE, { start: started, detail: { bytes: size } });
     opened = { user, meta: Promise.resolve(meta) };
     if (response.etag) store()?.setItem(etagKey, response.etag);
     return meta;
@@ -199,7 +206,10 @@ async function runOnce(): Promise<void> {
       }
       if (currentUser.peek()?.id !== user.id) return;
       if (page.changes.length > 0 || String(meta.cursor) !== page.cursor) {
-        meta = await call<Meta | null>({ op: 'apply', page });
+        const started = performance.now();
+        const applied = await call<{ meta: Meta | null; took: number }>({ op: 'apply', page });
+        meta = applied.meta;
+        performance.measure(APPLY_MEASURE, { start: started, detail: { changes: page.changes.length, inWorker: applied.took } });
         opened = { user: user.id, meta: Promise.resolve(meta) };
         for (const change of page.changes) touched.add(change.entity);
       }

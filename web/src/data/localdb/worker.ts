@@ -85,10 +85,12 @@ async function handle(request: LocalRequest): Promise<unknown> {
       sync = new p.OpfsSAHPoolDb(syncName(request.user));
       return readMeta(exec(sync));
     }
-    case 'apply':
+    case 'apply': {
       if (!sync) throw new Error('no snapshot');
+      const started = performance.now();
       applyPage(exec(sync), request.page as ChangesPage);
-      return readMeta(exec(sync));
+      return { meta: readMeta(exec(sync)), took: performance.now() - started };
+    }
     case 'select': {
       const db = request.db === 'sync' ? sync : local;
       if (!db) throw new Error('not open');
