@@ -1,5 +1,6 @@
 """`bca` starts fast: a command imports what it uses, not the scan stack (OpenCV, NumPy,
-Tesseract), the server (uvicorn) or the admin console's app.
+Tesseract), the web framework and the server (FastAPI, uvicorn), the admin console's app, or
+the adapters the settings did not choose (boto3 for S3 and SES, google-auth for FCM).
 
 Checked in a fresh interpreter, as the command runs: `sys.modules` after importing the CLI (what
 `bca --help` costs), then after everything an admin command loads (its table of actions and
@@ -11,7 +12,18 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("cv2", "numpy", "pytesseract", "uvicorn", "bca.scans.reading", "bca.admin.console")
+HEAVY = (
+    "cv2",
+    "numpy",
+    "pytesseract",
+    "fastapi",
+    "uvicorn",
+    "jinja2",
+    "boto3",
+    "google.auth",
+    "bca.scans.reading",
+    "bca.admin.console",
+)
 
 
 def _loaded_after(code: str) -> list[str]:

@@ -29,7 +29,7 @@ from bca.admin.views import ConsoleView
 from bca.backends import Backends
 from bca.backends.dependencies import SessionDep
 from bca.core.db import NAMING_CONVENTION, Base
-from bca.core.domain import Domain
+from bca.core.domain import Domain, Web
 from bca.domains import DOMAINS, assemble, metadata_of
 from bca.sync.changelog import record_change
 from bca.sync.entities import ENTITIES, AnySelect, Data, EntitySpec, Row
@@ -106,9 +106,8 @@ class MemoView(ConsoleView, model=Memo):
 MEMOS = Domain(
     name="memos",
     models=(Memo,),
-    routers=(router,),
+    web=lambda: Web(routers=(router,), console_views=(MemoView,)),
     plugs=(ENTITIES.plug(MEMO),),
-    console_views=(MemoView,),
 )
 
 WITH_MEMOS = [*DOMAINS, MEMOS]

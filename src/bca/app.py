@@ -19,11 +19,13 @@ from bca.backends.dependencies import BackendsDep, get_backends
 from bca.chat.long_poll import LongPollEndpoint
 from bca.core.boundary import ErrorBoundary, InputBoundary, SingleHeaders
 from bca.core.domain import Domain
-from bca.core.errors import NotFound, install_error_handlers, problem_response
+from bca.core.error_handlers import install_error_handlers
+from bca.core.errors import NotFound
 from bca.core.faults import RETRY_AFTER_SECONDS, BackendFaults
 from bca.core.http import HeadAsGet, NoContentHeaders
 from bca.core.observability import ObservabilityMiddleware, configure_logging
 from bca.core.openapi import install_problem_documents
+from bca.core.problems import problem_response
 from bca.domains import DOMAINS, assemble, routing_order
 from bca.files.uploads import MULTIPART_OVERHEAD
 from bca.home import install_home
@@ -70,9 +72,10 @@ def create_app(
     )
     if backends is not None:
         app.state.backends = backends
+    webs = {domain.name: domain.web() for domain in domains}
     install_error_handlers(app)
-    for domain in domains:
-        for error, handler in domain.exception_handlers.items():
+    for web in webs.values():
+        for error, handler in web.exception_handlers.items():
             app.add_exception_handler(error, handler)
     # Innermost: long-polls skip the framework's routing, not the middleware around it.
     app.add_middleware(LongPollEndpoint)
@@ -103,13 +106,13 @@ def create_app(
     app.add_middleware(SingleHeaders)
     # Routes are matched one after another, a few microseconds each: the busiest come first.
     for domain in routing_order(domains):
-        for router in domain.routers:
+        for router in webs[domain.name].routers:
             app.include_router(router)
     app.include_router(_operations_router(settings))
     # Every route reaches the database and cache through get_backends: those may answer 503.
     install_problem_documents(app, backend_dependencies={get_backends})
     mount_console(
-        app, settings, views=[view for domain in domains for view in domain.console_views]
+        app, settings, views=[view for web in webs.values() for view in web.console_views]
     )
     install_home(app)
     install_webapp(app, settings)

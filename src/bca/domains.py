@@ -10,8 +10,8 @@ in it, ``hot`` domains first.
   and links) from the manifests; ``bca.wiring.create_backends`` calls it, so the app, the
   worker, the Lambda handler and the CLI's commands all run on the same assembly.
 - :func:`metadata_of` is the schema: Alembic's ``target_metadata`` and the tests' tables.
-- ``bca.app.create_app(settings, domains=...)`` includes the domains' routers, exception
-  handlers and console views.
+- ``bca.app.create_app(settings, domains=...)`` calls each domain's ``web`` and includes its
+  routers, exception handlers and console views.
 """
 
 from __future__ import annotations

@@ -13,14 +13,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bca.backends.push import (
-    FCM_SCOPE,
-    FcmPushSender,
-    NullPushSender,
-    PushMessage,
-    PushResult,
-    create_push_sender,
-)
+from bca.backends.fcm import FCM_SCOPE, FcmPushSender
+from bca.backends.push import NullPushSender, PushMessage, PushResult, create_push_sender
 from bca.settings import Settings
 from tests.fixtures.fcm import FakeFcm, ScriptedResponse
 

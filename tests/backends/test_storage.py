@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bca.backends.s3 import S3Storage
 from bca.backends.storage import (
     CHUNK_SIZE,
     LocalStorage,
-    S3Storage,
     UploadTooLarge,
     create_storage,
 )

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from bca.backends import Backends
 from bca.core.boundary import _declares_more_than, repeated_header
-from bca.core.errors import PROBLEM_CONTENT_TYPE
+from bca.core.problems import PROBLEM_CONTENT_TYPE
 from bca.domains import metadata_of
 from tests.factories.accounts import Api, TestUser
 

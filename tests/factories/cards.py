@@ -15,7 +15,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from bca.backends import Backends
-from bca.backends.storage import LocalStorage, S3Storage
+from bca.backends.s3 import S3Storage
+from bca.backends.storage import LocalStorage
 from bca.files.models import StoredFile
 from tests.factories.accounts import Api, TestUser
 from tests.fixtures.moto import moto_client

@@ -28,7 +28,7 @@ import bca.app
 from bca.app import create_app
 from bca.backends import Backends
 from bca.core.boundary import json_has_unstorable
-from bca.core.errors import PROBLEM_CONTENT_TYPE
+from bca.core.problems import PROBLEM_CONTENT_TYPE
 from bca.domains import metadata_of
 from tests.factories.accounts import Api, TestUser
 from tests.factories.cards import multipart

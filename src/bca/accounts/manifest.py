@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bca.accounts import pages, routes, tasks
+from bca.accounts import tasks
 from bca.accounts.models import (
     AppPassword,
     AuthSession,
@@ -12,12 +12,19 @@ from bca.accounts.models import (
     User,
 )
 from bca.backends.tasks import TASKS, Task
-from bca.core.domain import Domain
+from bca.core.domain import Domain, Web
+
+
+def _web() -> Web:
+    from bca.accounts import pages, routes
+
+    return Web(routers=(routes.router, pages.router))
+
 
 MANIFEST = Domain(
     name="accounts",
+    web=_web,
     models=(User, AuthSession, RefreshToken, EmailToken, AppPassword, SigninFailures),
-    routers=(routes.router, pages.router),
     plugs=(
         TASKS.plug(Task("accounts.send_email", tasks.send_email)),
         TASKS.plug(Task("accounts.purge_signin_failures", tasks.purge_signin_failures, every=3600)),

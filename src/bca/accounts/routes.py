@@ -32,8 +32,8 @@ from bca.accounts.schemas import (
     UserRead,
 )
 from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
-from bca.core.http import problems
-from bca.core.pagination import Page, PageDep, time_key
+from bca.core.http import PageDep, problems
+from bca.core.pagination import Page, time_key
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 

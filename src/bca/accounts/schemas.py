@@ -15,7 +15,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from bca.core.openapi import NOT_BLANK
+from bca.core.text import NOT_BLANK
 
 USERNAME_PATTERN = r"^[a-z0-9_.]{3,32}$"
 

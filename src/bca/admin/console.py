@@ -42,8 +42,9 @@ from bca.admin import actions, service, signin
 from bca.admin.views import IDENTITY_OF_TARGET, MODEL_OF_TARGET
 from bca.backends import Backends
 from bca.core.boundary import has_unstorable
-from bca.core.errors import AppError, NotFound, RateLimited, problem_response
+from bca.core.errors import AppError, NotFound, RateLimited
 from bca.core.http import HeaderRewrite, Headers
+from bca.core.problems import problem_response
 from bca.core.security import new_opaque_token
 from bca.settings import Mode, Settings
 

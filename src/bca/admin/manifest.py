@@ -4,13 +4,18 @@
 
 from __future__ import annotations
 
-from bca.admin import routes, views
 from bca.admin.models import AuditRecord
-from bca.core.domain import Domain
+from bca.core.domain import Domain, Web
+
+
+def _web() -> Web:
+    from bca.admin import routes, views
+
+    return Web(routers=(routes.router,), console_views=views.VIEWS)
+
 
 MANIFEST = Domain(
     name="admin",
+    web=_web,
     models=(AuditRecord,),
-    routers=(routes.router,),
-    console_views=views.VIEWS,
 )

@@ -13,8 +13,8 @@ from bca.accounts.routes import client_address, user_read
 from bca.accounts.schemas import AdminUserRead, LockRequest
 from bca.admin import service
 from bca.backends.dependencies import BackendsDep, SessionDep
-from bca.core.http import problems
-from bca.core.pagination import Page, PageDep, time_key
+from bca.core.http import PageDep, problems
+from bca.core.pagination import Page, time_key
 
 # The admin API does not exist for anyone else: 404, not 403 (see AdminUser).
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=problems(404))

@@ -12,7 +12,6 @@ from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
-import boto3
 
 from bca.settings import MailBackend, Settings
 
@@ -107,6 +106,9 @@ class SmtpMailer:
 
 class SesMailer:
     def __init__(self, settings: Settings) -> None:
+        # Imported here: boto3 takes a while to load, and only this adapter needs it.
+        import boto3
+
         self.client = boto3.client(
             "ses",
             region_name=settings.aws_region,

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-from bca.carddav import routes
-from bca.carddav.errors import DavError, dav_error_response
-from bca.core.domain import Domain
+from bca.core.domain import Domain, Web
 
-MANIFEST = Domain(
-    name="carddav",
-    routers=(routes.router,),
-    exception_handlers={DavError: dav_error_response},
-)
+
+def _web() -> Web:
+    from bca.carddav import routes
+    from bca.carddav.errors import DavError, dav_error_response
+
+    return Web(routers=(routes.router,), exception_handlers={DavError: dav_error_response})
+
+
+MANIFEST = Domain(name="carddav", web=_web)

@@ -3,19 +3,26 @@
 
 from __future__ import annotations
 
-from bca.cards import routes, service, sync, visibility
+from bca.cards import service, sync, visibility
 from bca.cards.models import Card, CardShareLink, Subscription
-from bca.core.domain import Domain
+from bca.core.domain import Domain, Web
 from bca.files.uses import EXPOSURES
 from bca.profiles.hooks import BLOCKED, PROFILE_REMOVED
 from bca.profiles.sync import LINKS
 from bca.profiles.visibility import REACHES
 from bca.sync.entities import ENTITIES
 
+
+def _web() -> Web:
+    from bca.cards import routes
+
+    return Web(routers=(routes.router, routes.public_router))
+
+
 MANIFEST = Domain(
     name="cards",
+    web=_web,
     models=(Card, CardShareLink, Subscription),
-    routers=(routes.router, routes.public_router),
     plugs=(
         ENTITIES.plug(sync.CARD),
         ENTITIES.plug(sync.SUBSCRIPTION),

@@ -29,9 +29,8 @@ from bca.cards.schemas import (
     SubscriptionRead,
 )
 from bca.cards.vcard import to_vcard
-from bca.core.http import problems, vcard_download
-from bca.core.pagination import Page, PageDep, time_key
-from bca.core.versioning import IfMatchDep, tagged
+from bca.core.http import IfMatchDep, PageDep, problems, tagged, vcard_download
+from bca.core.pagination import Page, time_key
 from bca.files.http import IMAGE_RESPONSES, REPLACE_IMAGE_ROUTE, UploadDep, file_response
 from bca.settings import Settings
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from pydantic.json_schema import SkipJsonSchema
 
 from bca.cards.models import Card, Subscription
-from bca.core.openapi import NOT_BLANK
+from bca.core.text import NOT_BLANK
 from bca.files.urls import optional_file_url
 
 MAX_CARD_DATA_BYTES = 16 * 1024

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from bca.backends.tasks import TASKS, Task
-from bca.chat import repository, routes, sync, tasks
+from bca.chat import repository, sync, tasks
 from bca.chat.models import Chat, ChatEvent, IdempotencyRecord, Participant, PastMembership
-from bca.core.domain import Domain
+from bca.core.domain import Domain, Web
 from bca.files.uses import EXPOSURES, KEEPERS
 from bca.profiles.sync import LINKS
 from bca.profiles.visibility import REACHES
 from bca.sync.entities import ENTITIES
 
+
+def _web() -> Web:
+    from bca.chat import routes
+
+    return Web(routers=(routes.router,))
+
+
 MANIFEST = Domain(
     name="chat",
+    web=_web,
     models=(Chat, Participant, PastMembership, ChatEvent, IdempotencyRecord),
-    routers=(routes.router,),
     hot=True,
     plugs=(
         ENTITIES.plug(sync.CHAT),

@@ -23,8 +23,8 @@ from bca.chat.schemas import (
     ParticipantRead,
     ReadMarker,
 )
-from bca.core.http import problems
-from bca.core.pagination import Page, PageDep
+from bca.core.http import PageDep, problems
+from bca.core.pagination import Page
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from bca.chat.models import Chat, ChatEvent, Participant
-from bca.core.openapi import NOT_BLANK
+from bca.core.text import NOT_BLANK
 from bca.files.models import StoredFile
 from bca.files.urls import file_url
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from bca.contacts import routes, service, sync
+from bca.contacts import service, sync
 from bca.contacts.models import Contact
-from bca.core.domain import Domain
+from bca.core.domain import Domain, Web
 from bca.profiles.hooks import PROFILE_REMOVED
 from bca.sync.entities import ENTITIES
 
+
+def _web() -> Web:
+    from bca.contacts import routes
+
+    return Web(routers=(routes.router,))
+
+
 MANIFEST = Domain(
     name="contacts",
+    web=_web,
     models=(Contact,),
-    routers=(routes.router,),
     plugs=(
         ENTITIES.plug(sync.CONTACT),
         PROFILE_REMOVED.plug(service.contacts_go_with_their_profile),

@@ -11,9 +11,8 @@ from bca.contacts import service
 from bca.contacts.models import Contact
 from bca.contacts.schemas import ContactCreate, ContactRead, ContactUpdate
 from bca.contacts.vcard import contact_vcard
-from bca.core.http import problems, vcard_download
-from bca.core.pagination import Page, PageDep, time_key
-from bca.core.versioning import IfMatchDep, tagged
+from bca.core.http import IfMatchDep, PageDep, problems, tagged, vcard_download
+from bca.core.pagination import Page, time_key
 from bca.files.http import REPLACE_IMAGE_ROUTE, UploadDep
 from bca.settings import Settings
 

@@ -32,7 +32,7 @@ from pydantic import AfterValidator
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bca.core.errors import problem_response
+from bca.core.problems import problem_response
 
 logger = logging.getLogger(__name__)
 

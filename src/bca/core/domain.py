@@ -2,8 +2,10 @@
 :class:`Slot`, the one typed mechanism by which a domain lends things to the others.
 
 A domain package (``bca/<domain>/manifest.py``) builds one ``MANIFEST = Domain(...)`` from its
-own modules, explicitly: its tables (``models``), its HTTP routers, its console views and
-exception handlers, and its ``plugs``. ``bca.domains.DOMAINS`` lists the manifests; the app,
+own modules, explicitly: its tables (``models``), its ``plugs``, and its ``web``: a function
+that imports and returns its HTTP routers, console views and exception handlers (:class:`Web`)
+when an app is built, so that a command or a worker, which serve no HTTP, never import routes,
+templates or the console. ``bca.domains.DOMAINS`` lists the manifests; the app,
 the worker, the CLI, the console and Alembic are assembled from that list
 (``bca.domains.assemble``, ``bca.domains.metadata_of``). Nothing registers itself when it is
 imported: a module nobody lists in a manifest takes no part.
@@ -34,9 +36,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from fastapi import APIRouter
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 T = TypeVar("T")
 
@@ -103,6 +106,24 @@ ExceptionHandler = Callable[..., Any]
 
 
 @dataclass(frozen=True)
+class Web:
+    """What a domain serves over HTTP, made by its manifest's ``web`` function."""
+
+    routers: tuple[APIRouter, ...] = ()
+    """Its HTTP routes, included in the app in the order of the list of domains (``hot``
+    domains first)."""
+    console_views: tuple[type[Any], ...] = ()
+    """Its pages in the admin console (``bca.admin.views.ConsoleView`` subclasses)."""
+    exception_handlers: Mapping[type[Exception], ExceptionHandler] = field(default_factory=dict)
+    """Errors of its own that it answers in its own format (CardDAV's XML errors)."""
+
+
+def no_web() -> Web:
+    """The ``web`` of a domain that serves nothing over HTTP."""
+    return Web()
+
+
+@dataclass(frozen=True)
 class Domain:
     """Everything one domain brings to the service, built explicitly in its ``manifest.py``."""
 
@@ -110,16 +131,12 @@ class Domain:
     """The package's name (``cards``)."""
     models: tuple[type[Any], ...] = ()
     """Its mapped classes: Alembic's metadata and the test schema are made from these."""
-    routers: tuple[APIRouter, ...] = ()
-    """Its HTTP routes, included in the app in the order of the list of domains (``hot``
-    domains first)."""
     plugs: tuple[Plug[Any], ...] = ()
     """What it puts in the slots of the domains below it and of the platform: tasks, sync
     entities, hooks, file uses, ways to reach a profile (see the module's docstring)."""
-    console_views: tuple[type[Any], ...] = ()
-    """Its pages in the admin console (``bca.admin.views.ConsoleView`` subclasses)."""
-    exception_handlers: Mapping[type[Exception], ExceptionHandler] = field(default_factory=dict)
-    """Errors of its own that it answers in its own format (CardDAV's XML errors)."""
+    web: Callable[[], Web] = no_web
+    """Imports and returns its routes, console views and exception handlers; called only when
+    an app is built (``bca.app.create_app``)."""
     hot: bool = False
     """Its routes are matched before the others' (the busiest: chat, sync); routes are tried
     one after another, a few microseconds each."""

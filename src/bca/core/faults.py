@@ -19,7 +19,7 @@ import redis.exceptions
 import sqlalchemy.exc
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bca.core.errors import problem_response
+from bca.core.problems import problem_response
 
 logger = logging.getLogger(__name__)
 

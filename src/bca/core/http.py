@@ -1,38 +1,24 @@
-"""HTTP details every domain's routes share: the problem documents a route documents, file
-names in ``Content-Disposition``, and the headers of a 204 (entity tags and ``If-Match`` are
-in ``bca.core.versioning``)."""
+"""HTTP details every domain's routes share: the problem documents a route documents, the
+page parameters (``PageDep``), entity tags and ``If-Match`` (``tagged``, ``IfMatchDep``; the
+rules are in ``bca.core.versioning``), vCard downloads (their file names are made by
+``bca.core.filenames``) and the headers of a 204. Only routes import this module: commands
+and workers load no web framework."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from typing import Any, Literal
-from urllib.parse import quote
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Response
+from fastapi import Depends, Header, Query, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bca.core.filenames import content_disposition
 from bca.core.openapi import PROBLEM_DESCRIPTIONS
+from bca.core.pagination import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT, PageParams
+from bca.core.versioning import IfMatch, Versioned, etag, parse_if_match
+
+T = TypeVar("T")
 
 _BODY_HEADERS = (b"content-type", b"content-length")
-# Nothing that could name a folder, end the header or confuse a file system.
-_UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|]')
-_NOT_PLAIN_ASCII = re.compile(r"[^A-Za-z0-9 ._()+,-]")
-# RFC 8187 attr-char, beyond what quote() always keeps (letters, digits, "_.-~").
-_ATTR_CHARS = "!#$&+^`|"
-
-
-def content_disposition(kind: Literal["inline", "attachment"], filename: str) -> str:
-    """``Content-Disposition`` offering ``filename`` (RFC 6266): the full name, percent-encoded
-    UTF-8, in ``filename*``, and an ASCII stand-in in ``filename`` for old clients."""
-    name = _UNSAFE_IN_NAMES.sub("_", filename).strip(" .") or "download"
-    ascii_name = _NOT_PLAIN_ASCII.sub(
-        "_", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    )
-    stem, dot, suffix = ascii_name.rpartition(".")
-    if not (stem if dot else ascii_name).strip("_ "):
-        ascii_name = f"download.{suffix}" if dot else "download"
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe=_ATTR_CHARS)}"
 
 
 def vcard_download(text: str, name: str) -> Response:
@@ -119,3 +105,45 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     every route alike (core.openapi).
     """
     return {status: {"description": PROBLEM_DESCRIPTIONS[status]} for status in statuses}
+
+
+async def page_params(
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            pattern=CURSOR_PATTERN,
+            description=(
+                "Opaque: the `next_cursor` of the previous page; empty or left out for the"
+                " first page; any other value is 422."
+            ),
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> PageParams:
+    return PageParams(cursor=cursor, limit=limit)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def tagged(response: Response, row: Versioned, body: T) -> T:
+    """``body``, answered with ``row``'s entity tag."""
+    response.headers["ETag"] = etag(row.version)
+    return body
+
+
+async def _if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            max_length=1000,
+            description='The ETag (`"<version>"`) this change is based on; 412 when stale.',
+        ),
+    ] = None,
+) -> IfMatch | None:
+    return parse_if_match(if_match)
+
+
+IfMatchDep = Annotated[IfMatch | None, Depends(_if_match)]

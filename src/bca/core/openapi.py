@@ -27,12 +27,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
-from bca.core.errors import PROBLEM_CONTENT_TYPE
-
-NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
-r"""``pattern`` of text that must not be blank once stripped: the document then says what is
-accepted (whitespace as Python strips it, which counts a few more characters than JSON
-Schema's ``\s``)."""
+from bca.core.problems import PROBLEM_CONTENT_TYPE
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",

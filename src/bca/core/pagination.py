@@ -7,9 +7,8 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import and_, or_, true
 
@@ -60,23 +59,6 @@ class PageParams(BaseModel):
         return Page(items=[item(row) for row in kept], next_cursor=next_cursor)
 
 
-async def page_params(
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=500,
-            pattern=CURSOR_PATTERN,
-            description=(
-                "Opaque: the `next_cursor` of the previous page; empty or left out for the"
-                " first page; any other value is 422."
-            ),
-        ),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-) -> PageParams:
-    return PageParams(cursor=cursor, limit=limit)
-
-
 def encode_cursor(key: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(key, default=str).encode()).decode().rstrip("=")
 
@@ -125,6 +107,3 @@ def keyset_after(created_at: Any, key: Any, after: tuple[datetime, uuid.UUID] | 
 
 def time_key(row: Any) -> list[Any]:
     return [row.created_at.isoformat(), str(row.id)]
-
-
-PageDep = Annotated[PageParams, Depends(page_params)]

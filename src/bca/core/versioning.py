@@ -1,24 +1,20 @@
 """Versioned rows: optimistic concurrency for the rows clients edit (profiles, cards, contacts).
 
 A versioned row has ``version`` (1 when created, +1 on every change) and ``updated_at``. The
-one way to change them is :func:`bump`. Its HTTP side: responses carry the version as a strong
-entity tag (``ETag: "<version>"``, :func:`tagged`), and a change may send ``If-Match`` with
-the tag it was based on (:data:`IfMatchDep` in the route, :func:`check_if_match` in the
-service, after the row is locked): a stale tag is ``412 precondition_failed``.
+one way to change them is :func:`bump`. Its HTTP side (``bca.core.http``): responses carry the
+version as a strong entity tag (``ETag: "<version>"``, ``tagged``), and a change may send
+``If-Match`` with the tag it was based on (``IfMatchDep`` in the route, :func:`check_if_match`
+in the service, after the row is locked): a stale tag is ``412 precondition_failed``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Protocol, TypeVar
-
-from fastapi import Depends, Header, Response
+from typing import Protocol
 
 from bca.core.errors import PreconditionFailed
 from bca.core.time import utcnow
-
-T = TypeVar("T")
 
 
 class Versioned(Protocol):
@@ -31,12 +27,6 @@ def bump(row: Versioned, *, at: datetime | None = None) -> None:
     with other columns it sets)."""
     row.version += 1
     row.updated_at = at or utcnow()
-
-
-def tagged(response: Response, row: Versioned, body: T) -> T:
-    """``body``, answered with ``row``'s entity tag."""
-    response.headers["ETag"] = etag(row.version)
-    return body
 
 
 @dataclass(frozen=True)
@@ -66,22 +56,6 @@ def parse_if_match(value: str | None) -> IfMatch | None:
         return IfMatch(any=True, tags=frozenset())
     tags = frozenset(part.strip() for part in value.split(",") if part.strip())
     return IfMatch(any=False, tags=tags)
-
-
-async def _if_match(
-    if_match: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            max_length=1000,
-            description='The ETag (`"<version>"`) this change is based on; 412 when stale.',
-        ),
-    ] = None,
-) -> IfMatch | None:
-    return parse_if_match(if_match)
-
-
-IfMatchDep = Annotated[IfMatch | None, Depends(_if_match)]
 
 
 def check_if_match(if_match: IfMatch | None, version: int) -> None:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from bca.core.domain import Domain
-from bca.files import routes
+from bca.core.domain import Domain, Web
 from bca.files.models import StoredFile
 
-MANIFEST = Domain(name="files", models=(StoredFile,), routers=(routes.router,))
+
+def _web() -> Web:
+    from bca.files import routes
+
+    return Web(routers=(routes.router,))
+
+
+MANIFEST = Domain(name="files", web=_web, models=(StoredFile,))

@@ -21,7 +21,7 @@ from bca.accounts.models import User
 from bca.backends import Backends
 from bca.backends.storage import Storage, open_read_ahead
 from bca.core.db import end_read_only_transaction, outbox
-from bca.core.http import content_disposition
+from bca.core.filenames import content_disposition
 from bca.core.ids import new_id
 from bca.core.time import utcnow
 from bca.files import repository

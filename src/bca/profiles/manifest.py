@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from bca.accounts.hooks import ACCOUNT_CREATED, ACCOUNT_SHOWN_OR_HIDDEN
-from bca.core.domain import Domain
+from bca.core.domain import Domain, Web
 from bca.files.uses import EXPOSURES
-from bca.profiles import routes, service, sync, visibility
+from bca.profiles import service, sync, visibility
 from bca.profiles.models import Profile, Relation
 from bca.sync.entities import ENTITIES
 
+
+def _web() -> Web:
+    from bca.profiles import routes
+
+    return Web(routers=(routes.router,))
+
+
 MANIFEST = Domain(
     name="profiles",
+    web=_web,
     models=(Profile, Relation),
-    routers=(routes.router,),
     plugs=(
         ENTITIES.plug(sync.PROFILE),
         ENTITIES.plug(sync.RELATION),

@@ -7,9 +7,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from bca.accounts.dependencies import CurrentUser
 from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
-from bca.core.http import problems
-from bca.core.pagination import Page, PageDep, PageParams, time_key
-from bca.core.versioning import IfMatchDep, tagged
+from bca.core.http import IfMatchDep, PageDep, problems, tagged
+from bca.core.pagination import Page, PageParams, time_key
 from bca.files.http import REPLACE_IMAGE_ROUTE, UploadDep
 from bca.profiles import service
 from bca.profiles.models import Relation

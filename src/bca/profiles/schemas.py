@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from bca.core.openapi import NOT_BLANK
+from bca.core.text import NOT_BLANK
 from bca.files.urls import optional_file_url
 from bca.profiles.models import Profile, Relation
 

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from bca.backends.tasks import TASKS, Task
-from bca.core.domain import Domain
+from bca.core.domain import Domain, Web
 from bca.files.uses import KEEPERS
-from bca.scans import repository, routes, tasks
+from bca.scans import repository, tasks
 from bca.scans.models import Scan
+
+
+def _web() -> Web:
+    from bca.scans import routes
+
+    return Web(routers=(routes.router,))
+
 
 MANIFEST = Domain(
     name="scans",
+    web=_web,
     models=(Scan,),
-    routers=(routes.router,),
     plugs=(
         TASKS.plug(Task("scans.read_card", tasks.read_scan)),
         TASKS.plug(Task("scans.fail_stalled", tasks.fail_stalled, every=300)),

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Query, Response
 from bca.accounts.dependencies import CurrentUser
 from bca.backends.dependencies import BackendsDep, SessionDep, SettingsDep
 from bca.contacts.schemas import ContactRead
-from bca.core.http import problems
-from bca.core.versioning import tagged
+from bca.core.http import problems, tagged
 from bca.files.http import MULTIPART_BODY, UPLOAD_ERRORS, UploadDep
 from bca.files.urls import file_url
 from bca.scans import service

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from bca.accounts.hooks import ACCOUNT_CREATED
 from bca.backends.tasks import TASKS, Task
-from bca.core.domain import Domain
-from bca.sync import hooks, routes, tasks
+from bca.core.domain import Domain, Web
+from bca.sync import hooks, tasks
 from bca.sync.models import Change, ChangeCounter, HeldEntity, Snapshot
+
+
+def _web() -> Web:
+    from bca.sync import routes
+
+    return Web(routers=(routes.router,))
+
 
 MANIFEST = Domain(
     name="sync",
+    web=_web,
     models=(ChangeCounter, Change, Snapshot, HeldEntity),
-    routers=(routes.router,),
     hot=True,
     plugs=(
         ACCOUNT_CREATED.plug(hooks.start_change_log),

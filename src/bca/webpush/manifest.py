@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from bca.core.domain import Domain
-from bca.webpush import routes
+from bca.core.domain import Domain, Web
 from bca.webpush.models import WebPushSubscription
+
+
+def _web() -> Web:
+    from bca.webpush import routes
+
+    return Web(routers=(routes.router,))
+
 
 MANIFEST = Domain(
     name="webpush",
+    web=_web,
     models=(WebPushSubscription,),
-    routers=(routes.router,),
 )
