@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from bca.accounts import administration
+from bca.accounts.errors import UserNotFound
 from bca.accounts.models import User
 from bca.accounts.schemas import SignupRequest
 from bca.accounts.service import create_account
@@ -20,6 +21,7 @@ from bca.admin import actions
 from bca.admin import service as admin
 from bca.backends import Backends
 from bca.core.errors import AppError
+from bca.rights.residue import Residue, residue_of
 from bca.settings import Settings
 from bca.wiring import create_backends
 
@@ -98,3 +100,27 @@ async def apply(
             reason=reason,
         )
         return shell.done(describe(user), entry.details)
+
+
+async def residue(backends: Backends, identifier: str) -> tuple[str, list[Residue]]:
+    """Whom ``identifier`` names (an erased account is named by its id alone), and every
+    table and storage prefix that still holds anything of them."""
+    async with backends.database.transaction() as session:
+        try:
+            user = await administration.find_user(session, identifier=identifier)
+        except UserNotFound:
+            if not _is_uuid(identifier):
+                raise
+            user_id = uuid.UUID(identifier)
+            who = f"user {user_id}"
+        else:
+            user_id, who = user.id, describe(user)
+        return who, await residue_of(session, backends.storage, user_id)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

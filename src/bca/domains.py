@@ -31,6 +31,7 @@ from bca.core.db import NAMING_CONVENTION
 from bca.core.domain import Domain, Slot
 from bca.files.manifest import MANIFEST as FILES
 from bca.profiles.manifest import MANIFEST as PROFILES
+from bca.rights.manifest import MANIFEST as RIGHTS
 from bca.scans.manifest import MANIFEST as SCANS
 from bca.sync.manifest import MANIFEST as SYNC
 from bca.sync.visibility import clear_statements
@@ -47,6 +48,7 @@ DOMAINS: tuple[Domain, ...] = (
     SYNC,
     SCANS,
     CARDDAV,
+    RIGHTS,
     ADMIN,
 )
 

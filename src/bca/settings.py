@@ -98,6 +98,8 @@ class Settings(BaseSettings):
 
     access_token_ttl_seconds: Annotated[int, Field(ge=30, le=86400)] = 15 * 60
     refresh_token_ttl_days: Annotated[int, Field(ge=1, le=365)] = 30
+    # An account its owner deleted is erased this many days later; signing in before cancels.
+    erasure_grace_days: Annotated[int, Field(ge=0, le=365)] = 14
 
     # One endpoint override for every AWS client (S3, SQS, SES): any compatible store works.
     aws_endpoint_url: str | None = Field(

@@ -198,6 +198,8 @@ async def test_push_token_moves_between_sessions_of_one_device(api: Api) -> None
 
 
 async def test_deactivation_revokes_and_blocks_sign_in(api: Api) -> None:
+    """Only the password brings a deleted account back, within the grace period (issue 27;
+    tests/rights/test_erasure.py); anything else is refused as an unknown login is."""
     user = await api.user()
     wrong = await api.client.request(
         "DELETE", "/v1/me", headers=user.headers, json={"password": "wrong password"}
@@ -208,7 +210,7 @@ async def test_deactivation_revokes_and_blocks_sign_in(api: Api) -> None:
     )
     assert gone.status_code == 204
     assert (await api.client.get("/v1/me", headers=user.headers)).status_code == 401
-    signin = await api.signin(user)
+    signin = await api.signin(user, password="not the password")
     assert signin.status_code == 401
     assert signin.json()["code"] == "invalid_credentials"
 

@@ -112,10 +112,12 @@ async def admin_deactivate(
 
 
 async def restore(session: AsyncSession, *, user_id: uuid.UUID) -> User:
-    """Undo a deactivation: the account may sign in again and its profiles reappear."""
+    """Undo a deactivation: the account may sign in again and its profiles reappear (an
+    erasure its owner asked for is called off)."""
     target = await _target(session, user_id)
     if target.deactivated_at is not None:
         target.deactivated_at = None
+        target.erase_after = None
         await session.flush()
         await hooks.account_shown_or_hidden(session, target)
     return target

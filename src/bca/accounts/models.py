@@ -26,6 +26,9 @@ class User(Base):
     email_verified_at: Mapped[datetime | None]
     locked: Mapped[bool] = mapped_column(default=False)
     deactivated_at: Mapped[datetime | None]
+    # Set when the owner deleted the account: erased by the worker from then on, unless they
+    # sign in with their password before (bca.rights).
+    erase_after: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

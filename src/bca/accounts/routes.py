@@ -238,10 +238,19 @@ async def update_me(data: MeUpdate, user: CurrentUser, session: SessionDep) -> U
     return user_read(await service.update_me(session, user=user, nickname=data.nickname))
 
 
-@router.delete("/me", status_code=204, responses=problems(429))
+@router.delete(
+    "/me",
+    status_code=204,
+    responses=problems(429),
+    summary="Delete my account (erased after the grace period)",
+)
 async def deactivate_me(
     data: DeactivateRequest, user: CurrentUser, session: SessionDep, backends: BackendsDep
 ) -> None:
+    """Deactivates at once (every session revoked, the profiles vanish for everyone) and
+    schedules the erasure of everything of the account `BCA_ERASURE_GRACE_DAYS` (14) days
+    later; signing in with the password before then calls it off. Messages in chats with
+    others then stay as redacted events by a deleted profile."""
     await service.deactivate(session, backends, user=user, password=data.password)
 
 

@@ -7,6 +7,8 @@ Sessions (sign-in, refresh, sign-out, revocation) are in ``sessions``, passwords
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -137,8 +139,11 @@ async def update_me(session: AsyncSession, *, user: User, nickname: str | None) 
 async def deactivate(
     session: AsyncSession, backends: Backends, *, user: User, password: str
 ) -> None:
+    """The owner deletes their account: deactivated at once, erased after the grace period
+    (``erasure_grace_days``) unless they sign in with their password before."""
     await check_password_again(session, backends, user, password, "The password is wrong.")
     await deactivate_now(session, backends, user)
+    user.erase_after = utcnow() + timedelta(days=backends.settings.erasure_grace_days)
 
 
 async def deactivate_now(session: AsyncSession, backends: Backends, user: User) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bca.accounts import repository
+from bca.accounts import hooks, repository
 from bca.accounts.errors import (
     AccountLocked,
     EmailUnverified,
@@ -61,10 +61,12 @@ async def check_credentials(
     key = account_key(user, login)
     attempt = await lockout.attempt_password(key)
     password_ok = await backends.passwords.verify(user.password_hash if user else None, password)
-    if user is None or not password_ok or user.deactivated_at is not None:
+    if user is None or not password_ok or not _may_come_back(user):
         await lockout.password_failed(key, attempt)
         raise InvalidCredentials()
     await lockout.password_succeeded(key)
+    if user.deactivated_at is not None:
+        await cancel_erasure(session, user)
     if backends.passwords.needs_rehash(user.password_hash):
         user.password_hash = await backends.passwords.hash(password)
     # Only someone who knows the password learns about the account's state.
@@ -73,6 +75,22 @@ async def check_credentials(
     if backends.settings.require_email_verification and user.email_verified_at is None:
         raise EmailUnverified()
     return user
+
+
+def _may_come_back(user: User) -> bool:
+    """Active, or deleted by its owner and not erased yet (signing in cancels the erasure);
+    an account an operator deactivated stays out."""
+    if user.deactivated_at is None:
+        return True
+    return user.erase_after is not None and user.erase_after > utcnow()
+
+
+async def cancel_erasure(session: AsyncSession, user: User) -> None:
+    """The owner came back within the grace period: the account and its profiles return."""
+    user.deactivated_at = None
+    user.erase_after = None
+    await session.flush()
+    await hooks.account_shown_or_hidden(session, user)
 
 
 async def open_session(

@@ -20,10 +20,12 @@ from bca.backends import Backends
 from bca.cards.models import Card
 from bca.cards.service import admin_delete_card
 from bca.core.errors import NotFound
+from bca.core.time import utcnow
 from bca.files.models import StoredFile
 from bca.files.service import admin_delete_file
 from bca.profiles.models import Profile
 from bca.profiles.service import admin_delete_profile
+from bca.rights.erasure import erase_soon
 from bca.sync.service import request_rebuild
 
 Run = Callable[[AsyncSession, Backends, uuid.UUID], Awaitable[dict[str, Any]]]
@@ -101,6 +103,10 @@ async def _deactivate(session: AsyncSession, backends: Backends, target: uuid.UU
 
 async def _restore(session: AsyncSession, _backends: Backends, target: uuid.UUID) -> object:
     return await accounts.restore(session, user_id=target)
+
+
+async def _erase(session: AsyncSession, backends: Backends, target: uuid.UUID) -> object:
+    return await erase_soon(session, backends, user_id=target)
 
 
 async def _revoke_sessions(
@@ -264,6 +270,23 @@ ACTIONS: tuple[Action, ...] = (
             "Undo a deactivation: the account may sign in and its profiles show again.",
             "{user} is not deactivated",
             _said("{user} restored: may sign in again, profiles visible again"),
+        ),
+    ),
+    Action(
+        "user",
+        "erase",
+        "Erase",
+        _user_step(_erase),
+        _is_user(lambda user: user.erase_after is None or user.erase_after > utcnow()),
+        destructive=True,
+        asks_reason=True,
+        reason_required=True,
+        not_on_self=True,
+        shell=Shell(
+            "Erase the account and everything of its owner now (cannot be undone; their "
+            "messages in chats with others stay as redacted events).",
+            "{user} is being erased already",
+            _said("{user} deactivated; erasure of everything of theirs under way"),
         ),
     ),
     Action(

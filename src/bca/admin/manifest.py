@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+from bca.admin import erasure
 from bca.admin.models import AuditRecord
 from bca.core.domain import Domain, Web
+from bca.core.personal import PERSONAL_DATA, ByUser, Personal
 
 
 def _web() -> Web:
@@ -18,4 +20,14 @@ MANIFEST = Domain(
     name="admin",
     web=_web,
     models=(AuditRecord,),
+    plugs=(
+        PERSONAL_DATA.plug(
+            Personal(
+                AuditRecord,
+                (ByUser("actor_id"),),
+                erase=erasure.unname_actor,
+                note="what they did as an operator stays, by an erased user",
+            )
+        ),
+    ),
 )

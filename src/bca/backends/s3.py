@@ -98,6 +98,12 @@ class S3Storage:
         # S3 answers a delete of a missing key with success already.
         await asyncio.to_thread(self._client.delete_object, Bucket=self._bucket, Key=key)
 
+    async def list_keys(self, prefix: str, *, limit: int = 1000) -> list[str]:
+        answer = await asyncio.to_thread(
+            self._client.list_objects_v2, Bucket=self._bucket, Prefix=prefix, MaxKeys=limit
+        )
+        return sorted(str(item["Key"]) for item in answer.get("Contents", []))
+
     async def presigned_url(
         self, key: str, *, expires_in: int = 300, content_disposition: str | None = None
     ) -> str:

@@ -48,6 +48,11 @@ class Storage(Protocol):
     def open_stream(self, key: str) -> AsyncIterator[bytes]: ...
     async def exists(self, key: str) -> bool: ...
     async def delete(self, key: str) -> None: ...
+    async def list_keys(self, prefix: str, *, limit: int = 1000) -> list[str]:
+        """Up to ``limit`` keys that start with ``prefix`` (a folder's name with its ``/``),
+        sorted: what is left of a user under a prefix, for ``bca admin users residue``."""
+        ...
+
     async def presigned_url(
         self, key: str, *, expires_in: int = 300, content_disposition: str | None = None
     ) -> str | None:
@@ -163,6 +168,9 @@ class LocalStorage:
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
 
+    async def list_keys(self, prefix: str, *, limit: int = 1000) -> list[str]:
+        return await asyncio.to_thread(self._list, prefix, limit)
+
     async def presigned_url(
         self, key: str, *, expires_in: int = 300, content_disposition: str | None = None
     ) -> str | None:
@@ -208,6 +216,17 @@ class LocalStorage:
             return path.open("rb")
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise KeyError(key) from None
+
+    def _list(self, prefix: str, limit: int) -> list[str]:
+        folder = self._path(prefix.rstrip("/")) if prefix.strip("/") else self._root
+        if not folder.is_dir():
+            return []
+        keys = sorted(
+            path.relative_to(self._root).as_posix()
+            for path in folder.rglob("*")
+            if path.is_file() and not path.name.startswith(".tmp-")
+        )
+        return [key for key in keys if key.startswith(prefix)][:limit]
 
     def _check_root(self) -> None:
         self._root.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from bca.cards import service, sync, visibility
 from bca.cards.models import Card, CardShareLink, Subscription
 from bca.core.domain import Domain, Web
+from bca.core.personal import PERSONAL_DATA, Personal, Through
 from bca.files.uses import EXPOSURES
 from bca.profiles.hooks import BLOCKED, PROFILE_REMOVED
+from bca.profiles.personal import of_profile
 from bca.profiles.sync import LINKS
 from bca.profiles.visibility import REACHES
 from bca.sync.entities import ENTITIES
@@ -18,6 +20,8 @@ def _web() -> Web:
 
     return Web(routers=(routes.router, routes.public_router))
 
+
+_OF_THEIR_CARD = Through("card_id", Card, of_profile("profile_id"))
 
 MANIFEST = Domain(
     name="cards",
@@ -31,5 +35,15 @@ MANIFEST = Domain(
         EXPOSURES.plug(visibility.card_preview),
         REACHES.plug(sync.WALLET_REACH),
         LINKS.plug(sync.WALLET_LINK),
+        PERSONAL_DATA.plug(Personal(Card, (of_profile("profile_id"),))),
+        PERSONAL_DATA.plug(Personal(CardShareLink, (_OF_THEIR_CARD,))),
+        PERSONAL_DATA.plug(
+            Personal(
+                Subscription,
+                (of_profile("profile_id"), _OF_THEIR_CARD),
+                exported=(of_profile("profile_id"),),
+                note="their wallet, and others' subscriptions to their cards",
+            )
+        ),
     ),
 )

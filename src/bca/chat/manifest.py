@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from bca.backends.tasks import TASKS, Task
-from bca.chat import repository, sync, tasks
+from bca.chat import personal, repository, sync, tasks
 from bca.chat.models import Chat, ChatEvent, IdempotencyRecord, Participant, PastMembership
 from bca.core.domain import Domain, Web
+from bca.core.personal import PERSONAL_DATA, ByUser, Personal
 from bca.files.uses import EXPOSURES, KEEPERS
+from bca.profiles.personal import of_profile
 from bca.profiles.sync import LINKS
 from bca.profiles.visibility import REACHES
 from bca.sync.entities import ENTITIES
@@ -33,5 +35,26 @@ MANIFEST = Domain(
         KEEPERS.plug(repository.attachment_kept),
         REACHES.plug(sync.CHAT_REACH),
         LINKS.plug(sync.CHAT_LINK),
+        PERSONAL_DATA.plug(
+            Personal(
+                Chat,
+                (of_profile("owner_profile_id"),),
+                erase=personal.hand_over_chats,
+                export=personal.chats_they_were_in,
+                note="removed when no one else was in it, else owned by a deleted profile",
+            )
+        ),
+        PERSONAL_DATA.plug(Personal(Participant, (ByUser("user_id"), of_profile("profile_id")))),
+        PERSONAL_DATA.plug(Personal(PastMembership, (ByUser("user_id"), of_profile("profile_id")))),
+        PERSONAL_DATA.plug(
+            Personal(
+                ChatEvent,
+                (of_profile("profile_id"), of_profile("target_profile_id")),
+                erase=personal.redact_events,
+                export=personal.events_they_could_read,
+                note="redacted in chats with others (index kept), removed in chats of their own",
+            )
+        ),
+        PERSONAL_DATA.plug(Personal(IdempotencyRecord, (ByUser("user_id"),))),
     ),
 )

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from typer._click import Command, Context  # the click typer carries
 
     from bca.admin.actions import Action
+    from bca.rights.residue import Residue
 
 
 class _UsersGroup(TyperGroup):
@@ -130,6 +131,31 @@ def users_list(
     for row in rows:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         typer.echo("  ".join(cells).rstrip())
+
+
+@users_app.command("residue")
+def users_residue(user: UserArgument) -> None:
+    """List every table and storage prefix still holding anything of the account (an erased
+    account by its id); nothing once it is erased. Exit status 1 while something is left."""
+    from bca import admin_commands as admin
+
+    settings = command_settings()
+    ready_database(settings)
+
+    async def run() -> tuple[str, list[Residue]]:
+        async with one_shot_backends(settings) as backends:
+            return await admin.residue(backends, user)
+
+    who, found = run_coroutine(run())  # an unknown login is one line (UserNotFound)
+    if not found:
+        typer.echo(f"nothing of {who} is left in any table or storage prefix")
+        return
+    typer.echo(f"{who} is still in:")
+    for item in found:
+        unit = "row" if item.kind == "table" else "object"
+        plural = "" if item.count == 1 else "s"
+        typer.echo(f"  {item.kind} {item.name}: {item.count} {unit}{plural}")
+    raise typer.Exit(1)
 
 
 ReasonOption = Annotated[

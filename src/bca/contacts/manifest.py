@@ -5,7 +5,9 @@ from __future__ import annotations
 from bca.contacts import service, sync
 from bca.contacts.models import Contact
 from bca.core.domain import Domain, Web
+from bca.core.personal import PERSONAL_DATA, Personal
 from bca.profiles.hooks import PROFILE_REMOVED
+from bca.profiles.personal import of_profile
 from bca.sync.entities import ENTITIES
 
 
@@ -22,5 +24,6 @@ MANIFEST = Domain(
     plugs=(
         ENTITIES.plug(sync.CONTACT),
         PROFILE_REMOVED.plug(service.contacts_go_with_their_profile),
+        PERSONAL_DATA.plug(Personal(Contact, (of_profile("profile_id"),))),
     ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bca.core.domain import Domain, Web
+from bca.core.personal import PERSONAL_DATA, ByUser, Personal
 from bca.files.models import StoredFile
 
 
@@ -12,4 +13,11 @@ def _web() -> Web:
     return Web(routers=(routes.router,))
 
 
-MANIFEST = Domain(name="files", web=_web, models=(StoredFile,))
+MANIFEST = Domain(
+    name="files",
+    web=_web,
+    models=(StoredFile,),
+    plugs=(
+        PERSONAL_DATA.plug(Personal(StoredFile, (ByUser("owner_user_id"),), objects="storage_key")),
+    ),
+)

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Row, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bca.accounts.models import User
 from bca.core.db import insert_ignoring_conflicts
 from bca.core.time import utcnow
 from bca.sync import visibility
@@ -62,6 +63,10 @@ async def visible_rows(
 
 async def get_snapshot(session: AsyncSession, user_id: uuid.UUID) -> Snapshot | None:
     return await _fresh(session, Snapshot, user_id)
+
+
+async def user_exists(session: AsyncSession, user_id: uuid.UUID) -> bool:
+    return bool(await session.scalar(select(exists().where(User.id == user_id))))
 
 
 async def ensure_snapshot_row(

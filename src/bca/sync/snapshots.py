@@ -221,8 +221,13 @@ def _finish(path: Path) -> tuple[bytes, str]:
     return data, hashlib.sha256(data).hexdigest()[:32]
 
 
+def snapshot_prefix(user_id: uuid.UUID) -> str:
+    """Where every snapshot file of the user is kept."""
+    return f"sync/{user_id}/"
+
+
 def snapshot_key(user_id: uuid.UUID, cursor: int) -> str:
-    return f"sync/{user_id}/{cursor}-{secrets.token_hex(8)}.sqlite3"
+    return f"{snapshot_prefix(user_id)}{cursor}-{secrets.token_hex(8)}.sqlite3"
 
 
 def lock_key(user_id: uuid.UUID) -> str:
@@ -276,7 +281,13 @@ async def update_snapshot(backends: Backends, user_id: uuid.UUID, *, rebuild: bo
 
 async def _update_once(backends: Backends, user_id: uuid.UUID, *, rebuild: bool) -> None:
     async with backends.database.transaction() as session:
-        row = await repository.ensure_snapshot_row(session, user_id)
+        row = await repository.get_snapshot(session, user_id)
+        if row is None:
+            if not await repository.user_exists(session, user_id):
+                # Erased since the update was queued: nothing of theirs is written again.
+                logger.info("no snapshot for %s: the account is gone", user_id)
+                return
+            row = await repository.ensure_snapshot_row(session, user_id)
         counter = await repository.get_counter(session, user_id)
         rebuild = rebuild or row.rebuild_requested or row.storage_key is None
         if rebuild:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bca.core.domain import Domain, Web
+from bca.core.personal import PERSONAL_DATA, ByUser, Personal
 from bca.webpush.models import WebPushSubscription
 
 
@@ -16,4 +17,13 @@ MANIFEST = Domain(
     name="webpush",
     web=_web,
     models=(WebPushSubscription,),
+    plugs=(
+        PERSONAL_DATA.plug(
+            Personal(
+                WebPushSubscription,
+                (ByUser("user_id"),),
+                secret=frozenset({"p256dh", "auth"}),
+            )
+        ),
+    ),
 )
