@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     refresh_token_ttl_days: Annotated[int, Field(ge=1, le=365)] = 30
     # An account its owner deleted is erased this many days later; signing in before cancels.
     erasure_grace_days: Annotated[int, Field(ge=0, le=365)] = 14
+    # Chat messages older than this are redacted in every chat (a chat's owner may choose
+    # less); unset keeps them as long as each chat's own setting says.
+    chat_retention_max_days: Annotated[int | None, Field(ge=1, le=3650)] = None
 
     # One endpoint override for every AWS client (S3, SQS, SES): any compatible store works.
     aws_endpoint_url: str | None = Field(

@@ -115,7 +115,8 @@ async def test_an_erased_account_leaves_nothing_and_others_keep_a_gapless_histor
         else:
             assert new == old
     bodies = [event.get("body") for event in after]
-    assert "from the holder" in bodies and "the holder again" in bodies
+    assert "from the holder" in bodies
+    assert "the holder again" in bodies
     assert "from the owner" not in bodies
 
     changes, _ = await changes_since(client, holder, cursor)
@@ -145,7 +146,8 @@ async def test_signing_in_within_the_grace_period_calls_the_erasure_off(
     assert deleted.status_code == 204
     async with backends.database.transaction() as session:
         user = await session.get(User, uuid.UUID(owner.id))
-        assert user is not None and user.erase_after is not None
+        assert user is not None
+        assert user.erase_after is not None
     assert (await api.client.get("/v1/me", headers=owner.headers)).status_code == 401
     wrong = await api.client.post(
         "/v1/auth/signin", json={"login": owner.username, "password": "not the password"}
@@ -156,6 +158,8 @@ async def test_signing_in_within_the_grace_period_calls_the_erasure_off(
     assert (await api.client.get("/v1/me", headers=owner.headers)).status_code == 200
     async with backends.database.transaction() as session:
         user = await session.get(User, uuid.UUID(owner.id))
-        assert user is not None and user.erase_after is None and user.deactivated_at is None
+        assert user is not None
+        assert user.erase_after is None
+        assert user.deactivated_at is None
     await erase_due(backends)
     assert "users" in await residue(backends, owner.id)

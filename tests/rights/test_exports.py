@@ -172,7 +172,8 @@ async def test_one_export_at_a_time_and_a_week_to_download_it(api: Api, backends
 
     async with backends.database.transaction() as session:
         row = await session.get(DataExport, uuid.UUID(ready["id"]))
-        assert row is not None and row.storage_key is not None
+        assert row is not None
+        assert row.storage_key is not None
         key = row.storage_key
         row.expires_at = utcnow()
     assert (await api.client.get(url, headers=bob.headers)).status_code == 404
@@ -185,7 +186,8 @@ async def test_one_export_at_a_time_and_a_week_to_download_it(api: Api, backends
 async def test_exporting_100_mb_of_files_keeps_memory_bounded(api: Api, backends: Backends) -> None:
     """Ten files of 10 MB stored for one user: the export streams them through the ZIP into
     storage. Python's own allocations (tracemalloc) stay under 8 MB at their peak while the
-    worker builds it: less than one of the files (2 MB measured on 2026-12-07). About 10 s here (deflating 100 MB of random bytes, twice on disk)."""
+    worker builds it: less than one of the files (2 MB measured on 2026-12-07). About 10 s
+    here (deflating 100 MB of random bytes, twice on disk)."""
     ada = await api.user()
     size = 10 * 1024 * 1024
     hashes = {}
@@ -224,8 +226,11 @@ async def test_exporting_100_mb_of_files_keeps_memory_bounded(api: Api, backends
     assert peak < 8 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
     async with backends.database.transaction() as session:
         row = await session.get(DataExport, uuid.UUID(export_id))
-        assert row is not None and row.status == "ready" and row.storage_key is not None
-        assert row.size is not None and row.size > 100 * 1024 * 1024
+        assert row is not None
+        assert row.status == "ready"
+        assert row.storage_key is not None
+        assert row.size is not None
+        assert row.size > 100 * 1024 * 1024
         key = row.storage_key
     path = Path(backends.settings.resolved_storage_path) / key
     with zipfile.ZipFile(path) as archive:

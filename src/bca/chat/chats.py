@@ -196,7 +196,8 @@ async def update_chat(
     chat_id: uuid.UUID,
     data: ChatUpdate,
 ) -> ChatRead:
-    """Rename (owner of a group chat) and mute (anyone, for themselves)."""
+    """Rename (owner of a group chat), set the retention (owner) and mute (anyone, for
+    themselves)."""
     fields = data.model_fields_set
     chat, me = await _locked_membership(session, chat_id=chat_id, user_id=user_id)
     if "title" in fields:
@@ -207,12 +208,29 @@ async def update_chat(
             event = await _write_chat_updated(session, chat, by=me, user_id=user_id)
             await session.flush()
             await _tell_members(session, backends, chat.id, event)
+    if "retention_days" in fields:
+        set_retention(
+            chat, me, days=data.retention_days, server_max=backends.settings.chat_retention_max_days
+        )
+        await session.flush()
     if data.muted is not None and data.muted != me.muted:
         me.muted = data.muted
         await session.flush()
         event_log.record_own_view(session, chat.id, user_id)
     view = await _view_of(session, chat_id=chat.id, user_id=user_id)
     return ChatRead.from_view(view, backends.settings.public_url)
+
+
+def set_retention(chat: Chat, me: Participant, *, days: int | None, server_max: int | None) -> None:
+    """The owner keeps messages ``days`` long (None: as long as the server does); more than
+    the server's maximum is refused (422)."""
+    if chat.owner_profile_id != me.profile_id:
+        raise Forbidden("Only the owner of a chat sets how long its messages are kept.")
+    if days is not None and server_max is not None and days > server_max:
+        raise InvalidField(
+            "retention_days", f"This server keeps messages at most {server_max} days."
+        )
+    chat.retention_days = days
 
 
 async def list_participants(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bca.backends.tasks import TASKS, Task
-from bca.chat import personal, repository, sync, tasks
+from bca.chat import personal, repository, retention, sync, tasks
 from bca.chat.models import Chat, ChatEvent, IdempotencyRecord, Participant, PastMembership
 from bca.core.domain import Domain, Web
 from bca.core.personal import PERSONAL_DATA, ByUser, Personal
@@ -31,6 +31,7 @@ MANIFEST = Domain(
         TASKS.plug(
             Task("chat.purge_idempotency_records", tasks.purge_idempotency_records, every=3600)
         ),
+        TASKS.plug(Task("chat.apply_retention", retention.apply_retention, every=3600)),
         EXPOSURES.plug(repository.attachment_shown),
         KEEPERS.plug(repository.attachment_kept),
         REACHES.plug(sync.CHAT_REACH),

@@ -25,6 +25,9 @@ class Chat(Base):
     # The counter row of the event index: incremented under the row lock of this chat inside
     # the writing transaction, so indexes are gapless and unique under concurrent writers.
     last_event_index: Mapped[int] = mapped_column(default=0)
+    # Messages older than this many days are redacted by the worker (chat.apply_retention),
+    # set by the owner; None keeps them (up to the server's BCA_CHAT_RETENTION_MAX_DAYS).
+    retention_days: Mapped[int | None]
     last_event_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

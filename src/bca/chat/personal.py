@@ -19,6 +19,7 @@ from sqlalchemy import (
     exists,
     func,
     not_,
+    null,
     or_,
     select,
     union_all,
@@ -73,7 +74,7 @@ async def redact_events(erasure: Erasure, declared: Personal) -> int:
             profile_id=erased,
             body=None,
             file_id=None,
-            prior=None,
+            prior=null(),  # SQL NULL (None would store JSON null)
             edited_at=None,
             deleted_at=case(
                 (ChatEvent.type == "message", func.coalesce(ChatEvent.deleted_at, erasure.now)),

@@ -57,11 +57,18 @@ class ChatCreate(Input):
         return self
 
 
+RetentionDays = Annotated[int, Field(ge=1, le=3650)]
+"""1 day to 10 years."""
+
+
 class ChatUpdate(Input):
     """``title: null`` clears the title; a field left out stays as it is."""
 
     title: Title | None = None
     muted: bool | None = None
+    retention_days: RetentionDays | None = None
+    """The owner's: messages older than this many days are redacted (body and file removed,
+    the event kept); ``null`` keeps them (up to the server's maximum)."""
 
 
 class ParticipantAdd(Input):
@@ -193,6 +200,9 @@ class ChatRead(BaseModel):
     read_index: int
     muted: bool
     created_at: datetime
+    retention_days: int | None = Field(
+        default=None, description="Messages older than this many days are redacted (the owner's)."
+    )
     last_event: EventRead | None = Field(
         default=None, description="The chat's newest event (the list's last message)."
     )
@@ -213,6 +223,7 @@ class ChatRead(BaseModel):
             unread_count=view.unread_count,
             read_index=me.last_read_index,
             muted=me.muted,
+            retention_days=chat.retention_days,
             created_at=chat.created_at,
             last_event=None
             if last_event is None

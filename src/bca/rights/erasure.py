@@ -48,7 +48,7 @@ async def ensure_erased_profile(session: AsyncSession) -> uuid.UUID:
                     email="erased@erased.invalid",
                     # Not a username anyone can choose (the pattern refuses "~").
                     username="~erased",
-                    password_hash="!",  # no password verifies against this
+                    password_hash="!",  # noqa: S106  # not a hash: no password verifies against it
                     role="user",
                     locked=True,
                     deactivated_at=now,

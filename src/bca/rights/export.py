@@ -83,12 +83,11 @@ async def _vcards(session: AsyncSession, user_id: uuid.UUID) -> dict[str, str]:
         .where(Card.profile_id.in_(theirs), Card.deleted_at.is_(None))
         .order_by(Card.created_at, Card.id)
     )
+    in_wallet = select(Subscription.card_id).where(Subscription.profile_id.in_(theirs))
     held = await session.scalars(
         select(Card)
-        .join(Subscription, Subscription.card_id == Card.id)
-        .where(Subscription.profile_id.in_(theirs), Card.deleted_at.is_(None))
-        .order_by(Subscription.subscribed_at, Card.id)
-        .distinct()
+        .where(Card.id.in_(in_wallet), Card.deleted_at.is_(None))
+        .order_by(Card.created_at, Card.id)
     )
     contacts = await session.scalars(
         select(Contact)

@@ -1,4 +1,5 @@
-"""The rights domain (residue, erasure, exports) as the service assembles it (see ``bca.core.domain``)."""
+"""The rights domain (residue, erasure, exports) as the service assembles it (see
+``bca.core.domain``)."""
 
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ async def download_export(
         media_type="application/zip",
         headers={
             "Content-Length": str(export.size),
-            "Content-Disposition": f'attachment; filename="bca-export-{export.created_at:%Y%m%d}.zip"',
+            "Content-Disposition": f'attachment; filename="{service.download_name(export)}"',
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
         },

@@ -38,6 +38,10 @@ def export_prefix(user_id: uuid.UUID) -> str:
     return f"exports/{user_id}/"
 
 
+def download_name(export: DataExport) -> str:
+    return f"bca-export-{export.created_at:%Y%m%d}.zip"
+
+
 async def request_export(session: AsyncSession, backends: Backends, *, user: User) -> DataExport:
     """One export at a time (409 ``export_pending``), three a day (429); built by the worker
     after the commit."""
@@ -88,7 +92,7 @@ async def open_export(
         or (export.expires_at is not None and export.expires_at <= now)
     ):
         raise ExportNotFound()
-    filename = f"bca-export-{export.created_at:%Y%m%d}.zip"
+    filename = download_name(export)
     url = await backends.storage.presigned_url(
         export.storage_key,
         expires_in=PRESIGNED_URL_TTL_SECONDS,

@@ -3,6 +3,7 @@
 ``users.erase_after`` is set by ``DELETE /v1/me`` (now + the grace period) and cleared when the
 owner signs in again before it; the worker erases the accounts whose time has come (indexed).
 ``data_exports``: one row per export a person asked for (the ZIP in storage, kept a week).
+``chats.retention_days``: the owner's retention period (messages older are redacted).
 
 Revision ID: 0015
 Revises: 0010
@@ -28,6 +29,8 @@ def upgrade() -> None:
             sa.Column("erase_after", bca.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.create_index(batch_op.f("ix_users_erase_after"), ["erase_after"], unique=False)
+    with op.batch_alter_table("chats", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("retention_days", sa.Integer(), nullable=True))
     op.create_table(
         "data_exports",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -54,6 +57,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("chats", schema=None) as batch_op:
+        batch_op.drop_column("retention_days")
     with op.batch_alter_table("data_exports", schema=None) as batch_op:
         batch_op.drop_index("ix_data_exports_user_id_created_at")
         batch_op.drop_index(batch_op.f("ix_data_exports_expires_at"))
