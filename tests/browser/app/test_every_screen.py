@@ -86,6 +86,8 @@ SIGNED_IN_STOPS: dict[str, str] = {
     "settings-language": "/app/settings/language",
     "settings-notifications": "/app/settings/notifications",
     "settings-about": "/app/settings/about",
+    "settings-export": "/app/settings/export",
+    "settings-delete-account": "/app/settings/delete-account",
     "not-found": "/app/no-such-screen",
 }
 

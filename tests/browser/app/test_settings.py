@@ -1,10 +1,13 @@
 """Settings in a Pixel's Chromium: change password, devices (revoke another one), CardDAV app
-passwords that really open CardDAV until revoked, language, mute per chat, deactivation; a
-screenshot of each screen in Korean and English, axe-core on each."""
+passwords that really open CardDAV until revoked, language, mute per chat, export my data,
+delete my account (and come back within the grace period); a screenshot of each screen in
+Korean and English, axe-core on each."""
 
 from __future__ import annotations
 
+import json
 import re
+import zipfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -135,8 +138,20 @@ def test_every_settings_screen_in_both_languages(
     page = new_phone()
     signed_in(page, account)
     words: dict[str, dict[str, str]] = {
-        "en": {"me": "Me", "account": "Account", "devices": "Devices"},
-        "ko": {"me": "나", "account": "계정", "devices": "기기"},
+        "en": {
+            "me": "Me",
+            "account": "Account",
+            "devices": "Devices",
+            "export": "Export my data",
+            "delete": "Delete my account",
+        },
+        "ko": {
+            "me": "나",
+            "account": "계정",
+            "devices": "기기",
+            "export": "내 데이터 내보내기",
+            "delete": "계정 삭제",
+        },
     }
     page.goto("/app/me")
     heading(page, words[lang]["me"])
@@ -146,10 +161,15 @@ def test_every_settings_screen_in_both_languages(
     page.goto("/app/settings/account")
     heading(page, words[lang]["account"])
     check(page, "settings-account")
-    page.locator(".settings-danger button").click()
-    page.locator("dialog[open] input[type=password]").wait_for()
-    check(page, "settings-deactivate-sheet")
-    page.keyboard.press("Escape")
+    page.locator(".settings-danger a").click()
+    heading(page, words[lang]["delete"])
+    page.locator("input[type=password]").wait_for()
+    check(page, "settings-delete-account")
+
+    page.goto("/app/settings/export")
+    heading(page, words[lang]["export"])
+    page.locator(".empty").wait_for()
+    check(page, "settings-export")
 
     page.goto("/app/settings/devices")
     page.locator(".pill-primary").wait_for()
@@ -362,30 +382,51 @@ def test_mute_a_chat(new_phone: NewPhone, app_server: AppServer) -> None:
     assert muted() is False
 
 
-def test_deactivate_then_sign_in_is_refused(
+def test_export_my_data_then_delete_my_account_and_come_back(
     new_phone: NewPhone, app_server: AppServer, console_errors: ConsoleErrors
 ) -> None:
+    """Issue 27 in the app: the export is prepared, listed and downloaded (a ZIP with its
+    manifest); deleting the account signs out; signing in within the grace period brings the
+    account back."""
     console_errors.allow(FAILED_401)
     account = make_account(app_server)
     page = new_phone()
     signed_in(page, account)
+
+    page.goto("/app/settings/export")
+    page.get_by_role("button", name="Prepare my export").click()
+    page.get_by_text("Your export is being prepared", exact=False).wait_for()
+    download_button = page.get_by_role("button", name=re.compile("^Download the export of"))
+    for _ in range(40):  # the embedded server builds it in-process, in a moment
+        if download_button.count():
+            break
+        page.get_by_role("button", name="Refresh").click()
+        page.wait_for_timeout(250)
+    with page.expect_download() as download:
+        download_button.click()
+    with zipfile.ZipFile(download.value.path()) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["user_id"] == account.user_id
+    assert "README.txt" in archive.namelist()
+
     page.goto("/app/settings/account")
-    page.get_by_role("button", name="Deactivate account").click()
-    sheet = page.locator("dialog[open]")
-    sheet.get_by_text("cannot sign in again", exact=False).wait_for()
-    sheet.get_by_label("Password").fill("not my password")
-    sheet.get_by_role("button", name="Deactivate", exact=True).click()
-    sheet.get_by_text("The current password is wrong.").wait_for()
-    sheet.get_by_label("Password").fill(account.password)
-    sheet.get_by_role("button", name="Deactivate", exact=True).click()
+    page.get_by_role("link", name="Delete my account").click()
+    page.get_by_text("Sign in with your password within 14 days", exact=False).wait_for()
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Delete my account").click()
+    page.get_by_text("The current password is wrong.").wait_for()
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Delete my account").click()
     page.wait_for_url(SIGNED_OUT)
     assert page.evaluate("localStorage.getItem('bca.refresh')") is None
-
-    sign_in(page, account.username, account.password)
-    page.get_by_role("alert").wait_for()
-    assert "/app/signin" in page.url
     refused = httpx.post(
         f"{app_server.url}/v1/auth/signin",
-        json={"login": account.username, "password": account.password},
+        json={"login": account.username, "password": "not my password"},
     )
     assert refused.status_code == 401
+
+    signed_in(page, account)  # within the grace period: the account comes back
+    assert (
+        httpx.get(f"{app_server.url}/v1/me", headers=api_headers(app_server, account)).status_code
+        == 200
+    )

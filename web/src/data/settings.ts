@@ -49,3 +49,32 @@ export async function setChatMuted(chatId: string, muted: boolean): Promise<Chat
 }
 
 // Language: see src/i18n (`locale`, `setLocale`).
+
+/** One export of everything of the account (`POST /v1/me/exports`). */
+export interface DataExport {
+  id: string;
+  status: 'pending' | 'ready' | 'failed';
+  created_at: string;
+  ready_at: string | null;
+  /** Downloadable until then, deleted after (a week). */
+  expires_at: string | null;
+  size: number | null;
+  sha256: string | null;
+  download_url: string | null;
+}
+
+export function exportsQuery(): Query<DataExport[]> {
+  return query('settings:exports', async () => (await api.get<{ exports: DataExport[] }>('/v1/me/exports')).exports);
+}
+
+/** Asks for an export; the worker builds it and mails when it is ready. */
+export async function requestExport(): Promise<DataExport> {
+  const created = await api.post<DataExport>('/v1/me/exports');
+  exportsQuery().update((list) => [created, ...list.filter((item) => item.id !== created.id)]);
+  return created;
+}
+
+/** The export's ZIP (fetched with the session's token, through our origin). */
+export async function downloadExport(item: DataExport): Promise<Blob> {
+  return api.request<Blob>(`/v1/me/exports/${encodeURIComponent(item.id)}/download`, { as: 'blob' });
+}

@@ -1,10 +1,11 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { errorMessage } from '../../app/errors';
-import { changePassword, currentUser, deactivateAccount, signOut, signOutEverywhere } from '../../data/session';
+import { changePassword, currentUser, signOut, signOutEverywhere } from '../../data/session';
 import { ApiError } from '../../data/types';
 import { t, type MessageKey } from '../../i18n';
-import { Button, ConfirmSheet, Screen, Sheet, TextField, toast } from '../../ui';
+import { Button, ConfirmSheet, LinkButton, Screen, TextField, toast } from '../../ui';
+import { paths } from './routes';
 import './settings.css';
 
 /** Client-side checks of a new password (the API's rules: 8..128, not the username or email). */
@@ -69,48 +70,12 @@ function ChangePassword(): JSX.Element {
   );
 }
 
-function Deactivate({ open, onClose }: { open: boolean; onClose: () => void }): JSX.Element {
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function confirm(event: Event): Promise<void> {
-    event.preventDefault();
-    if (!password) {
-      setError(t('settings.needCurrent'));
-      return;
-    }
-    setBusy(true);
-    try {
-      await deactivateAccount(password);
-      // Signed out: the guard takes this screen away.
-    } catch (failure) {
-      setError(errorMessage(failure, 'settings'));
-      setBusy(false);
-    }
-  }
-
-  return (
-    <Sheet open={open} onClose={() => { setPassword(''); setError(null); onClose(); }} title={t('settings.deactivateTitle')}>
-      <form class="form" onSubmit={(event) => void confirm(event)} noValidate>
-        <p class="sheet-message">{t('settings.deactivateWhat')}</p>
-        <TextField label={t('settings.password')} type="password" autocomplete="current-password" value={password} onValue={setPassword} error={error} />
-        <div class="button-row">
-          <Button variant="secondary" onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="submit" variant="danger" busy={busy}>{t('settings.deactivateConfirm')}</Button>
-        </div>
-      </form>
-    </Sheet>
-  );
-}
-
-/** Account: who I am, change password, sign out (here or everywhere), deactivate. */
+/** Account: who I am, change password, sign out (here or everywhere), the way to delete it. */
 export default function AccountScreen(): JSX.Element {
   const user = currentUser.value;
   const [leaving, setLeaving] = useState(false);
   const [everywhere, setEverywhere] = useState(false);
   const [everywhereBusy, setEverywhereBusy] = useState(false);
-  const [deactivating, setDeactivating] = useState(false);
 
   return (
     <Screen title={t('settings.accountTitle')} back="/app/me">
@@ -123,7 +88,7 @@ export default function AccountScreen(): JSX.Element {
       </section>
       <section class="settings-danger stack" aria-labelledby="danger-zone">
         <h2 class="settings-section-title settings-danger-title" id="danger-zone">{t('settings.dangerZone')}</h2>
-        <Button variant="danger" block onClick={() => setDeactivating(true)}>{t('settings.deactivate')}</Button>
+        <LinkButton variant="danger" block href={paths.deleteAccount}>{t('settings.entryDelete')}</LinkButton>
       </section>
       <ConfirmSheet
         open={everywhere}
@@ -143,7 +108,6 @@ export default function AccountScreen(): JSX.Element {
           }
         }}
       />
-      <Deactivate open={deactivating} onClose={() => setDeactivating(false)} />
     </Screen>
   );
 }

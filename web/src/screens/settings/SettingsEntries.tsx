@@ -14,6 +14,8 @@ export function SettingsEntries(): JSX.Element {
       <ListRow title={t('settings.entryAppPasswords')} subtitle={t('settings.entryAppPasswordsHint')} href={paths.appPasswords} />
       <ListRow title={t('settings.entryLanguage')} subtitle={t(locale.value === 'ko' ? 'lang.ko' : 'lang.en')} href={paths.language} />
       <ListRow title={t('settings.entryNotifications')} subtitle={t('settings.entryNotificationsHint')} href={paths.notifications} />
+      <ListRow title={t('settings.entryExport')} subtitle={t('settings.entryExportHint')} href={paths.exportData} />
+      <ListRow title={t('settings.entryDelete')} subtitle={t('settings.entryDeleteHint')} href={paths.deleteAccount} />
       <ListRow title={t('settings.entryAbout')} href={paths.about} />
     </List>
   );

@@ -10,6 +10,8 @@ export const paths = {
   language: '/app/settings/language',
   notifications: '/app/settings/notifications',
   about: '/app/settings/about',
+  exportData: '/app/settings/export',
+  deleteAccount: '/app/settings/delete-account',
 } as const;
 
 /** Routes of the settings screens. */
@@ -21,4 +23,6 @@ export const routes: AppRoute[] = [
   { path: paths.language, component: lazy(() => import('./LanguageScreen')), access: 'any' },
   { path: paths.notifications, component: lazy(() => import('./NotificationsScreen')), access: 'signed_in' },
   { path: paths.about, component: lazy(() => import('./AboutScreen')), access: 'any' },
+  { path: paths.exportData, component: lazy(() => import('./ExportScreen')), access: 'signed_in' },
+  { path: paths.deleteAccount, component: lazy(() => import('./DeleteAccountScreen')), access: 'signed_in' },
 ];
