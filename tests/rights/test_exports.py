@@ -152,6 +152,10 @@ async def test_an_export_holds_everything_of_theirs_and_nothing_they_could_not_r
     assert [card.org.value for card in vcards("vcards/wallet.vcf")] == [["Acme"]]
     assert [card.fn.value for card in vcards("vcards/contacts.vcf")] == ["Grace Hopper"]
 
+    [mail] = [text for text in await api.outbox_texts(ada.email) if "export" in text]
+    assert "is ready" in mail
+    assert "Export my data" in mail
+
     again = await client.get(f"/v1/me/exports/{uuid.uuid4()}/download", headers=ada.headers)
     assert again.status_code == 404
     listed = (await client.get("/v1/me/exports", headers=bob.headers)).json()
@@ -180,6 +184,15 @@ async def test_one_export_at_a_time_and_a_week_to_download_it(api: Api, backends
     await tasks.purge_exports(backends)
     assert (await api.client.get("/v1/me/exports", headers=bob.headers)).json() == {"exports": []}
     assert key not in await backends.storage.list_keys(f"exports/{bob.id}/")
+
+    # Three a day (the rate limiter counts the day's; the tests' settings turn it off).
+    backends.settings.rate_limit_enabled = True
+    await exported(api, bob)
+    await exported(api, bob)
+    await exported(api, bob)
+    fourth = await api.client.post("/v1/me/exports", headers=bob.headers)
+    assert (fourth.status_code, fourth.json()["code"]) == (429, "rate_limited")
+    assert fourth.headers["retry-after"].isdigit()
 
 
 @pytest.mark.parametrize("settings_overrides", ["local"], indirect=True)

@@ -23,7 +23,9 @@ slot's type). The slots are:
   ``bca.profiles.hooks.PROFILE_REMOVED`` / ``BLOCKED``;
 - file uses: ``bca.files.uses.EXPOSURES`` (whom a use shows a file to) and ``KEEPERS`` (which
   uses keep a file);
-- ways to reach a profile: ``bca.profiles.visibility.REACHES`` and ``bca.profiles.sync.LINKS``.
+- ways to reach a profile: ``bca.profiles.visibility.REACHES`` and ``bca.profiles.sync.LINKS``;
+- where a person's data lives: ``bca.core.personal.PERSONAL_DATA`` (every table, personal or
+  not, with its eraser and exporter) and ``PERSONAL_STORAGE`` (a user's storage prefixes).
 
 ``bca.domains.assemble(domains)`` fills every slot anew from the manifests (a slot no manifest
 plugs into is left empty), in the order of the list (so it may run more than once, as tests
