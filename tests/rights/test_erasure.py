@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from bca.accounts.models import User
+from bca.admin.models import AuditRecord
 from bca.backends import Backends
 from bca.files.models import StoredFile
 from bca.rights.erasure import ERASED_PROFILE_ID, erase_due
 from bca.rights.residue import residue_of
 from bca.sync.tasks import update_snapshot
+from tests.admin.console_client import Console
 from tests.factories.accounts import Api, TestUser
 from tests.factories.carddav import dav_client, multistatus, sync_token_of, wallet_with_cards
 from tests.factories.cards import first_profile_id, stored_objects
@@ -163,3 +165,30 @@ async def test_signing_in_within_the_grace_period_calls_the_erasure_off(
         assert user.deactivated_at is None
     await erase_due(backends)
     assert "users" in await residue(backends, owner.id)
+
+
+async def test_an_operator_erases_from_the_console_at_once_and_it_is_audited(
+    api: Api, backends: Backends
+) -> None:
+    admin = await api.user(admin=True)
+    console = await Console(api.client, admin).sign_in()
+    target = await api.user()
+    await upload(api.client, target, "to be erased")
+
+    no_reason = await console.act("user", target.id, "erase")
+    assert no_reason.status_code != 303  # a reason is required
+    assert "users" in await residue(backends, target.id)
+    assert (await console.act("user", admin.id, "erase", reason="mine")).status_code != 303
+
+    erased = await console.act("user", target.id, "erase", reason="asked in writing")
+    assert erased.status_code == 303, erased.text
+    await backends.tasks.drain()
+    assert await residue(backends, target.id) == {}
+    assert (await api.signin(target)).status_code == 401
+    async with backends.database.transaction() as session:
+        records = (
+            await session.scalars(select(AuditRecord).where(AuditRecord.action == "user.erase"))
+        ).all()
+    assert [(r.target_id, r.details["reason"], r.actor_id) for r in records] == [
+        (target.id, "asked in writing", uuid.UUID(admin.id))
+    ]
