@@ -95,6 +95,8 @@ async def test_an_erased_account_leaves_nothing_and_others_keep_a_gapless_histor
         "DELETE", "/v1/me", json={"password": owner.password}, headers=owner.headers
     )
     assert deleted.status_code == 204, deleted.text
+    changes, cursor = await changes_since(client, holder, cursor)  # synced while deactivated
+    client_apply(copy, changes)
     await erase_due(backends)
     await backends.tasks.drain()
 
@@ -127,6 +129,8 @@ async def test_an_erased_account_leaves_nothing_and_others_keep_a_gapless_histor
     ids = {str(row[0]) for rows in held.values() for row in rows}
     assert not {card["id"] for card in cards} & ids
     assert owner.profile_id not in ids
+    owners = dict(copy.execute("SELECT id, owner_profile_id FROM chats").fetchall())
+    assert owners[chat["id"]] == str(ERASED_PROFILE_ID)
     fresh = open_copy((await fetch_snapshot(client, backends, holder)).content)
     fresh_ids = {str(row[0]) for rows in tables(fresh).values() for row in rows}
     assert not {card["id"] for card in cards} & fresh_ids

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bca.chat.models import Chat, ChatEvent, Participant, PastMembership
+from bca.chat.sync import record_chat_change
 from bca.core.personal import Erasure, Personal, plain
 
 
@@ -103,10 +104,17 @@ async def hand_over_chats(erasure: Erasure, declared: Personal) -> int:
         not_(exists().where(PastMembership.chat_id == Chat.id)),
     )
     removed = await session.execute(delete(Chat).where(owned, empty))
-    kept = await session.execute(
-        update(Chat).where(owned).values(owner_profile_id=erasure.erased_profile_id)
-    )
-    return int(getattr(removed, "rowcount", 0) or 0) + int(getattr(kept, "rowcount", 0) or 0)
+    kept = (
+        await session.scalars(
+            update(Chat)
+            .where(owned)
+            .values(owner_profile_id=erasure.erased_profile_id)
+            .returning(Chat.id)
+        )
+    ).all()
+    for chat_id in kept:  # the others' copies show the new owner
+        await record_chat_change(session, chat_id)
+    return int(getattr(removed, "rowcount", 0) or 0) + len(kept)
 
 
 def _windows(user_id: uuid.UUID) -> Any:
