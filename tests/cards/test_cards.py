@@ -30,6 +30,7 @@ CARD_FIELDS = {
     "version",
     "created_at",
     "updated_at",
+    "verified",
 }
 
 ADA = {

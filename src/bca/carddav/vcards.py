@@ -20,7 +20,7 @@ from bca.carddav.errors import UnsupportedAddressData
 from bca.carddav.paths import photo_url
 from bca.carddav.repository import BookContact, Member
 from bca.carddav.xml import Element
-from bca.cards.vcard import contact_of, to_vcard
+from bca.cards.vcard import contact_of_card, to_vcard
 from bca.contacts.vcard import contact_vcard
 
 VCARD_MEDIA_TYPE = "text/vcard; charset=utf-8"
@@ -78,7 +78,7 @@ def vcard(item: Member, *, public_url: str, version: VCardVersion = "4.0") -> st
         )
     card = item.card
     return to_vcard(
-        contact_of(name=card.name, data=card.data),
+        contact_of_card(card),
         card_id=card.id,
         updated_at=card.updated_at,
         photo_url=photo_url(public_url, photo) if photo else None,

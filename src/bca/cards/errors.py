@@ -1,4 +1,4 @@
-from bca.core.errors import Conflict, Forbidden, NotFound
+from bca.core.errors import AppError, Conflict, Forbidden, NotFound
 
 
 class CardNotFound(NotFound):
@@ -24,3 +24,18 @@ class SubscriptionNotFound(NotFound):
 
 class NotSubscribersOwner(Forbidden):
     detail = "Only the card's owner may list its subscribers."
+
+
+class EmailNotOnCard(Conflict):
+    code = "email_not_on_card"
+    detail = "This address is not one of the card's email addresses."
+
+
+class InvalidVerificationCode(AppError):
+    code = "invalid_code"
+    detail = "The code is wrong or has expired; ask for a new one if it expired."
+
+
+class VerificationAttemptsExhausted(Conflict):
+    code = "attempts_exhausted"
+    detail = "Too many wrong codes: ask for a new code."

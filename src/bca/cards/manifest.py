@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from bca.cards import service, sync, visibility
-from bca.cards.models import Card, CardShareLink, Subscription
+from bca.backends.tasks import TASKS, Task
+from bca.cards import service, sync, verification, visibility
+from bca.cards.models import Card, CardEmailVerification, CardShareLink, Subscription
 from bca.core.domain import Domain, Web
-from bca.core.personal import PERSONAL_DATA, Personal, Through
+from bca.core.personal import PERSONAL_DATA, ByUser, Personal, Through
 from bca.files.uses import EXPOSURES
 from bca.profiles.hooks import BLOCKED, PROFILE_REMOVED
 from bca.profiles.personal import of_profile
@@ -16,9 +17,16 @@ from bca.sync.entities import ENTITIES
 
 
 def _web() -> Web:
-    from bca.cards import routes
+    from bca.cards import routes, verification_routes
 
-    return Web(routers=(routes.router, routes.public_router))
+    return Web(
+        routers=(
+            routes.router,
+            verification_routes.router,
+            routes.public_router,
+            verification_routes.page_router,
+        )
+    )
 
 
 _OF_THEIR_CARD = Through("card_id", Card, of_profile("profile_id"))
@@ -26,7 +34,7 @@ _OF_THEIR_CARD = Through("card_id", Card, of_profile("profile_id"))
 MANIFEST = Domain(
     name="cards",
     web=_web,
-    models=(Card, CardShareLink, Subscription),
+    models=(Card, CardShareLink, Subscription, CardEmailVerification),
     plugs=(
         ENTITIES.plug(sync.CARD),
         ENTITIES.plug(sync.SUBSCRIPTION),
@@ -44,6 +52,17 @@ MANIFEST = Domain(
                 exported=(of_profile("profile_id"),),
                 note="their wallet, and others' subscriptions to their cards",
             )
+        ),
+        # Pending codes of their cards' addresses (verified ones live on the card row).
+        PERSONAL_DATA.plug(
+            Personal(
+                CardEmailVerification,
+                (ByUser("user_id"), _OF_THEIR_CARD),
+                secret=frozenset({"code_hash", "token_hash"}),
+            )
+        ),
+        TASKS.plug(
+            Task("cards.expire_verifications", verification.expire_verifications, every=3600)
         ),
     ),
 )

@@ -1,4 +1,9 @@
-"""The public card page (server-rendered HTML, no JavaScript) and the card's QR code."""
+"""The public card page (server-rendered HTML, no JavaScript) and the card's QR code.
+
+The page carries its structured data as schema.org microdata (a ``Person``, or an
+``Organization`` card; never a script element, not even a JSON-LD data block): name, job
+title, employer, emails, and each verified address as an ``identifier`` ``PropertyValue``
+whose ``propertyID`` is ``verified-work-email`` or ``verified-email``."""
 
 from __future__ import annotations
 
@@ -51,6 +56,8 @@ def render_card_page(
         preview_path=preview_path,
         preview_url=preview_url,
         description=contact.headline or "Business card on B.Ca",
+        verified={entry.email: entry for entry in contact.verified},
+        person=contact.has_name or not contact.organization,
         phones=[(phone, _tel_href(phone.value)) for phone in contact.phones],
         urls=[(url, _safe_href(url)) for url in contact.urls],
     )

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bca.cards.models import Card, CardShareLink, Subscription
+from bca.cards.models import Card, CardEmailVerification, CardShareLink, Subscription
 from bca.cards.visibility import card_visible
 from bca.core.pagination import keyset_after
 from bca.core.time import utcnow
@@ -292,5 +292,85 @@ async def list_subscribers(
     return (
         await session.scalars(
             query.order_by(Subscription.subscribed_at, Subscription.profile_id).limit(limit)
+        )
+    ).all()
+
+
+# --- email verifications --------------------------------------------------------------------
+
+
+async def replace_pending_verification(
+    session: AsyncSession, verification: CardEmailVerification
+) -> None:
+    """The new code and link of (card, address) replace any earlier ones."""
+    await session.execute(
+        delete(CardEmailVerification).where(
+            CardEmailVerification.card_id == verification.card_id,
+            CardEmailVerification.email == verification.email,
+        )
+    )
+    session.add(verification)
+    await session.flush()
+
+
+async def pending_verification(
+    session: AsyncSession, card_id: uuid.UUID, email: str
+) -> CardEmailVerification | None:
+    found: CardEmailVerification | None = await session.scalar(
+        select(CardEmailVerification)
+        .where(CardEmailVerification.card_id == card_id, CardEmailVerification.email == email)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return found
+
+
+async def verification_by_token(
+    session: AsyncSession, token_hash: str, *, now: datetime, lock: bool
+) -> CardEmailVerification | None:
+    """The live verification a mailed link names (found by its hash, never compared)."""
+    statement = select(CardEmailVerification).where(
+        CardEmailVerification.token_hash == token_hash, CardEmailVerification.expires_at > now
+    )
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    found: CardEmailVerification | None = await session.scalar(statement)
+    return found
+
+
+async def delete_verifications(
+    session: AsyncSession, card_id: uuid.UUID, *, keep: Sequence[str] | None = None
+) -> None:
+    """The card's pending verifications, but those of the addresses in ``keep``."""
+    statement = delete(CardEmailVerification).where(CardEmailVerification.card_id == card_id)
+    if keep is not None:
+        statement = statement.where(CardEmailVerification.email.not_in(keep))
+    await session.execute(statement)
+
+
+async def delete_verification(session: AsyncSession, verification_id: uuid.UUID) -> None:
+    await session.execute(
+        delete(CardEmailVerification).where(CardEmailVerification.id == verification_id)
+    )
+
+
+async def purge_stale_verifications(session: AsyncSession, *, before: datetime) -> int:
+    result = await session.execute(
+        delete(CardEmailVerification).where(CardEmailVerification.expires_at <= before)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def lock_cards_with_expired_badges(
+    session: AsyncSession, *, now: datetime, limit: int
+) -> Sequence[Card]:
+    return (
+        await session.scalars(
+            select(Card)
+            .where(Card.verified_until <= now, Card.deleted_at.is_(None))
+            .order_by(Card.verified_until)
+            .limit(limit)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     ).all()

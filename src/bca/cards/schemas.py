@@ -10,6 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from bca.cards.models import Card, Subscription
 from bca.core.text import NOT_BLANK
+from bca.core.time import utcnow
 from bca.files.urls import optional_file_url
 
 MAX_CARD_DATA_BYTES = 16 * 1024
@@ -133,6 +134,27 @@ class CardUpdate(Input):
         return values
 
 
+class VerifiedEmail(BaseModel):
+    """One of the card's addresses, proven read by its owner (a mailed code or link).
+
+    ``work`` is false at a free-mail domain (gmail.com, naver.com ...): such an address proves
+    ownership, not an employer. A verification lasts 365 days (``expires_at``); changing or
+    removing the address on the card clears it. Offline copies compare ``expires_at`` with
+    the clock: an expired entry leaves the card within the hour."""
+
+    email: str
+    domain: str
+    verified_at: datetime
+    expires_at: datetime
+    work: bool
+
+
+def current_verified(stored: list[dict[str, Any]], *, now: datetime) -> list[VerifiedEmail]:
+    """The card's verified addresses that have not expired at ``now``."""
+    entries = [VerifiedEmail.model_validate(entry) for entry in stored or ()]
+    return [entry for entry in entries if entry.expires_at > now]
+
+
 class CardRead(BaseModel):
     id: uuid.UUID
     profile_id: uuid.UUID
@@ -143,6 +165,7 @@ class CardRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    verified: list[VerifiedEmail]
 
     @classmethod
     def from_row(cls, card: Card, *, public_url: str) -> CardRead:
@@ -156,6 +179,7 @@ class CardRead(BaseModel):
             version=card.version,
             created_at=card.created_at,
             updated_at=card.updated_at,
+            verified=current_verified(card.verified_emails, now=utcnow()),
         )
 
 
@@ -184,3 +208,21 @@ class SubscriptionEntry(BaseModel):
 class SubscriberRead(BaseModel):
     profile_id: uuid.UUID
     subscribed_at: datetime
+
+
+class VerificationRequest(Input):
+    """One of the card's email addresses (as written in ``data.emails``)."""
+
+    email: Value
+
+
+class VerificationConfirm(Input):
+    email: Value
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=12)]
+
+
+class VerificationSent(BaseModel):
+    """A code and a link are on their way to ``email``; both work until ``expires_at``."""
+
+    email: str
+    expires_at: datetime

@@ -41,7 +41,8 @@ from bca.cards.models import Card, CardShareLink, Subscription
 from bca.cards.repository import MAX_CARDS_PER_PROFILE, Pair
 from bca.cards.schemas import CardCreate, CardUpdate
 from bca.cards.sync import record_card_change, record_subscription_change
-from bca.cards.vcard import Contact, contact_of
+from bca.cards.vcard import Contact, contact_of_card
+from bca.cards.verified import emails_of, keep_verified
 from bca.core.time import utcnow
 from bca.core.versioning import IfMatch, bump, check_if_match
 from bca.files import repository as files_repository
@@ -73,7 +74,7 @@ async def require_visible_card(
     return found
 
 
-async def _owned_card(
+async def owned_card(
     session: AsyncSession, *, user: User, card_id: uuid.UUID, if_match: IfMatch | None = None
 ) -> tuple[Card, Profile]:
     """404 when not visible, 403 when visible but someone else's; locked, 412 when stale."""
@@ -144,7 +145,7 @@ async def update_card(
     data: CardUpdate,
     if_match: IfMatch | None,
 ) -> Card:
-    card, profile = await _owned_card(session, user=user, card_id=card_id, if_match=if_match)
+    card, profile = await owned_card(session, user=user, card_id=card_id, if_match=if_match)
     changes: dict[str, object] = {}
     if data.name is not None and data.name != card.name:
         changes["name"] = data.name
@@ -157,6 +158,10 @@ async def update_card(
     watchers = await users_watching_profile(session, profile.id)
     for key, value in changes.items():
         setattr(card, key, value)
+    if "data" in changes:
+        # A changed or removed address loses its verification and any code on its way.
+        keep_verified(card)
+        await repository.delete_verifications(session, card.id, keep=emails_of(card.data))
     bump(card)
     await session.flush()
     if changes.get("private") is True:
@@ -171,7 +176,7 @@ async def update_card(
 async def delete_card(
     session: AsyncSession, *, user: User, card_id: uuid.UUID, if_match: IfMatch | None
 ) -> None:
-    card, _profile = await _owned_card(session, user=user, card_id=card_id, if_match=if_match)
+    card, _profile = await owned_card(session, user=user, card_id=card_id, if_match=if_match)
     await _remove(session, card)
 
 
@@ -204,7 +209,7 @@ async def set_card_preview(
     if_match: IfMatch | None,
 ) -> Card:
     async def authorize() -> Card:
-        card, _ = await _owned_card(session, user=user, card_id=card_id, if_match=if_match)
+        card, _ = await owned_card(session, user=user, card_id=card_id, if_match=if_match)
         return card
 
     card = await files_service.replace_image(
@@ -224,14 +229,14 @@ async def card_contact(
     session: AsyncSession, *, user: User, card_id: uuid.UUID
 ) -> tuple[Card, Contact]:
     card, _ = await require_visible_card(session, user=user, card_id=card_id)
-    return card, contact_of(name=card.name, data=card.data)
+    return card, contact_of_card(card)
 
 
 # --- sharing --------------------------------------------------------------------------------
 
 
 async def share_card(session: AsyncSession, *, user: User, card_id: uuid.UUID) -> CardShareLink:
-    card, _ = await _owned_card(session, user=user, card_id=card_id)
+    card, _ = await owned_card(session, user=user, card_id=card_id)
     link = await repository.active_link(session, card.id)
     if link is not None:
         return link
@@ -239,7 +244,7 @@ async def share_card(session: AsyncSession, *, user: User, card_id: uuid.UUID) -
 
 
 async def unshare_card(session: AsyncSession, *, user: User, card_id: uuid.UUID) -> None:
-    card, _ = await _owned_card(session, user=user, card_id=card_id)
+    card, _ = await owned_card(session, user=user, card_id=card_id)
     await repository.revoke_links(session, [card.id])
 
 
@@ -258,9 +263,7 @@ async def shared_card(session: AsyncSession, *, token: str) -> SharedCard:
     if found is None:
         raise CardNotFound()
     card, profile = found
-    return SharedCard(
-        card=card, profile=profile, contact=contact_of(name=card.name, data=card.data)
-    )
+    return SharedCard(card=card, profile=profile, contact=contact_of_card(card))
 
 
 async def card_of_share(session: AsyncSession, *, user: User, token: str) -> Card:
