@@ -83,6 +83,15 @@ export interface Relation {
   created_at: Timestamp;
 }
 
+/** One of a card's addresses, proven read by its owner; `work` is false at free-mail domains. */
+export interface VerifiedEmail {
+  email: string;
+  domain: string;
+  verified_at: Timestamp;
+  expires_at: Timestamp;
+  work: boolean;
+}
+
 export interface Card {
   id: Uuid;
   profile_id: Uuid;
@@ -93,6 +102,8 @@ export interface Card {
   version: number;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Verified addresses (docs/api.md, "Verified emails on cards"); compare `expires_at`. */
+  verified: VerifiedEmail[];
 }
 
 export interface CardInput {

@@ -2,7 +2,7 @@
  * Cards of my profiles (create, edit with If-Match, image, delete). Owner: the cards helper.
  * Reads are queries keyed `cards:`; commands update or invalidate them.
  */
-import { api, type Card, type CardInput } from '../api';
+import { api, type Card, type CardInput, type VerifiedEmail } from '../api';
 import { allPages } from './pages';
 import { forget, invalidate, query, type Query } from './query';
 import { localCard, localMyCards } from './localdb/reads';
@@ -61,6 +61,27 @@ export async function uploadCardPreview(id: string, file: Blob, onProgress?: (fr
   cardQuery(id).set(card);
   invalidate(`cards:profile:${card.profile_id}`);
   return card;
+}
+
+// --- verified emails (online only: the code is mailed now and lives 15 minutes) -------------
+
+/** Mails a code and a link to one of my card's addresses; resolves to when they expire. */
+export async function requestEmailVerification(cardId: string, email: string): Promise<string> {
+  const sent = await api.post<{ email: string; expires_at: string }>(`/v1/cards/${encodeURIComponent(cardId)}/verifications`, { email });
+  return sent.expires_at;
+}
+
+/** Confirms an address with its mailed code; the card comes back with it in `verified`. */
+export async function confirmEmailVerification(cardId: string, email: string, code: string): Promise<Card> {
+  const card = await api.post<Card>(`/v1/cards/${encodeURIComponent(cardId)}/verifications/confirm`, { email, code });
+  putCard(card);
+  return card;
+}
+
+/** The verification of `email` on a card that holds now, if any. */
+export function verifiedEntry(verified: readonly VerifiedEmail[] | undefined, email: string, now: number = Date.now()): VerifiedEmail | null {
+  const address = email.trim().toLowerCase();
+  return verified?.find((entry) => entry.email === address && Date.parse(entry.expires_at) > now) ?? null;
 }
 
 // --- what a card's `data` says (the well-known keys of the server's CardData) ---------------

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Subscription } from '../../src/api';
-import { describeCard, joinName, mapHref, telHref, webHref } from '../../src/data/cards';
+import { describeCard, joinName, mapHref, telHref, verifiedEntry, webHref } from '../../src/data/cards';
 import { shareTokenFromLink } from '../../src/data/share';
 import { markSeen, readSeen, walletEntries } from '../../src/data/wallet';
 
@@ -29,7 +29,7 @@ class MemoryStorage implements Storage {
 function held(id: string, version: number, updated: string, subscribed = '2026-01-01T00:00:00Z'): Subscription {
   return {
     subscribed_at: subscribed,
-    card: { id, profile_id: 'p', name: id, data: {}, preview_url: null, private: false, version, created_at: subscribed, updated_at: updated },
+    card: { id, profile_id: 'p', name: id, data: {}, preview_url: null, private: false, version, created_at: subscribed, updated_at: updated, verified: [] },
   };
 }
 
@@ -65,6 +65,17 @@ describe('describeCard', () => {
     expect(webHref('example.com/x')).toBe('https://example.com/x');
     expect(webHref('http://example.com')).toBe('http://example.com');
     expect(mapHref('서울 중구')).toContain(encodeURIComponent('서울 중구'));
+  });
+});
+
+describe('verifiedEntry', () => {
+  const entry = { email: 'ada@engines.example', domain: 'engines.example', verified_at: '2026-01-01T00:00:00Z', expires_at: '2027-01-01T00:00:00Z', work: true };
+  it('finds an address whatever its case and only while it holds', () => {
+    const now = Date.parse('2026-06-01T00:00:00Z');
+    expect(verifiedEntry([entry], ' Ada@Engines.example ', now)).toEqual(entry);
+    expect(verifiedEntry([entry], 'someone@engines.example', now)).toBeNull();
+    expect(verifiedEntry([entry], 'ada@engines.example', Date.parse('2027-01-01T00:00:01Z'))).toBeNull();
+    expect(verifiedEntry(undefined, 'ada@engines.example', now)).toBeNull();
   });
 });
 

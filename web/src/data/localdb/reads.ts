@@ -41,6 +41,7 @@ export function cardFromRow(row: Row): Card {
     version: Number(row.version),
     created_at: String(row.created_at),
     updated_at: String(row.updated_at),
+    verified: json(row.verified, []),
   };
 }
 

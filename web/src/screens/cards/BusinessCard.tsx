@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
-import { describeCard } from '../../data/cards';
+import { describeCard, verifiedEntry } from '../../data/cards';
+import type { VerifiedEmail } from '../../data/types';
 import { useFileUrl } from '../../data/files';
 import { t } from '../../i18n';
 import './cards.css';
@@ -7,14 +8,16 @@ import './cards.css';
 /**
  * A card drawn as a business card: name, title, company and department, phones, emails,
  * websites, address, note, and its image when it has one. Used by the live preview of the
- * editor and by the wallet and share screens. `imageUrl`: an API file URL or a `blob:` URL.
+ * editor and by the wallet and share screens. `imageUrl`: an API file URL or a `blob:` URL;
+ * `verified`: the card's verified addresses, each marked beside its address.
  */
-export function BusinessCard({ name, data, imageUrl, isPrivate, label }: {
+export function BusinessCard({ name, data, imageUrl, isPrivate, label, verified }: {
   name: string;
   data: Record<string, unknown>;
   imageUrl?: string | null;
   isPrivate?: boolean;
   label?: string;
+  verified?: readonly VerifiedEmail[];
 }): JSX.Element {
   const view = describeCard(name, data);
   const image = useFileUrl(imageUrl ?? null);
@@ -34,7 +37,7 @@ export function BusinessCard({ name, data, imageUrl, isPrivate, label }: {
           <div class="bcard-line" key={`p${n}`}><dt>{phone.type ?? 'T'}</dt><dd>{phone.value}</dd></div>
         ))}
         {view.emails.map((email, n) => (
-          <div class="bcard-line" key={`e${n}`}><dt>{email.type ?? 'E'}</dt><dd>{email.value}</dd></div>
+          <div class="bcard-line" key={`e${n}`}><dt>{email.type ?? 'E'}</dt><dd>{email.value}<VerifiedBadge entry={verifiedEntry(verified, email.value)} /></dd></div>
         ))}
         {view.urls.map((url, n) => (
           <div class="bcard-line" key={`u${n}`}><dt>W</dt><dd>{url}</dd></div>
@@ -44,5 +47,15 @@ export function BusinessCard({ name, data, imageUrl, isPrivate, label }: {
       {view.note ? <p class="bcard-note">{view.note}</p> : null}
       {isPrivate !== undefined ? <span class="pill bcard-badge">{isPrivate ? t('cards.private') : t('cards.public')}</span> : null}
     </figure>
+  );
+}
+
+/** The mark beside a verified address: a work email, or an address whose owner reads it. */
+export function VerifiedBadge({ entry }: { entry: VerifiedEmail | null }): JSX.Element | null {
+  if (!entry) return null;
+  return (
+    <span class="verified-badge" data-work={entry.work ? 'true' : 'false'} title={t('cards.verifiedUntil', { date: entry.expires_at.slice(0, 10) })}>
+      {t(entry.work ? 'cards.verifiedWork' : 'cards.verifiedEmail')}
+    </span>
   );
 }

@@ -13,6 +13,7 @@ import { paths as sharePaths } from '../share/routes';
 import { BusinessCard } from './BusinessCard';
 import { CardConflict } from './CardConflict';
 import { paths } from './routes';
+import { VerifyEmails } from './VerifyEmails';
 import './cards.css';
 
 /** Create (`/app/cards/new`) or edit (`/app/cards/:id`) a card of my active profile. */
@@ -35,7 +36,10 @@ export default function CardEdit(): JSX.Element {
   const reload = (): void => {
     void q.reload().then(() => setRound((n) => n + 1));
   };
-  return <CardForm key={`${card.id}:${round}`} card={card} onReload={reload} />;
+  // A verified address comes back as the card's new version (already in the query): the
+  // form starts afresh from it, so that its next save does not meet a stale version.
+  const restart = (): void => setRound((n) => n + 1);
+  return <CardForm key={`${card.id}:${round}`} card={card} onReload={reload} onVerified={restart} />;
 }
 
 interface Draft {
@@ -102,7 +106,7 @@ export function dataOf(draft: Draft, original: Record<string, unknown>): Record<
   return data;
 }
 
-function CardForm({ card: current, onReload }: { card: Card | null; onReload?: () => void }): JSX.Element {
+function CardForm({ card: current, onReload, onVerified }: { card: Card | null; onReload?: () => void; onVerified?: () => void }): JSX.Element {
   const { route } = useLocation();
   const [card] = useState(current);
   const profile = activeProfile.value;
@@ -188,7 +192,7 @@ function CardForm({ card: current, onReload }: { card: Card | null; onReload?: (
     >
       <section class="card-editor-preview" aria-label={t('cards.preview')}>
         <p class="card-editor-preview-label" aria-hidden="true">{t('cards.preview')}</p>
-        <BusinessCard name={draft.name} data={data} imageUrl={preview ?? card?.preview_url ?? null} isPrivate={isPrivate} />
+        <BusinessCard name={draft.name} data={data} imageUrl={preview ?? card?.preview_url ?? null} isPrivate={isPrivate} verified={card?.verified} />
       </section>
       {conflict && card ? (
         <CardConflict
@@ -251,6 +255,7 @@ function CardForm({ card: current, onReload }: { card: Card | null; onReload?: (
         <Button type="submit" block busy={busy} busyLabel={t('common.saving')}>{t('common.save')}</Button>
         {card ? <Button variant="ghost" block onClick={() => setConfirming(true)}>{t('cards.delete')}</Button> : null}
       </form>
+      {card ? <VerifyEmails card={card} onVerified={onVerified} /> : null}
       {card ? (
         <ConfirmSheet
           open={confirming}

@@ -122,7 +122,7 @@ export default function ShareScreen(): JSX.Element {
           <p class="field-hint">{t('share.awake')}</p>
         </div>
       ) : null}
-      {card ? <BusinessCard name={card.name} data={card.data} imageUrl={card.preview_url} isPrivate={card.private} /> : null}
+      {card ? <BusinessCard name={card.name} data={card.data} imageUrl={card.preview_url} verified={card.verified} isPrivate={card.private} /> : null}
     </Screen>
   );
 }

@@ -48,7 +48,7 @@ export default function AddScreen(): JSX.Element {
       {!error && !card ? <Loading label={t('common.loading')} rows={2} /> : null}
       {card ? (
         <>
-          <BusinessCard name={card.name} data={card.data} imageUrl={card.preview_url} />
+          <BusinessCard name={card.name} data={card.data} imageUrl={card.preview_url} verified={card.verified} />
           <div class="stack add-actions">
             {held ? (
               <>

@@ -83,7 +83,7 @@ export default function HeldCardScreen(): JSX.Element {
 
   return (
     <Screen title={view.displayName} back={paths.home}>
-      <BusinessCard name={card.name} data={card.data} imageUrl={card.preview_url} label={view.displayName} />
+      <BusinessCard name={card.name} data={card.data} imageUrl={card.preview_url} verified={card.verified} label={view.displayName} />
       {rows.length ? <List heading={t('wallet.details')}>{rows}</List> : null}
       <List heading={t('wallet.owner')}>
         <ListRow title={t('wallet.ownerProfile')} subtitle={t('wallet.ownerHint')} href={peoplePaths.person(card.profile_id)} />
