@@ -124,7 +124,8 @@ def test_the_mailed_link_verifies_and_the_page_shows_the_badge(
                   return {
                     name: card.querySelector('[itemprop=name]').textContent,
                     job: card.querySelector('[itemprop=jobTitle]').content,
-                    emails: [...card.querySelectorAll('[itemprop=email]')].map((a) => a.textContent),
+                    emails: [...card.querySelectorAll('[itemprop=email]')]
+                      .map((a) => a.textContent),
                     ids,
                   };
                 }"""

@@ -65,7 +65,8 @@ async def _mail(api: Api, inbox: SmtpInbox, address: str) -> tuple[str, str, str
     text = body.get_content()
     code = re.search(r"code is (\d{6})", text)
     token = re.search(r"/verify-card-email\?token=([A-Za-z0-9_\-]+)", text)
-    assert code and token, text
+    assert code, text
+    assert token, text
     return text, code.group(1), token.group(1)
 
 
@@ -398,4 +399,6 @@ async def test_an_expired_badge_leaves_every_read_and_the_offline_copies(
     assert change["data"]["version"] == verified["version"] + 1
     async with api.backends.database.transaction() as session:
         row = await session.get(Card, uuid.UUID(verified["id"]))
-        assert row is not None and row.verified_emails == [] and row.verified_until is None
+        assert row is not None
+        assert row.verified_emails == []
+        assert row.verified_until is None
