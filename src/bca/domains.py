@@ -30,6 +30,7 @@ from bca.contacts.manifest import MANIFEST as CONTACTS
 from bca.core.db import NAMING_CONVENTION
 from bca.core.domain import Domain, Slot
 from bca.files.manifest import MANIFEST as FILES
+from bca.moderation.manifest import MANIFEST as MODERATION
 from bca.profiles.manifest import MANIFEST as PROFILES
 from bca.rights.manifest import MANIFEST as RIGHTS
 from bca.scans.manifest import MANIFEST as SCANS
@@ -48,6 +49,7 @@ DOMAINS: tuple[Domain, ...] = (
     SYNC,
     SCANS,
     CARDDAV,
+    MODERATION,
     RIGHTS,
     ADMIN,
 )

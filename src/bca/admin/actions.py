@@ -23,6 +23,8 @@ from bca.core.errors import NotFound
 from bca.core.time import utcnow
 from bca.files.models import StoredFile
 from bca.files.service import admin_delete_file
+from bca.moderation import service as moderation
+from bca.moderation.models import Report
 from bca.profiles.models import Profile
 from bca.profiles.service import admin_delete_profile
 from bca.rights.erasure import erase_soon
@@ -174,6 +176,15 @@ def _deletion(
     )
 
 
+def _open_report(kind: str | None = None) -> Callable[[Any], bool]:
+    """Offered on an open report (of ``kind``, when given): a report is resolved once."""
+    return lambda target: (
+        isinstance(target, Report)
+        and target.status == "open"
+        and (kind is None or target.kind == kind)
+    )
+
+
 def _said(sentence: str) -> Callable[[str, dict[str, Any]], str]:
     return lambda user, _details: sentence.format(user=user)
 
@@ -309,6 +320,35 @@ ACTIONS: tuple[Action, ...] = (
     _deletion("profile", "Delete profile", _delete_profile, Profile, reason_required=True),
     _deletion("card", "Delete card", _delete_card, Card, reason_required=True),
     _deletion("file", "Delete file", _delete_file, StoredFile, reason_required=False),
+    # The moderation queue: each resolves the report; its reporter reads the outcome.
+    Action("report", "dismiss", "Dismiss", moderation.dismiss, _open_report(), asks_reason=True),
+    Action(
+        "report",
+        "remove-message",
+        "Remove the message",
+        moderation.remove_message,
+        _open_report("message"),
+        destructive=True,
+        asks_reason=True,
+    ),
+    Action(
+        "report",
+        "hide-card",
+        "Hide the card",
+        moderation.hide_card,
+        _open_report("card"),
+        destructive=True,
+        asks_reason=True,
+    ),
+    Action(
+        "report",
+        "lock-account",
+        "Lock the reported account",
+        moderation.lock_account,
+        _open_report(),
+        destructive=True,
+        asks_reason=True,
+    ),
 )
 _BY_KEY = {(action.target_type, action.name): action for action in ACTIONS}
 

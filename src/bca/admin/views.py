@@ -8,6 +8,10 @@ no view of chat events exists: the console shows chats' metadata and participant
 
 Longer than most modules (~400 lines) on purpose: one short declaration per table beside the
 base they share, read as one list of everything the console shows.
+
+The one exception to "no chat text": a report of a message shows the reported message and the
+five before it (and the reporter's copy), and each opening of such a report is audited
+(``report.view_context``).
 """
 
 from __future__ import annotations
@@ -21,11 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from bca.accounts.models import AuthSession, User
-from bca.admin import actions, repository
+from bca.accounts.routes import client_address
+from bca.admin import actions, repository, service
 from bca.admin.models import AuditRecord
 from bca.cards.models import Card
 from bca.chat.models import Chat
 from bca.files.models import StoredFile
+from bca.moderation import service as moderation
+from bca.moderation.models import Report
 from bca.profiles.models import Profile
 from bca.sync.models import Change, Snapshot
 
@@ -388,6 +395,65 @@ class AuditView(ConsoleView, model=AuditRecord):
     column_default_sort: ClassVar[Any] = (AuditRecord.created_at, True)
 
 
+class ReportView(ConsoleView, model=Report):
+    """The moderation queue: open reports first, oldest first; a report's page shows the
+    reported item (a message with the five before it: audited) and the actions."""
+
+    name = "Report"
+    name_plural = "Reports"
+    icon = "fa-solid fa-flag"
+    target_type = "report"
+    list_filters: ClassVar[dict[str, Any]] = {"reporter": Report.reporter_user_id}
+    column_list: ClassVar[list[Any]] = [
+        Report.status,
+        Report.kind,
+        Report.reason,
+        Report.created_at,
+        Report.profile_id,
+        Report.reporter_profile_id,
+        Report.resolved_at,
+    ]
+    column_details_list: ClassVar[list[Any]] = [
+        Report.id,
+        Report.status,
+        Report.kind,
+        Report.reason,
+        Report.text,
+        Report.created_at,
+        Report.resolved_at,
+        Report.reporter_user_id,
+        Report.reporter_profile_id,
+        Report.profile_id,
+        Report.reported_user_id,
+        Report.card_id,
+        Report.chat_id,
+        Report.message_index,
+        Report.message_sent_at,
+    ]
+    column_searchable_list: ClassVar[list[Any]] = [Report.status, Report.kind, Report.reason]
+    column_sortable_list: ClassVar[list[Any]] = [Report.created_at, Report.status]
+    column_default_sort: ClassVar[Any] = [(Report.status, True), (Report.created_at, False)]
+
+    async def details_context(self, request: Request) -> dict[str, Any]:
+        context = await super().details_context(request)
+        report = context.get("report")
+        if isinstance(report, Report) and report.kind == "message":
+            async with self.session_maker(expire_on_commit=False) as session:
+                await service.record(
+                    session,
+                    service.Actor(request.state.console.user, client_address(request)),
+                    action="report.view_context",
+                    target_type="report",
+                    target_id=str(report.id),
+                    details={"chat_id": str(report.chat_id), "index": report.message_index},
+                )
+                await session.commit()
+        return context
+
+    async def related(self, session: AsyncSession, target: Any) -> dict[str, Any]:
+        return {"report": target, "report_context": await moderation.context_of(session, target)}
+
+
 VIEWS: tuple[type[ConsoleView], ...] = (
     UserView,
     SessionView,
@@ -397,6 +463,7 @@ VIEWS: tuple[type[ConsoleView], ...] = (
     FileView,
     ChangeView,
     SnapshotView,
+    ReportView,
     AuditView,
 )
 IDENTITY_OF_TARGET = {view.target_type: view.identity for view in VIEWS if view.target_type}
