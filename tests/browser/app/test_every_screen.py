@@ -85,6 +85,7 @@ SIGNED_IN_STOPS: dict[str, str] = {
     "settings-guide": "/app/settings/app-passwords/guide",
     "settings-language": "/app/settings/language",
     "settings-notifications": "/app/settings/notifications",
+    "settings-reports": "/app/settings/reports",
     "settings-about": "/app/settings/about",
     "settings-export": "/app/settings/export",
     "settings-delete-account": "/app/settings/delete-account",

@@ -5,13 +5,14 @@ import { routes as chats } from '../screens/chats/routes';
 import { routes as contacts } from '../screens/contacts/routes';
 import { routes as me } from '../screens/me/routes';
 import { routes as people } from '../screens/people/routes';
+import { routes as reports } from '../screens/reports/routes';
 import { routes as scans } from '../screens/scans/routes';
 import { routes as settings } from '../screens/settings/routes';
 import { routes as share } from '../screens/share/routes';
 import { routes as wallet } from '../screens/wallet/routes';
 import type { AppRoute } from './route';
 
-export const ROUTES: AppRoute[] = [...auth, ...me, ...wallet, ...cards, ...share, ...contacts, ...scans, ...people, ...chats, ...settings];
+export const ROUTES: AppRoute[] = [...auth, ...me, ...wallet, ...cards, ...share, ...contacts, ...scans, ...people, ...chats, ...settings, ...reports];
 
 export const HOME_SIGNED_IN = '/app/wallet';
 export const HOME_SIGNED_OUT = '/app/welcome';

@@ -26,6 +26,8 @@ import { useEventSummary } from './LastMessage';
 import { useChatTitle, useName } from './names';
 import { paths } from './routes';
 import './chats.css';
+import type { ReportTarget } from '../../data/reports';
+import { ReportSheet } from '../reports/ReportSheet';
 
 /** Rows rendered at the bottom of the chat; scrolling back renders more, returning trims again. */
 const WINDOW = 120;
@@ -431,6 +433,7 @@ function Composer({ chat, reply, editing, onDone, onSent }: { chat: Chat; reply:
 
 function Actions({ chat, event, onClose, onReply, onEdit }: { chat: Chat; event: ChatEvent | null; onClose: () => void; onReply: (e: ChatEvent) => void; onEdit: (e: ChatEvent) => void }): JSX.Element {
   const [confirm, setConfirm] = useState<ChatEvent | null>(null);
+  const [reporting, setReporting] = useState<ReportTarget | null>(null);
   const [busy, setBusy] = useState(false);
   const mine = event?.profile_id === chat.my_profile_id;
   const owner = chat.owner_profile_id === chat.my_profile_id;
@@ -444,9 +447,11 @@ function Actions({ chat, event, onClose, onReply, onEdit }: { chat: Chat; event:
             {event.file ? <Button variant="secondary" block onClick={() => { const f = event.file; if (f) void download(f); onClose(); }}>{t('chat.download')}</Button> : null}
             {mine && event.body !== null && event.body !== undefined ? <Button variant="secondary" block onClick={() => { onEdit(event); onClose(); }}>{t('chat.edit')}</Button> : null}
             {mine || owner ? <Button variant="danger" block onClick={() => { setConfirm(event); onClose(); }}>{t('chat.delete')}</Button> : null}
+            {!mine && event.type === 'message' && !event.deleted_at ? <Button variant="ghost" block onClick={() => { setReporting({ kind: 'message', chat_id: chat.id, index: event.index }); onClose(); }}>{t('reports.action')}</Button> : null}
           </div>
         ) : null}
       </Sheet>
+      <ReportSheet me={chat.my_profile_id} target={reporting} onClose={() => setReporting(null)} />
       <ConfirmSheet
         open={confirm !== null}
         title={t('chat.delete')}

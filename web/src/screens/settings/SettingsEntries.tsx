@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { currentUser } from '../../data/session';
 import { locale, t } from '../../i18n';
 import { List, ListRow } from '../../ui';
+import { paths as reportPaths } from '../reports/routes';
 import { paths } from './routes';
 
 /** The Me tab's entries to the settings screens (below the profile switcher). */
@@ -14,6 +15,7 @@ export function SettingsEntries(): JSX.Element {
       <ListRow title={t('settings.entryAppPasswords')} subtitle={t('settings.entryAppPasswordsHint')} href={paths.appPasswords} />
       <ListRow title={t('settings.entryLanguage')} subtitle={t(locale.value === 'ko' ? 'lang.ko' : 'lang.en')} href={paths.language} />
       <ListRow title={t('settings.entryNotifications')} subtitle={t('settings.entryNotificationsHint')} href={paths.notifications} />
+      <ListRow title={t('reports.mine')} subtitle={t('reports.mineHint')} href={reportPaths.mine} />
       <ListRow title={t('settings.entryExport')} subtitle={t('settings.entryExportHint')} href={paths.exportData} />
       <ListRow title={t('settings.entryDelete')} subtitle={t('settings.entryDeleteHint')} href={paths.deleteAccount} />
       <ListRow title={t('settings.entryAbout')} href={paths.about} />

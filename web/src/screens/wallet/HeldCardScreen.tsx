@@ -6,11 +6,13 @@ import { describeCard, mapHref, telHref, webHref } from '../../data/cards';
 import { activeProfile } from '../../data/profiles';
 import { useQuery } from '../../data/query';
 import { cardVcard } from '../../data/share';
+import type { ReportTarget } from '../../data/reports';
 import { markSeen, unsubscribe, walletQuery } from '../../data/wallet';
 import { t } from '../../i18n';
 import { Button, ConfirmSheet, ErrorBox, List, ListRow, Loading, Screen, toast } from '../../ui';
 import { BusinessCard } from '../cards/BusinessCard';
 import { paths as peoplePaths } from '../people/routes';
+import { ReportSheet } from '../reports/ReportSheet';
 import { saveBlob } from '../share/download';
 import { paths } from './routes';
 import './wallet.css';
@@ -24,6 +26,7 @@ export default function HeldCardScreen(): JSX.Element {
   const q = useQuery(profile ? walletQuery(profile.id) : null);
   const entry = q?.data.value?.find((item) => item.card.id === id);
   const [confirming, setConfirming] = useState(false);
+  const [reporting, setReporting] = useState<ReportTarget | null>(null);
   const [busy, setBusy] = useState(false);
   const card = entry?.card;
 
@@ -91,7 +94,9 @@ export default function HeldCardScreen(): JSX.Element {
       <div class="stack wallet-actions">
         <Button block variant="secondary" onClick={() => void saveVcard()}>{t('wallet.saveVcard')}</Button>
         <Button block variant="ghost" onClick={() => setConfirming(true)}>{t('wallet.remove')}</Button>
+        {profile ? <Button block variant="ghost" onClick={() => setReporting({ kind: 'card', card_id: card.id })}>{t('reports.action')}</Button> : null}
       </div>
+      {profile ? <ReportSheet me={profile.id} target={reporting} onClose={() => setReporting(null)} /> : null}
       <ConfirmSheet
         open={confirming}
         title={t('wallet.remove')}
