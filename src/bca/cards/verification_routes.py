@@ -18,7 +18,7 @@ from bca.cards.schemas import CardRead, VerificationConfirm, VerificationRequest
 from bca.core.boundary import STORABLE
 from bca.core.html import is_cross_site_form, page_headers, templates
 from bca.core.http import problems
-from bca.core.versioning import tagged
+from bca.core.http import tagged
 
 router = APIRouter(prefix="/v1", tags=["cards"])
 page_router = APIRouter(tags=["pages for mailed links"])

@@ -4,12 +4,18 @@ admin console's (``bca.admin.views.ReportView``, ``bca.admin.actions``)."""
 
 from __future__ import annotations
 
-from bca.core.domain import Domain
-from bca.moderation import routes
+from bca.core.domain import Domain, Web
 from bca.moderation.models import Report
+
+
+def _web() -> Web:
+    from bca.moderation import routes
+
+    return Web(routers=(routes.router,))
+
 
 MANIFEST = Domain(
     name="moderation",
+    web=_web,
     models=(Report,),
-    routers=(routes.router,),
 )

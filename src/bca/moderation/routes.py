@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from bca.accounts.dependencies import CurrentUser
 from bca.backends.dependencies import BackendsDep, SessionDep
-from bca.core.http import problems
-from bca.core.pagination import Page, PageDep, time_key
+from bca.core.http import PageDep, problems
+from bca.core.pagination import Page, time_key
 from bca.moderation import service
 from bca.moderation.schemas import ReportCreate, ReportRead
 
