@@ -17,8 +17,7 @@ from bca.cards.errors import CardNotFound, InvalidVerificationCode
 from bca.cards.schemas import CardRead, VerificationConfirm, VerificationRequest, VerificationSent
 from bca.core.boundary import STORABLE
 from bca.core.html import is_cross_site_form, page_headers, templates
-from bca.core.http import problems
-from bca.core.http import tagged
+from bca.core.http import problems, tagged
 
 router = APIRouter(prefix="/v1", tags=["cards"])
 page_router = APIRouter(tags=["pages for mailed links"])
