@@ -1,5 +1,5 @@
 """Reports in the app (issue 26, part 4): a message reported from its actions, a held card
-from its screen; "My reports" lists them with their outcome. Screenshots in Korean and
+and a person from their screens; "My reports" lists them with their outcome. Screenshots in Korean and
 English (test-artifacts/screens/<lang>/)."""
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ TEXT = {
     "en": {
         "report": "Report",
         "harassment": "Harassment",
+        "impersonation": "Impersonation",
         "send": "Send the report",
         "waiting": "Message · Waiting for a moderator",
         "card": "Card · Waiting for a moderator",
@@ -34,6 +35,7 @@ TEXT = {
     "ko": {
         "report": "신고",
         "harassment": "괴롭힘",
+        "impersonation": "사칭",
         "send": "신고 보내기",
         "waiting": "메시지 · 운영자 확인 대기 중",
         "card": "명함 · 운영자 확인 대기 중",
@@ -76,6 +78,13 @@ def test_a_message_and_a_card_are_reported_from_the_app(
     sheet.get_by_role("button", name=text["send"]).click()
     phone.locator("dialog.sheet[open]").wait_for(state="detached")
 
+    phone.goto(f"/app/people/{bob.profile_id}")
+    phone.get_by_role("button", name=text["report"]).click()
+    sheet = phone.locator("dialog.sheet[open]")
+    sheet.get_by_label(text["impersonation"]).check()
+    sheet.get_by_role("button", name=text["send"]).click()
+    phone.locator("dialog.sheet[open]").wait_for(state="detached")
+
     phone.goto("/app/settings/reports")
     phone.get_by_text(text["waiting"]).wait_for(timeout=LIVE)
     phone.get_by_text(text["card"]).wait_for()
@@ -85,6 +94,7 @@ def test_a_message_and_a_card_are_reported_from_the_app(
     assert sorted((r["kind"], r["reason"]) for r in reports) == [
         ("card", "spam"),
         ("message", "harassment"),
+        ("profile", "impersonation"),
     ]
     [message] = [r for r in reports if r["kind"] == "message"]
     assert message["message_body"] == "go away"

@@ -6,10 +6,12 @@ import { answerFollowRequest, followersQuery, followerStatus, isSummary, knownNa
 import { activeProfile, myProfilesQuery } from '../../data/profiles';
 import { useQuery } from '../../data/query';
 import type { Card } from '../../data/types';
+import type { ReportTarget } from '../../data/reports';
 import { subscribe, walletQuery } from '../../data/wallet';
 import { t, type MessageKey } from '../../i18n';
 import { Avatar, Button, ConfirmSheet, EmptyState, ErrorBox, LinkButton, List, ListRow, Loading, Screen, toast } from '../../ui';
 import { paths as chatPaths } from '../chats/routes';
+import { ReportSheet } from '../reports/ReportSheet';
 import { paths } from './routes';
 import './people.css';
 
@@ -35,6 +37,7 @@ export default function PersonScreen(): JSX.Element {
   const mine = useQuery(myProfilesQuery()).data.value;
   const [busy, setBusy] = useState<Action | null>(null);
   const [confirmBlock, setConfirmBlock] = useState(false);
+  const [reporting, setReporting] = useState<ReportTarget | null>(null);
 
   const relation = relationTo(relations, id);
   const follower = followerStatus(followers, id);
@@ -156,6 +159,7 @@ export default function PersonScreen(): JSX.Element {
           ) : relation !== 'block' ? (
             <Button variant="danger" block onClick={() => setConfirmBlock(true)}>{t('people.block')}</Button>
           ) : null}
+          {me ? <Button variant="ghost" block onClick={() => setReporting({ kind: 'profile', profile_id: person.id })}>{t('reports.action')}</Button> : null}
         </div>
       )}
       {summary ? (
@@ -164,6 +168,7 @@ export default function PersonScreen(): JSX.Element {
         <PersonCards id={person.id} person={person} isMine={isMine} />
       )}
       {blockSheet}
+      {me ? <ReportSheet me={me.id} target={reporting} onClose={() => setReporting(null)} /> : null}
     </Screen>
   );
 }
