@@ -1,6 +1,6 @@
 """Reports in the app (issue 26, part 4): a message reported from its actions, a held card
-and a person from their screens; "My reports" lists them with their outcome. Screenshots in Korean and
-English (test-artifacts/screens/<lang>/)."""
+and a person from their screens; "My reports" lists them with their outcome. Screenshots in
+Korean and English (test-artifacts/screens/<lang>/)."""
 
 from __future__ import annotations
 
