@@ -7,7 +7,7 @@
   message and the moderator's outcome.
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0015
 Create Date: 2026-12-07 18:33:08.530970
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import bca.core.db
 
 revision: str = "0014"
-down_revision: str | None = "0010"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
