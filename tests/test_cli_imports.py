@@ -23,6 +23,7 @@ HEAVY = (
     "google.auth",
     "bca.scans.reading",
     "bca.admin.console",
+    "kiwipiepy",  # the search tokenizer's model: loaded at the first use, never at import
 )
 
 

@@ -30,6 +30,7 @@ from bca.backends import Backends
 from bca.backends.dependencies import SessionDep
 from bca.core.db import NAMING_CONVENTION, Base
 from bca.core.domain import Domain, Web
+from bca.core.migrations import include_name
 from bca.domains import DOMAINS, assemble, metadata_of
 from bca.sync.changelog import record_change
 from bca.sync.entities import ENTITIES, AnySelect, Data, EntitySpec, Row
@@ -130,7 +131,8 @@ async def memos_table(backends: Backends) -> AsyncIterator[list[Any]]:
     metadata = metadata_of(WITH_MEMOS)
 
     def missing(connection: Any) -> list[Any]:
-        return list(compare_metadata(MigrationContext.configure(connection), metadata))
+        context = MigrationContext.configure(connection, opts={"include_name": include_name})
+        return list(compare_metadata(context, metadata))
 
     async with engine.begin() as connection:
         seen = await connection.run_sync(missing)
@@ -190,7 +192,10 @@ async def test_the_usual_domains_leave_alembic_nothing_to_generate(backends: Bac
     engine = create_async_engine(backends.settings.resolved_database_url)
     async with engine.connect() as connection:
         diffs = await connection.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata_of())
+            lambda sync: compare_metadata(
+                MigrationContext.configure(sync, opts={"include_name": include_name}),
+                metadata_of(),
+            )
         )
     await engine.dispose()
     assert diffs == []

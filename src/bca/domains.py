@@ -34,6 +34,7 @@ from bca.moderation.manifest import MANIFEST as MODERATION
 from bca.profiles.manifest import MANIFEST as PROFILES
 from bca.rights.manifest import MANIFEST as RIGHTS
 from bca.scans.manifest import MANIFEST as SCANS
+from bca.search.manifest import MANIFEST as SEARCH
 from bca.sync.manifest import MANIFEST as SYNC
 from bca.sync.visibility import clear_statements
 from bca.webpush.manifest import MANIFEST as WEBPUSH
@@ -52,6 +53,7 @@ DOMAINS: tuple[Domain, ...] = (
     MODERATION,
     RIGHTS,
     ADMIN,
+    SEARCH,
 )
 
 

@@ -19,6 +19,7 @@ from bca.backends import Backends
 from bca.backends.tasks import enqueue_after_commit
 from bca.chat import event_log, event_reads, idempotency
 from bca.chat.errors import InvalidField
+from bca.chat.hooks import messages_written
 from bca.chat.models import ChatEvent
 from bca.chat.schemas import (
     EventRead,
@@ -77,6 +78,7 @@ async def post_message(
     )
     written = EventRead.from_values(row, FileRef.from_row(backends.settings.public_url, stored))
     event_log.announce(session, backends, written, user_ids=recipients)
+    messages_written(session, backends, chat_id)
     if backends.push.enabled or backends.web_push.enabled:
         enqueue_after_commit(
             session, backends.tasks, "chat.send_push", chat_id=str(chat_id), index=written.index
@@ -186,6 +188,7 @@ async def _write_change(
     )
     written = EventRead.from_values(row, None)
     event_log.announce(session, backends, written, user_ids=opened.recipients)
+    messages_written(session, backends, original.chat_id)
     return written
 
 

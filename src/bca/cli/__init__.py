@@ -1,8 +1,9 @@
 """The ``bca`` command: serve the API, run the worker, migrate, administer.
 
-One module per command group (``db``, ``storage``, ``admin``, ``sync``) or top-level command
-(``serve``, ``worker``), what they share in ``common``. Each imports what a command needs
-inside that command, so that ``bca --help`` stays quick (``tests/test_cli_imports.py``).
+One module per command group (``db``, ``storage``, ``admin``, ``sync``, ``search``) or
+top-level command (``serve``, ``worker``), what they share in ``common``. Each imports what a
+command needs inside that command, so that ``bca --help`` stays quick
+(``tests/test_cli_imports.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bca.cli import serve, worker
 from bca.cli.admin import admin_app
 from bca.cli.common import group
 from bca.cli.db import db_app
+from bca.cli.search import search_app
 from bca.cli.storage import storage_app
 from bca.cli.sync import sync_app
 
@@ -25,6 +27,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(storage_app, name="storage")
 app.add_typer(admin_app, name="admin")
 app.add_typer(sync_app, name="sync")
+app.add_typer(search_app, name="search")
 app.command()(serve.serve)
 app.command()(worker.worker)
 

@@ -16,6 +16,17 @@ from sqlalchemy.ext.asyncio import create_async_engine
 MIGRATIONS_PATH = Path(__file__).resolve().parent.parent / "migrations"
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """What Alembic compares with the models: everything but what the search index's
+    migration (0011) makes beside them: SQLite's FTS5 tables (``search_*_fts`` and their
+    shadow tables) and PostgreSQL's ``tokens`` columns and their GIN indexes."""
+    if type_ == "table" and name is not None and name.startswith("search_") and "_fts" in name:
+        return False
+    if type_ == "column" and name == "tokens":
+        return False
+    return not (type_ == "index" and name is not None and name.endswith("_tokens"))
+
+
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_PATH))

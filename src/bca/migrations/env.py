@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from bca.core.migrations import include_name
 from bca.domains import metadata_of
 from bca.settings import load_settings
 
@@ -18,7 +19,13 @@ url = config.get_main_option("sqlalchemy.url") or load_settings().resolved_datab
 
 
 def run_offline() -> None:
-    context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=url,
+        target_metadata=metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        include_name=include_name,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -29,6 +36,7 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=True,
+        include_name=include_name,
         # Set by bca.core.migrations.upgrade to report progress.
         on_version_apply=config.attributes.get("on_version_apply", ()),
     )

@@ -1,0 +1,478 @@
+"""Every SQL statement of search: writing the index, reading it as one user may, erasing it.
+
+The token match is the database's own index: PostgreSQL ``tokens @@ tsquery`` (GIN),
+SQLite ``<table>_fts MATCH`` (FTS5); everything else (who may see what) is the same
+statement on both. The visibility rules:
+
+- **messages**: of chats the user takes or took part in, within each membership's window
+  (``joined_index..left_index``, the current one open-ended), as the text was at the end of
+  the window (a version valid then); a deleted message has no version at all;
+- **cards**: not deleted, their profile there for the user (not blocked), and the user's own
+  or held in a wallet of one of the user's live profiles;
+- **contacts**: not deleted, kept by one of the user's live profiles;
+- **profiles**: alive and not blocked either way; every field when the user sees it in full
+  (theirs, public, or followed), the name alone of a private one they relate to otherwise.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    column,
+    delete,
+    desc,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import TextClause
+
+from bca.cards.models import Card, Subscription
+from bca.cards.visibility import held_by
+from bca.chat.models import Chat, ChatEvent, Participant, PastMembership
+from bca.contacts.models import Contact
+from bca.core.db import insert_ignoring_conflicts
+from bca.core.time import utcnow
+from bca.profiles.models import Profile
+from bca.profiles.visibility import Viewer, by_relation, exists_for, full_view
+from bca.search.models import SearchedChat, SearchEntry, SearchMessage
+from bca.search.tokens import Query
+
+MESSAGE_KINDS = ("message", "message_edited", "message_deleted")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One row found: what the service renders."""
+
+    kind: str
+    entity_id: uuid.UUID | None
+    profile_id: uuid.UUID
+    text: str
+    rank: float
+    chat_id: uuid.UUID | None = None
+    index: int | None = None
+    created_at: datetime | None = None
+
+
+# --- the token match, per database -----------------------------------------------------------
+
+
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def tsquery_of(query: Query) -> str:
+    """PostgreSQL's tsquery text: quoted lexemes (no parser), ``:*`` for prefixes."""
+    terms = [f"'{term}'" for term in query.required] + [f"'{term}':*" for term in query.prefixes]
+    return " & ".join(terms)
+
+
+def rank_tsquery_of(query: Query) -> str:
+    """The rank's tsquery: the required tokens or the whole words (a text that has the word
+    as a word, not only its letters, ranks higher)."""
+    terms = [f"'{term}'" for term in [*query.required, *query.words]]
+    terms += [f"'{term}':*" for term in query.prefixes]
+    return " | ".join(terms)
+
+
+def fts5_match_of(query: Query) -> str:
+    """FTS5's MATCH text: every token as a string (all required), prefixes with ``*``."""
+    terms = [f'"{term}"' for term in query.required] + [f'"{term}"*' for term in query.prefixes]
+    return " ".join(terms)
+
+
+def _matching(session: AsyncSession, indexed: Any, query: Query) -> tuple[Any, Any, Any]:
+    """(FROM, WHERE, rank: smaller first) of the rows of ``indexed`` whose tokens match."""
+    name = indexed.__tablename__
+    where: ColumnElement[bool] | TextClause
+    if _is_postgres(session):
+        tokens: ColumnElement[Any] = literal_column(f"{name}.tokens")
+        where = tokens.op("@@")(func.to_tsquery(literal_column("'simple'"), tsquery_of(query)))
+        rank = -func.ts_rank(
+            tokens, func.to_tsquery(literal_column("'simple'"), rank_tsquery_of(query))
+        )
+        return indexed, where, rank
+    fts = table(f"{name}_fts", column("rowid"))
+    source = fts.join(indexed, indexed.id == fts.c.rowid)
+    where = text(f"{name}_fts MATCH :match").bindparams(match=fts5_match_of(query))
+    return source, where, literal_column(f"bm25({name}_fts)")
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def windows_of(user_id: uuid.UUID, profile_id: uuid.UUID | None) -> Any:
+    """The user's reading windows of every chat: (chat, first index, last index or None)."""
+    current = select(
+        Participant.chat_id.label("chat_id"),
+        Participant.joined_index.label("first"),
+        Participant.left_index.label("last"),
+    ).where(Participant.user_id == user_id)
+    past = select(
+        PastMembership.chat_id.label("chat_id"),
+        PastMembership.joined_index.label("first"),
+        PastMembership.left_index.label("last"),
+    ).where(PastMembership.user_id == user_id)
+    if profile_id is not None:
+        current = current.where(Participant.profile_id == profile_id)
+        past = past.where(PastMembership.profile_id == profile_id)
+    return union_all(current, past).subquery("windows")
+
+
+async def find_messages(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    query: Query,
+    chat_id: uuid.UUID | None,
+    profile_id: uuid.UUID | None,
+    offset: int,
+    limit: int,
+) -> list[Hit]:
+    source, where, rank = _matching(session, SearchMessage, query)
+    window = windows_of(user_id, profile_id)
+    message = SearchMessage
+    statement = (
+        select(
+            message.chat_id,
+            message.message_index,
+            message.profile_id,
+            message.text,
+            message.created_at,
+            rank.label("rank"),
+        )
+        .select_from(source)
+        .join(
+            window,
+            and_(
+                window.c.chat_id == message.chat_id,
+                message.message_index >= window.c.first,
+                or_(
+                    # The current membership: the current text.
+                    and_(window.c["last"].is_(None), message.valid_until.is_(None)),
+                    # A membership that ended: the text as it was then.
+                    and_(
+                        message.message_index <= window.c["last"],
+                        message.valid_from <= window.c["last"],
+                        or_(
+                            message.valid_until.is_(None),
+                            message.valid_until > window.c["last"],
+                        ),
+                    ),
+                ),
+            ),
+        )
+        .where(where)
+        .order_by(rank, desc(message.created_at), message.chat_id, message.message_index)
+        .offset(offset)
+        .limit(limit)
+    )
+    if chat_id is not None:
+        statement = statement.where(message.chat_id == chat_id)
+    rows = await session.execute(statement)
+    return [
+        Hit(
+            kind="message",
+            entity_id=None,
+            chat_id=row.chat_id,
+            index=row.message_index,
+            profile_id=row.profile_id,
+            text=row.text,
+            created_at=row.created_at,
+            rank=float(row.rank or 0),
+        )
+        for row in rows
+    ]
+
+
+def _entries(
+    session: AsyncSession, query: Query, visible: ColumnElement[bool], *kinds: str
+) -> tuple[Select[Any], Any]:
+    source, where, rank = _matching(session, SearchEntry, query)
+    statement = (
+        select(
+            SearchEntry.kind,
+            SearchEntry.entity_id,
+            SearchEntry.profile_id,
+            SearchEntry.text,
+            SearchEntry.updated_at,
+            rank.label("rank"),
+        )
+        .select_from(source)
+        .where(where, SearchEntry.kind.in_(kinds), visible)
+    )
+    return statement, rank
+
+
+def card_rule(viewer: Viewer, profile_id: uuid.UUID | None) -> ColumnElement[bool]:
+    """The entry's card is mine or in my wallet (of ``profile_id`` alone, when given)."""
+    mine = Profile.user_id == viewer.id
+    held = held_by(viewer, Card.id)
+    if profile_id is not None:
+        mine = Card.profile_id == profile_id
+        held = Card.id.in_(
+            select(Subscription.card_id).where(Subscription.profile_id == profile_id)
+        )
+    return (
+        select(Card.id)
+        .join(Profile, Profile.id == Card.profile_id)
+        .where(
+            Card.id == SearchEntry.entity_id,
+            Card.deleted_at.is_(None),
+            exists_for(viewer),
+            or_(mine, held),
+        )
+        .exists()
+    )
+
+
+def contact_rule(viewer: Viewer, profile_id: uuid.UUID | None) -> ColumnElement[bool]:
+    keepers = (
+        viewer.profiles()
+        if profile_id is None
+        else select(Profile.id).where(Profile.id == profile_id)
+    )
+    return (
+        select(Contact.id)
+        .where(
+            Contact.id == SearchEntry.entity_id,
+            Contact.deleted_at.is_(None),
+            Contact.profile_id.in_(keepers),
+        )
+        .exists()
+    )
+
+
+def profile_rule(viewer: Viewer) -> ColumnElement[bool]:
+    """Every field of a profile seen in full; the name of a private one the user relates to."""
+    seen = select(Profile.id).where(Profile.id == SearchEntry.entity_id, exists_for(viewer))
+    return or_(
+        and_(SearchEntry.kind == "profile", seen.where(full_view(viewer)).exists()),
+        and_(
+            SearchEntry.kind == "profile_name",
+            seen.where(
+                Profile.private.is_(True),
+                ~full_view(viewer),
+                by_relation(viewer, Profile.id),
+            ).exists(),
+        ),
+    )
+
+
+async def find_entries(
+    session: AsyncSession,
+    *,
+    kind: str,
+    user_id: uuid.UUID,
+    query: Query,
+    profile_id: uuid.UUID | None,
+    offset: int,
+    limit: int,
+) -> list[Hit]:
+    viewer = Viewer(user_id)
+    if kind == "card":
+        statement, rank = _entries(session, query, card_rule(viewer, profile_id), "card")
+    elif kind == "contact":
+        statement, rank = _entries(session, query, contact_rule(viewer, profile_id), "contact")
+    else:
+        statement, rank = _entries(session, query, profile_rule(viewer), "profile", "profile_name")
+    statement = (
+        statement.order_by(rank, desc(SearchEntry.updated_at), SearchEntry.entity_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = await session.execute(statement)
+    return [
+        Hit(
+            kind=kind,
+            entity_id=row.entity_id,
+            profile_id=row.profile_id,
+            text=row.text,
+            created_at=row.updated_at,
+            rank=float(row.rank or 0),
+        )
+        for row in rows
+    ]
+
+
+# --- writes: entries -------------------------------------------------------------------------
+
+
+async def replace_entries(
+    session: AsyncSession,
+    *,
+    entity_id: uuid.UUID,
+    kinds: Sequence[str],
+    rows: Sequence[tuple[str, uuid.UUID, str, str]],
+) -> None:
+    """The entity's entries of ``kinds`` become ``rows`` (kind, profile, text, terms)."""
+    await session.execute(
+        delete(SearchEntry).where(SearchEntry.entity_id == entity_id, SearchEntry.kind.in_(kinds))
+    )
+    if rows:
+        now = utcnow()
+        await session.execute(
+            insert(SearchEntry),
+            [
+                {
+                    "kind": kind,
+                    "entity_id": entity_id,
+                    "profile_id": profile_id,
+                    "text": body,
+                    "terms": terms,
+                    "updated_at": now,
+                }
+                for kind, profile_id, body, terms in rows
+            ],
+        )
+
+
+async def cards_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Card]:
+    return list((await session.scalars(select(Card).where(Card.id.in_(ids)))).all())
+
+
+async def contacts_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Contact]:
+    return list((await session.scalars(select(Contact).where(Contact.id.in_(ids)))).all())
+
+
+async def profiles_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Profile]:
+    return list((await session.scalars(select(Profile).where(Profile.id.in_(ids)))).all())
+
+
+async def entity_ids(
+    session: AsyncSession, model: Any, *, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    """A batch of every id of ``model`` (for a reindex), in id order."""
+    statement = select(model.id).order_by(model.id).limit(limit)
+    if after is not None:
+        statement = statement.where(model.id > after)
+    return list((await session.scalars(statement)).all())
+
+
+# --- writes: messages ------------------------------------------------------------------------
+
+
+async def lock_progress(session: AsyncSession, chat_id: uuid.UUID) -> int:
+    """How far the chat is indexed, its row locked until the commit (made at 0 if missing)."""
+    await session.execute(
+        insert_ignoring_conflicts(session, SearchedChat).values(chat_id=chat_id, indexed_through=0)
+    )
+    statement = select(SearchedChat.indexed_through).where(SearchedChat.chat_id == chat_id)
+    if _is_postgres(session):
+        statement = statement.with_for_update()
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def set_progress(session: AsyncSession, chat_id: uuid.UUID, through: int) -> None:
+    await session.execute(
+        update(SearchedChat).where(SearchedChat.chat_id == chat_id).values(indexed_through=through)
+    )
+
+
+async def events_after(
+    session: AsyncSession, chat_id: uuid.UUID, *, after: int, limit: int
+) -> list[tuple[int, str, int | None]]:
+    """(index, type, target) of the chat's message events after ``after``."""
+    rows = await session.execute(
+        select(ChatEvent.index, ChatEvent.type, ChatEvent.target_index)
+        .where(ChatEvent.chat_id == chat_id, ChatEvent.index > after)
+        .order_by(ChatEvent.index)
+        .limit(limit)
+    )
+    return [(int(row[0]), str(row[1]), row[2]) for row in rows]
+
+
+async def message_history(
+    session: AsyncSession, chat_id: uuid.UUID, indexes: Sequence[int]
+) -> dict[int, tuple[ChatEvent, list[ChatEvent]]]:
+    """Each message at ``indexes`` with its edits and deletion, oldest first."""
+    messages = await session.scalars(
+        select(ChatEvent).where(
+            ChatEvent.chat_id == chat_id, ChatEvent.index.in_(indexes), ChatEvent.type == "message"
+        )
+    )
+    found: dict[int, tuple[ChatEvent, list[ChatEvent]]] = {m.index: (m, []) for m in messages}
+    changes = await session.scalars(
+        select(ChatEvent)
+        .where(
+            ChatEvent.chat_id == chat_id,
+            ChatEvent.target_index.in_(list(found)),
+            ChatEvent.type.in_(MESSAGE_KINDS[1:]),
+        )
+        .order_by(ChatEvent.index)
+    )
+    for change in changes:
+        if change.target_index in found:
+            found[change.target_index][1].append(change)
+    return found
+
+
+async def replace_message_versions(
+    session: AsyncSession,
+    *,
+    chat_id: uuid.UUID,
+    index: int,
+    versions: Sequence[dict[str, Any]],
+) -> None:
+    await session.execute(
+        delete(SearchMessage).where(
+            SearchMessage.chat_id == chat_id, SearchMessage.message_index == index
+        )
+    )
+    if versions:
+        await session.execute(insert(SearchMessage), list(versions))
+
+
+async def chat_ids(
+    session: AsyncSession, *, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    return await entity_ids(session, Chat, after=after, limit=limit)
+
+
+async def forget_all(session: AsyncSession) -> None:
+    """Empty the index (before a reindex)."""
+    await session.execute(delete(SearchMessage))
+    await session.execute(delete(SearchEntry))
+    await session.execute(delete(SearchedChat))
+
+
+# --- erasure ---------------------------------------------------------------------------------
+
+
+async def erase_index_of_profiles(session: AsyncSession, profile_ids: Sequence[uuid.UUID]) -> int:
+    """Delete every index entry that belongs to these profiles: their messages (every
+    version), their cards and contacts, the profiles themselves. For the erasure of a user
+    or a profile; returns the number of rows deleted. (What the index holds is derived from
+    rows that the erasure removes anyway: a reindex would not bring it back.)"""
+    ids = list(profile_ids)
+    if not ids:
+        return 0
+    entries = await session.execute(
+        delete(SearchEntry).where(
+            or_(SearchEntry.profile_id.in_(ids), SearchEntry.entity_id.in_(ids))
+        )
+    )
+    messages = await session.execute(delete(SearchMessage).where(SearchMessage.profile_id.in_(ids)))
+    return int(getattr(entries, "rowcount", 0) or 0) + int(getattr(messages, "rowcount", 0) or 0)
+
+
+async def erase_index_of_user(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """:func:`erase_index_of_profiles` for every profile of a user (deleted ones included)."""
+    ids = (await session.scalars(select(Profile.id).where(Profile.user_id == user_id))).all()
+    return await erase_index_of_profiles(session, list(ids))

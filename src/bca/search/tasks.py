@@ -1,0 +1,247 @@
+"""Keeping the index: a chat's new events (messages, edits, deletions), changed cards,
+contacts and profiles, and the whole of it again (``bca search reindex``).
+
+Everything runs in the worker after the commit of what it indexes, never on a request's
+path: a post only schedules ``search.index_chat`` (``chat.hooks.MESSAGES_WRITTEN``), a card,
+contact or profile write ``search.index_entities`` (``sync.changelog.CHANGED``). Tasks reload
+what they index and are idempotent: each rebuilds the rows of what it is given from the
+database as it is now. Tokenizing (Kiwi) runs in a thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bca.backends import Backends
+from bca.backends.tasks import TaskQueue, enqueue_after_commit
+from bca.cards.models import Card
+from bca.chat.models import ChatEvent
+from bca.contacts.models import Contact
+from bca.profiles.models import Profile
+from bca.search import repository
+from bca.search.tokens import describe, index_terms_of
+
+EVENTS_PER_BATCH = 500
+"""Events of one chat indexed in one transaction."""
+ENTITY_KINDS = {"card": ("card",), "contact": ("contact",), "profile": ("profile", "profile_name")}
+
+_tokenizing = threading.Lock()
+
+
+async def terms_of(texts: Sequence[Sequence[str | None]]) -> list[str]:
+    """The stored terms of each group of texts, in a thread (one at a time: Kiwi is shared)."""
+
+    def run() -> list[str]:
+        with _tokenizing:
+            return [index_terms_of(group) for group in texts]
+
+    return await asyncio.to_thread(run)
+
+
+# --- scheduling (plugged into the domains below, run inside their transactions) -------------
+
+
+def schedule_chat(session: AsyncSession, backends: Backends, chat_id: uuid.UUID) -> None:
+    """A chat's messages changed: index its new events after the commit (once per
+    transaction and chat)."""
+    scheduled: set[uuid.UUID] = session.info.setdefault("bca.search.chats", set())
+    if chat_id in scheduled:
+        return
+    scheduled.add(chat_id)
+    enqueue_after_commit(session, backends.tasks, "search.index_chat", chat_id=str(chat_id))
+
+
+def schedule_entities(
+    session: AsyncSession, tasks: TaskQueue, changed: set[tuple[str, str]]
+) -> None:
+    """Cards, contacts or profiles changed: reindex them after the commit."""
+    wanted = sorted([entity, id_] for entity, id_ in changed if entity in ENTITY_KINDS)
+    if wanted:
+        enqueue_after_commit(session, tasks, "search.index_entities", entities=wanted)
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+async def index_chat(backends: Backends, *, chat_id: str) -> None:
+    """Index the chat's events after its mark, a batch per transaction, until none is left."""
+    chat = uuid.UUID(chat_id)
+    while True:
+        async with backends.database.transaction() as session:
+            if not await index_chat_batch(session, chat):
+                return
+
+
+async def index_chat_batch(session: AsyncSession, chat_id: uuid.UUID) -> bool:
+    """One batch of a chat's events after its mark (the mark's row locked): the messages
+    they post, edit or delete are rebuilt. False when there was nothing left."""
+    through = await repository.lock_progress(session, chat_id)
+    events = await repository.events_after(session, chat_id, after=through, limit=EVENTS_PER_BATCH)
+    if not events:
+        return False
+    touched: set[int] = set()
+    for index, type_, target in events:
+        if type_ == "message":
+            touched.add(index)
+        elif type_ in repository.MESSAGE_KINDS and target is not None:
+            touched.add(target)
+    if touched:
+        await reindex_messages(session, chat_id, sorted(touched))
+    await repository.set_progress(session, chat_id, events[-1][0])
+    return len(events) == EVENTS_PER_BATCH
+
+
+async def reindex_messages(session: AsyncSession, chat_id: uuid.UUID, indexes: list[int]) -> None:
+    """Rebuild the versions of these messages from the event log."""
+    history = await repository.message_history(session, chat_id, indexes)
+    planned: list[tuple[int, list[dict[str, Any]]]] = []
+    for index in indexes:
+        message, changes = history.get(index, (None, []))
+        planned.append((index, _versions(message, changes) if message is not None else []))
+    texts = [[version["text"]] for _, versions in planned for version in versions]
+    terms = iter(await terms_of(texts))
+    for index, versions in planned:
+        for version in versions:
+            version["terms"] = next(terms)
+        await repository.replace_message_versions(
+            session, chat_id=chat_id, index=index, versions=versions
+        )
+
+
+def _versions(message: ChatEvent, changes: list[ChatEvent]) -> list[dict[str, Any]]:
+    """The texts the message had, each from the event that wrote it to the one that
+    replaced it. Nothing for a deleted message; an earlier text is known when its change
+    kept it (``prior``, kept when someone who had left still reads it)."""
+    if message.deleted_at is not None:
+        return []
+    starts = [message.index] + [change.index for change in changes]
+    ends: list[int | None] = [change.index for change in changes] + [None]
+    texts = [(change.prior or {}).get("body") for change in changes] + [message.body]
+    return [
+        {
+            "chat_id": message.chat_id,
+            "message_index": message.index,
+            "valid_from": start,
+            "valid_until": end,
+            "profile_id": message.profile_id,
+            "created_at": message.created_at,
+            "text": text,
+        }
+        for start, end, text in zip(starts, ends, texts, strict=True)
+        if isinstance(text, str) and text.strip()
+    ]
+
+
+# --- cards, contacts, profiles ---------------------------------------------------------------
+
+
+async def index_entities(backends: Backends, *, entities: list[list[str]]) -> None:
+    """Rebuild the entries of these ``[entity, id]`` (card, contact, profile)."""
+    async with backends.database.transaction() as session:
+        await reindex_entities(session, entities)
+
+
+async def reindex_entities(session: AsyncSession, entities: Sequence[Sequence[str]]) -> None:
+    ids: dict[str, list[uuid.UUID]] = {kind: [] for kind in ENTITY_KINDS}
+    for entity, id_ in entities:
+        if entity in ids:
+            ids[entity].append(uuid.UUID(id_))
+    rows: dict[uuid.UUID, tuple[str, list[tuple[str, uuid.UUID, list[str | None]]]]] = {
+        entity_id: (entity, []) for entity, found in ids.items() for entity_id in found
+    }
+    for card in await repository.cards_by_id(session, ids["card"]):
+        if card.deleted_at is None:
+            rows[card.id][1].append(("card", card.profile_id, card_texts(card)))
+    for contact in await repository.contacts_by_id(session, ids["contact"]):
+        if contact.deleted_at is None:
+            rows[contact.id][1].append(("contact", contact.profile_id, contact_texts(contact)))
+    for profile in await repository.profiles_by_id(session, ids["profile"]):
+        if profile.deleted_at is None:
+            rows[profile.id][1].append(("profile", profile.id, profile_texts(profile)))
+            rows[profile.id][1].append(("profile_name", profile.id, [profile.name]))
+    groups = [texts for _, entries in rows.values() for _, _, texts in entries]
+    terms = iter(await terms_of(groups))
+    for entity_id, (entity, entries) in rows.items():
+        await repository.replace_entries(
+            session,
+            entity_id=entity_id,
+            kinds=ENTITY_KINDS[entity],
+            rows=[
+                (kind, profile_id, "\n".join(t for t in texts if t), next(terms))
+                for kind, profile_id, texts in entries
+            ],
+        )
+
+
+def card_texts(card: Card) -> list[str | None]:
+    return [card.name, describe(card.data)]
+
+
+def contact_texts(contact: Contact) -> list[str | None]:
+    return [
+        contact.name,
+        contact.organization,
+        contact.title,
+        describe(contact.phones),
+        describe(contact.emails),
+        describe(contact.urls),
+        contact.address,
+        contact.note,
+    ]
+
+
+def profile_texts(profile: Profile) -> list[str | None]:
+    return [
+        profile.name,
+        profile.team_name,
+        profile.description,
+        profile.email,
+        profile.phone,
+        profile.address,
+    ]
+
+
+# --- everything again ------------------------------------------------------------------------
+
+Progress = Callable[[str, int], Awaitable[None] | None]
+
+
+async def reindex_all(
+    backends: Backends, *, batch: int = 500, progress: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Empty the index and build it again from every chat, card, contact and profile;
+    ``progress(what, done)`` after each batch. Returns the counts."""
+    async with backends.database.transaction() as session:
+        await repository.forget_all(session)
+    counts: dict[str, int] = {}
+    for entity, model in (("profile", Profile), ("card", Card), ("contact", Contact)):
+        done, after = 0, None
+        while True:
+            async with backends.database.transaction() as session:
+                ids = await repository.entity_ids(session, model, after=after, limit=batch)
+                if not ids:
+                    break
+                await reindex_entities(session, [(entity, str(id_)) for id_ in ids])
+            done, after = done + len(ids), ids[-1]
+            if progress is not None:
+                progress(f"{entity}s", done)
+        counts[f"{entity}s"] = done
+    done, after = 0, None
+    while True:
+        async with backends.database.transaction() as session:
+            chats = await repository.chat_ids(session, after=after, limit=batch)
+        if not chats:
+            break
+        for chat in chats:
+            await index_chat(backends, chat_id=str(chat))
+        done, after = done + len(chats), chats[-1]
+        if progress is not None:
+            progress("chats", done)
+    counts["chats"] = done
+    return counts
