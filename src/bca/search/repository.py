@@ -97,7 +97,7 @@ def fts5_match_of(query: Query) -> str:
     return " ".join(terms)
 
 
-def _matching(session: AsyncSession, indexed: Any, query: Query) -> tuple[Any, Any, Any]:
+def matching(session: AsyncSession, indexed: Any, query: Query) -> tuple[Any, Any, Any]:
     """(FROM, WHERE, rank: smaller first) of the rows of ``indexed`` whose tokens match."""
     name = indexed.__tablename__
     where: ColumnElement[bool] | TextClause
@@ -145,7 +145,7 @@ async def find_messages(
     offset: int,
     limit: int,
 ) -> list[Hit]:
-    source, where, rank = _matching(session, SearchMessage, query)
+    source, where, rank = matching(session, SearchMessage, query)
     window = windows_of(user_id, profile_id)
     message = SearchMessage
     statement = (
@@ -204,7 +204,7 @@ async def find_messages(
 def _entries(
     session: AsyncSession, query: Query, visible: ColumnElement[bool], *kinds: str
 ) -> tuple[Select[Any], Any]:
-    source, where, rank = _matching(session, SearchEntry, query)
+    source, where, rank = matching(session, SearchEntry, query)
     statement = (
         select(
             SearchEntry.kind,

@@ -49,6 +49,10 @@ JAMO_CONSONANTS = frozenset("ㄱㄲㄳㄴㄵㄶㄷㄸㄹㄺㄻㄼㄽㄾㄿㅀㅁ
 # Kiwi's tags of the morphemes worth indexing: nouns, numerals, pronouns, roots, foreign words,
 # Chinese characters, and the stems of verbs and adjectives (when they are the surface).
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "XR", "SL", "SH", "VV", "VA", "MAG"})
+TRAILING_PARTICLES = (
+    "에서", "께서", "님께", "한테", "에게", "으로", "처럼", "까지", "부터",
+    "의", "이", "가", "을", "를", "은", "는", "과", "와", "에", "로", "도", "만", "님",
+)  # fmt: skip
 MAX_TEXT = 20_000
 """Characters of a text that are indexed (a message is at most 10,000)."""
 
@@ -147,7 +151,7 @@ def _content_morphemes(word: str) -> list[tuple[int, int]]:
     for token in kiwi().tokenize(word):
         tag = str(token.tag).split("-")[0]
         start, end = int(token.start), int(token.start) + int(token.len)
-        if tag in CONTENT_TAGS and word[start:end] == token.form:
+        if tag in CONTENT_TAGS and word[start:end] == token.form.replace(" ", ""):
             spans.append((start, end))
     return spans
 
@@ -220,17 +224,17 @@ def query_terms(text: str, *, morphemes: bool = True) -> Query:
     for segment in segments(text):
         value = segment.value
         if segment.family == "hangul":
-            spans = _content_morphemes(value) if morphemes else []
-            for start, end in _joined(spans) or [(0, len(value))]:
-                part = value[start:end]
-                query.pieces.append(Segment("hangul", part, 0, 0))
-                if len(part) == 1:
-                    prefixes[part] = None
-                    continue
-                for gram in bigrams(part):
-                    required[gram] = None
-                if len(part) > 2:
-                    query.words.append(part)
+            part = _stem(value) if morphemes else value
+            query.pieces.append(Segment("hangul", part, 0, 0))
+            if len(part) == 1:
+                prefixes[part] = None
+                continue
+            for gram in bigrams(part):
+                required[gram] = None
+            if morphemes:
+                query.words += [
+                    value[start:end] for start, end in _content_morphemes(part) if end - start > 2
+                ]
         elif segment.family == "jamo":
             prefixes[value] = None
             query.pieces.append(segment)
@@ -246,20 +250,18 @@ def query_terms(text: str, *, morphemes: bool = True) -> Query:
     return query
 
 
-def _joined(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Content morphemes as query parts: a one-syllable morpheme joins the one it touches
-    (영업 + 팀 → 영업팀), so that it asks for the bigram across them, not for any 팀."""
-    parts: list[tuple[int, int]] = []
-    for start, end in spans:
-        if (
-            parts
-            and parts[-1][1] == start
-            and (end - start == 1 or parts[-1][1] - parts[-1][0] == 1)
-        ):
-            parts[-1] = (parts[-1][0], end)
-        else:
-            parts.append((start, end))
-    return parts
+def _stem(word: str) -> str:
+    """A query word without what follows its last content morpheme (particles, endings,
+    suffixes such as 님): 영업팀장님께 → 영업팀장, 삼성전자와 → 삼성전자. The word itself when
+    Kiwi finds no content in it."""
+    spans = _content_morphemes(word)
+    if spans == [(0, len(word))]:
+        # One word Kiwi does not know (a name, often): a particle it would have told apart
+        # from a known word is taken off here.
+        for particle in TRAILING_PARTICLES:
+            if word.endswith(particle) and len(word) - len(particle) >= 2:
+                return word[: -len(particle)]
+    return word[: spans[-1][1]] if spans else word
 
 
 # --- matched ranges --------------------------------------------------------------------------
