@@ -67,22 +67,19 @@ async def found_documents(
         return set()
     found: set[int] = set()
     source, where, _ = repository.matching(session, SearchMessage, query)
-    rows = await session.execute(
+    indexes = await session.scalars(
         select(SearchMessage.message_index)
         .select_from(source)
         .where(where, SearchMessage.profile_id == corpus)
     )
-    found |= {index - 1 for (index,) in rows}
+    found |= {index - 1 for index in indexes}
     source, where, _ = repository.matching(session, SearchEntry, query)
-    rows = await session.execute(
+    entities = await session.scalars(
         select(SearchEntry.entity_id)
         .select_from(source)
         .where(where, SearchEntry.profile_id == corpus)
     )
-    by_entity = {
-        uuid.uuid5(corpus, str(document.id)): document.id for document in build().documents
-    }
-    found |= {by_entity[entity_id] for (entity_id,) in rows}
+    found |= {by_entity[entity_id] for entity_id in entities}
     return found
 
 
