@@ -67,8 +67,10 @@ COMPANIES = [
 DEPARTMENTS = ["영업", "마케팅", "인사", "재무", "구매", "법무"]
 ROLES = ["팀장", "부장", "과장", "대리", "이사"]
 TOPICS = ["결제", "견적", "출장", "예산", "발주", "납품", "세금계산서", "회식", "채용", "보안"]
-PARTICLES = [("과", "와"), ("이", "가"), ("을", "를"), ("은", "는"), ("에서", "에서"),
-             ("께서", "께서"), ("님께", "님께"), ("의", "의"), ("한테", "한테"), ("으로", "로")]  # fmt: skip
+PARTICLES = [
+    ("과", "와"), ("이", "가"), ("을", "를"), ("은", "는"), ("에서", "에서"),
+    ("께서", "께서"), ("님께", "님께"), ("의", "의"), ("한테", "한테"), ("으로", "로"),
+]  # fmt: skip
 
 
 def with_particle(word: str, k: int) -> str:
@@ -259,7 +261,7 @@ def build(seed: int = 24) -> RelevanceSet:
         else:
             expect_digits(phone[4:])
         expect(local, "email", f"local:{local}")
-    for j, (company, brand, sector, domain) in enumerate(COMPANIES):
+    for j, (company, brand, _, domain) in enumerate(COMPANIES):
         expect(company, "compound", f"company:{company}")
         expect(with_particle(company, j), "particle", f"company:{company}")
         expect(brand, "part", f"brand:{brand}")
@@ -276,7 +278,7 @@ def build(seed: int = 24) -> RelevanceSet:
         expect(topic, "two-syllable" if len(topic) == 2 else "compound", f"topic:{topic}")
         expect(with_particle(topic, k), "particle", f"topic:{topic}")
     expect("계산서", "part", "topic:세금계산서")
-    for name, local in ENGLISH_PEOPLE:
+    for name, _ in ENGLISH_PEOPLE:
         first, last = name.split()
         expect(name, "latin", f"eperson:{name}")
         expect(_strip_accents(last).upper(), "latin", f"eperson:{name}")
