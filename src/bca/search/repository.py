@@ -135,7 +135,7 @@ def windows_of(user_id: uuid.UUID, profile_id: uuid.UUID | None) -> Any:
     return union_all(current, past).subquery("windows")
 
 
-async def find_messages(
+def messages_statement(
     session: AsyncSession,
     *,
     user_id: uuid.UUID,
@@ -144,7 +144,8 @@ async def find_messages(
     profile_id: uuid.UUID | None,
     offset: int,
     limit: int,
-) -> list[Hit]:
+) -> Select[Any]:
+    """The versions of messages the user may find that match, best first."""
     source, where, rank = matching(session, SearchMessage, query)
     window = windows_of(user_id, profile_id)
     message = SearchMessage
@@ -185,6 +186,28 @@ async def find_messages(
     )
     if chat_id is not None:
         statement = statement.where(message.chat_id == chat_id)
+    return statement
+
+
+async def find_messages(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    query: Query,
+    chat_id: uuid.UUID | None,
+    profile_id: uuid.UUID | None,
+    offset: int,
+    limit: int,
+) -> list[Hit]:
+    statement = messages_statement(
+        session,
+        user_id=user_id,
+        query=query,
+        chat_id=chat_id,
+        profile_id=profile_id,
+        offset=offset,
+        limit=limit,
+    )
     rows = await session.execute(statement)
     return [
         Hit(
@@ -275,6 +298,31 @@ def profile_rule(viewer: Viewer) -> ColumnElement[bool]:
     )
 
 
+def entries_statement(
+    session: AsyncSession,
+    *,
+    kind: str,
+    user_id: uuid.UUID,
+    query: Query,
+    profile_id: uuid.UUID | None,
+    offset: int,
+    limit: int,
+) -> Select[Any]:
+    """The entries of ``kind`` (card, contact, profile) the user may find that match."""
+    viewer = Viewer(user_id)
+    if kind == "card":
+        statement, rank = _entries(session, query, card_rule(viewer, profile_id), "card")
+    elif kind == "contact":
+        statement, rank = _entries(session, query, contact_rule(viewer, profile_id), "contact")
+    else:
+        statement, rank = _entries(session, query, profile_rule(viewer), "profile", "profile_name")
+    return (
+        statement.order_by(rank, desc(SearchEntry.updated_at), SearchEntry.entity_id)
+        .offset(offset)
+        .limit(limit)
+    )
+
+
 async def find_entries(
     session: AsyncSession,
     *,
@@ -285,17 +333,14 @@ async def find_entries(
     offset: int,
     limit: int,
 ) -> list[Hit]:
-    viewer = Viewer(user_id)
-    if kind == "card":
-        statement, rank = _entries(session, query, card_rule(viewer, profile_id), "card")
-    elif kind == "contact":
-        statement, rank = _entries(session, query, contact_rule(viewer, profile_id), "contact")
-    else:
-        statement, rank = _entries(session, query, profile_rule(viewer), "profile", "profile_name")
-    statement = (
-        statement.order_by(rank, desc(SearchEntry.updated_at), SearchEntry.entity_id)
-        .offset(offset)
-        .limit(limit)
+    statement = entries_statement(
+        session,
+        kind=kind,
+        user_id=user_id,
+        query=query,
+        profile_id=profile_id,
+        offset=offset,
+        limit=limit,
     )
     rows = await session.execute(statement)
     return [
