@@ -24,8 +24,8 @@ from bca.cards.models import Card, Subscription
 from bca.chat.models import Chat, Participant
 from bca.contacts.models import Contact
 from bca.profiles.models import Profile
-from bca.search.models import SearchEntry
 from bca.search import repository
+from bca.search.models import SearchEntry
 from bca.search.tokens import query_terms
 from tests.fixtures.rolled_back import person
 
@@ -76,7 +76,8 @@ async def test_every_search_statement_uses_the_gin_index_at_100000_rows(
         text(
             "INSERT INTO search_messages (chat_id, message_index, valid_from, profile_id,"
             " created_at, text, terms)"
-            " SELECT (CAST(:chats AS uuid[]))[1 + i % :n], i, i, CAST(:profile AS uuid), now(), 'x',"
+            " SELECT (CAST(:chats AS uuid[]))[1 + i % :n], i, i, CAST(:profile AS uuid),"
+            " now(), 'x',"
             " 'w' || (i % 5000) || ' v' || (i * 7 % 3000) ||"
             " CASE WHEN i % 2000 = 0 THEN ' 희귀' ELSE '' END"
             " FROM generate_series(1, :rows) AS i"

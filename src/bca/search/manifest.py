@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from bca.backends.tasks import TASKS, Task
 from bca.chat.hooks import MESSAGES_WRITTEN
-from bca.core.domain import Domain
-from bca.search import routes, tasks
+from bca.core.domain import Domain, Web
+from bca.search import tasks
 from bca.search.models import SearchedChat, SearchEntry, SearchMessage
 from bca.sync.changelog import CHANGED
 
+
+def _web() -> Web:
+    from bca.search import routes
+
+    return Web(routers=(routes.router,))
+
+
 MANIFEST = Domain(
     name="search",
+    web=_web,
     models=(SearchEntry, SearchMessage, SearchedChat),
-    routers=(routes.router,),
     plugs=(
         TASKS.plug(Task("search.index_chat", tasks.index_chat)),
         TASKS.plug(Task("search.index_entities", tasks.index_entities)),
