@@ -362,13 +362,18 @@ async def find_entries(
 async def replace_entries(
     session: AsyncSession,
     *,
-    entity_id: uuid.UUID,
+    entity_ids: Sequence[uuid.UUID],
     kinds: Sequence[str],
-    rows: Sequence[tuple[str, uuid.UUID, str, str]],
+    rows: Sequence[tuple[str, uuid.UUID, uuid.UUID, str, str]],
 ) -> None:
-    """The entity's entries of ``kinds`` become ``rows`` (kind, profile, text, terms)."""
+    """The entries of ``kinds`` of these entities become ``rows`` (kind, entity, profile,
+    text, terms): one delete, one insert."""
+    if not entity_ids:
+        return
     await session.execute(
-        delete(SearchEntry).where(SearchEntry.entity_id == entity_id, SearchEntry.kind.in_(kinds))
+        delete(SearchEntry).where(
+            SearchEntry.entity_id.in_(entity_ids), SearchEntry.kind.in_(kinds)
+        )
     )
     if rows:
         now = utcnow()
@@ -383,7 +388,7 @@ async def replace_entries(
                     "terms": terms,
                     "updated_at": now,
                 }
-                for kind, profile_id, body, terms in rows
+                for kind, entity_id, profile_id, body, terms in rows
             ],
         )
 
@@ -472,12 +477,13 @@ async def replace_message_versions(
     session: AsyncSession,
     *,
     chat_id: uuid.UUID,
-    index: int,
+    indexes: Sequence[int],
     versions: Sequence[dict[str, Any]],
 ) -> None:
+    """The versions of these messages of a chat become ``versions``: one delete, one insert."""
     await session.execute(
         delete(SearchMessage).where(
-            SearchMessage.chat_id == chat_id, SearchMessage.message_index == index
+            SearchMessage.chat_id == chat_id, SearchMessage.message_index.in_(indexes)
         )
     )
     if versions:

@@ -104,14 +104,12 @@ async def reindex_messages(session: AsyncSession, chat_id: uuid.UUID, indexes: l
     for index in indexes:
         message, changes = history.get(index, (None, []))
         planned.append((index, _versions(message, changes) if message is not None else []))
-    texts = [[version["text"]] for _, versions in planned for version in versions]
-    terms = iter(await terms_of(texts))
-    for index, versions in planned:
-        for version in versions:
-            version["terms"] = next(terms)
-        await repository.replace_message_versions(
-            session, chat_id=chat_id, index=index, versions=versions
-        )
+    every = [version for _, versions in planned for version in versions]
+    for version, terms in zip(every, await terms_of([[v["text"]] for v in every]), strict=True):
+        version["terms"] = terms
+    await repository.replace_message_versions(
+        session, chat_id=chat_id, indexes=indexes, versions=every
+    )
 
 
 def _versions(message: ChatEvent, changes: list[ChatEvent]) -> list[dict[str, Any]]:
@@ -167,16 +165,17 @@ async def reindex_entities(session: AsyncSession, entities: Sequence[Sequence[st
             rows[profile.id][1].append(("profile_name", profile.id, [profile.name]))
     groups = [texts for _, entries in rows.values() for _, _, texts in entries]
     terms = iter(await terms_of(groups))
-    for entity_id, (entity, entries) in rows.items():
-        await repository.replace_entries(
-            session,
-            entity_id=entity_id,
-            kinds=ENTITY_KINDS[entity],
-            rows=[
-                (kind, profile_id, "\n".join(t for t in texts if t), next(terms))
-                for kind, profile_id, texts in entries
-            ],
-        )
+    written = [
+        (kind, entity_id, profile_id, "\n".join(t for t in texts if t), next(terms))
+        for entity_id, (_, entries) in rows.items()
+        for kind, profile_id, texts in entries
+    ]
+    await repository.replace_entries(
+        session,
+        entity_ids=list(rows),
+        kinds=[kind for kinds in ENTITY_KINDS.values() for kind in kinds],
+        rows=written,
+    )
 
 
 def card_texts(card: Card) -> list[str | None]:
