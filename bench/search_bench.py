@@ -16,7 +16,8 @@
    ``bca.search.tasks.reindex_all`` (Kiwi included): messages per second.
 
     flock /tmp/bca-bench.lock .venv/bin/python bench/search_bench.py
-    flock /tmp/bca-bench.lock .venv/bin/python bench/search_bench.py --messages 1000000 --chats 10000
+    flock /tmp/bca-bench.lock .venv/bin/python bench/search_bench.py \
+        --messages 1000000 --chats 10000
 """
 
 from __future__ import annotations
@@ -37,20 +38,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bca.accounts.models import User  # noqa: E402
-from bca.cards.models import Card, Subscription  # noqa: E402
-from bca.chat.models import Chat, Participant  # noqa: E402
-from bca.contacts.models import Contact  # noqa: E402
-from bca.core.db import Database  # noqa: E402
-from bca.core.migrations import upgrade  # noqa: E402
-from bca.domains import assemble  # noqa: E402
-from bca.profiles.models import Profile  # noqa: E402
-from bca.search import service, tasks  # noqa: E402
-from bca.search.models import SearchEntry  # noqa: E402
-from bca.search.repository import tsquery_of  # noqa: E402
-from bca.search.schemas import SearchKind  # noqa: E402
-from bca.search.tokens import index_terms_of, query_terms  # noqa: E402
-from tests.search.relevance import build, score  # noqa: E402
+from tests.search.relevance import build, score
+
+from bca.accounts.models import User
+from bca.cards.models import Card, Subscription
+from bca.chat.models import Chat, Participant
+from bca.contacts.models import Contact
+from bca.core.db import Database
+from bca.core.migrations import upgrade
+from bca.domains import assemble
+from bca.profiles.models import Profile
+from bca.search import service, tasks
+from bca.search.models import SearchEntry
+from bca.search.repository import tsquery_of
+from bca.search.schemas import SearchKind
+from bca.search.tokens import index_terms_of, query_terms
 
 ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
@@ -155,7 +157,8 @@ async def relevance(session: AsyncSession) -> None:
             "0",
         )
         print(
-            f"\npg_trgm index, {label}: {removed} of {len(relevance_set.documents)} candidates rechecked and dropped"
+            f"\npg_trgm index, {label}: {removed} of {len(relevance_set.documents)}"
+            " candidates rechecked and dropped"
         )
 
 
