@@ -27,7 +27,7 @@ TEXTS = [
     "Tel. +82 (2) 555-0199 ext 12",
     "kim.minsu@samsung.co.kr",
     "Émilie Dubois, Jürgen Müller, Straße",
-    "ＦＵＬＬＷＩＤＴＨ １２３４５",
+    "\uff26\uff35\uff2c\uff2c \uff11\uff12\uff13\uff14\uff15",  # full-width letters, digits
     "ㅎㄱㄷ",
     "ㅎ",
     "결제",

@@ -24,7 +24,7 @@ export interface Segment {
 }
 
 const SEGMENT =
-  /([\uac00-\ud7a3]+)|([\u3131-\u314e]+)|(\p{Nd}(?:\p{Nd}|[-. ()](?=[\p{Nd}(]))*\p{Nd}|\p{Nd})|((?:(?![\uac00-\ud7a3\u3131-\u318e])[\p{L}\p{Nl}\p{No}])+)/gu;
+  /([\uac00-\ud7a3]+)|([\u3131-\u314e]+)|(\p{Decimal_Number}(?:\p{Decimal_Number}|[-. ()](?=[\p{Decimal_Number}(]))*\p{Decimal_Number}|\p{Decimal_Number})|((?:(?![\uac00-\ud7a3\u3131-\u318e])[\p{L}\p{Nl}\p{No}])+)/gu;
 
 /** A text's characters as Python counts them (code points, not UTF-16 units). */
 function codePoints(text: string): string[] {
@@ -77,7 +77,7 @@ export function segments(text: string): Segment[] {
     else if (match[2]) out.push({ family: 'jamo', value: match[2] });
     else if (match[3]) {
       const value = codePoints(match[3])
-        .filter((char) => /\p{Nd}/u.test(char))
+        .filter((char) => /\p{Decimal_Number}/u.test(char))
         .join('')
         .normalize('NFKD')
         .replace(/[^0-9]/g, '');
