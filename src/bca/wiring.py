@@ -58,7 +58,6 @@ def create_backends(settings: Settings, *, domains: Sequence[Domain] = DOMAINS) 
         changelog.write_before_commit(
             schedule=lambda users: snapshots.request_updates(backends, users),
             hint=lambda users: publish_sync_hints(cache, users),
-            tasks=backends.tasks,
         )
     )
     return backends

@@ -3,6 +3,7 @@ and the index kept by the worker after posts, edits and deletions."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from bca.backends import Backends
@@ -96,3 +97,55 @@ async def test_pages_of_one_kind_follow_the_cursor(api: Api, backends: Backends)
     assert sorted(seen) == [f"invoice {n} sent" for n in range(5)]
     assert cursor is None
     assert len(set(seen)) == 5
+
+
+async def test_the_contacts_and_profile_lists_q_use_the_same_tokens(api: Api) -> None:
+    alice, bob = await chat_user(api), await chat_user(api)
+    response = await api.client.post(
+        f"/v1/profiles/{alice.profile_id}/contacts",
+        json={"name": "홍길동", "organization": "감마건설", "phones": [{"value": "010-2345-6789"}]},
+        headers=alice.headers,
+    )
+    assert response.status_code == 201, response.text
+
+    async def contacts(q: str) -> list[str]:
+        found = await api.client.get(
+            f"/v1/profiles/{alice.profile_id}/contacts", params={"q": q}, headers=alice.headers
+        )
+        assert found.status_code == 200, found.text
+        return [item["name"] for item in found.json()["items"]]
+
+    # Found at once (indexed in the writing transaction), by initials, a word with its
+    # particle, any four digits.
+    for q in ("ㅎㄱㄷ", "감마건설에서", "홍길동님", "23456789"):
+        assert await contacts(q) == ["홍길동"], q
+    assert await contacts("감마건축") == []
+
+    response = await api.client.post(
+        "/v1/profiles", json={"name": "델타컨설팅 대표"}, headers=bob.headers
+    )
+    assert response.status_code == 201, response.text
+    found = await api.client.get(
+        "/v1/profiles/search", params={"q": "델타컨설팅의"}, headers=alice.headers
+    )
+    assert found.status_code == 200, found.text
+    assert [item["name"] for item in found.json()["items"]] == ["델타컨설팅 대표"]
+
+
+async def test_concurrent_writes_touching_one_profile_do_not_conflict_on_its_entries(
+    api: Api,
+) -> None:
+    """A follow touches the followed profile (its entries are compared, not rewritten):
+    ten people following one profile at once all succeed."""
+    owner = await chat_user(api)
+    fans = [await chat_user(api) for _ in range(10)]
+
+    async def follow(fan: TestUser) -> int:
+        response = await api.client.put(
+            f"/v1/profiles/{fan.profile_id}/relations/{owner.profile_id}",
+            json={"status": "follow"},
+            headers=fan.headers,
+        )
+        return response.status_code
+
+    assert await asyncio.gather(*(follow(fan) for fan in fans)) == [200] * 10

@@ -7,13 +7,14 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, or_, select, update
+from sqlalchemy import String, cast, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.contacts.models import Contact
 from bca.core.db import LIKE_ESCAPE, contains_pattern
 from bca.core.pagination import keyset_after
 from bca.core.time import utcnow
+from bca.profiles.matching import text_match
 
 MAX_CONTACTS_PER_PROFILE = 10_000
 
@@ -47,14 +48,19 @@ async def list_of_profile(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> Sequence[Contact]:
-    """Oldest first; ``query`` matches name, organisation, title, note, emails and phones
-    (case-insensitive substring)."""
+    """Oldest first; ``query`` matches name, organisation, title, note, emails and phones by
+    the search index's tokens (``profiles.matching``), or as a case-insensitive substring in a
+    process without search."""
     statement = select(Contact).where(
         Contact.profile_id == profile_id,
         Contact.deleted_at.is_(None),
         keyset_after(Contact.created_at, Contact.id, after),
     )
-    if query:
+    match = text_match()
+    if query and match is not None:
+        ids = await match(session, query, ("contact",))
+        statement = statement.where(Contact.id.in_(ids) if ids is not None else false())
+    elif query:
         pattern = contains_pattern(query)
         statement = statement.where(
             or_(

@@ -25,7 +25,10 @@ slot's type). The slots are:
   uses keep a file);
 - ways to reach a profile: ``bca.profiles.visibility.REACHES`` and ``bca.profiles.sync.LINKS``;
 - where a person's data lives: ``bca.core.personal.PERSONAL_DATA`` (every table, personal or
-  not, with its eraser and exporter) and ``PERSONAL_STORAGE`` (a user's storage prefixes).
+  not, with its eraser and exporter) and ``PERSONAL_STORAGE`` (a user's storage prefixes);
+- occasions for search: ``bca.chat.hooks.MESSAGES_WRITTEN`` (a chat's messages changed),
+  ``bca.sync.changelog.CHANGED`` (entities a transaction changed, before its commit) and
+  ``bca.profiles.matching.TEXT_MATCHES`` (a list's ``q`` by the index's tokens).
 
 ``bca.domains.assemble(domains)`` fills every slot anew from the manifests (a slot no manifest
 plugs into is left empty), in the order of the list (so it may run more than once, as tests

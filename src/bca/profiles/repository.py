@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import (
+    ColumnElement,
     and_,
     delete,
+    false,
     func,
     or_,
     select,
@@ -26,6 +28,7 @@ from bca.core.db import LIKE_ESCAPE, contains_pattern
 from bca.core.pagination import keyset_after
 from bca.core.time import utcnow
 from bca.core.versioning import bump
+from bca.profiles.matching import text_match
 from bca.profiles.models import Profile, Relation
 from bca.profiles.visibility import (
     Viewer,
@@ -134,19 +137,33 @@ async def search(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> Sequence[tuple[Profile, bool]]:
-    """Visible profiles whose name (or, when the viewer may read it, team) contains ``q``.
+    """Visible profiles whose name (or, when the viewer may read it, team) matches ``q``:
+    by the search index's tokens (``profiles.matching``; a profile seen in full by any of
+    its fields then), or as a case-insensitive substring in a process without search.
 
-    A private profile's team is not part of its summary, so it is not matched either: a
-    search must not reveal what the projection hides. Profiles the viewer hid are left out.
+    A private profile's fields are not part of its summary, so they are not matched either:
+    a search must not reveal what the projection hides. Profiles the viewer hid are left out.
     """
-    pattern = contains_pattern(q.lower())
     full = full_view(Viewer(viewer))
-    query = select(Profile, full).where(
-        exists_for(Viewer(viewer)),
-        or_(
+    match = text_match()
+    matched: ColumnElement[bool]
+    if match is not None:
+        by_name = await match(session, q, ("profile_name",))
+        by_field = await match(session, q, ("profile",))
+        matched = (
+            or_(Profile.id.in_(by_name), and_(full, Profile.id.in_(by_field)))
+            if by_name is not None and by_field is not None
+            else false()
+        )
+    else:
+        pattern = contains_pattern(q.lower())
+        matched = or_(
             func.lower(Profile.name).like(pattern, escape=LIKE_ESCAPE),
             and_(full, func.lower(Profile.team_name).like(pattern, escape=LIKE_ESCAPE)),
-        ),
+        )
+    query = select(Profile, full).where(
+        exists_for(Viewer(viewer)),
+        matched,
         ~related_from(Viewer(viewer), Profile.id, HIDE),
     )
     query = query.where(keyset_after(Profile.created_at, Profile.id, after))

@@ -94,7 +94,9 @@ async def search_profiles(
     page: PageDep,
     q: Annotated[str, Query(min_length=2, max_length=100)],
 ) -> Page[ProfileRead | ProfileSummary]:
-    """Visible profiles whose name or team contains ``q`` (case-insensitive).
+    """Visible profiles whose name (or any field, for a profile seen in full) matches ``q``
+    by search's tokens (particles stripped, parts of compounds, initial consonants, Latin
+    without case or accents; see ``GET /v1/search``).
 
     Private profiles match on their name only, and appear as their summary; profiles you
     hid (from any of your profiles) are left out.

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bca.backends.tasks import TASKS, Task
 from bca.chat.hooks import MESSAGES_WRITTEN
 from bca.core.domain import Domain, Web
-from bca.search import tasks
+from bca.profiles.matching import TEXT_MATCHES
+from bca.search import service, tasks
 from bca.search.models import SearchedChat, SearchEntry, SearchMessage
 from bca.sync.changelog import CHANGED
 
@@ -22,8 +23,8 @@ MANIFEST = Domain(
     models=(SearchEntry, SearchMessage, SearchedChat),
     plugs=(
         TASKS.plug(Task("search.index_chat", tasks.index_chat)),
-        TASKS.plug(Task("search.index_entities", tasks.index_entities)),
         MESSAGES_WRITTEN.plug(tasks.schedule_chat),
-        CHANGED.plug(tasks.schedule_entities),
+        CHANGED.plug(tasks.index_changed_entities),
+        TEXT_MATCHES.plug(service.matching_ids),
     ),
 )

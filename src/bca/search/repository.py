@@ -39,6 +39,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
 
@@ -356,6 +357,17 @@ async def find_entries(
     ]
 
 
+def matching_entity_ids(
+    session: AsyncSession, *, query: Query, kinds: Sequence[str]
+) -> Select[uuid.UUID]:
+    """The ids of the entities of ``kinds`` whose tokens match (no visibility: for the ``q``
+    of lists that add their own)."""
+    source, where, _ = matching(session, SearchEntry, query)
+    return (
+        select(SearchEntry.entity_id).select_from(source).where(where, SearchEntry.kind.in_(kinds))
+    )
+
+
 # --- writes: entries -------------------------------------------------------------------------
 
 
@@ -363,34 +375,76 @@ async def replace_entries(
     session: AsyncSession,
     *,
     entity_ids: Sequence[uuid.UUID],
-    kinds: Sequence[str],
     rows: Sequence[tuple[str, uuid.UUID, uuid.UUID, str, str]],
 ) -> None:
-    """The entries of ``kinds`` of these entities become ``rows`` (kind, entity, profile,
-    text, terms): one delete, one insert."""
+    """The entries of these entities become ``rows`` (kind, entity, profile, text, terms).
+
+    Only what differs is written: most writes that touch a profile (a follow, a block) leave
+    its text as it was, and rewriting it would make concurrent ones queue on its rows. What
+    is written is upserted in key order, so that two writers of one entity wait for each
+    other instead of failing on the unique key."""
     if not entity_ids:
         return
-    await session.execute(
-        delete(SearchEntry).where(
-            SearchEntry.entity_id.in_(entity_ids), SearchEntry.kind.in_(kinds)
+    existing = {
+        (row.kind, row.entity_id): (row.profile_id, row.text, row.terms)
+        for row in await session.execute(
+            select(
+                SearchEntry.kind,
+                SearchEntry.entity_id,
+                SearchEntry.profile_id,
+                SearchEntry.text,
+                SearchEntry.terms,
+            ).where(SearchEntry.entity_id.in_(entity_ids))
         )
-    )
-    if rows:
-        now = utcnow()
+    }
+    wanted = {
+        (kind, entity_id): (profile_id, body, terms)
+        for kind, entity_id, profile_id, body, terms in rows
+    }
+    gone = sorted(key for key in existing if key not in wanted)
+    if gone:
         await session.execute(
-            insert(SearchEntry),
+            delete(SearchEntry).where(
+                or_(
+                    *(
+                        and_(SearchEntry.kind == kind, SearchEntry.entity_id == entity_id)
+                        for kind, entity_id in gone
+                    )
+                )
+            )
+        )
+    changed = sorted(key for key, value in wanted.items() if existing.get(key) != value)
+    if changed:
+        now = utcnow()
+        upsert = insert_for(session, SearchEntry).values(
             [
                 {
                     "kind": kind,
                     "entity_id": entity_id,
-                    "profile_id": profile_id,
-                    "text": body,
-                    "terms": terms,
+                    "profile_id": wanted[(kind, entity_id)][0],
+                    "text": wanted[(kind, entity_id)][1],
+                    "terms": wanted[(kind, entity_id)][2],
                     "updated_at": now,
                 }
-                for kind, entity_id, profile_id, body, terms in rows
-            ],
+                for kind, entity_id in changed
+            ]
         )
+        await session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["kind", "entity_id"],
+                set_={
+                    "profile_id": upsert.excluded.profile_id,
+                    "text": upsert.excluded.text,
+                    "terms": upsert.excluded.terms,
+                    "updated_at": upsert.excluded.updated_at,
+                },
+            )
+        )
+
+
+def insert_for(session: AsyncSession, table: Any) -> Any:
+    """The dialect's INSERT (with ``on_conflict_do_update``) for the session's database."""
+    return (postgresql if _is_postgres(session) else sqlite).insert(table)
 
 
 async def cards_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Card]:

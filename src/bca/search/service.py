@@ -11,7 +11,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.core.pagination import InvalidCursor, decode_cursor, encode_cursor
@@ -92,6 +92,17 @@ async def search(
             ),
         )
     return results
+
+
+async def matching_ids(
+    session: AsyncSession, text: str, kinds: Sequence[str]
+) -> Select[uuid.UUID] | None:
+    """The ids of the entities of ``kinds`` whose entries match ``text`` (None: nothing to
+    search for); other lists' ``q`` (``profiles.matching.TEXT_MATCHES``) add their own rules."""
+    query = await tokenize_query(text)
+    if query.empty:
+        return None
+    return repository.matching_entity_ids(session, query=query, kinds=kinds)
 
 
 def _distinct(hits: list[Hit]) -> list[Hit]:

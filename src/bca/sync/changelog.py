@@ -17,7 +17,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from bca.backends.tasks import TaskQueue
 from bca.core.db import outbox
 from bca.core.domain import Slot
 from bca.sync.changelog_decisions import ALWAYS, CONDITIONAL, HELD, Key, Touch, decide
@@ -123,17 +122,17 @@ LIVE_ENTITIES = frozenset({"chat"})
 these get no sync hint (a post's and a read marker's own entry, the hot path, publish nothing)."""
 
 
-Changed = Callable[[AsyncSession, TaskQueue, set[tuple[Entity, str]]], None]
+Changed = Callable[[AsyncSession, set[tuple[Entity, str]]], Awaitable[None]]
 
 CHANGED: Slot[Changed] = Slot("sync: entities changed")
-"""Told, right before a commit, which entities the transaction changed (``(entity, id)``;
-touches that only may change who sees an entity are left out), with the process's task
-queue: a plug schedules its work after the commit (search reindexes the cards, contacts and
-profiles). It runs no SQL."""
+"""Told, right before a commit and inside the transaction, which entities it changed
+(``(entity, id)``; touches that only may change who sees an entity are left out): search
+reindexes the cards, contacts and profiles there, so that they are found as they are as soon
+as the write is committed."""
 
 
 def write_before_commit(
-    *, schedule: Schedule, hint: Schedule | None = None, tasks: TaskQueue | None = None
+    *, schedule: Schedule, hint: Schedule | None = None
 ) -> Callable[[AsyncSession], Awaitable[None]]:
     """The transaction boundary's step (``Database.before_commit``, hooked in by the wiring):
     decide and append the entries of everything the transaction touched, right before it
@@ -144,11 +143,11 @@ def write_before_commit(
         pending: dict[Key, Touch] | None = session.info.pop(PENDING_KEY, None)
         if not pending:
             return
-        if tasks is not None and len(CHANGED):
+        if len(CHANGED):
             changed = {(entity, id_) for (_, entity, id_), how in pending.items() if how.changed}
             if changed:
                 for plug in CHANGED:
-                    plug(session, tasks, changed)
+                    await plug(session, changed)
         keeping, grown = await session.run_sync(_decide_and_append, pending)
         if keeping:
             users = sorted(keeping)
