@@ -5,7 +5,9 @@ from __future__ import annotations
 from bca.backends.tasks import TASKS, Task
 from bca.chat.hooks import MESSAGES_WRITTEN
 from bca.core.domain import Domain, Web
+from bca.core.personal import PERSONAL_DATA, NotPersonal, Personal
 from bca.profiles.matching import TEXT_MATCHES
+from bca.profiles.personal import of_profile
 from bca.search import service, tasks
 from bca.search.models import SearchedChat, SearchEntry, SearchMessage
 from bca.sync.changelog import CHANGED
@@ -26,5 +28,25 @@ MANIFEST = Domain(
         MESSAGES_WRITTEN.plug(tasks.schedule_chat),
         CHANGED.plug(tasks.index_changed_entities),
         TEXT_MATCHES.plug(service.matching_ids),
+        # Derived from rows that are exported and erased in their own domains: erased with
+        # them (``repository.erase_index_of_profiles`` does the same for a profile), not
+        # exported twice.
+        PERSONAL_DATA.plug(
+            Personal(
+                SearchEntry,
+                (of_profile("profile_id"),),
+                export=None,
+                note="the search index of their cards, contacts and profiles (derived)",
+            )
+        ),
+        PERSONAL_DATA.plug(
+            Personal(
+                SearchMessage,
+                (of_profile("profile_id"),),
+                export=None,
+                note="the search index of their messages' texts (derived)",
+            )
+        ),
+        PERSONAL_DATA.plug(NotPersonal(SearchedChat, "how far each chat is indexed")),
     ),
 )
