@@ -4,9 +4,11 @@ and the index kept by the worker after posts, edits and deletions."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from bca.backends import Backends
+from bca.search.tasks import reindex_all
 from tests.factories.accounts import Api, TestUser
 from tests.factories.chat import chat_user, new_chat, post
 
@@ -149,3 +151,44 @@ async def test_concurrent_writes_touching_one_profile_do_not_conflict_on_its_ent
         return response.status_code
 
     assert await asyncio.gather(*(follow(fan) for fan in fans)) == [200] * 10
+
+
+async def test_a_message_is_found_within_two_seconds_without_waiting_for_the_worker(
+    api: Api,
+) -> None:
+    alice, bob = await chat_user(api), await chat_user(api)
+    chat = await new_chat(api, alice, bob)
+    await post(api.client, alice, chat["id"], "2초 안에 찾아지는 메시지")
+    started = time.monotonic()
+    while True:
+        response = await api.client.get(
+            "/v1/search", params={"q": "메시지", "kinds": "messages"}, headers=bob.headers
+        )
+        if response.json()["messages"]["hits"]:
+            break
+        assert time.monotonic() - started < 2.0, "not searchable within 2 s"
+        await asyncio.sleep(0.05)
+
+
+async def test_reindex_rebuilds_the_same_index_with_its_counts(api: Api) -> None:
+    alice, bob = await chat_user(api), await chat_user(api)
+    chat = await new_chat(api, alice, bob)
+    await post(api.client, alice, chat["id"], "재색인 확인용 견적서")
+    response = await api.client.post(
+        f"/v1/profiles/{alice.profile_id}/contacts",
+        json={"name": "재색인 연락처"},
+        headers=alice.headers,
+    )
+    assert response.status_code == 201
+    before = await search(api, alice, "재색인")
+    progress: list[tuple[str, int]] = []
+    counts = await reindex_all(
+        api.backends, progress=lambda what, done: progress.append((what, done))
+    )
+    assert counts["chats"] >= 1
+    assert counts["contacts"] >= 1
+    assert counts["profiles"] >= 2
+    assert ("contacts", counts["contacts"]) in progress
+    after = await search(api, alice, "재색인")
+    assert texts(after, "messages") == texts(before, "messages") == ["재색인 확인용 견적서"]
+    assert texts(after, "contacts") == texts(before, "contacts") == ["재색인 연락처"]
