@@ -12,6 +12,8 @@ found as they are the moment they are committed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,13 +22,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends import Backends
-from bca.backends.tasks import enqueue_after_commit
+from bca.backends.tasks import TASKS
 from bca.cards.models import Card
 from bca.chat.models import ChatEvent
 from bca.contacts.models import Contact
+from bca.core.db import outbox
 from bca.profiles.models import Profile
 from bca.search import repository
 from bca.search.tokens import describe, index_terms_of
+
+logger = logging.getLogger(__name__)
 
 EVENTS_PER_BATCH = 500
 """Events of one chat indexed in one transaction."""
@@ -55,14 +60,36 @@ def entry_terms_of(texts: Sequence[Sequence[str | None]]) -> list[str]:
 # --- scheduling (plugged into the domains below, run inside their transactions) -------------
 
 
+QUEUED_TTL = 30
+"""Seconds a chat's queued mark lives: a lost task is replaced by the next post after it."""
+
+
+def queued_key(chat_id: uuid.UUID | str) -> str:
+    return f"search:queued:{chat_id}"
+
+
 def schedule_chat(session: AsyncSession, backends: Backends, chat_id: uuid.UUID) -> None:
-    """A chat's messages changed: index its new events after the commit (once per
-    transaction and chat)."""
+    """A chat's messages changed: index its new events after the commit, unless a run for
+    the chat is queued and has not started yet (it will read them: one run for a burst of
+    posts, not one per post). The mark is the cache's, so it holds across instances and the
+    worker; when the cache fails, the run is queued anyway."""
     scheduled: set[uuid.UUID] = session.info.setdefault("bca.search.chats", set())
     if chat_id in scheduled:
         return
     scheduled.add(chat_id)
-    enqueue_after_commit(session, backends.tasks, "search.index_chat", chat_id=str(chat_id))
+    if "search.index_chat" not in TASKS:
+        raise KeyError("unknown task search.index_chat")
+
+    async def send() -> None:
+        try:
+            first = await backends.cache.set_if_absent(queued_key(chat_id), "1", ttl=QUEUED_TTL)
+        except Exception:
+            logger.warning("search: the cache failed; indexing chat %s without the mark", chat_id)
+            first = True
+        if first:
+            await backends.tasks.enqueue("search.index_chat", chat_id=str(chat_id))
+
+    outbox(session).after_commit(send)
 
 
 async def index_changed_entities(session: AsyncSession, changed: set[tuple[str, str]]) -> None:
@@ -79,6 +106,9 @@ async def index_changed_entities(session: AsyncSession, changed: set[tuple[str, 
 async def index_chat(backends: Backends, *, chat_id: str) -> None:
     """Index the chat's events after its mark, a batch per transaction, until none is left."""
     chat = uuid.UUID(chat_id)
+    # Started: a post from now on queues another run (this one may read too early for it).
+    with contextlib.suppress(Exception):
+        await backends.cache.delete(queued_key(chat))
     while True:
         async with backends.database.transaction() as session:
             if not await index_chat_batch(session, chat):
