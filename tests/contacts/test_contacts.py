@@ -7,6 +7,7 @@ from typing import Any
 import vobject
 
 from bca.backends import Backends
+from bca.sync.snapshots import SCHEMA_VERSION
 from tests.factories.accounts import Api, TestUser
 from tests.factories.carddav import DAV, dav_client, multistatus, sync_token_of
 from tests.factories.cards import create_profile, first_profile_id, image_bytes, multipart
@@ -160,7 +161,7 @@ async def test_vcard_sync_snapshot_and_profile_removal(api: Api, backends: Backe
     rows = open_copy(snapshot.content).execute("SELECT id, name, version FROM contacts").fetchall()
     assert rows == [(contact["id"], "김민수", 1)]
     schema = open_copy(snapshot.content).execute("SELECT schema_version FROM meta").fetchone()
-    assert schema == (3,)
+    assert schema == (SCHEMA_VERSION,)
 
     removed = await api.client.delete(f"/v1/profiles/{work['id']}", headers=alice.headers)
     assert removed.status_code == 204, removed.text
