@@ -137,6 +137,18 @@ class Settings(BaseSettings):
     # push services as they are, without the https, host and address checks.
     web_push_test_origins: str = ""
 
+    # Link previews (docs/api.md "Link previews"): the worker fetches the first http(s) link of
+    # a message (public addresses only, at most 1 MB and 5 s) and attaches a preview.
+    link_previews: bool = True
+    # The ports a preview may fetch from (comma-separated).
+    link_preview_ports: str = "80,443"
+    # Previews fetched per user and per chat per minute; links beyond them get none.
+    link_previews_per_user_per_minute: Annotated[int, Field(ge=1)] = 20
+    link_previews_per_chat_per_minute: Annotated[int, Field(ge=1)] = 30
+    # Tests only (refused in production): origins such as http://127.0.0.1:8123 fetched as
+    # they are, without the port and address checks.
+    link_preview_test_origins: str = ""
+
     # Task layer and sync (see README "Background work and offline sync").
     # Seconds a broker waits for a task's acknowledgement before handing it to another worker
     # (tasks are acknowledged only when finished); also the TTL of a snapshot build's lock.
@@ -193,6 +205,13 @@ class Settings(BaseSettings):
             raise ValueError("set either BCA_BROKER_URL or AWS_TASK_SQS_URL, not both")
         if self.mode is Mode.production and self.web_push_test_origins.strip():
             raise ValueError("BCA_WEB_PUSH_TEST_ORIGINS is for tests: not allowed in production")
+        if self.mode is Mode.production and self.link_preview_test_origins.strip():
+            raise ValueError(
+                "BCA_LINK_PREVIEW_TEST_ORIGINS is for tests: not allowed in production"
+            )
+        ports = self.link_preview_ports.split(",")
+        if not all(port.strip().isdigit() and 0 < int(port) < 65536 for port in ports):
+            raise ValueError("BCA_LINK_PREVIEW_PORTS must be port numbers separated by commas")
         if self.firebase_certificate is not None and not self.firebase_certificate.is_file():
             raise ValueError(f"FIREBASE_CERTIFICATE: no such file {self.firebase_certificate}")
         url = self.resolved_database_url

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bca.backends import Backends, webpush
+from bca.backends import Backends, safe_fetch, webpush
 from bca.backends.webpush import EndpointPolicy, EndpointRefused, WebPushResult, WebPushTarget
 from bca.settings import SettingsError, load_settings
 from bca.webpush.models import WebPushSubscription
@@ -243,7 +243,7 @@ async def test_endpoints_the_server_must_not_reach_are_refused(
     async def resolve(host: str, port: int) -> list[str]:
         return {"private.notify.windows.com": ["10.1.2.3"]}.get(host, ["142.250.1.1"])
 
-    monkeypatch.setattr(webpush, "resolve", resolve)
+    monkeypatch.setattr(safe_fetch, "resolve", resolve)
     ann = await api.user()
     body = push_service.browser("ann").subscription()
     body["endpoint"] = endpoint
@@ -280,7 +280,7 @@ async def test_no_private_address_even_on_an_allowed_host_or_after_subscribing(
         asked.append(host)
         return ["142.250.1.1", address]  # one bad address is enough to refuse
 
-    monkeypatch.setattr(webpush, "resolve", resolve)
+    monkeypatch.setattr(safe_fetch, "resolve", resolve)
     policy = EndpointPolicy(backends.settings.model_copy(update={"web_push_hosts": "*.test"}))
     with pytest.raises(EndpointRefused, match="public address"):
         await policy.check("https://push.example.test/x")
@@ -300,7 +300,7 @@ async def test_a_checked_send_goes_to_the_address_just_checked(
     async def resolve(host: str, port: int) -> list[str]:
         return ["142.250.1.1"]
 
-    monkeypatch.setattr(webpush, "resolve", resolve)
+    monkeypatch.setattr(safe_fetch, "resolve", resolve)
     checked = await EndpointPolicy(backends.settings).check(
         "https://fcm.googleapis.com/fcm/send/abc?x=1"
     )

@@ -5,7 +5,8 @@ server sends to a place a user named: :func:`check_endpoint` refuses anything bu
 an allowed push-service host (``BCA_WEB_PUSH_HOSTS``) whose every address is public. It runs at
 subscribe time and again before every send, and the send goes to the address just checked
 (the name is kept for TLS and ``Host``), so a name re-pointed at a private address between the
-check and the request is not followed. Redirects are never followed: a push service answers,
+check and the request is not followed. The address rules are ``safe_fetch``'s, shared with
+link previews. Redirects are never followed: a push service answers,
 it does not redirect.
 
 ``send`` never raises for delivery problems: it answers with a :class:`WebPushResult`; the
@@ -15,15 +16,11 @@ caller deletes ``gone`` subscriptions and lets the task layer retry ``retry`` (`
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import ipaddress
 import json
 import logging
 import os
-import socket
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -35,6 +32,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from bca.backends import safe_fetch
 from bca.settings import Mode, Settings
 
 logger = logging.getLogger(__name__)
@@ -45,8 +43,6 @@ PUSH_TTL_SECONDS = 24 * 3600
 """How long a push service keeps a message for a device that is offline."""
 MAX_PAYLOAD_BYTES = 3000
 """A push service takes at least 4096 bytes of encrypted body (RFC 8291 section 4)."""
-
-Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
 class EndpointRefused(ValueError):
@@ -67,33 +63,6 @@ class WebPushTarget:
     endpoint: str
     p256dh: str
     auth: str
-
-
-async def system_resolve(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to (the one place names are resolved: tests patch it)."""
-    infos = await asyncio.get_running_loop().getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-    )
-    return [str(info[4][0]) for info in infos]
-
-
-resolve: Resolver = system_resolve
-
-
-def public_address(address: str) -> bool:
-    """True for a globally routable unicast address (not loopback, private, link-local and
-    so cloud metadata, shared, reserved, multicast, or one of those wrapped in IPv6)."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address):
-        wrapped = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if wrapped is not None:
-            return public_address(str(wrapped))
-        if ip in ipaddress.IPv6Network("64:ff9b::/96"):  # NAT64: the IPv4 address inside
-            return public_address(str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
-    return ip.is_global and not ip.is_multicast
 
 
 def _host_allowed(host: str, patterns: list[str]) -> bool:
@@ -165,14 +134,9 @@ class EndpointPolicy:
         if not _host_allowed(host, self._hosts):
             raise EndpointRefused("The endpoint is not on a known push service.")
         try:
-            addresses = [str(ipaddress.ip_address(host))]
-        except ValueError:
-            try:
-                addresses = await resolve(host, 443)
-            except OSError:
-                raise EndpointRefused("The endpoint's host does not resolve.") from None
-        if not addresses or not all(public_address(address) for address in addresses):
-            raise EndpointRefused("The endpoint's host is not a public address.")
+            addresses = await safe_fetch.public_addresses(host, 443)
+        except safe_fetch.AddressRefused as refused:
+            raise EndpointRefused(f"The endpoint's {refused}.") from None
         pinned_host = f"[{addresses[0]}]" if ":" in addresses[0] else addresses[0]
         url = parts._replace(netloc=pinned_host).geturl()
         return CheckedEndpoint(url, host, origin, pinned=True)

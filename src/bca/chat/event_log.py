@@ -56,6 +56,7 @@ from bca.sync.changelog import touch_held
 MESSAGE = "message"
 MESSAGE_EDITED = "message_edited"
 MESSAGE_DELETED = "message_deleted"
+MESSAGE_PREVIEW = "message_preview"
 
 # The statements are built once at import (building a SQLAlchemy statement costs more CPU
 # than running it; see ``core.db.execute_core``).
@@ -136,6 +137,7 @@ def record_own_view(session: AsyncSession, chat_id: uuid.UUID, user_id: uuid.UUI
 
 # --- the event -------------------------------------------------------------------------------
 
+_NULLABLE_JSON = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 _EVENT_VALUES: dict[str, Any] = {
     "chat_id": bindparam("for_chat", type_=_EVENT.chat_id.type),
     "index": bindparam("at_index", type_=_EVENT.index.type),
@@ -145,11 +147,9 @@ _EVENT_VALUES: dict[str, Any] = {
     "file_id": bindparam("with_file", type_=_EVENT.file_id.type),
     "target_index": bindparam("about_index", type_=_EVENT.target_index.type),
     "target_profile_id": bindparam("target_profile", type_=_EVENT.target_profile_id.type),
-    # No prior state is SQL NULL (JSON's ``null`` otherwise).
-    "prior": bindparam(
-        "with_prior",
-        type_=JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"),
-    ),
+    # No prior state (no preview) is SQL NULL (JSON's ``null`` otherwise).
+    "prior": bindparam("with_prior", type_=_NULLABLE_JSON),
+    "preview": bindparam("with_preview", type_=_NULLABLE_JSON),
 }
 _WRITE_EVENT = (
     insert(ChatEvent)
@@ -167,6 +167,7 @@ def _event_parameters(
     target_index: int | None = None,
     target_profile_id: uuid.UUID | None = None,
     prior: dict[str, Any] | None = None,
+    preview: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "for_chat": taken.chat_id,
@@ -178,6 +179,7 @@ def _event_parameters(
         "about_index": target_index,
         "target_profile": target_profile_id,
         "with_prior": prior,
+        "with_preview": preview,
     }
 
 
@@ -192,6 +194,7 @@ async def write_event(
     target_index: int | None = None,
     target_profile_id: uuid.UUID | None = None,
     prior: dict[str, Any] | None = None,
+    preview: dict[str, Any] | None = None,
 ) -> Mapping[str, Any]:
     """Write the event at the index taken, and return the row as the database wrote it."""
     parameters = _event_parameters(
@@ -202,6 +205,7 @@ async def write_event(
         target_index=target_index,
         target_profile_id=target_profile_id,
         prior=prior,
+        preview=preview,
     )
     parameters["by_profile"] = profile_id
     row = (await execute_core(session, _WRITE_EVENT, parameters)).mappings().one()
@@ -316,6 +320,17 @@ async def open_event(session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid
     if me is None:
         raise NotFound()
     return OpenEvent(taken, me, _recipients(present))
+
+
+async def open_server_event(
+    session: AsyncSession, *, chat_id: uuid.UUID
+) -> tuple[TakenIndex, list[uuid.UUID]]:
+    """Number an event the server writes about a message on its author's behalf (a link
+    preview), whoever takes part now: the index (the chat's lock) and the users it goes to,
+    two statements."""
+    taken = await take_index(session, chat_id)
+    present = (await execute_core(session, PRESENT_PARTICIPANTS, {"for_chat": chat_id})).all()
+    return taken, _recipients(present)
 
 
 _WRITER_QUEUES: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()

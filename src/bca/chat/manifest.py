@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from bca.backends.tasks import TASKS, Task
-from bca.chat import personal, repository, retention, sync, tasks
-from bca.chat.models import Chat, ChatEvent, IdempotencyRecord, Participant, PastMembership
+from bca.chat import personal, previews, repository, retention, sync, tasks
+from bca.chat.models import (
+    Chat,
+    ChatEvent,
+    IdempotencyRecord,
+    Participant,
+    PastMembership,
+    ScheduledMessage,
+)
 from bca.core.domain import Domain, Web
 from bca.core.personal import PERSONAL_DATA, ByUser, Personal
 from bca.files.uses import EXPOSURES, KEEPERS
@@ -23,11 +30,12 @@ def _web() -> Web:
 MANIFEST = Domain(
     name="chat",
     web=_web,
-    models=(Chat, Participant, PastMembership, ChatEvent, IdempotencyRecord),
+    models=(Chat, Participant, PastMembership, ChatEvent, IdempotencyRecord, ScheduledMessage),
     hot=True,
     plugs=(
         ENTITIES.plug(sync.CHAT),
         TASKS.plug(Task("chat.send_push", tasks.send_push)),
+        TASKS.plug(Task("chat.fetch_preview", previews.fetch_preview)),
         TASKS.plug(
             Task("chat.purge_idempotency_records", tasks.purge_idempotency_records, every=3600)
         ),
@@ -57,5 +65,8 @@ MANIFEST = Domain(
             )
         ),
         PERSONAL_DATA.plug(Personal(IdempotencyRecord, (ByUser("user_id"),))),
+        PERSONAL_DATA.plug(
+            Personal(ScheduledMessage, (ByUser("user_id"), of_profile("profile_id")))
+        ),
     ),
 )

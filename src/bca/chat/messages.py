@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends import Backends
 from bca.backends.tasks import enqueue_after_commit
-from bca.chat import event_log, event_reads, idempotency
+from bca.chat import event_log, event_reads, idempotency, previews
 from bca.chat.errors import InvalidField
 from bca.chat.hooks import messages_written
 from bca.chat.models import ChatEvent
@@ -83,6 +83,7 @@ async def post_message(
         enqueue_after_commit(
             session, backends.tasks, "chat.send_push", chat_id=str(chat_id), index=written.index
         )
+    previews.enqueue_preview(session, backends, chat_id=chat_id, index=written.index, body=body)
     return written
 
 
@@ -135,6 +136,7 @@ async def delete_message(
     edit_bodies = await event_log.forget_edits(session, chat_id=chat_id, index=original.index)
     if prior is not None and edit_bodies:
         prior["edits"] = {str(edit_index): text for edit_index, text in edit_bodies.items()}
+    await previews.forget_preview(session, original)
     original.body = None
     original.file_id = None
     original.deleted_at = opened.taken.at

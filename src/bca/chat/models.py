@@ -87,6 +87,9 @@ class ChatEvent(Base):
     # On an edit or deletion: the message as it was just before (``body``, ``file_id``,
     # ``edited_at``), which participants who had left by then still see. Never served otherwise.
     prior: Mapped[dict[str, Any] | None]
+    # A link preview (``chat.previews``): on a message once the worker attached one, and on
+    # its ``message_preview`` event. ``{url, title, description, site_name, image}``.
+    preview: Mapped[dict[str, Any] | None]
 
 
 class IdempotencyRecord(Base):
@@ -103,3 +106,29 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str | None] = mapped_column(String(64))
     result: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ScheduledMessage(Base):
+    """A message to be posted at ``send_at`` by the worker (``chat.scheduled``), once: it is
+    ``scheduled`` until then, ``sent`` (with the index it got) or ``cancelled`` (with why)."""
+
+    __tablename__ = "chat_scheduled_messages"
+    # The worker's sweep: what is due, oldest first; a user's list: theirs, by time.
+    __table_args__ = (
+        Index("ix_chat_scheduled_messages_status_send_at", "status", "send_at"),
+        Index("ix_chat_scheduled_messages_user_id_send_at", "user_id", "send_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    chat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chats.id"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"))
+    body: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("files.id"))
+    reply_to: Mapped[int | None]
+    send_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    cancel_reason: Mapped[str | None] = mapped_column(String(40))
+    sent_index: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -76,6 +76,7 @@ async def redact_events(erasure: Erasure, declared: Personal) -> int:
             body=None,
             file_id=None,
             prior=null(),  # SQL NULL (None would store JSON null)
+            preview=null(),
             edited_at=None,
             deleted_at=case(
                 (ChatEvent.type == "message", func.coalesce(ChatEvent.deleted_at, erasure.now)),

@@ -34,6 +34,7 @@ EventType = Literal[
     "message",
     "message_edited",
     "message_deleted",
+    "message_preview",
     "chat_updated",
 ]
 
@@ -134,6 +135,17 @@ class FileRef(BaseModel):
         )
 
 
+class LinkPreview(BaseModel):
+    """The preview of a message's first ``http(s)`` link: from the page's OpenGraph tags, else
+    its ``<title>`` and meta description; ``image`` is our own copy of the page's image."""
+
+    url: str
+    title: str | None = None
+    description: str | None = None
+    site_name: str | None = None
+    image: str | None = None
+
+
 class EventRead(BaseModel):
     chat_id: uuid.UUID
     index: int
@@ -146,6 +158,10 @@ class EventRead(BaseModel):
     target_profile_id: uuid.UUID | None = None
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
+    preview: LinkPreview | None = Field(
+        default=None,
+        description="A message's link preview, once attached; a `message_preview` event's too.",
+    )
 
     @classmethod
     def from_values(cls, row: Mapping[str, Any], file: FileRef | None) -> EventRead:
@@ -162,6 +178,7 @@ class EventRead(BaseModel):
             target_profile_id=row["target_profile_id"],
             edited_at=row["edited_at"],
             deleted_at=row["deleted_at"],
+            preview=row.get("preview"),
         )
 
     @classmethod
@@ -179,6 +196,7 @@ class EventRead(BaseModel):
             target_profile_id=event.target_profile_id,
             edited_at=event.edited_at,
             deleted_at=event.deleted_at,
+            preview=event.preview,  # pydantic validates the stored dict
         )
 
 

@@ -148,6 +148,54 @@ async def receive_upload(
     yield row
 
 
+async def store_image_bytes(
+    session: AsyncSession,
+    backends: Backends,
+    *,
+    owner_user_id: uuid.UUID,
+    data: bytes,
+    purpose: str,
+) -> StoredFile:
+    """An image the server fetched itself (a link preview's), stored as an upload would be:
+    recognised by its bytes (PNG, JPEG, GIF or WebP, else 415), decoded under the same pixel
+    and frame budgets and encoded afresh, stored under a generated key, its row added in the
+    caller's transaction (the object is removed again if that does not commit)."""
+    file_id = new_id()
+    key = storage_key(file_id)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield data
+
+    stored = await store_object(
+        backends.storage,
+        key,
+        chunks(),
+        kinds=IMAGE_KINDS,
+        max_bytes=backends.settings.max_upload_bytes,
+        image_limits=ImageLimits(max_frames=1, max_animation_pixels=1),
+    )
+    storage = backends.storage
+
+    async def discard_object() -> None:
+        await _discard(storage, key)
+
+    outbox(session).on_rollback(discard_object)
+    row = StoredFile(
+        id=file_id,
+        owner_user_id=owner_user_id,
+        storage_key=stored.key,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        name=None,
+        purpose=purpose,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
 async def upload_file(
     session: AsyncSession, backends: Backends, *, user: User, source: UploadSource
 ) -> StoredFile:
