@@ -231,7 +231,17 @@ export type ChatEventType =
   | 'message'
   | 'message_edited'
   | 'message_deleted'
+  | 'message_preview'
   | 'chat_updated';
+
+/** A message's link preview (attached by the server after the post; `image` is our own file). */
+export interface LinkPreview {
+  url: string;
+  title?: string | null;
+  description?: string | null;
+  site_name?: string | null;
+  image?: string | null;
+}
 
 export interface ChatEvent {
   chat_id: Uuid;
@@ -245,6 +255,7 @@ export interface ChatEvent {
   target_profile_id?: Uuid | null;
   edited_at?: Timestamp | null;
   deleted_at?: Timestamp | null;
+  preview?: LinkPreview | null;
 }
 
 export interface EventsPage {

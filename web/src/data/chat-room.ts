@@ -7,6 +7,9 @@ import { signal, type Signal } from '@preact/signals';
 import { newIdempotencyKey } from '../api/client';
 import type { ChatEvent, EventsPage } from '../api/types';
 
+/** Events that change a message rather than show a row of their own. */
+export const CHANGES: ReadonlySet<ChatEvent['type']> = new Set(['message_edited', 'message_deleted', 'message_preview']);
+
 /** Events per history page. */
 export const HISTORY_PAGE = 50;
 
@@ -36,11 +39,12 @@ function changedLocally(target: ChatEvent, change: LocalChange, at: string): Cha
 }
 
 /**
- * A message after an edit or a deletion event, or null when the event changes nothing (not a
+ * A message after an edit, a deletion or a link preview event, or null when the event changes nothing (not a
  * message, already deleted, or the copy held already shows this edit or a later one).
  */
 export function changedBy(target: ChatEvent, change: ChatEvent): ChatEvent | null {
   if (target.type !== 'message' || target.deleted_at) return null;
+  if (change.type === 'message_preview') return target.preview ? null : { ...target, preview: change.preview ?? null };
   if (change.type === 'message_deleted') return { ...target, body: null, file: null, deleted_at: change.created_at };
   if (change.type !== 'message_edited') return null;
   if (target.edited_at && Date.parse(target.edited_at) >= Date.parse(change.created_at)) return null;
@@ -144,7 +148,7 @@ export class ChatRoom {
     for (const event of fresh) this.byIndex.set(event.index, event);
     const freshIndices = new Set(fresh.map((event) => event.index));
     const changes = [...this.byIndex.values()]
-      .filter((event) => (event.type === 'message_edited' || event.type === 'message_deleted') && event.target_index != null)
+      .filter((event) => CHANGES.has(event.type) && event.target_index != null)
       .filter((event) => freshIndices.has(event.index) || freshIndices.has(event.target_index ?? 0))
       .sort((a, b) => a.index - b.index);
     const touched = new Set(freshIndices);
@@ -171,7 +175,7 @@ export class ChatRoom {
   apply(event: ChatEvent, live: boolean): void {
     if (this.byIndex.has(event.index)) return;
     const target = event.target_index != null ? this.byIndex.get(event.target_index) : undefined;
-    if (live && target && event.index > this.newest && (event.type === 'message_edited' || event.type === 'message_deleted')) {
+    if (live && target && event.index > this.newest && CHANGES.has(event.type)) {
       const changed = changedBy(target, event) ?? target;
       this.byIndex.set(target.index, changed);
       this.byIndex.set(event.index, event);

@@ -179,3 +179,27 @@ describe('ChatRoom: a page overlapping live edits and deletions', () => {
     });
   });
 });
+
+describe('ChatRoom: link previews', () => {
+  const preview = { url: 'https://example.com/', title: 'Example', description: null, site_name: 'example.com', image: null };
+  const previewEvent = (index: number, target: number): ChatEvent => ev(index, { type: 'message_preview', body: null, target_index: target, preview });
+
+  it('attaches a live preview to its loaded message, shown without a row of its own', async () => {
+    const { fetch } = server(3);
+    const room = new ChatRoom(CHAT, fetch);
+    await room.start(3);
+    const before = room.events.value[0];
+    room.apply(previewEvent(4, 2), true);
+    expect(room.find(2)?.preview).toEqual(preview);
+    expect(room.events.value[0]).toBe(before); // only the previewed message changed
+    expect(room.events.value.map((e) => e.type)).toEqual(['message', 'message', 'message', 'message_preview']);
+  });
+
+  it('attaches a preview that arrived before the page holding its message', async () => {
+    const { fetch } = server(3);
+    const room = new ChatRoom(CHAT, fetch);
+    room.apply(previewEvent(4, 1), true);
+    await room.start(3);
+    expect(room.find(1)?.preview).toEqual(preview);
+  });
+});

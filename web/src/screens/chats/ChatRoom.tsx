@@ -15,10 +15,11 @@ import {
   type ChatRoom as RoomState,
   type PendingMessage,
 } from '../../data/chat';
+import { CHANGES } from '../../data/chat-room';
 import { fileObjectUrl, useFileUrl } from '../../data/files';
 import { sendTyping } from '../../data/live';
 import { useQuery } from '../../data/query';
-import type { Chat, ChatEvent, StoredFile } from '../../data/types';
+import type { Chat, ChatEvent, LinkPreview, StoredFile } from '../../data/types';
 import { formatDate, formatNumber, t } from '../../i18n';
 import { Button, CloseIcon, ConfirmSheet, ErrorBox, IconButton, Loading, MoreIcon, PlusIcon, Screen, Sheet, toast } from '../../ui';
 import { LiveBanner } from './LiveBanner';
@@ -56,6 +57,21 @@ async function download(file: FileRef): Promise<void> {
 function ImageBox({ file, preview }: { file?: FileRef | null; preview?: string | null }): JSX.Element {
   const url = useFileUrl(preview ?? file?.url ?? null);
   return <span class="msg-image">{url ? <img src={url} alt={t('chat.photo')} loading="lazy" decoding="async" /> : null}</span>;
+}
+
+/** A link's preview under its message: the site, the title, the description and our copy of its image. */
+function PreviewCard({ preview }: { preview: LinkPreview }): JSX.Element {
+  const image = useFileUrl(preview.image ?? null);
+  return (
+    <a class="msg-preview" href={preview.url} target="_blank" rel="noopener noreferrer nofollow" onClick={(event) => event.stopPropagation()} aria-label={`${t('chat.linkPreview')}: ${preview.title ?? preview.url}`}>
+      {image ? <img class="msg-preview-image" src={image} alt="" loading="lazy" decoding="async" /> : null}
+      <span class="msg-preview-text">
+        {preview.site_name ? <span class="msg-preview-site">{preview.site_name}</span> : null}
+        {preview.title ? <span class="msg-preview-title">{preview.title}</span> : null}
+        {preview.description ? <span class="msg-preview-description">{preview.description}</span> : null}
+      </span>
+    </a>
+  );
 }
 
 function FileRow({ file }: { file: FileRef }): JSX.Element {
@@ -115,6 +131,7 @@ function MessageView({ event, mine, first, day, quote, myProfileId, waiting, onO
           {!deleted && file && isImage(file) ? <ImageBox file={file} /> : null}
           {!deleted && file && !isImage(file) ? <FileRow file={file} /> : null}
           {!deleted && event.body ? <span class="msg-text">{event.body}</span> : null}
+          {!deleted && event.preview ? <PreviewCard preview={event.preview} /> : null}
           <span class="msg-meta">
             {event.edited_at && !deleted ? <span class="msg-edited">{t('chat.edited')} · </span> : null}
             <time dateTime={event.created_at}>{time}</time>
@@ -186,7 +203,7 @@ function toRows(events: ChatEvent[], start: number): Row[] {
   let previous: ChatEvent | null = null;
   for (let i = start; i < events.length; i++) {
     const event = events[i];
-    if (!event || event.type === 'message_edited' || event.type === 'message_deleted') continue;
+    if (!event || CHANGES.has(event.type)) continue;
     const day = dayKey(event.created_at);
     const newDay = !previous || dayKey(previous.created_at) !== day;
     const first = newDay || previous?.type !== 'message' || event.type !== 'message' || previous.profile_id !== event.profile_id || Date.parse(event.created_at) - Date.parse(previous.created_at) > GROUP_MS;

@@ -21,6 +21,8 @@ export function useEventSummary(event: ChatEvent | null | undefined, myProfileId
       return '';
     case 'message_deleted':
       return t('chat.deleted');
+    case 'message_preview':
+      return event.preview?.title ?? event.preview?.url ?? t('chat.linkPreview');
     case 'member_joined':
       // The one who joined is the target; `profile_id` is who added them (the chat's maker).
       if (!event.target_profile_id) return t('chat.joined', { name });
