@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bca.backends.tasks import TASKS, Task
-from bca.chat import personal, previews, repository, retention, sync, tasks
+from bca.chat import personal, previews, repository, retention, scheduled, sync, tasks
 from bca.chat.models import (
     Chat,
     ChatEvent,
@@ -36,6 +36,9 @@ MANIFEST = Domain(
         ENTITIES.plug(sync.CHAT),
         TASKS.plug(Task("chat.send_push", tasks.send_push)),
         TASKS.plug(Task("chat.fetch_preview", previews.fetch_preview)),
+        TASKS.plug(
+            Task("chat.send_scheduled", scheduled.send_scheduled, every=scheduled.SWEEP_SECONDS)
+        ),
         TASKS.plug(
             Task("chat.purge_idempotency_records", tasks.purge_idempotency_records, every=3600)
         ),

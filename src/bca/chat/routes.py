@@ -4,10 +4,12 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
 from bca.accounts.dependencies import CurrentUser
 from bca.backends.dependencies import BackendsDep, SessionDep
-from bca.chat import chats, event_reads, messages
+from bca.chat import chats, event_reads, messages, scheduled
 from bca.chat.schemas import (
     MAX_EVENTS_PAGE,
     MAX_INDEX,
@@ -22,6 +24,9 @@ from bca.chat.schemas import (
     ParticipantAdd,
     ParticipantRead,
     ReadMarker,
+    ScheduledMessageRead,
+    ScheduledMessageUpdate,
+    ScheduledStatus,
 )
 from bca.core.http import PageDep, problems
 from bca.core.pagination import Page
@@ -158,7 +163,10 @@ async def remove_participant(
     "/chats/{chat_id}/messages",
     status_code=201,
     response_model=EventRead,
-    responses=problems(409),
+    responses={
+        202: {"model": ScheduledMessageRead, "description": "Scheduled (with `send_at`)"},
+        **problems(409),
+    },
 )
 async def post_message(
     chat_id: uuid.UUID,
@@ -167,7 +175,13 @@ async def post_message(
     session: SessionDep,
     backends: BackendsDep,
     idempotency_key: IdempotencyKey = None,
-) -> EventRead:
+) -> EventRead | Response:
+    """Post a message now (201 `event`), or with `send_at` keep it to be sent then (202)."""
+    if data.send_at is not None:
+        kept = await scheduled.schedule_message(
+            session, backends, user_id=user.id, chat_id=chat_id, data=data
+        )
+        return JSONResponse(jsonable_encoder(kept), status_code=status.HTTP_202_ACCEPTED)
     return await messages.post_message(
         session,
         backends,
@@ -233,3 +247,62 @@ async def mark_read(
 ) -> None:
     """Move my read marker forward (never back); unread counts drop accordingly."""
     await chats.mark_read(session, user_id=user.id, chat_id=chat_id, index=data.index)
+
+
+@router.get("/scheduled-messages", response_model=Page[ScheduledMessageRead])
+async def list_scheduled_messages(
+    user: CurrentUser,
+    session: SessionDep,
+    backends: BackendsDep,
+    page: PageDep,
+    chat_id: uuid.UUID | None = None,
+    status: ScheduledStatus | None = None,
+) -> Page[ScheduledMessageRead]:
+    """My scheduled messages, soonest first (in one chat, of one status, when asked)."""
+    rows = await scheduled.list_scheduled(
+        session,
+        backends,
+        user_id=user.id,
+        chat_id=chat_id,
+        status=status,
+        after=page.after,
+        limit=page.fetch_limit,
+    )
+    return page.cut(
+        rows, key=lambda row: [row.send_at.isoformat(), str(row.id)], item=lambda row: row
+    )
+
+
+@router.get("/scheduled-messages/{scheduled_id}", response_model=ScheduledMessageRead)
+async def get_scheduled_message(
+    scheduled_id: uuid.UUID, user: CurrentUser, session: SessionDep, backends: BackendsDep
+) -> ScheduledMessageRead:
+    return await scheduled.get_scheduled(
+        session, backends, user_id=user.id, scheduled_id=scheduled_id
+    )
+
+
+@router.patch(
+    "/scheduled-messages/{scheduled_id}",
+    response_model=ScheduledMessageRead,
+    responses=problems(409),
+)
+async def update_scheduled_message(
+    scheduled_id: uuid.UUID,
+    data: ScheduledMessageUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    backends: BackendsDep,
+) -> ScheduledMessageRead:
+    """A new text or time, while it waits to be sent."""
+    return await scheduled.update_scheduled(
+        session, backends, user_id=user.id, scheduled_id=scheduled_id, data=data
+    )
+
+
+@router.delete("/scheduled-messages/{scheduled_id}", **NO_CONTENT, responses=problems(409))
+async def cancel_scheduled_message(
+    scheduled_id: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> None:
+    """Cancel it while it waits to be sent (409 once sent)."""
+    await scheduled.cancel_scheduled(session, user_id=user.id, scheduled_id=scheduled_id)

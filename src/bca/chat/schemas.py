@@ -95,6 +95,11 @@ class MessageCreate(Input):
     body: Body | None = None
     file_id: uuid.UUID | None = None
     reply_to: Annotated[int, Field(ge=1, le=MAX_INDEX)] | None = None
+    send_at: datetime | None = Field(
+        default=None,
+        description="Send it later: a time with its offset, in the future, at most a year"
+        " ahead (202 with the scheduled message; the server posts it then).",
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> Self:
@@ -282,3 +287,31 @@ class ParticipantRead(BaseModel):
     profile_id: uuid.UUID
     joined_at: datetime
     owner: bool
+
+
+ScheduledStatus = Literal["scheduled", "sent", "cancelled"]
+
+
+class ScheduledMessageRead(BaseModel):
+    """A message to be posted at ``send_at``; ``sent_index`` once sent, ``cancel_reason``
+    (``cancelled``, ``author_left``, or the code of what the post refused) once cancelled."""
+
+    id: uuid.UUID
+    chat_id: uuid.UUID
+    profile_id: uuid.UUID
+    body: str | None
+    file: FileRef | None
+    reply_to: int | None
+    send_at: datetime
+    status: ScheduledStatus
+    cancel_reason: str | None
+    sent_index: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ScheduledMessageUpdate(Input):
+    """A new text or time for a message still scheduled; a field left out stays as it is."""
+
+    body: Annotated[str, Field(max_length=MAX_BODY, pattern=NOT_BLANK)] | None = None
+    send_at: datetime | None = None
