@@ -41,6 +41,7 @@ from tests.browser.app.helpers import (
 )
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import REDIS_URL, STACKS
+from tests.fixtures.pages import PageServer
 from tests.fixtures.servers import start_server
 from tests.webpush.stand_in import PushService, running_push_service
 
@@ -142,6 +143,14 @@ def push_service() -> Iterator[PushService]:
         yield service
 
 
+@pytest.fixture(scope="session")
+def page_site() -> Iterator[PageServer]:
+    """A local web site (tests/fixtures/pages.py) whose links get previews."""
+    site = PageServer.start()
+    yield site
+    site.stop()
+
+
 @pytest.fixture(scope="module")
 def app_server(
     app_stack: str,
@@ -149,6 +158,7 @@ def app_server(
     tmp_path_factory: pytest.TempPathFactory,
     web_build: Path,
     push_service: PushService,
+    page_site: PageServer,
 ) -> Iterator[AppServer]:
     require_chromium()
     folder = tmp_path_factory.mktemp(f"app-{app_stack}")
@@ -163,6 +173,7 @@ def app_server(
         "BCA_PASSWORD_HASH_TIME_COST": "1",
         "BCA_PASSWORD_HASH_MEMORY_KIB": "1024",
         "BCA_WEB_PUSH_TEST_ORIGINS": push_service.url,
+        "BCA_LINK_PREVIEW_TEST_ORIGINS": page_site.origin,
     }
     if app_stack == "postgres":
         env |= {

@@ -258,6 +258,22 @@ export interface ChatEvent {
   preview?: LinkPreview | null;
 }
 
+/** A message kept to be sent at `send_at` (POST .../messages with `send_at` answers 202 with it). */
+export interface ScheduledMessage {
+  id: Uuid;
+  chat_id: Uuid;
+  profile_id: Uuid;
+  body: string | null;
+  file: StoredFile | null;
+  reply_to: number | null;
+  send_at: Timestamp;
+  status: 'scheduled' | 'sent' | 'cancelled';
+  cancel_reason: string | null;
+  sent_index: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface EventsPage {
   events: ChatEvent[];
   next_after: number;

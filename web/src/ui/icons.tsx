@@ -23,4 +23,5 @@ export const CloseIcon = (p: IconProps): JSX.Element => <Icon {...p}><path d="M6
 export const CameraIcon = (p: IconProps): JSX.Element => <Icon {...p}><path d="M4 8h3l2-3h6l2 3h3v11H4z" /><circle cx="12" cy="13" r="3.5" /></Icon>;
 export const SearchIcon = (p: IconProps): JSX.Element => <Icon {...p}><circle cx="11" cy="11" r="7" /><path d="M20 20l-4-4" /></Icon>;
 export const ShareIcon = (p: IconProps): JSX.Element => <Icon {...p}><path d="M12 3v12M7 8l5-5 5 5M5 14v6h14v-6" /></Icon>;
+export const ClockIcon = (p: IconProps): JSX.Element => <Icon {...p}><circle cx="12" cy="12" r="8.5" /><path d="M12 7.5V12l3 2" /></Icon>;
 export const MoreIcon = (p: IconProps): JSX.Element => <Icon {...p}><circle cx="5" cy="12" r="1" /><circle cx="12" cy="12" r="1" /><circle cx="19" cy="12" r="1" /></Icon>;

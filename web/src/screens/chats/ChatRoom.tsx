@@ -21,8 +21,9 @@ import { sendTyping } from '../../data/live';
 import { useQuery } from '../../data/query';
 import type { Chat, ChatEvent, LinkPreview, StoredFile } from '../../data/types';
 import { formatDate, formatNumber, t } from '../../i18n';
-import { Button, CloseIcon, ConfirmSheet, ErrorBox, IconButton, Loading, MoreIcon, PlusIcon, Screen, Sheet, toast } from '../../ui';
+import { Button, ClockIcon, CloseIcon, ConfirmSheet, ErrorBox, IconButton, Loading, MoreIcon, PlusIcon, Screen, Sheet, toast } from '../../ui';
 import { LiveBanner } from './LiveBanner';
+import { ScheduledBar, ScheduleSheet } from './Scheduled';
 import { useEventSummary } from './LastMessage';
 import { useChatTitle, useName } from './names';
 import { paths } from './routes';
@@ -63,7 +64,7 @@ function ImageBox({ file, preview }: { file?: FileRef | null; preview?: string |
 function PreviewCard({ preview }: { preview: LinkPreview }): JSX.Element {
   const image = useFileUrl(preview.image ?? null);
   return (
-    <a class="msg-preview" href={preview.url} target="_blank" rel="noopener noreferrer nofollow" onClick={(event) => event.stopPropagation()} aria-label={`${t('chat.linkPreview')}: ${preview.title ?? preview.url}`}>
+    <a class="msg-preview" href={preview.url} target="_blank" rel="noopener noreferrer nofollow" onClick={(event) => event.stopPropagation()}>
       {image ? <img class="msg-preview-image" src={image} alt="" loading="lazy" decoding="async" /> : null}
       <span class="msg-preview-text">
         {preview.site_name ? <span class="msg-preview-site">{preview.site_name}</span> : null}
@@ -347,6 +348,7 @@ function Composer({ chat, reply, editing, onDone, onSent }: { chat: Chat; reply:
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [scheduling, setScheduling] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const area = useRef<HTMLTextAreaElement>(null);
   const lastTyping = useRef(0);
@@ -406,45 +408,49 @@ function Composer({ chat, reply, editing, onDone, onSent }: { chat: Chat; reply:
   };
 
   return (
-    <form class="composer" onSubmit={(event) => { event.preventDefault(); void submit(); }}>
-      {reply || editing ? (
-        <div class="composer-context">
-          <span class="composer-context-text">{editing ? t('chat.editing') : t('chat.replyingTo', { name: reply?.profile_id === chat.my_profile_id ? t('chat.you') : replyName })}</span>
-          <IconButton label={t('chat.cancel')} onClick={() => { setText(editing ? '' : text); onDone(); }}><CloseIcon size={18} /></IconButton>
+    <>
+      <form class="composer" onSubmit={(event) => { event.preventDefault(); void submit(); }}>
+        {reply || editing ? (
+          <div class="composer-context">
+            <span class="composer-context-text">{editing ? t('chat.editing') : t('chat.replyingTo', { name: reply?.profile_id === chat.my_profile_id ? t('chat.you') : replyName })}</span>
+            <IconButton label={t('chat.cancel')} onClick={() => { setText(editing ? '' : text); onDone(); }}><CloseIcon size={18} /></IconButton>
+          </div>
+        ) : null}
+        {file ? (
+          <div class="composer-attachment">
+            {preview ? <span class="composer-thumb"><img src={preview} alt={file.name} /></span> : <span class="composer-file">{file.name} · {sizeText(file.size)}</span>}
+            <IconButton label={t('chat.removeAttachment')} onClick={() => pick(null)}><CloseIcon size={18} /></IconButton>
+          </div>
+        ) : null}
+        <div class="composer-row">
+          {editing ? null : (
+            <>
+              <IconButton label={t('chat.attach')} onClick={() => input.current?.click()}><PlusIcon /></IconButton>
+              <input ref={input} type="file" hidden accept="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain" onChange={(event) => { pick(event.currentTarget.files?.[0] ?? null); event.currentTarget.value = ''; }} />
+            </>
+          )}
+          <textarea
+            ref={area}
+            class="composer-input"
+            rows={1}
+            maxLength={8000}
+            aria-label={t('chat.messageLabel')}
+            placeholder={t('chat.messageLabel')}
+            value={text}
+            onInput={(event) => onInput(event.currentTarget.value)}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+                event.preventDefault();
+                void submit();
+              }
+            }}
+          />
+          {!editing && !file && text.trim() ? <IconButton label={t('chat.schedule')} onClick={() => setScheduling(true)}><ClockIcon /></IconButton> : null}
+          <Button type="submit" busy={busy} disabled={!editing && !text.trim() && !file}>{editing ? t('chat.save') : t('chat.send')}</Button>
         </div>
-      ) : null}
-      {file ? (
-        <div class="composer-attachment">
-          {preview ? <span class="composer-thumb"><img src={preview} alt={file.name} /></span> : <span class="composer-file">{file.name} · {sizeText(file.size)}</span>}
-          <IconButton label={t('chat.removeAttachment')} onClick={() => pick(null)}><CloseIcon size={18} /></IconButton>
-        </div>
-      ) : null}
-      <div class="composer-row">
-        {editing ? null : (
-          <>
-            <IconButton label={t('chat.attach')} onClick={() => input.current?.click()}><PlusIcon /></IconButton>
-            <input ref={input} type="file" hidden accept="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain" onChange={(event) => { pick(event.currentTarget.files?.[0] ?? null); event.currentTarget.value = ''; }} />
-          </>
-        )}
-        <textarea
-          ref={area}
-          class="composer-input"
-          rows={1}
-          maxLength={8000}
-          aria-label={t('chat.messageLabel')}
-          placeholder={t('chat.messageLabel')}
-          value={text}
-          onInput={(event) => onInput(event.currentTarget.value)}
-          onKeyDown={(event) => {
-            if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-              event.preventDefault();
-              void submit();
-            }
-          }}
-        />
-        <Button type="submit" busy={busy} disabled={!editing && !text.trim() && !file}>{editing ? t('chat.save') : t('chat.send')}</Button>
-      </div>
-    </form>
+      </form>
+      <ScheduleSheet chatId={chat.id} body={text.trim()} open={scheduling} onClose={() => setScheduling(false)} onScheduled={() => { setText(''); onDone(); }} />
+    </>
   );
 }
 
@@ -505,6 +511,7 @@ function Room({ chat }: { chat: Chat }): JSX.Element {
       <LiveBanner />
       <MessageList chat={chat} room={room} onOpen={setSelected} scrollSignal={scrollSignal} />
       <Typing chatId={chat.id} />
+      <ScheduledBar chatId={chat.id} newest={room.newest} />
       <Composer chat={chat} reply={reply} editing={editing} onDone={() => { setReply(null); setEditing(null); }} onSent={() => setScrollSignal((n) => n + 1)} />
       <Actions chat={chat} event={selected} onClose={() => setSelected(null)} onReply={(e) => { setEditing(null); setReply(e); }} onEdit={(e) => { setReply(null); setEditing(e); }} />
     </div>
