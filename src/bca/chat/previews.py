@@ -13,7 +13,8 @@ message with one is answered before anything is fetched. The task:
    stored as our own file (owned by the author, shown through the event like an attachment);
 4. in one transaction under the chat's lock: checks the message is still live and unpreviewed,
    attaches the preview to it and writes a ``message_preview`` event (its ``target_index`` the
-   message, its ``file`` the stored image), announced after the commit.
+   message, its ``file`` the stored image), announced after the commit; the author's read
+   marker follows it if they had read everything before (their own preview is no news).
 
 Whatever is refused or fails on the way is skipped, never failed: the message stays as it was
 posted. The task is idempotent (a message that has its preview is left alone). Its statements
@@ -343,9 +344,30 @@ async def _attach(
         target_index=index,
         preview=stored_preview,
     )
+    await _keep_author_read(session, chat_id=chat_id, user_id=owner, index=taken.index)
     written = EventRead.from_values(row, FileRef.from_row(public_url, stored))
     event_log.announce(session, backends, written, user_ids=recipients)
     return written
+
+
+async def _keep_author_read(
+    session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID, index: int
+) -> None:
+    """The preview of my own message is no news to me: my read marker follows it when I had
+    read everything before it (never past a message someone else wrote meanwhile)."""
+    moved = await session.execute(
+        update(Participant)
+        .where(
+            Participant.chat_id == chat_id,
+            Participant.user_id == user_id,
+            Participant.left_at.is_(None),
+            Participant.last_read_index == index - 1,
+        )
+        .values(last_read_index=index)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount:  # type: ignore[attr-defined]  # an UPDATE's result has a rowcount
+        event_log.record_own_view(session, chat_id, user_id)
 
 
 async def forget_preview(session: AsyncSession, message: ChatEvent) -> None:

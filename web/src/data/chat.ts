@@ -86,7 +86,9 @@ export function participantsQuery(id: string): Query<Participant[]> {
 /** The chat's state after an event (pure: the list and the room share it). */
 export function chatAfterEvent(chat: Chat, event: ChatEvent): Chat {
   if (event.index <= chat.last_event_index) return chat;
-  const mine = event.type === 'message' && event.profile_id === chat.my_profile_id;
+  // My message, or its link preview when I had read everything before it (the server moves my marker the same way).
+  const ownPreview = event.type === 'message_preview' && chat.read_index === event.index - 1;
+  const mine = (event.type === 'message' || ownPreview) && event.profile_id === chat.my_profile_id;
   const readIndex = mine ? event.index : chat.read_index;
   return { ...chat, last_event_index: event.index, last_event_at: event.created_at, read_index: readIndex, unread_count: Math.max(0, event.index - readIndex) };
 }
