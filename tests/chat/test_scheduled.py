@@ -204,3 +204,19 @@ async def test_a_post_refused_at_send_time_cancels_with_its_code(
     now = (await api.client.get(f"/v1/scheduled-messages/{kept['id']}", headers=ann.headers)).json()
     assert now["status"] == "cancelled"
     assert now["cancel_reason"] == "validation_error"
+
+
+async def test_a_retried_schedule_with_its_idempotency_key_keeps_one_message(api: Api) -> None:
+    ann, _, chat_id = await two_in_a_chat(api)
+    url = f"/v1/chats/{chat_id}/messages"
+    body = {"body": "once", "send_at": at(600)}
+    headers = {**ann.headers, "Idempotency-Key": "schedule-1"}
+    first = await api.client.post(url, json=body, headers=headers)
+    again = await api.client.post(url, json=body, headers=headers)
+    assert first.status_code == again.status_code == 202
+    assert again.json() == first.json()
+    other = await api.client.post(url, json={**body, "body": "twice"}, headers=headers)
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+    listed = (await api.client.get("/v1/scheduled-messages", headers=ann.headers)).json()
+    assert [item["body"] for item in listed["items"]] == ["once"]

@@ -179,7 +179,12 @@ async def post_message(
     """Post a message now (201 `event`), or with `send_at` keep it to be sent then (202)."""
     if data.send_at is not None:
         kept = await scheduled.schedule_message(
-            session, backends, user_id=user.id, chat_id=chat_id, data=data
+            session,
+            backends,
+            user_id=user.id,
+            chat_id=chat_id,
+            data=data,
+            idempotency_key=idempotency_key,
         )
         return JSONResponse(jsonable_encoder(kept), status_code=status.HTTP_202_ACCEPTED)
     return await messages.post_message(

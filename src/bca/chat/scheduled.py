@@ -25,6 +25,8 @@ The statements live here, beside the feature, to keep it in one module.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import os
 import uuid
@@ -35,15 +37,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends import Backends
 from bca.chat import event_reads, messages, repository
-from bca.chat.errors import InvalidField
-from bca.chat.models import ScheduledMessage
+from bca.chat.errors import IdempotencyKeyReused, InvalidField
+from bca.chat.models import IdempotencyRecord, ScheduledMessage
 from bca.chat.schemas import (
     FileRef,
     MessageCreate,
     ScheduledMessageRead,
     ScheduledMessageUpdate,
 )
+from bca.core.db import insert_ignoring_conflicts
 from bca.core.errors import AppError, Conflict, NotFound
+from bca.core.ids import new_id
 from bca.core.time import utcnow
 from bca.files import service as files_service
 from bca.files.models import StoredFile
@@ -113,13 +117,25 @@ async def schedule_message(
     user_id: uuid.UUID,
     chat_id: uuid.UUID,
     data: MessageCreate,
+    idempotency_key: str | None = None,
 ) -> ScheduledMessageRead:
-    """Keep a message to be posted at ``data.send_at`` (checked like a post, now)."""
+    """Keep a message to be posted at ``data.send_at`` (checked like a post, now). A retry
+    with the same ``Idempotency-Key`` returns the first result (the key is reserved by one
+    ``INSERT ... ON CONFLICT DO NOTHING``; a concurrent retry waits on it, then replays)."""
     assert data.send_at is not None
     send_at = _check_send_at(data.send_at)
     me = await repository.membership(session, chat_id=chat_id, user_id=user_id)
     if me is None:
         raise NotFound()
+    record_id = None
+    if idempotency_key is not None:
+        reserved = await _reserve(
+            session, user_id=user_id, chat_id=chat_id, key=idempotency_key, data=data
+        )
+        if isinstance(reserved, ScheduledMessage):
+            stored = await event_reads.get_file(session, reserved.file_id)
+            return _read(reserved, stored, backends.settings.public_url)
+        record_id = reserved
     stored = None
     if data.file_id is not None:
         stored = await files_service.own_upload(session, file_id=data.file_id, user_id=user_id)
@@ -151,7 +167,54 @@ async def schedule_message(
     )
     session.add(row)
     await session.flush()
+    if record_id is not None:
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == record_id)
+            .values(result=str(row.id))
+            .execution_options(synchronize_session=False)
+        )
     return _read(row, stored, backends.settings.public_url)
+
+
+async def _reserve(
+    session: AsyncSession, *, user_id: uuid.UUID, chat_id: uuid.UUID, key: str, data: MessageCreate
+) -> ScheduledMessage | uuid.UUID:
+    """The scheduled message a key made before, else the id of the key's new reservation."""
+    scope = f"scheduled:{chat_id}"
+    request_hash = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+    inserted: uuid.UUID | None = await session.scalar(
+        insert_ignoring_conflicts(session, IdempotencyRecord)
+        .values(
+            id=new_id(),
+            user_id=user_id,
+            scope=scope,
+            key=key,
+            request_hash=request_hash,
+            result="",
+            created_at=utcnow(),
+        )
+        .returning(IdempotencyRecord.id)
+    )
+    if inserted is not None:
+        return inserted
+    record = await session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id,
+            IdempotencyRecord.scope == scope,
+            IdempotencyRecord.key == key,
+        )
+    )
+    if record is None or not record.result:
+        raise Conflict("A request with this Idempotency-Key is still running.")
+    if record.request_hash is not None and not hmac.compare_digest(
+        record.request_hash, request_hash
+    ):
+        raise IdempotencyKeyReused()
+    first = await session.get(ScheduledMessage, uuid.UUID(record.result))
+    if first is None:
+        raise Conflict("A request with this Idempotency-Key is still running.")
+    return first
 
 
 def _mine() -> Select[ScheduledMessage, StoredFile]:
