@@ -5,7 +5,7 @@ A nullable ``preview`` JSON column on ``chat_events`` (a message's link preview,
 with indexes for its sweep (status, send_at) and for a user's list (user_id, send_at).
 
 Revision ID: 0013
-Revises: 0014
+Revises: 0011
 Create Date: 2026-12-07 18:37:54
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 import bca.core.db
 
 revision: str = "0013"
-down_revision: str | None = "0014"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
