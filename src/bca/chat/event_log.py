@@ -259,6 +259,7 @@ async def write_chat_event(
     profile_id: uuid.UUID,
     reader: uuid.UUID | None,
     body: str | None = None,
+    target_index: int | None = None,
     target_profile_id: uuid.UUID | None = None,
 ) -> Mapping[str, Any]:
     """Write the chat's next event for a writer that holds the chat's lock already
@@ -276,6 +277,7 @@ async def write_chat_event(
         type=type,
         profile_id=profile_id,
         body=body,
+        target_index=target_index,
         target_profile_id=target_profile_id,
     )
 
@@ -321,7 +323,7 @@ async def open_event(session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid
 _WRITER_QUEUES: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
-async def _wait_turn(session: AsyncSession, chat_id: uuid.UUID) -> None:
+async def wait_turn(session: AsyncSession, chat_id: uuid.UUID) -> None:
     """Wait for this process's earlier posters to the chat to commit or roll back first.
 
     The chat's row lock alone keeps indexes right across processes, but PostgreSQL does not
@@ -396,7 +398,7 @@ async def write_message(
     does not take part (rolling the index back); on SQLite, whose writers the database
     serialises anyway, the same steps one by one. The poster's change-log entry follows in the
     commit."""
-    await _wait_turn(session, chat_id)
+    await wait_turn(session, chat_id)
     taken = await take_index(session, chat_id)
     parameters = _event_parameters(
         taken, type=MESSAGE, body=body, file_id=file_id, target_index=reply_to

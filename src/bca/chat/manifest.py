@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from bca.backends.tasks import TASKS, Task
-from bca.chat import personal, repository, retention, sync, tasks
-from bca.chat.models import Chat, ChatEvent, IdempotencyRecord, Participant, PastMembership
+from bca.chat import personal, reactions, repository, retention, sync, tasks
+from bca.chat.models import (
+    Chat,
+    ChatEvent,
+    IdempotencyRecord,
+    Mention,
+    Participant,
+    PastMembership,
+    Pin,
+    Reaction,
+)
 from bca.core.domain import Domain, Web
 from bca.core.personal import PERSONAL_DATA, ByUser, Personal
 from bca.files.uses import EXPOSURES, KEEPERS
@@ -23,7 +32,16 @@ def _web() -> Web:
 MANIFEST = Domain(
     name="chat",
     web=_web,
-    models=(Chat, Participant, PastMembership, ChatEvent, IdempotencyRecord),
+    models=(
+        Chat,
+        Participant,
+        PastMembership,
+        ChatEvent,
+        IdempotencyRecord,
+        Reaction,
+        Mention,
+        Pin,
+    ),
     hot=True,
     plugs=(
         ENTITIES.plug(sync.CHAT),
@@ -57,5 +75,17 @@ MANIFEST = Domain(
             )
         ),
         PERSONAL_DATA.plug(Personal(IdempotencyRecord, (ByUser("user_id"),))),
+        PERSONAL_DATA.plug(
+            Personal(
+                Reaction,
+                (ByUser("user_id"), of_profile("profile_id")),
+                erase=reactions.erase_reactions,
+                note="removed, and each message's counts drop accordingly",
+            )
+        ),
+        PERSONAL_DATA.plug(Personal(Mention, (ByUser("user_id"), of_profile("profile_id")))),
+        PERSONAL_DATA.plug(
+            Personal(Pin, (of_profile("profile_id"),), note="unpinned (the pin goes)")
+        ),
     ),
 )
