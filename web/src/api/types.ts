@@ -216,6 +216,8 @@ export interface Chat {
   created_at: Timestamp;
   /** The newest event (the list's last message); absent in answers kept before servers had it. */
   last_event?: ChatEvent | null;
+  /** Unread messages that mention my profile. */
+  unread_mentions?: number;
 }
 
 export interface Participant {
@@ -231,7 +233,31 @@ export type ChatEventType =
   | 'message'
   | 'message_edited'
   | 'message_deleted'
-  | 'chat_updated';
+  | 'chat_updated'
+  | 'reaction_added'
+  | 'reaction_removed'
+  | 'message_pinned'
+  | 'message_unpinned';
+
+export interface ReactionCount {
+  emoji: string;
+  count: number;
+  mine: boolean;
+}
+
+export interface MessageReactions {
+  chat_id: Uuid;
+  index: number;
+  reactions: ReactionCount[];
+  event: ChatEvent | null;
+}
+
+export interface Pin {
+  index: number;
+  pinned_by: Uuid;
+  pinned_at: Timestamp;
+  message: ChatEvent;
+}
 
 export interface ChatEvent {
   chat_id: Uuid;
@@ -245,6 +271,11 @@ export interface ChatEvent {
   target_profile_id?: Uuid | null;
   edited_at?: Timestamp | null;
   deleted_at?: Timestamp | null;
+  /** On a message: its reactions; on a reaction event: the message's after the change. */
+  reactions?: ReactionCount[] | null;
+  reply_count?: number | null;
+  last_reply_at?: Timestamp | null;
+  forwarded?: { profile_id: Uuid; created_at: Timestamp } | null;
 }
 
 export interface EventsPage {
