@@ -4,12 +4,14 @@ chat's gapless log, delivered like every event (pages, ``after=``, long-poll, We
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 from bca.backends import Backends
+from bca.chat import reactions
 from tests.chat.test_chat_concurrency import assert_gapless
 from tests.conftest import make_client
 from tests.factories.accounts import Api, TestUser
@@ -95,6 +97,27 @@ async def test_reactions_are_counted_once_per_person_and_emoji(api: Api) -> None
     assert missing.status_code == 404
     system = await api.client.put(reaction_url(chat_id, 1, "👍"), headers=owner.headers)
     assert system.status_code == 404  # a join event is not a message
+
+
+async def test_a_profiles_reactions_are_found_and_erased_by_profile_id(
+    api: Api, backends: Backends
+) -> None:
+    """For the data-rights work: ``reactions.remove_reactions_of`` removes a profile's
+    reactions and corrects each message's counts."""
+    owner, friend = await chat_user(api), await chat_user(api)
+    chat = await new_chat(api, owner, friend)
+    first = await post(api.client, owner, chat["id"], "one")
+    second = await post(api.client, owner, chat["id"], "two")
+    for emoji in ("👍", "🎉"):
+        await react(api, friend, chat["id"], first["index"], emoji)
+    await react(api, friend, chat["id"], second["index"], "👍")
+    await react(api, owner, chat["id"], first["index"], "👍")
+    async with backends.database.transaction() as session:
+        removed = await reactions.remove_reactions_of(session, uuid.UUID(friend.profile_id))
+    assert removed == 3
+    seen = await message_as_seen(api, owner, chat["id"], first["index"])
+    assert seen["reactions"] == [{"emoji": "👍", "count": 1, "mine": True}]
+    assert (await message_as_seen(api, owner, chat["id"], second["index"])).get("reactions") is None
 
 
 async def test_20_people_react_at_once_counts_exact_indexes_gapless(

@@ -47,7 +47,6 @@ async def pin_message(
     session: AsyncSession, backends: Backends, *, user_id: uuid.UUID, chat_id: uuid.UUID, index: int
 ) -> EventRead | None:
     """The ``message_pinned`` event, or None when the message was pinned already."""
-    await event_log.wait_turn(session, chat_id)
     chat, me = await _allowed(session, chat_id=chat_id, user_id=user_id)
     await visible_message(session, chat_id=chat_id, index=index, me=me)
     pinned = await session.scalar(
@@ -71,7 +70,6 @@ async def unpin_message(
     session: AsyncSession, backends: Backends, *, user_id: uuid.UUID, chat_id: uuid.UUID, index: int
 ) -> EventRead | None:
     """The ``message_unpinned`` event, or None when the message was not pinned."""
-    await event_log.wait_turn(session, chat_id)
     chat, _ = await _allowed(session, chat_id=chat_id, user_id=user_id)
     removed = await session.scalar(
         delete(Pin)
@@ -94,6 +92,7 @@ async def _write(
     index: int,
     type: str,
 ) -> EventRead:
+    await event_log.wait_turn(session, chat.id)
     opened = await event_log.open_event(session, chat_id=chat.id, user_id=user_id)
     if not chat.direct and opened.taken.owner_profile_id != opened.profile_id:
         raise Forbidden(REFUSAL)  # the chat changed owner meanwhile; rolls everything back

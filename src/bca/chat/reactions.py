@@ -1,12 +1,12 @@
 """Reactions: one emoji per person per message, each change an event of the chat's log.
 
 Adding or removing a reaction is idempotent: the reaction's row is written (or removed) first,
-by one statement that tells whether anything changed; only a change takes the chat's next
-index (``event_log.open_event``: under the chat's lock, so the message's counts are updated by
-one writer at a time and stay exact) and writes ``reaction_added`` / ``reaction_removed``
-(``body``: the emoji, ``target_index``: the message). The message keeps its counts
-(``chat_events.reactions``), so reading a page costs nothing more unless a message on it has
-reactions; then one statement finds which of them are mine.
+by one statement that tells whether anything changed (outside the chat's lock); only a change
+takes the chat's next index (``event_log.open_event``: under the chat's lock, where the message
+is read, so its counts are updated by one writer at a time and stay exact) and writes
+``reaction_added`` / ``reaction_removed`` (``body``: the emoji, ``target_index``: the
+message). The message keeps its counts (``chat_events.reactions``), so reading a page costs
+nothing more unless a message on it has reactions; then one statement finds which are mine.
 
 A person's reactions are personal data: ``chat_reactions`` rows name the profile (and user),
 both indexed; :func:`remove_reactions_of` removes a profile's reactions and corrects the counts.
@@ -99,14 +99,10 @@ async def add_reaction(
     emoji: str,
 ) -> MessageReactions:
     check_emoji(emoji)
-    await event_log.wait_turn(session, chat_id)
     me = await _member(session, chat_id=chat_id, user_id=user_id)
-    message = await visible_message(session, chat_id=chat_id, index=index, me=me)
     mine = await _my_emoji(session, chat_id=chat_id, index=index, profile_id=me.profile_id)
     if emoji in mine:
-        return MessageReactions(
-            chat_id=chat_id, index=index, reactions=_with_mine(message.reactions, mine), event=None
-        )
+        return await _unchanged(session, chat_id=chat_id, index=index, me=me, mine=mine)
     if len(mine) >= MAX_EMOJI_PER_PERSON:
         raise ReactionLimitReached()
     added = await session.scalar(
@@ -122,18 +118,9 @@ async def add_reaction(
         .returning(Reaction.emoji)
     )
     if added is None:  # a concurrent request of mine added it first
-        mine.append(emoji)
-        return MessageReactions(
-            chat_id=chat_id, index=index, reactions=_with_mine(message.reactions, mine), event=None
-        )
+        return await _unchanged(session, chat_id=chat_id, index=index, me=me, mine=[*mine, emoji])
     return await _write(
-        session,
-        backends,
-        user_id=user_id,
-        message=message,
-        emoji=emoji,
-        change=1,
-        mine=[*mine, emoji],
+        session, backends, me=me, index=index, emoji=emoji, change=1, mine=[*mine, emoji]
     )
 
 
@@ -147,9 +134,7 @@ async def remove_reaction(
     emoji: str,
 ) -> MessageReactions:
     check_emoji(emoji)
-    await event_log.wait_turn(session, chat_id)
     me = await _member(session, chat_id=chat_id, user_id=user_id)
-    message = await visible_message(session, chat_id=chat_id, index=index, me=me)
     removed = await session.scalar(
         delete(Reaction)
         .where(
@@ -162,11 +147,17 @@ async def remove_reaction(
     )
     mine = await _my_emoji(session, chat_id=chat_id, index=index, profile_id=me.profile_id)
     if removed is None:
-        return MessageReactions(
-            chat_id=chat_id, index=index, reactions=_with_mine(message.reactions, mine), event=None
-        )
-    return await _write(
-        session, backends, user_id=user_id, message=message, emoji=emoji, change=-1, mine=mine
+        return await _unchanged(session, chat_id=chat_id, index=index, me=me, mine=mine)
+    return await _write(session, backends, me=me, index=index, emoji=emoji, change=-1, mine=mine)
+
+
+async def _unchanged(
+    session: AsyncSession, *, chat_id: uuid.UUID, index: int, me: Participant, mine: list[str]
+) -> MessageReactions:
+    """Nothing changed: the message's reactions as they are (404 for one I do not read)."""
+    message = await visible_message(session, chat_id=chat_id, index=index, me=me)
+    return MessageReactions(
+        chat_id=chat_id, index=index, reactions=_with_mine(message.reactions, mine), event=None
     )
 
 
@@ -174,17 +165,21 @@ async def _write(
     session: AsyncSession,
     backends: Backends,
     *,
-    user_id: uuid.UUID,
-    message: ChatEvent,
+    me: Participant,
+    index: int,
     emoji: str,
     change: int,
     mine: list[str],
 ) -> MessageReactions:
     """The event of a reaction that changed, and the message's counts, under the chat's lock
-    (taken by ``open_event``, which also checks the writer still takes part)."""
-    opened = await event_log.open_event(session, chat_id=message.chat_id, user_id=user_id)
-    # Re-read under the lock: every other writer of these counts committed before it.
-    await session.refresh(message, ["reactions"])
+    (taken by ``open_event``, which also checks the writer still takes part; this process's
+    writers of the chat queue before it, ``wait_turn``). The message is read under the lock,
+    so every other writer of its counts has committed: they stay exact. A message I may not
+    read is 404, which rolls the reaction's row back too."""
+    chat_id, user_id = me.chat_id, me.user_id
+    await event_log.wait_turn(session, chat_id)
+    opened = await event_log.open_event(session, chat_id=chat_id, user_id=user_id)
+    message = await visible_message(session, chat_id=chat_id, index=index, me=me)
     counts = _changed(message.reactions, emoji, change)
     message.reactions = counts
     await session.flush()
@@ -194,20 +189,15 @@ async def _write(
         type=REACTION_ADDED if change > 0 else REACTION_REMOVED,
         profile_id=opened.profile_id,
         body=emoji,
-        target_index=message.index,
+        target_index=index,
     )
-    await event_log.read_up_to(
-        session, chat_id=message.chat_id, user_id=user_id, index=opened.index
-    )
-    event_log.record_own_view(session, message.chat_id, user_id)
+    await event_log.read_up_to(session, chat_id=chat_id, user_id=user_id, index=opened.index)
+    event_log.record_own_view(session, chat_id, user_id)
     event = EventRead.from_values(row, None)
     event.reactions = reaction_counts(counts) or []
     event_log.announce(session, backends, event, user_ids=opened.recipients)
     return MessageReactions(
-        chat_id=message.chat_id,
-        index=message.index,
-        reactions=_with_mine(counts, mine),
-        event=event,
+        chat_id=chat_id, index=index, reactions=_with_mine(counts, mine), event=event
     )
 
 
