@@ -150,32 +150,55 @@ async def test_20_people_react_at_once_counts_exact_indexes_gapless(
     ]
 
 
-async def test_reaction_events_arrive_over_websocket_and_long_poll(
+async def test_each_new_kind_arrives_over_websocket_long_poll_and_after(
     api: Api,
     live_server: str,  # noqa: F811
 ) -> None:
+    """reaction_added, message_pinned, message_unpinned and reaction_removed: the same events,
+    in index order, over the WebSocket, a chain of long-polls and a catch-up with ``after=``."""
     owner, friend = await chat_user(api), await chat_user(api)
     chat = await new_chat(api, owner, friend)
     chat_id = chat["id"]
     message = await post(api.client, owner, chat_id, "hi")
-    waiting = asyncio.create_task(
-        api.client.get(
-            f"/v1/chats/{chat_id}/events",
-            params={"after": message["index"], "wait": 10},
-            headers=owner.headers,
-        )
-    )
+    url = f"/v1/chats/{chat_id}/events"
+
+    async def long_polls(count: int) -> list[dict[str, Any]]:
+        got: list[dict[str, Any]] = []
+        after = message["index"]
+        while len(got) < count:
+            response = await api.client.get(
+                url, params={"after": after, "wait": 10}, headers=owner.headers
+            )
+            page = response.json()
+            got += page["events"]
+            after = page["next_after"]
+        return got
+
+    polling = asyncio.create_task(long_polls(4))
+    pin_url = f"/v1/chats/{chat_id}/pins/{message['index']}"
     async with ready_socket(live_server, owner) as ws:
         await asyncio.sleep(0.3)
         added = await react(api, friend, chat_id, message["index"], "❤️")
-        pinned = await api.client.put(
-            f"/v1/chats/{chat_id}/pins/{message['index']}", headers=owner.headers
-        )
-        received = await next_events(ws, 2)
-    assert received == [added["event"], pinned.json()]
+        pinned = (await api.client.put(pin_url, headers=owner.headers)).json()
+        unpinned = (await api.client.delete(pin_url, headers=owner.headers)).json()
+        removed = (
+            await api.client.delete(
+                reaction_url(chat_id, message["index"], "❤️"), headers=friend.headers
+            )
+        ).json()
+        received = await next_events(ws, 4)
+    written = [added["event"], pinned, unpinned, removed["event"]]
+    assert [event["type"] for event in written] == [
+        "reaction_added",
+        "message_pinned",
+        "message_unpinned",
+        "reaction_removed",
+    ]
+    assert received == written
     assert received[0]["reactions"] == [{"emoji": "❤️", "count": 1, "mine": False}]
-    polled = (await waiting).json()["events"]
-    assert polled[0] == added["event"]
+    assert received[3]["reactions"] is None  # none left
+    assert await polling == written
+    assert await events(api.client, owner, chat_id, after=message["index"]) == written
 
 
 # --- threads ---------------------------------------------------------------------------------

@@ -150,6 +150,12 @@ _EVENT_VALUES: dict[str, Any] = {
         "with_prior",
         type_=JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"),
     ),
+    # On a reaction event: the message's counts after it (``chat/reactions.py``), so the event
+    # read back later is the one that was announced.
+    "reactions": bindparam(
+        "with_reactions",
+        type_=JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"),
+    ),
 }
 _WRITE_EVENT = (
     insert(ChatEvent)
@@ -167,6 +173,7 @@ def _event_parameters(
     target_index: int | None = None,
     target_profile_id: uuid.UUID | None = None,
     prior: dict[str, Any] | None = None,
+    reactions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "for_chat": taken.chat_id,
@@ -178,6 +185,7 @@ def _event_parameters(
         "about_index": target_index,
         "target_profile": target_profile_id,
         "with_prior": prior,
+        "with_reactions": reactions,
     }
 
 
@@ -192,6 +200,7 @@ async def write_event(
     target_index: int | None = None,
     target_profile_id: uuid.UUID | None = None,
     prior: dict[str, Any] | None = None,
+    reactions: dict[str, Any] | None = None,
 ) -> Mapping[str, Any]:
     """Write the event at the index taken, and return the row as the database wrote it."""
     parameters = _event_parameters(
@@ -202,6 +211,7 @@ async def write_event(
         target_index=target_index,
         target_profile_id=target_profile_id,
         prior=prior,
+        reactions=reactions,
     )
     parameters["by_profile"] = profile_id
     row = (await execute_core(session, _WRITE_EVENT, parameters)).mappings().one()

@@ -190,11 +190,11 @@ async def _write(
         profile_id=opened.profile_id,
         body=emoji,
         target_index=index,
+        reactions=counts,
     )
     await event_log.read_up_to(session, chat_id=chat_id, user_id=user_id, index=opened.index)
     event_log.record_own_view(session, chat_id, user_id)
-    event = EventRead.from_values(row, None)
-    event.reactions = reaction_counts(counts) or []
+    event = EventRead.from_values(row, None)  # ``reactions``: the message's counts now
     event_log.announce(session, backends, event, user_ids=opened.recipients)
     return MessageReactions(
         chat_id=chat_id, index=index, reactions=_with_mine(counts, mine), event=event
