@@ -9,7 +9,7 @@ count or origin; the roots of replies posted before this revision get their thre
 latest reply from the log (one statement).
 
 Revision ID: 0012
-Revises: 0015
+Revises: 0014
 Create Date: 2026-12-07 18:32:44.506035
 """
 
@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 import bca.core.db
 
 revision: str = "0012"
-down_revision: str | None = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
