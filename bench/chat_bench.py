@@ -20,6 +20,9 @@ Scenarios (``--scenarios``, comma-separated; all by default):
   three times; a burst of 1,000 simultaneous handshakes (failures counted).
 - ``burst``: 500 authenticated requests (``GET /v1/chats``) at once, each on a connection of
   its own: failures, p50/p99 and the time until the last one answered.
+- ``reactions``: 20 people of a 20-member chat react at once on one message, 5 emoji each
+  (each a ``reaction_added`` event under the chat's lock): reactions/s, per-reaction p50/p99;
+  the counts and the indexes are checked afterwards (exact, gapless).
 
     .venv/bin/python bench/chat_bench.py                         # everything, --workers 1
     .venv/bin/python bench/chat_bench.py --workers 2 --scenarios post
@@ -542,6 +545,59 @@ async def scenario_idle(api: Api, server: Server, run: str, idle: int) -> Row:
     }
 
 
+REACTIONS = ("👍", "❤️", "😂", "🎉", "🙏")
+
+
+async def scenario_reactions(api: Api, server: Server, run: str) -> Row:
+    people = await api.users(f"r{run}_", 20)
+    chat_id = await api.chat(people[0], people[1:])
+    message = await api.call(
+        "POST",
+        f"/v1/chats/{chat_id}/messages",
+        201,
+        json={"body": "vote"},
+        headers=people[0].headers,
+    )
+    index = message["index"]
+
+    async def react(person: User) -> list[float]:
+        latencies = []
+        for emoji in REACTIONS:
+            started = time.perf_counter()
+            await api.call(
+                "PUT",
+                f"/v1/chats/{chat_id}/messages/{index}/reactions/{emoji}",
+                200,
+                headers=person.headers,
+            )
+            latencies.append(time.perf_counter() - started)
+        return latencies
+
+    with Meter(server.pids) as meter:
+        results = await asyncio.gather(*(react(person) for person in people))
+    latencies = [latency for result in results for latency in result]
+    page = await api.call(
+        "GET",
+        f"/v1/chats/{chat_id}/events",
+        200,
+        params={"after": index - 1, "limit": 500},
+        headers=people[1].headers,
+    )
+    indexes = [event["index"] for event in page["events"]]
+    counts = {r["emoji"]: r["count"] for r in page["events"][0]["reactions"]}
+    if indexes != list(range(index, index + 1 + len(latencies))) or counts != dict.fromkeys(
+        REACTIONS, len(people)
+    ):
+        raise SystemExit(f"reactions: indexes or counts wrong: {indexes[:5]}..., {counts}")
+    return {
+        "reactions/s": len(latencies) / meter.elapsed,
+        "p50": statistics.median(latencies),
+        "p99": percentile(latencies, 0.99),
+        "server cores": meter.server_cores,
+        "client cores": meter.client_cores,
+    }
+
+
 async def scenario_burst(api: Api, server: Server, run: str) -> Row:
     """500 authenticated requests at once, each on a connection of its own."""
     users = await api.users(f"b{run}_", 20)
@@ -594,7 +650,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--scenarios", default="post,single,history,fanout,idle,burst")
+    parser.add_argument("--scenarios", default="post,single,history,fanout,idle,burst,reactions")
     parser.add_argument("--idle", type=int, default=10_000)
     parser.add_argument(
         "--postgres",
@@ -639,6 +695,7 @@ async def main() -> None:
         "history": "one sender, 200 posts, after 100 vs 10,000 earlier messages",
         "idle": f"{args.idle:,} idle WebSockets on the server",
         "burst": "500 concurrent authenticated requests (GET /v1/chats), a connection each",
+        "reactions": "20 people react at once on one message, 5 emoji each (100 reactions)",
     }
     for name in scenarios:
         if name == "fanout":

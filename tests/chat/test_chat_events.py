@@ -422,7 +422,8 @@ async def test_every_write_answers_with_the_event_as_stored(api: Api) -> None:
     assert edited.status_code == 200, edited.text
     stored = await events(api.client, owner, chat_id, after=2)
     assert [event["index"] for event in stored] == [3, 4, 5, 6]
-    assert stored[0] == question
+    # The question became a thread's root since it was posted.
+    assert stored[0] == question | {"reply_count": 1, "last_reply_at": answer["created_at"]}
     assert stored[1] == answer | {"body": "yes!", "edited_at": stored[1]["edited_at"]}
     assert stored[1]["edited_at"] == edited.json()["created_at"]
     assert stored[2:] == [invited.json(), edited.json()]

@@ -34,3 +34,13 @@ class IdempotencyKeyReused(AppError):
     status = 422
     code = "idempotency_key_reused"
     detail = "This Idempotency-Key was used for another request; use a new key."
+
+
+class ReactionLimitReached(Conflict):
+    code = "limit_reached"
+    detail = "One person puts at most 20 different emoji on a message."
+
+
+class PinLimitReached(Conflict):
+    code = "limit_reached"
+    detail = "A chat has at most 50 pinned messages; unpin one first."

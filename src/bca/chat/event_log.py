@@ -150,6 +150,9 @@ _EVENT_VALUES: dict[str, Any] = {
     # No prior state (no preview) is SQL NULL (JSON's ``null`` otherwise).
     "prior": bindparam("with_prior", type_=_NULLABLE_JSON),
     "preview": bindparam("with_preview", type_=_NULLABLE_JSON),
+    # On a reaction event: the message's counts after it (``chat/reactions.py``), so the event
+    # read back later is the one that was announced.
+    "reactions": bindparam("with_reactions", type_=_NULLABLE_JSON),
 }
 _WRITE_EVENT = (
     insert(ChatEvent)
@@ -168,6 +171,7 @@ def _event_parameters(
     target_profile_id: uuid.UUID | None = None,
     prior: dict[str, Any] | None = None,
     preview: dict[str, Any] | None = None,
+    reactions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "for_chat": taken.chat_id,
@@ -180,6 +184,7 @@ def _event_parameters(
         "target_profile": target_profile_id,
         "with_prior": prior,
         "with_preview": preview,
+        "with_reactions": reactions,
     }
 
 
@@ -195,6 +200,7 @@ async def write_event(
     target_profile_id: uuid.UUID | None = None,
     prior: dict[str, Any] | None = None,
     preview: dict[str, Any] | None = None,
+    reactions: dict[str, Any] | None = None,
 ) -> Mapping[str, Any]:
     """Write the event at the index taken, and return the row as the database wrote it."""
     parameters = _event_parameters(
@@ -206,6 +212,7 @@ async def write_event(
         target_profile_id=target_profile_id,
         prior=prior,
         preview=preview,
+        reactions=reactions,
     )
     parameters["by_profile"] = profile_id
     row = (await execute_core(session, _WRITE_EVENT, parameters)).mappings().one()
@@ -263,6 +270,7 @@ async def write_chat_event(
     profile_id: uuid.UUID,
     reader: uuid.UUID | None,
     body: str | None = None,
+    target_index: int | None = None,
     target_profile_id: uuid.UUID | None = None,
 ) -> Mapping[str, Any]:
     """Write the chat's next event for a writer that holds the chat's lock already
@@ -280,6 +288,7 @@ async def write_chat_event(
         type=type,
         profile_id=profile_id,
         body=body,
+        target_index=target_index,
         target_profile_id=target_profile_id,
     )
 
@@ -336,7 +345,7 @@ async def open_server_event(
 _WRITER_QUEUES: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
-async def _wait_turn(session: AsyncSession, chat_id: uuid.UUID) -> None:
+async def wait_turn(session: AsyncSession, chat_id: uuid.UUID) -> None:
     """Wait for this process's earlier posters to the chat to commit or roll back first.
 
     The chat's row lock alone keeps indexes right across processes, but PostgreSQL does not
@@ -411,7 +420,7 @@ async def write_message(
     does not take part (rolling the index back); on SQLite, whose writers the database
     serialises anyway, the same steps one by one. The poster's change-log entry follows in the
     commit."""
-    await _wait_turn(session, chat_id)
+    await wait_turn(session, chat_id)
     taken = await take_index(session, chat_id)
     parameters = _event_parameters(
         taken, type=MESSAGE, body=body, file_id=file_id, target_index=reply_to

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends import Backends
-from bca.chat import repository
-from bca.chat.event_log import MESSAGE_DELETED, MESSAGE_EDITED
+from bca.chat import reactions, repository
+from bca.chat.event_log import MESSAGE, MESSAGE_DELETED, MESSAGE_EDITED
 from bca.chat.models import ChatEvent, Participant, PastMembership
 from bca.chat.schemas import (
     EventRead,
@@ -151,6 +151,8 @@ async def _events_page(
             session, user_id=user_id, chat_id=chat_id, after=after, limit=limit, member=me
         )
     events = [EventRead.from_row(event, FileRef.from_row(url, stored)) for event, stored in rows]
+    if me is not None:
+        await reactions.mark_mine(session, events, chat_id=chat_id, profile_id=me.profile_id)
     return EventsPage(events=events, next_after=events[-1].index if events else after)
 
 
@@ -192,9 +194,63 @@ async def _windowed(
             through=end,
         )
         if end is not None:
-            found = await _as_of(session, chat_id=chat_id, rows=found, horizon=end)
+            found = await as_of(session, chat_id=chat_id, rows=found, horizon=end)
         rows.extend(found)
     return rows
+
+
+async def as_of(
+    session: AsyncSession,
+    *,
+    chat_id: uuid.UUID,
+    rows: list[tuple[ChatEvent, StoredFile | None]],
+    horizon: int,
+) -> list[tuple[ChatEvent, StoredFile | None]]:
+    """The page as it was at event ``horizon``, for a participant who left then: messages
+    (:func:`_as_of`), and their threads' sizes and reactions."""
+    rows = await _as_of(session, chat_id=chat_id, rows=rows, horizon=horizon)
+    return await _conversation_as_of(session, chat_id=chat_id, rows=rows, horizon=horizon)
+
+
+async def _conversation_as_of(
+    session: AsyncSession,
+    *,
+    chat_id: uuid.UUID,
+    rows: list[tuple[ChatEvent, StoredFile | None]],
+    horizon: int,
+) -> list[tuple[ChatEvent, StoredFile | None]]:
+    """Reply counts and reactions as they were at ``horizon`` (detached copies)."""
+    messages = [event.index for event, _ in rows if event.type == MESSAGE]
+    if not messages:
+        return rows
+    threads: dict[int, tuple[int, datetime]] = {}
+    roots = [event.index for event, _ in rows if event.type == MESSAGE and event.reply_count]
+    if roots:
+        found = await session.execute(
+            select(ChatEvent.target_index, func.count(), func.max(ChatEvent.created_at))
+            .where(
+                ChatEvent.chat_id == chat_id,
+                ChatEvent.target_index.in_(roots),
+                ChatEvent.type == MESSAGE,
+                ChatEvent.index <= horizon,
+            )
+            .group_by(ChatEvent.target_index)
+        )
+        threads = {target: (count, latest) for target, count, latest in found.all() if target}
+    counts = await reactions.counts_as_of(
+        session, chat_id=chat_id, indexes=messages, horizon=horizon
+    )
+    shown: list[tuple[ChatEvent, StoredFile | None]] = []
+    for event, stored in rows:
+        if event.type != MESSAGE:
+            shown.append((event, stored))
+            continue
+        copy = _detached(event)
+        count, latest = threads.get(event.index, (None, None))
+        copy.reply_count, copy.last_reply_at = count, latest
+        copy.reactions = counts.get(event.index) or None
+        shown.append((copy, stored))
+    return shown
 
 
 async def _as_of(
@@ -260,6 +316,10 @@ def _detached(event: ChatEvent) -> ChatEvent:
         target_profile_id=event.target_profile_id,
         edited_at=event.edited_at,
         deleted_at=event.deleted_at,
+        reactions=event.reactions,
+        reply_count=event.reply_count,
+        last_reply_at=event.last_reply_at,
+        forwarded=event.forwarded,
     )
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from bca.backends.tasks import TASKS, Task
-from bca.chat import personal, previews, repository, retention, scheduled, sync, tasks
+from bca.chat import personal, previews, reactions, repository, retention, scheduled, sync, tasks
 from bca.chat.models import (
     Chat,
     ChatEvent,
     IdempotencyRecord,
+    Mention,
     Participant,
     PastMembership,
+    Pin,
+    Reaction,
     ScheduledMessage,
 )
 from bca.core.domain import Domain, Web
@@ -30,7 +33,17 @@ def _web() -> Web:
 MANIFEST = Domain(
     name="chat",
     web=_web,
-    models=(Chat, Participant, PastMembership, ChatEvent, IdempotencyRecord, ScheduledMessage),
+    models=(
+        Chat,
+        Participant,
+        PastMembership,
+        ChatEvent,
+        IdempotencyRecord,
+        ScheduledMessage,
+        Reaction,
+        Mention,
+        Pin,
+    ),
     hot=True,
     plugs=(
         ENTITIES.plug(sync.CHAT),
@@ -70,6 +83,18 @@ MANIFEST = Domain(
         PERSONAL_DATA.plug(Personal(IdempotencyRecord, (ByUser("user_id"),))),
         PERSONAL_DATA.plug(
             Personal(ScheduledMessage, (ByUser("user_id"), of_profile("profile_id")))
+        ),
+        PERSONAL_DATA.plug(
+            Personal(
+                Reaction,
+                (ByUser("user_id"), of_profile("profile_id")),
+                erase=reactions.erase_reactions,
+                note="removed, and each message's counts drop accordingly",
+            )
+        ),
+        PERSONAL_DATA.plug(Personal(Mention, (ByUser("user_id"), of_profile("profile_id")))),
+        PERSONAL_DATA.plug(
+            Personal(Pin, (of_profile("profile_id"),), note="unpinned (the pin goes)")
         ),
     ),
 )

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends import Backends
 from bca.backends.tasks import enqueue_after_commit
-from bca.chat import event_log, event_reads, idempotency, previews
+from bca.chat import event_log, event_reads, idempotency, mentions, previews, threads
 from bca.chat.errors import InvalidField
 from bca.chat.hooks import messages_written
 from bca.chat.models import ChatEvent
@@ -77,6 +77,22 @@ async def post_message(
         idempotency_record_id=record_id,
     )
     written = EventRead.from_values(row, FileRef.from_row(backends.settings.public_url, stored))
+    # Threads and mentions cost a statement each only when used (a plain post: none).
+    if data.reply_to is not None:
+        await threads.count_reply(
+            session, chat_id=chat_id, root=data.reply_to, at=written.created_at
+        )
+    mentioned = mentions.mentioned_in(body)
+    if mentioned:
+        await mentions.record_mentions(
+            session,
+            chat_id=chat_id,
+            index=written.index,
+            sender_profile_id=written.profile_id,
+            sender_user_id=user_id,
+            profile_ids=mentioned,
+            at=written.created_at,
+        )
     event_log.announce(session, backends, written, user_ids=recipients)
     messages_written(session, backends, chat_id)
     if backends.push.enabled or backends.web_push.enabled:

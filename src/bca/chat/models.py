@@ -90,6 +90,14 @@ class ChatEvent(Base):
     # A link preview (``chat.previews``): on a message once the worker attached one, and on
     # its ``message_preview`` event. ``{url, title, description, site_name, image}``.
     preview: Mapped[dict[str, Any] | None]
+    # On a message, written only when used (a plain post writes none of them): its reaction
+    # counts ``{emoji: count}`` (``chat/reactions.py``), its thread's size and latest reply
+    # (``chat/threads.py``), and, on a forwarded copy, the original's author and time
+    # (``chat/forwarding.py``).
+    reactions: Mapped[dict[str, Any] | None]
+    reply_count: Mapped[int | None]
+    last_reply_at: Mapped[datetime | None]
+    forwarded: Mapped[dict[str, Any] | None]
 
 
 class IdempotencyRecord(Base):
@@ -132,3 +140,54 @@ class ScheduledMessage(Base):
     sent_index: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Reaction(Base):
+    """One person's emoji on one message (one per person per emoji). Personal data: found and
+    removed by ``profile_id`` (indexed) or ``user_id``."""
+
+    __tablename__ = "chat_reactions"
+    __table_args__ = (
+        Index("ix_chat_reactions_profile_id", "profile_id"),
+        Index("ix_chat_reactions_user_id", "user_id"),
+    )
+
+    chat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chats.id"), primary_key=True)
+    message_index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"), primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Mention(Base):
+    """A participant ``@``-mentioned in a message: their unread-mention count, their recent
+    mentions, and a push even when they muted the chat."""
+
+    __tablename__ = "chat_mentions"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "message_index", "profile_id"),
+        Index("ix_chat_mentions_user_id_created_at", "user_id", "created_at"),
+        Index(
+            "ix_chat_mentions_user_id_chat_id_message_index", "user_id", "chat_id", "message_index"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    chat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chats.id"))
+    message_index: Mapped[int]
+    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Pin(Base):
+    """A pinned message of a chat, and who pinned it (personal data: found by ``profile_id``)."""
+
+    __tablename__ = "chat_pins"
+    __table_args__ = (Index("ix_chat_pins_profile_id", "profile_id"),)
+
+    chat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chats.id"), primary_key=True)
+    message_index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"))
+    pinned_at: Mapped[datetime] = mapped_column(default=utcnow)

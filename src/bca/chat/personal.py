@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from bca.chat import forwarding
 from bca.chat.models import Chat, ChatEvent, Participant, PastMembership
 from bca.chat.sync import record_chat_change
 from bca.core.personal import Erasure, Personal, plain
@@ -89,6 +90,7 @@ async def redact_events(erasure: Erasure, declared: Personal) -> int:
         .where(ChatEvent.target_profile_id.in_(profiles))
         .values(target_profile_id=erased)
     )
+    await forwarding.forget_origins(erasure)  # forwarded copies name the original's author
     return int(getattr(removed, "rowcount", 0) or 0) + int(getattr(redacted, "rowcount", 0) or 0)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 
 from bca.accounts.models import AuthSession, User
 from bca.chat.event_log import MESSAGE
-from bca.chat.models import Chat, ChatEvent, Participant
+from bca.chat.models import Chat, ChatEvent, Mention, Participant
 from bca.core.time import utcnow
 from bca.profiles.models import Profile, Relation
 from bca.profiles.visibility import alive
@@ -51,13 +51,20 @@ async def push_delivery(
 ) -> PushDelivery | None:
     """In one statement: a message that still exists from a live sender, and every live
     session with a push token or a Web Push subscription of every active participant except
-    the sender, those who muted the chat and those who block the sender. None when there is
+    the sender, those who muted the chat (unless the message mentions them) and those who
+    block the sender. None when there is
     nobody to notify."""
     sender = aliased(Profile)
     blocks_sender = exists().where(
         Relation.profile_id == Participant.profile_id,
         Relation.target_id == ChatEvent.profile_id,
         Relation.status == "block",
+    )
+    # A mention reaches a participant who muted the chat (never from a profile they block).
+    mentioned = exists().where(
+        Mention.chat_id == ChatEvent.chat_id,
+        Mention.message_index == ChatEvent.index,
+        Mention.profile_id == Participant.profile_id,
     )
     rows = (
         await session.execute(
@@ -88,7 +95,7 @@ async def push_delivery(
                 ChatEvent.deleted_at.is_(None),
                 alive(sender),
                 Participant.left_at.is_(None),
-                Participant.muted.is_(False),
+                or_(Participant.muted.is_(False), mentioned),
                 Participant.profile_id != ChatEvent.profile_id,
                 Participant.user_id != sender.user_id,
                 ~blocks_sender,

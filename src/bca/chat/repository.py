@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bca.chat.models import Chat, ChatEvent, Participant, PastMembership
+from bca.chat.models import Chat, ChatEvent, Mention, Participant, PastMembership
 from bca.files.models import StoredFile
 from bca.profiles.models import Profile
 from bca.profiles.visibility import alive
@@ -43,6 +43,8 @@ class ChatView:
     # joining) and its attachment, for the chat list's "last message".
     last_event: ChatEvent | None
     last_file: StoredFile | None
+    # Messages after my read marker that mention my profile (``chat/mentions.py``).
+    unread_mentions: int = 0
 
     @property
     def unread_count(self) -> int:
@@ -76,7 +78,7 @@ async def find_direct_chat(session: AsyncSession, direct_key: str) -> Chat | Non
     return chat
 
 
-def _my_chats() -> Select[Chat, Participant, int, ChatEvent, StoredFile]:
+def _my_chats() -> Select[Chat, Participant, int, ChatEvent, StoredFile, int]:
     """The chats of the user ``viewer``, with what only they see (read marker, mute), the
     number of live participants (a count over members, never over the chat's history) and the
     newest event (one row of the ``(chat_id, index)`` primary key)."""
@@ -90,8 +92,20 @@ def _my_chats() -> Select[Chat, Participant, int, ChatEvent, StoredFile]:
         .correlate(Chat)
         .scalar_subquery()
     )
+    # Index range of ``(user_id, chat_id, message_index)``: nothing when unused.
+    unread_mentions = (
+        select(func.count())
+        .select_from(Mention)
+        .where(
+            Mention.user_id == Participant.user_id,
+            Mention.chat_id == Chat.id,
+            Mention.message_index > Participant.last_read_index,
+        )
+        .correlate(Chat, Participant)
+        .scalar_subquery()
+    )
     return (
-        select(Chat, Participant, participants, ChatEvent, StoredFile)
+        select(Chat, Participant, participants, ChatEvent, StoredFile, unread_mentions)
         .select_from(Participant)
         .join(Chat, Chat.id == Participant.chat_id)
         .join(Profile, Profile.id == Participant.profile_id)

@@ -36,6 +36,10 @@ EventType = Literal[
     "message_deleted",
     "message_preview",
     "chat_updated",
+    "reaction_added",
+    "reaction_removed",
+    "message_pinned",
+    "message_unpinned",
 ]
 
 
@@ -151,6 +155,34 @@ class LinkPreview(BaseModel):
     image: str | None = None
 
 
+class ReactionCount(BaseModel):
+    emoji: str
+    count: int
+    mine: bool = Field(
+        default=False,
+        description="Whether I reacted so (on a page read; false on a reaction event).",
+    )
+
+
+def reaction_counts(counts: Mapping[str, Any] | None) -> list[ReactionCount] | None:
+    """A message's ``{emoji: count}`` as a list, most used first (None: no reaction ever)."""
+    if counts is None:
+        return None
+    ordered = sorted(
+        ((int(n), emoji) for emoji, n in counts.items() if int(n) > 0),
+        key=lambda item: (-item[0], item[1]),
+    )
+    return [ReactionCount(emoji=emoji, count=n) for n, emoji in ordered]
+
+
+class ForwardOrigin(BaseModel):
+    """Where a forwarded message comes from: the original's author and time (not its chat,
+    which the copy's readers may not know of)."""
+
+    profile_id: uuid.UUID
+    created_at: datetime
+
+
 class EventRead(BaseModel):
     chat_id: uuid.UUID
     index: int
@@ -166,6 +198,22 @@ class EventRead(BaseModel):
     preview: LinkPreview | None = Field(
         default=None,
         description="A message's link preview, once attached; a `message_preview` event's too.",
+    )
+    reactions: list[ReactionCount] | None = Field(
+        default=None,
+        description=(
+            "On a message: its reactions; on `reaction_added`/`reaction_removed`: the target"
+            " message's reactions after the change. Left out when there are none."
+        ),
+    )
+    reply_count: int | None = Field(
+        default=None, description="On a message that has replies: how many (its thread)."
+    )
+    last_reply_at: datetime | None = Field(
+        default=None, description="On a message that has replies: the latest reply's time."
+    )
+    forwarded: ForwardOrigin | None = Field(
+        default=None, description="On a forwarded message: the original's author and time."
     )
 
     @classmethod
@@ -184,6 +232,10 @@ class EventRead(BaseModel):
             edited_at=row["edited_at"],
             deleted_at=row["deleted_at"],
             preview=row.get("preview"),
+            reactions=reaction_counts(row.get("reactions")),
+            reply_count=row.get("reply_count"),
+            last_reply_at=row.get("last_reply_at"),
+            forwarded=_origin(row.get("forwarded")),
         )
 
     @classmethod
@@ -202,7 +254,15 @@ class EventRead(BaseModel):
             edited_at=event.edited_at,
             deleted_at=event.deleted_at,
             preview=event.preview,  # pydantic validates the stored dict
+            reactions=reaction_counts(event.reactions),
+            reply_count=event.reply_count,
+            last_reply_at=event.last_reply_at,
+            forwarded=_origin(event.forwarded),
         )
+
+
+def _origin(value: Mapping[str, Any] | None) -> ForwardOrigin | None:
+    return None if value is None else ForwardOrigin.model_validate(value)
 
 
 class EventsPage(BaseModel):
@@ -229,6 +289,9 @@ class ChatRead(BaseModel):
     last_event: EventRead | None = Field(
         default=None, description="The chat's newest event (the list's last message)."
     )
+    unread_mentions: int = Field(
+        default=0, description="Unread messages that mention my profile (`<@profile_id>`)."
+    )
 
     @classmethod
     def from_view(cls, view: ChatView, public_url: str) -> ChatRead:
@@ -251,6 +314,7 @@ class ChatRead(BaseModel):
             last_event=None
             if last_event is None
             else EventRead.from_row(last_event, FileRef.from_row(public_url, view.last_file)),
+            unread_mentions=view.unread_mentions,
         )
 
 
@@ -315,3 +379,24 @@ class ScheduledMessageUpdate(Input):
 
     body: Annotated[str, Field(max_length=MAX_BODY, pattern=NOT_BLANK)] | None = None
     send_at: datetime | None = None
+
+
+class MessageForward(Input):
+    chat_id: uuid.UUID = Field(description="The chat to forward to (one I take part in).")
+
+
+class MessageReactions(BaseModel):
+    """A message's reactions after a reaction was added or removed, and the event that said
+    so (null when nothing changed: the call is idempotent)."""
+
+    chat_id: uuid.UUID
+    index: int
+    reactions: list[ReactionCount]
+    event: EventRead | None
+
+
+class PinRead(BaseModel):
+    index: int
+    pinned_by: uuid.UUID
+    pinned_at: datetime
+    message: EventRead

@@ -216,6 +216,8 @@ export interface Chat {
   created_at: Timestamp;
   /** The newest event (the list's last message); absent in answers kept before servers had it. */
   last_event?: ChatEvent | null;
+  /** Unread messages that mention my profile. */
+  unread_mentions?: number;
 }
 
 export interface Participant {
@@ -232,7 +234,31 @@ export type ChatEventType =
   | 'message_edited'
   | 'message_deleted'
   | 'message_preview'
-  | 'chat_updated';
+  | 'chat_updated'
+  | 'reaction_added'
+  | 'reaction_removed'
+  | 'message_pinned'
+  | 'message_unpinned';
+
+export interface ReactionCount {
+  emoji: string;
+  count: number;
+  mine: boolean;
+}
+
+export interface MessageReactions {
+  chat_id: Uuid;
+  index: number;
+  reactions: ReactionCount[];
+  event: ChatEvent | null;
+}
+
+export interface Pin {
+  index: number;
+  pinned_by: Uuid;
+  pinned_at: Timestamp;
+  message: ChatEvent;
+}
 
 /** A message's link preview (attached by the server after the post; `image` is our own file). */
 export interface LinkPreview {
@@ -256,6 +282,11 @@ export interface ChatEvent {
   edited_at?: Timestamp | null;
   deleted_at?: Timestamp | null;
   preview?: LinkPreview | null;
+  /** On a message: its reactions; on a reaction event: the message's after the change. */
+  reactions?: ReactionCount[] | null;
+  reply_count?: number | null;
+  last_reply_at?: Timestamp | null;
+  forwarded?: { profile_id: Uuid; created_at: Timestamp } | null;
 }
 
 /** A message kept to be sent at `send_at` (POST .../messages with `send_at` answers 202 with it). */

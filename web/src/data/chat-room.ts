@@ -171,9 +171,29 @@ export class ChatRoom {
     this.events.value = [...this.byIndex.values()].sort((a, b) => a.index - b.index);
   }
 
+  /** My profile in the chat: tells which reactions are mine when a reaction event arrives. */
+  me: string | null = null;
+
+  /** A live reaction or reply changes its message's counts (pages bring them as they are). */
+  private conversation(event: ChatEvent): void {
+    const target = event.target_index != null ? this.byIndex.get(event.target_index) : undefined;
+    if (!target || target.type !== 'message') return;
+    if (event.type === 'reaction_added' || event.type === 'reaction_removed') {
+      const before = new Map((target.reactions ?? []).map((r) => [r.emoji, r.mine]));
+      const reactions = (event.reactions ?? []).map((r) => ({
+        ...r,
+        mine: r.emoji === event.body && event.profile_id === this.me ? event.type === 'reaction_added' : (before.get(r.emoji) ?? false),
+      }));
+      this.replace(target, { ...target, reactions });
+    } else if (event.type === 'message') {
+      this.replace(target, { ...target, reply_count: (target.reply_count ?? 0) + 1, last_reply_at: event.created_at });
+    }
+  }
+
   /** A live event: new ones are added; edits and deletions change their loaded message. */
   apply(event: ChatEvent, live: boolean): void {
     if (this.byIndex.has(event.index)) return;
+    if (live && event.index > this.newest) this.conversation(event);
     const target = event.target_index != null ? this.byIndex.get(event.target_index) : undefined;
     if (live && target && event.index > this.newest && CHANGES.has(event.type)) {
       const changed = changedBy(target, event) ?? target;
@@ -218,6 +238,12 @@ export class ChatRoom {
     // Put back only what this change showed (a later event, such as the owner's deletion, stays).
     const shown = this.byIndex.get(index);
     if (!taken && shown && shown === local.shown && local.original) this.replace(shown, local.original);
+  }
+
+  /** A message's reactions as the server answered my own change. */
+  setReactions(index: number, reactions: ChatEvent['reactions']): void {
+    const target = this.byIndex.get(index);
+    if (target) this.replace(target, { ...target, reactions });
   }
 
   private replace(old: ChatEvent, next: ChatEvent): void {

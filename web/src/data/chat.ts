@@ -6,7 +6,7 @@
  * `Idempotency-Key` per message, so a retry never posts twice.
  */
 import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
-import { api, newIdempotencyKey, type Chat, type ChatEvent, type EventsPage, type Participant, type StoredFile } from '../api';
+import { api, newIdempotencyKey, type Chat, type ChatEvent, type EventsPage, type MessageReactions, type Participant, type Pin, type StoredFile } from '../api';
 import { ChatRoom, type LocalChange } from './chat-room';
 import { engine } from './live';
 import { allPages } from './pages';
@@ -414,3 +414,33 @@ onSignOut(() => {
   for (const timer of typingTimers.values()) clearTimeout(timer);
   typingTimers.clear();
 });
+
+// --- conversations: reactions, threads, pins, forwards, mentions --------------------------
+
+/** Adds (or takes back) my reaction; the room shows the counts the server answered. */
+export async function react(chatId: string, index: number, emoji: string, on: boolean): Promise<void> {
+  const path = `${chatPath(chatId)}/messages/${String(index)}/reactions/${encodeURIComponent(emoji)}`;
+  const answer = on ? await api.put<MessageReactions>(path) : await api.delete<MessageReactions>(path);
+  const room = chatRoom(chatId);
+  if (answer.event) room.apply(answer.event, true);
+  room.setReactions(index, answer.reactions);
+}
+
+export function fetchReplies(chatId: string, index: number): Promise<EventsPage> {
+  return api.request<EventsPage>(`${chatPath(chatId)}/messages/${String(index)}/replies`, { query: { limit: 200 } });
+}
+
+export async function fetchPins(chatId: string): Promise<Pin[]> {
+  return (await api.get<{ items: Pin[] }>(`${chatPath(chatId)}/pins`)).items;
+}
+
+export async function setPinned(chatId: string, index: number, pinned: boolean): Promise<void> {
+  const path = `${chatPath(chatId)}/pins/${String(index)}`;
+  const event = pinned ? await api.put<ChatEvent | null>(path) : await api.delete<ChatEvent | null>(path);
+  if (event) chatRoom(chatId).apply(event, true);
+}
+
+export async function forwardMessage(chatId: string, index: number, toChatId: string): Promise<void> {
+  await api.post<ChatEvent>(`${chatPath(chatId)}/messages/${String(index)}/forward`, { chat_id: toChatId }, { idempotencyKey: true });
+  invalidate('chat:list');
+}

@@ -203,3 +203,30 @@ describe('ChatRoom: link previews', () => {
     expect(room.find(1)?.preview).toEqual(preview);
   });
 });
+
+describe('ChatRoom conversations', () => {
+  it('applies live reactions (counts from the event, mine for my own) and counts live replies', async () => {
+    const { fetch } = server(3);
+    const room = new ChatRoom(CHAT, fetch);
+    room.me = 'me';
+    await room.start(3);
+    const byOther = ev(4, { type: 'reaction_added', profile_id: 'other', body: '👍', target_index: 2, reactions: [{ emoji: '👍', count: 1, mine: false }] });
+    room.apply(byOther, true);
+    expect(room.find(2)?.reactions).toEqual([{ emoji: '👍', count: 1, mine: false }]);
+    const byMe = ev(5, { type: 'reaction_added', profile_id: 'me', body: '👍', target_index: 2, reactions: [{ emoji: '👍', count: 2, mine: false }] });
+    room.apply(byMe, true);
+    expect(room.find(2)?.reactions).toEqual([{ emoji: '👍', count: 2, mine: true }]);
+    // Another's change keeps my flag; my removal clears it.
+    room.apply(ev(6, { type: 'reaction_removed', profile_id: 'other', body: '👍', target_index: 2, reactions: [{ emoji: '👍', count: 1, mine: false }] }), true);
+    expect(room.find(2)?.reactions).toEqual([{ emoji: '👍', count: 1, mine: true }]);
+    room.apply(ev(7, { type: 'reaction_removed', profile_id: 'me', body: '👍', target_index: 2, reactions: [] }), true);
+    expect(room.find(2)?.reactions).toEqual([]);
+    // A reply counts on its root; the same event twice counts once.
+    const reply = ev(8, { target_index: 1, created_at: '2026-12-07T01:00:00Z' });
+    room.apply(reply, true);
+    room.apply(reply, true);
+    expect(room.find(1)?.reply_count).toBe(1);
+    expect(room.find(1)?.last_reply_at).toBe('2026-12-07T01:00:00Z');
+    expect(indices(room)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});

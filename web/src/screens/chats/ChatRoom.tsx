@@ -6,7 +6,14 @@ import {
   changeMessage,
   chatQuery,
   chatRoom,
+  chatsQuery,
   discardPending,
+  fetchPins,
+  fetchReplies,
+  forwardMessage,
+  participantsQuery,
+  react,
+  setPinned,
   markRead,
   openRoom,
   sendMessage,
@@ -19,12 +26,12 @@ import { CHANGES } from '../../data/chat-room';
 import { fileObjectUrl, useFileUrl } from '../../data/files';
 import { sendTyping } from '../../data/live';
 import { useQuery } from '../../data/query';
-import type { Chat, ChatEvent, LinkPreview, StoredFile } from '../../data/types';
+import type { Chat, ChatEvent, LinkPreview, Pin, StoredFile } from '../../data/types';
 import { formatDate, formatNumber, t } from '../../i18n';
 import { Button, ClockIcon, CloseIcon, ConfirmSheet, ErrorBox, IconButton, Loading, MoreIcon, PlusIcon, Screen, Sheet, toast } from '../../ui';
 import { LiveBanner } from './LiveBanner';
 import { ScheduledBar, ScheduleSheet } from './Scheduled';
-import { useEventSummary } from './LastMessage';
+import { MENTION, useEventSummary } from './LastMessage';
 import { useChatTitle, useName } from './names';
 import { paths } from './routes';
 import './chats.css';
@@ -86,6 +93,33 @@ function FileRow({ file }: { file: FileRef }): JSX.Element {
   );
 }
 
+/** Quick reactions offered on a message. */
+const QUICK = ['👍', '❤️', '😂', '🎉', '😮', '🙏'];
+
+function MentionName({ id }: { id: string }): JSX.Element {
+  const name = useName(id);
+  return <span class="msg-mention">@{name || '…'}</span>;
+}
+
+/** A body's text, with each `<@profile_id>` shown as that profile's name. */
+function Body({ text }: { text: string }): JSX.Element {
+  const parts: (string | JSX.Element)[] = [];
+  let last = 0;
+  for (const match of text.matchAll(MENTION)) {
+    const at = match.index;
+    if (at > last) parts.push(text.slice(last, at));
+    parts.push(<MentionName key={at} id={match[1] ?? ''} />);
+    last = at + match[0].length;
+  }
+  if (last < text.length) parts.push(text.slice(last));
+  return <span class="msg-text">{parts}</span>;
+}
+
+function Forwarded({ id }: { id: string }): JSX.Element {
+  const name = useName(id);
+  return <span class="msg-forwarded">{t('chat.forwardedFrom', { name: name || '…' })}</span>;
+}
+
 interface RowProps {
   event: ChatEvent;
   mine: boolean;
@@ -98,6 +132,7 @@ interface RowProps {
   /** My edit or deletion of it waits in the outbox. */
   waiting: boolean;
   onOpen: (event: ChatEvent) => void;
+  onThread: (event: ChatEvent) => void;
 }
 
 function Quote({ event, myProfileId }: { event: ChatEvent; myProfileId: string }): JSX.Element {
@@ -111,7 +146,7 @@ function Quote({ event, myProfileId }: { event: ChatEvent; myProfileId: string }
   );
 }
 
-function MessageView({ event, mine, first, day, quote, myProfileId, waiting, onOpen }: RowProps): JSX.Element {
+function MessageView({ event, mine, first, day, quote, myProfileId, waiting, onOpen, onThread }: RowProps): JSX.Element {
   const name = useName(first && !mine ? event.profile_id : null);
   const summary = useEventSummary(event.type === 'message' ? null : event, myProfileId);
   const dayLine = day ? <div class="msg-day" role="separator"><span>{day}</span></div> : null;
@@ -128,10 +163,11 @@ function MessageView({ event, mine, first, day, quote, myProfileId, waiting, onO
       <div class="msg-line">
         <div class={deleted ? 'msg-bubble msg-deleted' : 'msg-bubble'} onClick={deleted ? undefined : () => onOpen(event)} onContextMenu={deleted ? undefined : (e) => { e.preventDefault(); onOpen(event); }}>
           {quote !== undefined && event.target_index ? (quote ? <Quote event={quote} myProfileId={myProfileId} /> : <span class="msg-quote"><span class="msg-quote-text">…</span></span>) : null}
+          {!deleted && event.forwarded ? <Forwarded id={event.forwarded.profile_id} /> : null}
           {deleted ? <span class="msg-text">{t('chat.deleted')}</span> : null}
           {!deleted && file && isImage(file) ? <ImageBox file={file} /> : null}
           {!deleted && file && !isImage(file) ? <FileRow file={file} /> : null}
-          {!deleted && event.body ? <span class="msg-text">{event.body}</span> : null}
+          {!deleted && event.body ? <Body text={event.body} /> : null}
           {!deleted && event.preview ? <PreviewCard preview={event.preview} /> : null}
           <span class="msg-meta">
             {event.edited_at && !deleted ? <span class="msg-edited">{t('chat.edited')} · </span> : null}
@@ -145,6 +181,27 @@ function MessageView({ event, mine, first, day, quote, myProfileId, waiting, onO
           </button>
         )}
       </div>
+      {!deleted && (event.reactions?.length || event.reply_count) ? (
+        <div class="msg-extras">
+          {(event.reactions ?? []).map((reaction) => (
+            <button
+              key={reaction.emoji}
+              type="button"
+              class={reaction.mine ? 'msg-reaction msg-reaction-mine' : 'msg-reaction'}
+              aria-pressed={reaction.mine}
+              aria-label={t('chat.reaction', { emoji: reaction.emoji, count: reaction.count })}
+              onClick={() => void react(event.chat_id, event.index, reaction.emoji, !reaction.mine).catch((error: unknown) => toast(errorMessage(error, 'chat'), 'error'))}
+            >
+              {reaction.emoji} {formatNumber(reaction.count)}
+            </button>
+          ))}
+          {event.reply_count ? (
+            <button type="button" class="msg-thread-link" onClick={() => onThread(event)}>
+              {event.reply_count === 1 ? t('chat.replyOne') : t('chat.replies', { count: event.reply_count })}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
     </div>
   );
 }
@@ -153,7 +210,7 @@ function MessageView({ event, mine, first, day, quote, myProfileId, waiting, onO
 class MessageRow extends Component<RowProps> {
   override shouldComponentUpdate(next: RowProps): boolean {
     const now = this.props;
-    return next.event !== now.event || next.first !== now.first || next.day !== now.day || next.quote !== now.quote || next.mine !== now.mine || next.myProfileId !== now.myProfileId || next.waiting !== now.waiting;
+    return next.event !== now.event || next.onThread !== now.onThread || next.first !== now.first || next.day !== now.day || next.quote !== now.quote || next.mine !== now.mine || next.myProfileId !== now.myProfileId || next.waiting !== now.waiting;
   }
   override render(): JSX.Element {
     return <MessageView {...this.props} />;
@@ -204,7 +261,7 @@ function toRows(events: ChatEvent[], start: number): Row[] {
   let previous: ChatEvent | null = null;
   for (let i = start; i < events.length; i++) {
     const event = events[i];
-    if (!event || CHANGES.has(event.type)) continue;
+    if (!event || CHANGES.has(event.type) || event.type === 'reaction_added' || event.type === 'reaction_removed') continue;
     const day = dayKey(event.created_at);
     const newDay = !previous || dayKey(previous.created_at) !== day;
     const first = newDay || previous?.type !== 'message' || event.type !== 'message' || previous.profile_id !== event.profile_id || Date.parse(event.created_at) - Date.parse(previous.created_at) > GROUP_MS;
@@ -221,7 +278,7 @@ function Typing({ chatId }: { chatId: string }): JSX.Element {
   return <p class="chat-typing" aria-live="polite">{text}</p>;
 }
 
-function MessageList({ chat, room, onOpen, scrollSignal }: { chat: Chat; room: RoomState; onOpen: (event: ChatEvent) => void; scrollSignal: number }): JSX.Element {
+function MessageList({ chat, room, onOpen, onThread, scrollSignal }: { chat: Chat; room: RoomState; onOpen: (event: ChatEvent) => void; onThread: (event: ChatEvent) => void; scrollSignal: number }): JSX.Element {
   const events = room.events.value;
   const pending = room.pending.value;
   const waiting = room.waiting.value;
@@ -331,7 +388,7 @@ function MessageList({ chat, room, onOpen, scrollSignal }: { chat: Chat; room: R
           {room.loaded.value && start === 0 && !room.hasOlder.value ? <p class="chat-start">{t('chat.start')}</p> : <p class="chat-start">{room.loadingOlder.value ? t('chat.loadingOlder') : '\u00a0'}</p>}
         </div>
         {rows.map((row) => (
-          <MessageRow key={row.event.index} event={row.event} first={row.first} day={row.day} mine={row.event.profile_id === myProfileId} quote={quotes.get(row.event.index)} myProfileId={myProfileId} waiting={waiting.has(row.event.index)} onOpen={onOpen} />
+          <MessageRow key={row.event.index} event={row.event} first={row.first} day={row.day} mine={row.event.profile_id === myProfileId} quote={quotes.get(row.event.index)} myProfileId={myProfileId} waiting={waiting.has(row.event.index)} onOpen={onOpen} onThread={onThread} />
         ))}
         {pending.map((message) => <PendingRow key={message.key} message={message} room={room} />)}
         <div ref={bottom} class="chat-bottom" />
@@ -339,6 +396,24 @@ function MessageList({ chat, room, onOpen, scrollSignal }: { chat: Chat; room: R
       {hasNew && !atBottom ? (
         <button type="button" class="chat-jump" onClick={toBottom}>{t('chat.newMessages')} ↓</button>
       ) : null}
+    </div>
+  );
+}
+
+function MentionOption({ profileId, onPick }: { profileId: string; onPick: () => void }): JSX.Element {
+  const name = useName(profileId);
+  return <button type="button" class="composer-mention" onMouseDown={(event) => event.preventDefault()} onClick={onPick}>@{name || '…'}</button>;
+}
+
+/** While the word being typed starts with `@`: the chat's other participants to mention. */
+function MentionPicker({ chat, text, onPick }: { chat: Chat; text: string; onPick: (profileId: string) => void }): JSX.Element | null {
+  const q = useQuery(participantsQuery(chat.id));
+  if (!/(^|\s)@\S*$/.test(text)) return null;
+  const others = (q.data.value ?? []).filter((p) => p.profile_id !== chat.my_profile_id);
+  if (!others.length) return null;
+  return (
+    <div class="composer-mentions" role="group" aria-label={t('chat.mention')}>
+      {others.map((p) => <MentionOption key={p.profile_id} profileId={p.profile_id} onPick={() => onPick(p.profile_id)} />)}
     </div>
   );
 }
@@ -422,6 +497,7 @@ function Composer({ chat, reply, editing, onDone, onSent }: { chat: Chat; reply:
             <IconButton label={t('chat.removeAttachment')} onClick={() => pick(null)}><CloseIcon size={18} /></IconButton>
           </div>
         ) : null}
+        <MentionPicker chat={chat} text={text} onPick={(profileId) => { setText(text.replace(/@\S*$/, `<@${profileId}> `)); area.current?.focus(); }} />
         <div class="composer-row">
           {editing ? null : (
             <>
@@ -454,18 +530,44 @@ function Composer({ chat, reply, editing, onDone, onSent }: { chat: Chat; reply:
   );
 }
 
-function Actions({ chat, event, onClose, onReply, onEdit }: { chat: Chat; event: ChatEvent | null; onClose: () => void; onReply: (e: ChatEvent) => void; onEdit: (e: ChatEvent) => void }): JSX.Element {
+interface ActionsProps {
+  chat: Chat;
+  event: ChatEvent | null;
+  pinned: boolean;
+  onClose: () => void;
+  onReply: (e: ChatEvent) => void;
+  onEdit: (e: ChatEvent) => void;
+  onThread: (e: ChatEvent) => void;
+  onForward: (e: ChatEvent) => void;
+  onPinsChanged: () => void;
+}
+
+function Actions({ chat, event, pinned, onClose, onReply, onEdit, onThread, onForward, onPinsChanged }: ActionsProps): JSX.Element {
   const [confirm, setConfirm] = useState<ChatEvent | null>(null);
   const [reporting, setReporting] = useState<ReportTarget | null>(null);
   const [busy, setBusy] = useState(false);
   const mine = event?.profile_id === chat.my_profile_id;
   const owner = chat.owner_profile_id === chat.my_profile_id;
+  const fail = (error: unknown): void => toast(errorMessage(error, 'chat'), 'error');
   return (
     <>
       <Sheet open={event !== null} onClose={onClose} title={t('chat.messageActions')}>
         {event ? (
           <div class="sheet-actions">
+            <div class="msg-quick" role="group" aria-label={t('chat.react')}>
+              {QUICK.map((emoji) => {
+                const on = Boolean(event.reactions?.some((r) => r.emoji === emoji && r.mine));
+                return (
+                  <button key={emoji} type="button" class={on ? 'msg-reaction msg-reaction-mine' : 'msg-reaction'} aria-pressed={on} aria-label={`${t('chat.react')} ${emoji}`} onClick={() => { void react(chat.id, event.index, emoji, !on).catch(fail); onClose(); }}>
+                    {emoji}
+                  </button>
+                );
+              })}
+            </div>
             <Button variant="secondary" block onClick={() => { onReply(event); onClose(); }}>{t('chat.reply')}</Button>
+            <Button variant="secondary" block onClick={() => { onThread(event); onClose(); }}>{t('chat.thread')}</Button>
+            {owner || chat.direct ? <Button variant="secondary" block onClick={() => { void setPinned(chat.id, event.index, !pinned).then(onPinsChanged, fail); onClose(); }}>{pinned ? t('chat.unpin') : t('chat.pin')}</Button> : null}
+            <Button variant="secondary" block onClick={() => { onForward(event); onClose(); }}>{t('chat.forward')}</Button>
             {event.body ? <Button variant="secondary" block onClick={() => { void navigator.clipboard?.writeText(event.body ?? '').then(() => toast(t('chat.copied'), 'success'), () => undefined); onClose(); }}>{t('chat.copy')}</Button> : null}
             {event.file ? <Button variant="secondary" block onClick={() => { const f = event.file; if (f) void download(f); onClose(); }}>{t('chat.download')}</Button> : null}
             {mine && event.body !== null && event.body !== undefined ? <Button variant="secondary" block onClick={() => { onEdit(event); onClose(); }}>{t('chat.edit')}</Button> : null}
@@ -495,9 +597,84 @@ function Actions({ chat, event, onClose, onReply, onEdit }: { chat: Chat; event:
   );
 }
 
+function Thread({ chat, root, onClose }: { chat: Chat; root: ChatEvent | null; onClose: () => void }): JSX.Element {
+  const [replies, setReplies] = useState<ChatEvent[] | null>(null);
+  useEffect(() => {
+    setReplies(null);
+    if (root) void fetchReplies(chat.id, root.index).then((page) => setReplies(page.events), (error: unknown) => toast(errorMessage(error, 'chat'), 'error'));
+  }, [root?.index, root?.reply_count]);
+  return (
+    <Sheet open={root !== null} onClose={onClose} title={t('chat.thread')}>
+      {root ? (
+        <div class="chat-thread">
+          <ThreadLine event={root} myProfileId={chat.my_profile_id} />
+          {replies === null ? <Loading label={t('common.loading')} rows={2} /> : replies.length === 0 ? <p class="chat-start">{t('chat.noReplies')}</p> : replies.map((reply) => <ThreadLine key={reply.index} event={reply} myProfileId={chat.my_profile_id} />)}
+        </div>
+      ) : null}
+    </Sheet>
+  );
+}
+
+function ThreadLine({ event, myProfileId }: { event: ChatEvent; myProfileId: string }): JSX.Element {
+  const name = useName(event.profile_id);
+  return (
+    <p class="chat-thread-line">
+      <span class="msg-quote-name">{event.profile_id === myProfileId ? t('chat.you') : name}</span>{' '}
+      {event.deleted_at ? t('chat.deleted') : event.body ? <Body text={event.body} /> : event.file ? t('chat.file') : null}
+    </p>
+  );
+}
+
+function ForwardSheet({ chat, event, onClose }: { chat: Chat; event: ChatEvent | null; onClose: () => void }): JSX.Element {
+  const q = useQuery(chatsQuery());
+  const others = (q.data.value ?? []).filter((other) => other.id !== chat.id);
+  return (
+    <Sheet open={event !== null} onClose={onClose} title={t('chat.forwardTo')}>
+      {event ? (
+        <div class="sheet-actions">
+          {others.map((other) => <ForwardTarget key={other.id} target={other} onPick={() => { void forwardMessage(chat.id, event.index, other.id).then(() => toast(t('chat.forwardDone'), 'success'), (error: unknown) => toast(errorMessage(error, 'chat'), 'error')); onClose(); }} />)}
+        </div>
+      ) : null}
+    </Sheet>
+  );
+}
+
+function ForwardTarget({ target, onPick }: { target: Chat; onPick: () => void }): JSX.Element {
+  const title = useChatTitle(target);
+  return <Button variant="secondary" block onClick={onPick}>{title || t('chat.untitled')}</Button>;
+}
+
+function PinsBar({ chat, pins, onOpen }: { chat: Chat; pins: Pin[]; onOpen: (index: number) => void }): JSX.Element | null {
+  const [open, setOpen] = useState(false);
+  if (!pins.length) return null;
+  return (
+    <>
+      <button type="button" class="chat-pins" onClick={() => setOpen(true)}>📌 {t('chat.pinsCount', { count: pins.length })}</button>
+      <Sheet open={open} onClose={() => setOpen(false)} title={t('chat.pins')}>
+        <div class="chat-thread">
+          {pins.map((pin) => (
+            <button key={pin.index} type="button" class="chat-pin-line" onClick={() => { setOpen(false); onOpen(pin.index); }}>
+              <ThreadLine event={pin.message} myProfileId={chat.my_profile_id} />
+            </button>
+          ))}
+        </div>
+      </Sheet>
+    </>
+  );
+}
+
 function Room({ chat }: { chat: Chat }): JSX.Element {
   const room = chatRoom(chat.id);
+  room.me = chat.my_profile_id;
   const [selected, setSelected] = useState<ChatEvent | null>(null);
+  const [thread, setThread] = useState<ChatEvent | null>(null);
+  const [forwarding, setForwarding] = useState<ChatEvent | null>(null);
+  const [pins, setPins] = useState<Pin[]>([]);
+  const loadPins = (): void => void fetchPins(chat.id).then(setPins, () => undefined);
+  // Pins change with the chat's pin events (mine or anyone's).
+  const lastPinEvent = room.events.value.filter((e) => e.type === 'message_pinned' || e.type === 'message_unpinned').length;
+  useEffect(loadPins, [chat.id, lastPinEvent]);
+  const openThread = useMemo(() => (event: ChatEvent) => setThread(event), []);
   const [reply, setReply] = useState<ChatEvent | null>(null);
   const [editing, setEditing] = useState<ChatEvent | null>(null);
   const [scrollSignal, setScrollSignal] = useState(0);
@@ -509,11 +686,14 @@ function Room({ chat }: { chat: Chat }): JSX.Element {
   return (
     <div class="chat-room">
       <LiveBanner />
-      <MessageList chat={chat} room={room} onOpen={setSelected} scrollSignal={scrollSignal} />
+      <PinsBar chat={chat} pins={pins} onOpen={(index) => { const found = room.find(index); if (found) setThread(found); }} />
+      <MessageList chat={chat} room={room} onOpen={setSelected} onThread={openThread} scrollSignal={scrollSignal} />
       <Typing chatId={chat.id} />
       <ScheduledBar chatId={chat.id} newest={room.newest} />
       <Composer chat={chat} reply={reply} editing={editing} onDone={() => { setReply(null); setEditing(null); }} onSent={() => setScrollSignal((n) => n + 1)} />
-      <Actions chat={chat} event={selected} onClose={() => setSelected(null)} onReply={(e) => { setEditing(null); setReply(e); }} onEdit={(e) => { setReply(null); setEditing(e); }} />
+      <Actions chat={chat} event={selected} pinned={pins.some((pin) => pin.index === selected?.index)} onClose={() => setSelected(null)} onReply={(e) => { setEditing(null); setReply(e); }} onEdit={(e) => { setReply(null); setEditing(e); }} onThread={setThread} onForward={setForwarding} onPinsChanged={loadPins} />
+      <Thread chat={chat} root={thread ? (room.find(thread.index) ?? thread) : null} onClose={() => setThread(null)} />
+      <ForwardSheet chat={chat} event={forwarding} onClose={() => setForwarding(null)} />
     </div>
   );
 }

@@ -24,6 +24,9 @@ function ChatRow({ chat }: { chat: Chat }): JSX.Element {
       trailing={
         <span class="chat-row-side">
           <span class="chat-row-time">{chat.last_event_at ? formatRelative(chat.last_event_at) : ''}</span>
+          {chat.unread_mentions ? (
+            <span class="chat-badge chat-mention-badge" aria-label={t('chat.mentions', { count: chat.unread_mentions })}>@</span>
+          ) : null}
           {chat.unread_count > 0 ? (
             <span class={unread ? 'chat-badge' : 'chat-badge chat-badge-muted'} aria-label={t('chat.unread', { count: chat.unread_count })}>
               {chat.unread_count > 999 ? '999+' : chat.unread_count}

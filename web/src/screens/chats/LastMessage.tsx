@@ -6,6 +6,9 @@ import { useQuery } from '../../data/query';
 import { t } from '../../i18n';
 import { useName } from './names';
 
+/** A mention in a message's body: `<@profile_id>` (the screen shows the profile's name). */
+export const MENTION = /<@([0-9a-fA-F-]{36})>/g;
+
 /** One line saying what an event is (the chat list's last message, a reply's quote). */
 export function useEventSummary(event: ChatEvent | null | undefined, myProfileId: string): string {
   const who = useName(event?.profile_id);
@@ -16,7 +19,7 @@ export function useEventSummary(event: ChatEvent | null | undefined, myProfileId
     case 'message':
     case 'message_edited':
       if (event.deleted_at) return t('chat.deleted');
-      if (event.body) return event.body;
+      if (event.body) return event.body.replace(MENTION, '@…');
       if (event.file) return event.file.content_type.startsWith('image/') ? t('chat.photo') : t('chat.file');
       return '';
     case 'message_deleted':
@@ -33,6 +36,14 @@ export function useEventSummary(event: ChatEvent | null | undefined, myProfileId
       return t('chat.kicked', { name, target });
     case 'chat_updated':
       return t('chat.updated', { name });
+    case 'reaction_added':
+      return t('chat.reacted', { name, emoji: event.body ?? '' });
+    case 'reaction_removed':
+      return t('chat.unreacted', { name, emoji: event.body ?? '' });
+    case 'message_pinned':
+      return t('chat.pinnedBy', { name });
+    case 'message_unpinned':
+      return t('chat.unpinnedBy', { name });
   }
 }
 
