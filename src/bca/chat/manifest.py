@@ -25,9 +25,9 @@ from bca.sync.entities import ENTITIES
 
 
 def _web() -> Web:
-    from bca.chat import routes
+    from bca.chat import conversation_routes, routes, scheduled_routes
 
-    return Web(routers=(routes.router,))
+    return Web(routers=(routes.router, scheduled_routes.router, conversation_routes.router))
 
 
 MANIFEST = Domain(

@@ -29,7 +29,7 @@ MANIFEST = Domain(
         CHANGED.plug(tasks.index_changed_entities),
         TEXT_MATCHES.plug(service.matching_ids),
         # Derived from rows that are exported and erased in their own domains: erased with
-        # them (``repository.erase_index_of_profiles`` does the same for a profile), not
+        # them (``index_writes.erase_index_of_profiles`` does the same for a profile), not
         # exported twice.
         PERSONAL_DATA.plug(
             Personal(

@@ -28,7 +28,7 @@ from bca.chat.models import ChatEvent
 from bca.contacts.models import Contact
 from bca.core.db import outbox
 from bca.profiles.models import Profile
-from bca.search import repository
+from bca.search import index_writes, repository
 from bca.search.tokens import describe, index_terms_of
 
 logger = logging.getLogger(__name__)
@@ -118,8 +118,10 @@ async def index_chat(backends: Backends, *, chat_id: str) -> None:
 async def index_chat_batch(session: AsyncSession, chat_id: uuid.UUID) -> bool:
     """One batch of a chat's events after its mark (the mark's row locked): the messages
     they post, edit or delete are rebuilt. False when there was nothing left."""
-    through = await repository.lock_progress(session, chat_id)
-    events = await repository.events_after(session, chat_id, after=through, limit=EVENTS_PER_BATCH)
+    through = await index_writes.lock_progress(session, chat_id)
+    events = await index_writes.events_after(
+        session, chat_id, after=through, limit=EVENTS_PER_BATCH
+    )
     if not events:
         return False
     touched: set[int] = set()
@@ -130,13 +132,13 @@ async def index_chat_batch(session: AsyncSession, chat_id: uuid.UUID) -> bool:
             touched.add(target)
     if touched:
         await reindex_messages(session, chat_id, sorted(touched))
-    await repository.set_progress(session, chat_id, events[-1][0])
+    await index_writes.set_progress(session, chat_id, events[-1][0])
     return len(events) == EVENTS_PER_BATCH
 
 
 async def reindex_messages(session: AsyncSession, chat_id: uuid.UUID, indexes: list[int]) -> None:
     """Rebuild the versions of these messages from the event log."""
-    history = await repository.message_history(session, chat_id, indexes)
+    history = await index_writes.message_history(session, chat_id, indexes)
     planned: list[tuple[int, list[dict[str, Any]]]] = []
     for index in indexes:
         message, changes = history.get(index, (None, []))
@@ -144,7 +146,7 @@ async def reindex_messages(session: AsyncSession, chat_id: uuid.UUID, indexes: l
     every = [version for _, versions in planned for version in versions]
     for version, terms in zip(every, await terms_of([[v["text"]] for v in every]), strict=True):
         version["terms"] = terms
-    await repository.replace_message_versions(
+    await index_writes.replace_message_versions(
         session, chat_id=chat_id, indexes=indexes, versions=every
     )
 
@@ -184,13 +186,13 @@ async def reindex_entities(session: AsyncSession, entities: Sequence[Sequence[st
     rows: dict[uuid.UUID, tuple[str, list[tuple[str, uuid.UUID, list[str | None]]]]] = {
         entity_id: (entity, []) for entity, found in ids.items() for entity_id in found
     }
-    for card in await repository.cards_by_id(session, ids["card"]):
+    for card in await index_writes.cards_by_id(session, ids["card"]):
         if card.deleted_at is None:
             rows[card.id][1].append(("card", card.profile_id, card_texts(card)))
-    for contact in await repository.contacts_by_id(session, ids["contact"]):
+    for contact in await index_writes.contacts_by_id(session, ids["contact"]):
         if contact.deleted_at is None:
             rows[contact.id][1].append(("contact", contact.profile_id, contact_texts(contact)))
-    for profile in await repository.profiles_by_id(session, ids["profile"]):
+    for profile in await index_writes.profiles_by_id(session, ids["profile"]):
         if profile.deleted_at is None:
             rows[profile.id][1].append(("profile", profile.id, profile_texts(profile)))
             rows[profile.id][1].append(("profile_name", profile.id, [profile.name]))
@@ -201,7 +203,7 @@ async def reindex_entities(session: AsyncSession, entities: Sequence[Sequence[st
         for entity_id, (_, entries) in rows.items()
         for kind, profile_id, texts in entries
     ]
-    await repository.replace_entries(session, entity_ids=list(rows), rows=written)
+    await index_writes.replace_entries(session, entity_ids=list(rows), rows=written)
 
 
 def card_texts(card: Card) -> list[str | None]:
@@ -243,13 +245,13 @@ async def reindex_all(
     """Empty the index and build it again from every chat, card, contact and profile;
     ``progress(what, done)`` after each batch. Returns the counts."""
     async with backends.database.transaction() as session:
-        await repository.forget_all(session)
+        await index_writes.forget_all(session)
     counts: dict[str, int] = {}
     for entity, model in (("profile", Profile), ("card", Card), ("contact", Contact)):
         done, after = 0, None
         while True:
             async with backends.database.transaction() as session:
-                ids = await repository.entity_ids(session, model, after=after, limit=batch)
+                ids = await index_writes.entity_ids(session, model, after=after, limit=batch)
                 if not ids:
                     break
                 await reindex_entities(session, [(entity, str(id_)) for id_ in ids])
@@ -260,7 +262,7 @@ async def reindex_all(
     done, after = 0, None
     while True:
         async with backends.database.transaction() as session:
-            chats = await repository.chat_ids(session, after=after, limit=batch)
+            chats = await index_writes.chat_ids(session, after=after, limit=batch)
         if not chats:
             break
         for chat in chats:
