@@ -356,7 +356,8 @@ def test_the_language_switch_applies_at_once_and_is_remembered(
     heading(page, "언어")
     page.goto("/app/me")
     heading(page, "나")
-    page.get_by_role("link", name=re.compile("^계정")).wait_for()
+    # The account's entry, not "계정 삭제" (delete my account) below it.
+    page.get_by_role("link", name=re.compile("^계정(?! 삭제)")).wait_for()
 
 
 def test_mute_a_chat(new_phone: NewPhone, app_server: AppServer) -> None:
