@@ -13,7 +13,6 @@ The room with all of it is checked by axe-core and saved as a screenshot.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -126,4 +125,6 @@ def test_reactions_mentions_threads_pins_and_forwards(
     copy = bubble(b, "Lunch?")
     copy.wait_for(timeout=LIVE)
     copy.locator(".msg-forwarded", has_text="Forwarded from Bob").wait_for()
-    assert re.search(r"@Alice", copy.inner_text())
+    # The mention shows "@…" until the name is read (in this chat Bob has not seen Alice yet).
+    copy.locator(".msg-mention", has_text="@Alice").wait_for()
+    assert "<@" not in copy.inner_text()
