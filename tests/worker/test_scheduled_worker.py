@@ -6,46 +6,30 @@ Costs about 30 s: two real ``bca worker --beat`` processes."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import redis.asyncio as redis
 from sqlalchemy import select, update
 
 from bca.backends import Backends
 from bca.chat.models import ScheduledMessage
 from bca.chat.scheduled import TEST_DELAY_VARIABLE
 from bca.settings import Settings
-from tests.conftest import REDIS_SERVER
 from tests.factories.accounts import Api, TestUser
 from tests.factories.chat import events, first_profile_id, relate
 from tests.fixtures.worker import WorkerProcess, eventually, worker_env
-from tests.worker.test_worker_kill import direct_user
 
-BROKER_URL = f"{REDIS_SERVER}/11"
+# The Celery-on-Redis fixtures (postgres stack, broker database 11 flushed around each test).
+from tests.worker.test_worker_kill import (  # noqa: F401  # fixtures, used by name
+    clean_broker,
+    direct_user,
+    settings_overrides,
+    stack,
+)
+
 BATCH = 5
-
-
-@pytest.fixture
-def stack() -> str:
-    return "postgres"
-
-
-@pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    return {"broker_url": BROKER_URL, "task_visibility_timeout": 3}
-
-
-@pytest.fixture
-async def clean_broker() -> AsyncIterator[None]:
-    client = redis.Redis.from_url(BROKER_URL)
-    await client.flushdb()
-    yield
-    await client.flushdb()
-    await client.aclose()
 
 
 async def chat_of_two(api: Api, backends: Backends) -> tuple[TestUser, TestUser, str]:
@@ -85,8 +69,9 @@ async def statuses(backends: Backends, ids: list[str]) -> list[str]:
         return list(rows)
 
 
+@pytest.mark.usefixtures("clean_broker")
 async def test_a_batch_due_when_the_worker_is_killed_is_sent_once_after_its_restart(
-    api: Api, client: httpx.AsyncClient, backends: Backends, settings: Settings, clean_broker: None
+    api: Api, client: httpx.AsyncClient, backends: Backends, settings: Settings
 ) -> None:
     ann, bob, chat_id = await chat_of_two(api, backends)
     bodies = [f"scheduled {n}" for n in range(BATCH)]
