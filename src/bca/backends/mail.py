@@ -1,14 +1,15 @@
-"""Outgoing mail: console (prints and saves .eml files with a readable .txt beside each),
-SMTP, SES, or off."""
+"""Outgoing mail: console (saves .eml files with a readable .txt beside each, and shows each
+mail on the server's terminal), SMTP, SES, or off."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
@@ -33,16 +34,19 @@ def build_message(*, sender: str, to: str, subject: str, text: str) -> EmailMess
 
 
 class ConsoleMailer:
-    """Logs each mail and keeps a copy under the outbox folder, for laptops and demos.
+    """Keeps a copy of each mail under the outbox folder, for laptops and demos.
 
     The ``.eml`` is the mail as a mail program reads it: its text is quoted-printable, so a
     long link there reads ``token=3D...`` and breaks at soft line breaks. A person reads the
-    ``.txt`` beside it (the headers and the text as written, links whole) or the log, which
-    prints the same text (this logger is never redacted: see ``core.observability``).
+    ``.txt`` beside it (the headers and the text as written, links whole). The log line names
+    that file and never holds the mail's text: its links carry tokens, and no secret reaches a
+    log. When the server runs on a terminal (``make run``), the mail is also shown there, on the
+    screen of the person who started it, which is no log.
     """
 
-    def __init__(self, outbox: Path) -> None:
+    def __init__(self, outbox: Path, *, terminal: TextIO | None = None) -> None:
         self.outbox = outbox
+        self.terminal = terminal
 
     async def send(self, message: EmailMessage) -> None:
         self.outbox.mkdir(parents=True, exist_ok=True)
@@ -52,12 +56,19 @@ class ConsoleMailer:
         await asyncio.to_thread(path.write_bytes, bytes(message))
         await asyncio.to_thread(path.with_suffix(".txt").write_text, readable, "utf-8")
         logger.info(
-            "mail to %s: %s (saved to %s)\n%s",
+            "mail to %s: %s (saved to %s)",
             message["To"],
             message["Subject"],
             path.with_suffix(".txt"),
-            _body_text(message),
         )
+        if self.terminal is not None:
+            shown = f"\n--- mail ---\n{readable}--- end of mail ---\n"
+            print(shown, file=self.terminal, flush=True)
+
+
+def _terminal() -> TextIO | None:
+    """The server's terminal, when a person started it on one; ``None`` under a supervisor."""
+    return sys.stderr if sys.stderr.isatty() else None
 
 
 def _body_text(message: EmailMessage) -> str:
@@ -134,7 +145,7 @@ class NullMailer:
 def create_mailer(settings: Settings) -> Mailer:
     match settings.mail_backend:
         case MailBackend.console:
-            return ConsoleMailer(settings.outbox_path)
+            return ConsoleMailer(settings.outbox_path, terminal=_terminal())
         case MailBackend.smtp:
             assert settings.smtp_url is not None  # enforced by Settings validation
             return SmtpMailer(settings.smtp_url)

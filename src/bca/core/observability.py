@@ -69,9 +69,6 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     # The password of a URL's user info: postgresql://user:password@host
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@"), r"\1[redacted]@"),
 )
-PLAIN_LOGGERS = frozenset({"bca.backends.mail"})
-"""Loggers whose lines are never redacted: the console mail backend prints each mail, and on a
-laptop that printed mail is the mail (its links must work); no other mail backend logs one."""
 
 
 def redact(text: str) -> str:
@@ -91,8 +88,7 @@ class _Redacting(logging.Formatter):
         self.inner = inner
 
     def format(self, record: logging.LogRecord) -> str:
-        text = self.inner.format(record)
-        return text if record.name in PLAIN_LOGGERS else redact(text)
+        return redact(self.inner.format(record))
 
 
 class _RequestIdFilter(logging.Filter):
