@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from bca.backends import Backends
+from bca.search.offline import card_terms, contact_terms, profile_terms
 from tests.factories.accounts import DEFAULT_PASSWORD, Api, TestUser, token_from_text
 
 TABLE_OF = {
@@ -28,6 +29,8 @@ TABLE_OF = {
     "chat": "chats",
     "contact": "contacts",
 }
+SEARCH_TERMS = {"card": card_terms, "contact": contact_terms, "profile": profile_terms}
+"""The searchable entities and their terms (the app's ``search-tokens.ts`` makes the same)."""
 
 
 async def changes_since(
@@ -98,13 +101,25 @@ def client_apply(db: sqlite3.Connection, changes: list[dict[str, Any]]) -> None:
             )
         else:
             assert "data" not in change or change["data"] is None
+        if change["entity"] in SEARCH_TERMS:
+            key = (change["entity"], change["id"])
+            db.execute("DELETE FROM search_entries WHERE entity = ? AND id = ?", key)
+            terms = SEARCH_TERMS[change["entity"]](change["data"] or {})
+            if change["op"] == "upsert" and terms:
+                db.execute(
+                    "INSERT INTO search_entries (entity, id, terms) VALUES (?, ?, ?)",
+                    (*key, " ".join(sorted(set(terms)))),
+                )
 
 
 def tables(db: sqlite3.Connection) -> dict[str, set[tuple[Any, ...]]]:
-    return {
+    """Every entity table's rows, and the search table's (without its row numbers)."""
+    found = {
         table: set(db.execute(f"SELECT * FROM {table}"))  # noqa: S608  # constant table names
         for table in TABLE_OF.values()
     }
+    found["search_entries"] = set(db.execute("SELECT entity, id, terms FROM search_entries"))
+    return found
 
 
 def meta(db: sqlite3.Connection) -> dict[str, Any]:

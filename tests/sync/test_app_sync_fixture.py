@@ -5,7 +5,8 @@ contacts with non-ASCII names); for each: the snapshot taken at the start, the p
 ``/v1/sync/changes`` after its cursor, and the rows of a fresh snapshot built at the end. With
 ``BCA_WRITE_APP_SYNC_FIXTURE=1`` the cases are written to
 ``web/tests/fixtures/sync-histories.json`` (the app's unit test applies the pages to the
-snapshot with its own applier, in sqlite-wasm, and compares); without it the test only checks
+snapshot with its own applier, in sqlite-wasm, and compares every table, the search table's
+entries included); without it the test only checks
 that this server's pieces still agree (snapshot + changes == fresh, by the reference applier).
 """
 
@@ -132,7 +133,7 @@ async def pages_since(
 
 def as_rows(found: dict[str, set[tuple[Any, ...]]]) -> dict[str, list[list[Any]]]:
     return {
-        table: sorted(([*row] for row in rows), key=lambda row: str(row[0]))
+        table: sorted(([*row] for row in rows), key=lambda row: [str(value) for value in row])
         for table, rows in found.items()
     }
 

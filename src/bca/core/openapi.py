@@ -69,6 +69,7 @@ PROBLEM_DESCRIPTIONS = {
     401: "unauthorized: no or a bad access token (or wrong credentials where they are checked)",
     403: "forbidden (or a more specific code: blocked, email_unverified ...)",
     404: "not_found: missing, deleted, or not visible to you",
+    406: "schema_unsupported: the app reads another snapshot schema than this server writes",
     409: "conflict (or a more specific code, e.g. limit_reached)",
     410: "cursor_expired: older than the kept change log, or unknown: take a snapshot",
     412: "precondition_failed: If-Match does not match the current version",

@@ -8,9 +8,10 @@ from bca.core.domain import Domain, Web
 from bca.core.personal import PERSONAL_DATA, NotPersonal, Personal
 from bca.profiles.matching import TEXT_MATCHES
 from bca.profiles.personal import of_profile
-from bca.search import service, tasks
+from bca.search import offline, service, tasks
 from bca.search.models import SearchedChat, SearchEntry, SearchMessage
 from bca.sync.changelog import CHANGED
+from bca.sync.snapshot_search import SEARCHABLE
 
 
 def _web() -> Web:
@@ -28,6 +29,7 @@ MANIFEST = Domain(
         MESSAGES_WRITTEN.plug(tasks.schedule_chat),
         CHANGED.plug(tasks.index_changed_entities),
         TEXT_MATCHES.plug(service.matching_ids),
+        *(SEARCHABLE.plug(searchable) for searchable in offline.SEARCHABLES),
         # Derived from rows that are exported and erased in their own domains: erased with
         # them (``index_writes.erase_index_of_profiles`` does the same for a profile), not
         # exported twice.

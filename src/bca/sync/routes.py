@@ -57,16 +57,32 @@ def _snapshot_response(result: service.SnapshotReady | service.SnapshotBuilding)
 
 
 @router.head(
-    "/sync/snapshot", responses=_SNAPSHOT_RESPONSES, response_class=Response, name="head_snapshot"
+    "/sync/snapshot",
+    responses=_SNAPSHOT_RESPONSES | problems(406),
+    response_class=Response,
+    name="head_snapshot",
 )
-@router.get("/sync/snapshot", responses=_SNAPSHOT_RESPONSES, response_class=Response)
+@router.get(
+    "/sync/snapshot", responses=_SNAPSHOT_RESPONSES | problems(406), response_class=Response
+)
 async def get_snapshot(
     request: Request,
     session: SessionDep,
     backends: BackendsDep,
     user: CurrentUser,
     if_none_match: Annotated[str | None, Header(max_length=500)] = None,
+    schema_version: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=1_000_000,
+            description="The snapshot schema version the client reads: another one than the "
+            "server writes answers 406 `schema_unsupported` (update the app). Without it, the "
+            "current file (its `meta` and the `BCA-Sync-Schema` header say which version).",
+        ),
+    ] = None,
 ) -> Response:
+    """The user's snapshot file (docs/api.md, "Snapshots", gives its schema)."""
     # HEAD answers the same status and headers as GET, without reading the body.
     result = await service.snapshot(
         session,
@@ -74,6 +90,7 @@ async def get_snapshot(
         user=user,
         if_none_match=if_none_match,
         with_body=request.method != "HEAD",
+        schema_version=schema_version,
     )
     return _snapshot_response(result)
 

@@ -16,7 +16,7 @@ from bca.backends.storage import open_read_ahead
 from bca.backends.tasks import enqueue_after_commit
 from bca.sync import repository, visibility
 from bca.sync.entities import Data
-from bca.sync.errors import CursorExpired
+from bca.sync.errors import CursorExpired, SchemaUnsupported
 
 DEFAULT_CHANGES_LIMIT = 500
 MAX_CHANGES_LIMIT = 1000
@@ -108,9 +108,14 @@ async def changes(
 class SnapshotHeaders:
     etag: str
     cursor: int
+    schema_version: int
 
     def as_dict(self) -> dict[str, str]:
-        return {"ETag": f'"{self.etag}"', "BCA-Sync-Cursor": str(self.cursor)}
+        return {
+            "ETag": f'"{self.etag}"',
+            "BCA-Sync-Cursor": str(self.cursor),
+            "BCA-Sync-Schema": str(self.schema_version),
+        }
 
 
 @dataclass(frozen=True)
@@ -142,10 +147,19 @@ async def snapshot(
     user: User,
     if_none_match: str | None,
     with_body: bool,
+    schema_version: int | None = None,
 ) -> SnapshotReady | SnapshotBuilding:
-    """The current snapshot file, or "building" (and a build is on its way)."""
-    from bca.sync.snapshots import request_updates
+    """The current snapshot file, or "building" (and a build is on its way). A client that
+    names the ``schema_version`` it reads and reads another than this server writes is
+    told so (:class:`SchemaUnsupported`) instead of getting a file it cannot use. A file
+    stored in an older schema (written before an upgrade) is never served: it is rebuilt."""
+    from bca.sync.snapshots import SCHEMA_VERSION, request_updates
 
+    if schema_version is not None and schema_version != SCHEMA_VERSION:
+        raise SchemaUnsupported(
+            f"This server's snapshots have schema version {SCHEMA_VERSION}; this app reads "
+            f"{schema_version}: update the app."
+        )
     row = await repository.get_snapshot(session, user.id)
     if row is None:
         await repository.ensure_snapshot_row(session, user.id)
@@ -154,11 +168,14 @@ async def snapshot(
     if row.storage_key is None or row.etag is None:
         await request_updates(backends, [user.id])
         return SnapshotBuilding()
+    if row.schema_version != SCHEMA_VERSION:
+        await request_updates(backends, [user.id])
+        return SnapshotBuilding()
     counter = await repository.get_counter(session, user.id)
     if counter is not None and counter.last_seq > row.cursor:
         # Normally already on its way after the writes; this covers a lost trigger.
         await request_updates(backends, [user.id])
-    headers = SnapshotHeaders(etag=row.etag, cursor=row.cursor)
+    headers = SnapshotHeaders(etag=row.etag, cursor=row.cursor, schema_version=SCHEMA_VERSION)
     if etag_matches(if_none_match, row.etag):
         return SnapshotReady(headers=headers, not_modified=True, body=None)
     if not with_body:

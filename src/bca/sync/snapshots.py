@@ -29,6 +29,8 @@ from bca.core.time import isoformat, utcnow
 from bca.sync import repository
 from bca.sync.entities import ENTITIES, spec_of
 from bca.sync.errors import CursorExpired
+from bca.sync.snapshot_search import TABLE as SEARCH_TABLE
+from bca.sync.snapshot_search import search_contents, search_schema, write_search_row
 from bca.sync.service import collect_changes, render_entities
 
 if TYPE_CHECKING:
@@ -36,7 +38,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+"""4 added cards' ``verified``; 5 the search table (``bca.sync.snapshot_search``)."""
 PATCH_PAGE = 1000
 TEST_DELAY_VARIABLE = "BCA_TEST_SNAPSHOT_DELAY"
 """Test-only: seconds to pause a build after the file is written and before it is uploaded, so
@@ -56,6 +59,7 @@ def schema() -> str:
             f"CREATE INDEX ix_{spec.table}_{column} ON {spec.table} ({column});"
             for column in spec.indexes
         ]
+    statements += search_schema()
     return "\n".join(statements)
 
 
@@ -78,7 +82,7 @@ def upsert_row(
     db: sqlite3.Connection, entity: str, entity_id: str, data: Mapping[str, Any]
 ) -> None:
     """Store ``data`` as the row ``entity_id``; columns absent from ``data`` become NULL (a
-    private profile's summary replaces a full row entirely)."""
+    private profile's summary replaces a full row entirely). Its search entry follows."""
     spec = spec_of(entity)
     table, columns = spec.table, list(spec.columns)
     values = [entity_id, *(_column_value(data.get(column)) for column in columns)]
@@ -87,6 +91,7 @@ def upsert_row(
         f"INSERT OR REPLACE INTO {table} (id, {', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608  # table and columns are constants
         values,
     )
+    write_search_row(db, entity, entity_id, data)
 
 
 def apply_changes(db: sqlite3.Connection, changes: Iterable[Mapping[str, Any]]) -> None:
@@ -98,6 +103,7 @@ def apply_changes(db: sqlite3.Connection, changes: Iterable[Mapping[str, Any]]) 
         else:
             table = spec_of(entity).table
             db.execute(f"DELETE FROM {table} WHERE id = ?", (change["id"],))  # noqa: S608
+            write_search_row(db, entity, change["id"], None)
 
 
 def set_meta(db: sqlite3.Connection, *, user_id: uuid.UUID, cursor: int) -> None:
@@ -116,11 +122,14 @@ def read_meta(db: sqlite3.Connection) -> tuple[str, int, int]:
 
 
 def table_contents(db: sqlite3.Connection) -> dict[str, set[tuple[Any, ...]]]:
-    """Every table's rows (for comparisons in tests and tools)."""
-    return {
+    """Every table's rows (for comparisons in tests and tools); the search table's without
+    their row numbers."""
+    contents = {
         table: set(db.execute(f"SELECT * FROM {table}").fetchall())  # noqa: S608
         for table in (spec.table for spec in ENTITIES)
     }
+    contents[SEARCH_TABLE] = search_contents(db)
+    return contents
 
 
 @contextlib.contextmanager
@@ -289,7 +298,12 @@ async def _update_once(backends: Backends, user_id: uuid.UUID, *, rebuild: bool)
                 return
             row = await repository.ensure_snapshot_row(session, user_id)
         counter = await repository.get_counter(session, user_id)
-        rebuild = rebuild or row.rebuild_requested or row.storage_key is None
+        rebuild = (
+            rebuild
+            or row.rebuild_requested
+            or row.storage_key is None
+            or row.schema_version != SCHEMA_VERSION
+        )
         if rebuild:
             await repository.clear_rebuild_request(session, user_id)
         old_key = row.storage_key

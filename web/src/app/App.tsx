@@ -4,6 +4,7 @@ import { ErrorBoundary, LocationProvider, Route, Router, useLocation } from 'pre
 import { exec } from 'preact-iso/router';
 import { lastSynced, showOffline } from '../data/offline';
 import { session } from '../data/session';
+import { syncState } from '../data/sync';
 import { formatDate, t } from '../i18n';
 import { LinkButton, Screen, Toasts } from '../ui';
 import { rememberReturnTo, visited } from './nav';
@@ -73,7 +74,7 @@ export function App(): JSX.Element {
           {lastSynced.value ? t('offline.since', { time: formatDate(lastSynced.value, 'dateTime') }) : t('offline.never')}
         </div>
       ) : null}
-      {updateReady.value ? (
+      {updateReady.value || syncState.value === 'outdated' ? (
         <div class="update-bar" role="status">
           <span>{t('update.ready')}</span>
           <button type="button" class="btn btn-secondary" onClick={() => location.reload()}>{t('update.reload')}</button>

@@ -7,12 +7,13 @@ import { routes as me } from '../screens/me/routes';
 import { routes as people } from '../screens/people/routes';
 import { routes as reports } from '../screens/reports/routes';
 import { routes as scans } from '../screens/scans/routes';
+import { routes as search } from '../screens/search/routes';
 import { routes as settings } from '../screens/settings/routes';
 import { routes as share } from '../screens/share/routes';
 import { routes as wallet } from '../screens/wallet/routes';
 import type { AppRoute } from './route';
 
-export const ROUTES: AppRoute[] = [...auth, ...me, ...wallet, ...cards, ...share, ...contacts, ...scans, ...people, ...chats, ...settings, ...reports];
+export const ROUTES: AppRoute[] = [...auth, ...me, ...wallet, ...cards, ...share, ...contacts, ...scans, ...people, ...chats, ...settings, ...reports, ...search];
 
 export const HOME_SIGNED_IN = '/app/wallet';
 export const HOME_SIGNED_OUT = '/app/welcome';

@@ -118,23 +118,28 @@ const TRAILING_PARTICLES = [
   '의', '이', '가', '을', '를', '은', '는', '과', '와', '에', '로', '도', '만', '님',
 ];
 
+/** A Hangul word without up to two trailing particles (팀장님과 → 팀장), two syllables left at least. */
+export function withoutParticles(word: string): string {
+  let part = word;
+  for (let round = 0; round < 2; round++) {
+    const particle = TRAILING_PARTICLES.find((p) => part.endsWith(p) && codePoints(part).length - codePoints(p).length >= 2);
+    if (!particle) break;
+    part = part.slice(0, part.length - particle.length);
+  }
+  return part;
+}
+
 /**
  * The tokens of a query (the server's without Kiwi). With `stripParticle`, a Hangul word
- * loses a particle it ends with (김민수님께 → 김민수): the app's second try when the word as
- * typed finds nothing, since it cannot tell a particle from a syllable of the word.
+ * loses the particles it ends with (김민수님께 → 김민수, 팀장님과 → 팀장): the app's second try
+ * when the words as typed find nothing, since it cannot tell a particle from a syllable.
  */
 export function queryTerms(text: string, { stripParticle = false } = {}): QueryTerms {
   const required = new Set<string>();
   const prefixes = new Set<string>();
   for (const { family, value } of segments(text)) {
     if (family === 'hangul') {
-      let part = value;
-      if (stripParticle) {
-        const particle = TRAILING_PARTICLES.find(
-          (p) => part.endsWith(p) && codePoints(part).length - codePoints(p).length >= 2,
-        );
-        if (particle) part = part.slice(0, part.length - particle.length);
-      }
+      const part = stripParticle ? withoutParticles(value) : value;
       if (codePoints(part).length === 1) prefixes.add(part);
       else for (const gram of bigrams(part)) required.add(gram);
     } else if (family === 'jamo') {
@@ -155,4 +160,66 @@ export function fts5Match(terms: QueryTerms): string | null {
     ...terms.prefixes.map((term) => `"${term}"*`),
   ];
   return parts.length ? parts.join(' ') : null;
+}
+
+/** What a query's matched ranges are looked for by: its segments (Hangul words as asked). */
+export function queryPieces(text: string, { stripParticle = false } = {}): Segment[] {
+  return segments(text).map((segment) => (segment.family === 'hangul' && stripParticle ? { ...segment, value: withoutParticles(segment.value) } : segment));
+}
+
+function findAll(haystack: readonly string[], needle: readonly string[]): number[] {
+  const found: number[] = [];
+  if (needle.length === 0) return found;
+  for (let start = 0; start + needle.length <= haystack.length; start++) {
+    if (needle.every((char, i) => haystack[start + i] === char)) found.push(start);
+  }
+  return found;
+}
+
+/**
+ * Where the pieces appear in `text`: sorted, merged `[start, end)` offsets in code points (as
+ * the server's `ranges`), case and accents ignored, a phone number's separators skipped, initial
+ * consonants at the start of a Hangul run.
+ */
+export function matchedRanges(text: string, pieces: readonly Segment[]): [number, number][] {
+  const chars = codePoints(text);
+  const folded: string[] = [];
+  const positions: number[] = [];
+  chars.forEach((char, i) => {
+    for (const part of codePoints(foldLatin(char))) {
+      folded.push(part);
+      positions.push(i);
+    }
+  });
+  const digitAt = chars.flatMap((char, i) => (char >= '0' && char <= '9' ? [i] : []));
+  const digits = digitAt.map((i) => chars[i] ?? '');
+  const found: [number, number][] = [];
+  for (const piece of pieces) {
+    const needle = codePoints(piece.value);
+    if (piece.family === 'digits') {
+      for (const start of findAll(digits, needle)) found.push([digitAt[start] ?? 0, (digitAt[start + needle.length - 1] ?? 0) + 1]);
+    } else if (piece.family === 'jamo') {
+      let start = 0;
+      while (start < chars.length) {
+        if (!isHangul(chars[start] ?? '')) {
+          start++;
+          continue;
+        }
+        let end = start;
+        while (end < chars.length && isHangul(chars[end] ?? '')) end++;
+        if (choseong(chars.slice(start, end).join('')).startsWith(piece.value)) found.push([start, start + needle.length]);
+        start = end;
+      }
+    } else {
+      for (const start of findAll(folded, needle)) found.push([positions[start] ?? 0, (positions[start + needle.length - 1] ?? 0) + 1]);
+    }
+  }
+  found.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const merged: [number, number][] = [];
+  for (const [start, end] of found) {
+    const last = merged.at(-1);
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
 }

@@ -4,7 +4,10 @@
  * - First the snapshot (`GET /v1/sync/snapshot`: 202 + Retry-After while it is built, ETag /
  *   If-None-Match), imported whole; then `GET /v1/sync/changes?since=<cursor>` page by page,
  *   each page and its cursor in one transaction. `410 cursor_expired`, or a local file of
- *   another schema version (or user), takes a fresh snapshot.
+ *   another schema version (or user), takes a fresh snapshot. The snapshot is asked for in
+ *   the schema version this build reads (`?schema_version=`): a server that writes another
+ *   answers 406 `schema_unsupported`, and the state turns `outdated` (the shell offers to
+ *   reload; reads stay on the network meanwhile).
  * - Runs at start, on the server's `{"type":"sync"}` hint, on every (re)connect of the live
  *   socket and when the browser says it is online again; one run at a time (a hint during a
  *   run runs it once more). Afterwards the queries of the touched entities reload.
@@ -26,7 +29,7 @@ import { lastSynced, online, SYNCED_KEY } from './offline';
 import { invalidate } from './query';
 import { currentUser, onSignOut } from './session';
 
-export type SyncState = 'idle' | 'syncing' | 'ready' | 'failed' | 'unavailable';
+export type SyncState = 'idle' | 'syncing' | 'ready' | 'failed' | 'unavailable' | 'outdated';
 export const syncState = signal<SyncState>('idle');
 export { lastSynced, online, showOffline } from './offline';
 
@@ -156,7 +159,7 @@ async function takeSnapshot(user: string, reuse: boolean): Promise<Meta | null> 
   const etagKey = ETAG_KEY + user;
   for (let attempt = 0; attempt < 30; attempt++) {
     const etag = reuse ? store()?.getItem(etagKey) : null;
-    const response = await api.send<Blob>('/v1/sync/snapshot', { as: 'blob', headers: etag ? { 'If-None-Match': etag } : {} });
+    const response = await api.send<Blob>('/v1/sync/snapshot', { as: 'blob', query: { schema_version: SCHEMA_VERSION }, headers: etag ? { 'If-None-Match': etag } : {} });
     if (response.status === 304) return localMeta(user);
     if (response.status === 202) {
       const wait = Number(response.headers.get('Retry-After') ?? '1');
@@ -220,6 +223,10 @@ async function runOnce(): Promise<void> {
     lastSynced.value = now;
     syncState.value = 'ready';
   } catch (error) {
+    if (error instanceof ApiError && error.code === 'schema_unsupported') {
+      syncState.value = 'outdated';
+      return;
+    }
     syncState.value = localDbAvailable.value ? 'failed' : 'unavailable';
     const signedOut = error instanceof ApiError && error.code === 'aborted';
     if (!isNetworkError(error) && !signedOut && localDbAvailable.value) console.warn('sync failed', error);

@@ -14,9 +14,10 @@ import scans from './messages/scans';
 import settings from './messages/settings';
 import share from './messages/share';
 import reports from './messages/reports';
+import search from './messages/search';
 import wallet from './messages/wallet';
 
-const areas = [common, auth, me, wallet, cards, share, contacts, scans, people, chat, settings, reports] as const;
+const areas = [common, auth, me, wallet, cards, share, contacts, scans, people, chat, settings, reports, search] as const;
 
 type Union<T> = T extends { en: infer E } ? keyof E : never;
 export type MessageKey = Union<(typeof areas)[number]>;

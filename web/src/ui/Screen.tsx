@@ -5,7 +5,7 @@ import { goBack } from '../app/nav';
 import { chatsQuery, setAppBadge, unreadTotal } from '../data/chat';
 import { useQuery } from '../data/query';
 import { t } from '../i18n';
-import { BackIcon, ChatIcon, ContactsIcon, MeIcon, WalletIcon } from './icons';
+import { BackIcon, ChatIcon, ContactsIcon, MeIcon, SearchIcon, WalletIcon } from './icons';
 
 type ScreenProps = {
   /** The page title: the top bar's heading and the document title. */
@@ -14,7 +14,7 @@ type ScreenProps = {
   back?: string;
   /** Buttons at the right of the top bar. */
   actions?: ComponentChildren;
-  /** Shows the bottom tab bar (the four main sections). */
+  /** Shows the bottom tab bar (the four main sections) and the search button in the top bar. */
   tabs?: boolean;
   /** Hides the top bar's title visually (landing pages with their own hero heading). */
   bare?: boolean;
@@ -46,7 +46,10 @@ export function Screen({ title, back, actions, tabs = false, bare = false, child
             </button>
           ) : <span class="topbar-spacer" />}
           <h1 class="topbar-title" ref={heading} tabIndex={-1}>{title}</h1>
-          <div class="topbar-actions">{actions}</div>
+          <div class="topbar-actions">
+            {tabs ? <a class="icon-btn" href="/app/search" aria-label={t('search.open')} title={t('search.open')}><SearchIcon /></a> : null}
+            {actions}
+          </div>
         </header>
       )}
       <main class="content" id="main">

@@ -42,6 +42,7 @@ describe('search tokens, as the server makes them', () => {
 
   it('strips a trailing particle on request, and writes an FTS5 match', () => {
     expect(queryTerms('김민수님께', { stripParticle: true }).required).toEqual(['김민', '민수']);
+    expect(queryTerms('팀장님과', { stripParticle: true }).required).toEqual(['팀장']);
     expect(queryTerms('회의', { stripParticle: true }).required).toEqual(['회의']);
     expect(fts5Match(queryTerms('ㅎㄱ 결제'))).toBe('"결제" "ㅎㄱ"*');
     expect(fts5Match(queryTerms('!!!'))).toBeNull();

@@ -7,7 +7,7 @@
  */
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm';
 import { describe, expect, it } from 'vitest';
-import { applyChanges, applyPage, pythonJson, readMeta, TABLE_OF, type ChangesPage, type SqlExec, type SqlValue } from '../../src/data/localdb/apply';
+import { applyChanges, applyPage, pythonJson, readMeta, SCHEMA_VERSION, TABLE_OF, type ChangesPage, type SqlExec, type SqlValue } from '../../src/data/localdb/apply';
 
 interface Case {
   user_id: string;
@@ -68,9 +68,11 @@ describe('the change applier', () => {
       const db = exec(await open(sample));
       const before = readMeta(db);
       expect(before?.userId).toBe(sample.user_id);
-      expect(before?.schemaVersion).toBe(3);
+      expect(before?.schemaVersion).toBe(SCHEMA_VERSION);
       for (const page of sample.pages) applyPage(db, page);
       for (const table of Object.values(TABLE_OF)) expect(rows(db, table), table).toEqual(sample.expected[table]);
+      // The search table's entries, without their row numbers (they follow the order of writes).
+      expect(db.rows('SELECT entity, id, terms FROM search_entries ORDER BY entity, id'), 'search_entries').toEqual(sample.expected.search_entries);
       expect(readMeta(db)?.cursor).toBe(Number(sample.pages.at(-1)?.cursor));
     });
   }

@@ -3,8 +3,11 @@
  * `/v1/sync/changes` applied to the snapshot file. An `upsert` replaces the row with `data`
  * (columns absent from `data` become NULL), a `delete` removes it; JSON fields are stored as
  * JSON text with sorted keys and ASCII escapes (byte for byte what the server writes), booleans
- * as 0/1. Pure: it runs against any `SqlExec` (sqlite-wasm in the worker, in Node for tests).
+ * as 0/1. A card's, contact's or profile's entry in the search table follows its row
+ * (`search-rows.ts`). Pure: it runs against any `SqlExec` (sqlite-wasm in the worker, in Node
+ * for tests).
  */
+import { writeSearchEntry } from '../search-rows';
 
 export type Entity = 'profile' | 'relation' | 'card' | 'subscription' | 'chat' | 'contact';
 
@@ -38,7 +41,7 @@ export const TABLE_OF: Record<Entity, string> = {
 };
 
 /** The snapshot schema version this client understands; another one takes a fresh snapshot. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** JSON as Python's `json.dumps(v, separators=(",", ":"), sort_keys=True)` writes it. */
 export function pythonJson(value: unknown): string {
@@ -90,8 +93,10 @@ export function applyChanges(db: SqlExec, changes: readonly SyncChange[]): void 
       const names = columnsOf(table);
       const values = [change.id, ...names.map((name) => columnValue(data[name]))];
       db.run(`INSERT OR REPLACE INTO ${table} (id, ${names.join(', ')}) VALUES (${values.map(() => '?').join(', ')})`, values);
+      writeSearchEntry(db, change.entity, change.id, data);
     } else {
       db.run(`DELETE FROM ${table} WHERE id = ?`, [change.id]);
+      writeSearchEntry(db, change.entity, change.id, null);
     }
   }
 }

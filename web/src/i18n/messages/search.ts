@@ -1,0 +1,41 @@
+import { defineMessages } from '../define';
+
+// Strings of the search screen: keys start with 'search.'; add each key to both languages.
+export default defineMessages({
+  en: {
+    'search.title': 'Search',
+    'search.open': 'Search',
+    'search.field': 'Search cards, contacts, people and messages',
+    'search.placeholder': 'Name, company, ㅎㄱㄷ, 4 digits…',
+    'search.hint': 'Find a card by any part of a name or company, by initial consonants (ㅎㄱㄷ), by 4 digits of a phone number or by an e-mail address. Cards, contacts and people are found offline too.',
+    'search.cards': 'Cards',
+    'search.contacts': 'Contacts',
+    'search.profiles': 'People',
+    'search.messages': 'Messages',
+    'search.mine': 'Mine',
+    'search.messagesOffline': 'Messages are searched when you are online.',
+    'search.messagesPending': 'Searching messages…',
+    'search.messagesFailed': 'Messages could not be searched. Try again later.',
+    'search.noMessages': 'No messages found.',
+    'search.none': 'Nothing found for “{q}”.',
+    'search.offline': 'Offline: showing what this phone holds.',
+  },
+  ko: {
+    'search.title': '검색',
+    'search.open': '검색',
+    'search.field': '명함, 연락처, 사람, 메시지 검색',
+    'search.placeholder': '이름, 회사, ㅎㄱㄷ, 전화번호 4자리…',
+    'search.hint': '이름이나 회사 이름의 일부, 초성(ㅎㄱㄷ), 전화번호 4자리, 이메일 주소로 명함을 찾을 수 있습니다. 명함, 연락처, 사람은 오프라인에서도 찾을 수 있습니다.',
+    'search.cards': '명함',
+    'search.contacts': '연락처',
+    'search.profiles': '사람',
+    'search.messages': '메시지',
+    'search.mine': '내 명함',
+    'search.messagesOffline': '메시지는 온라인일 때 검색됩니다.',
+    'search.messagesPending': '메시지를 검색하는 중…',
+    'search.messagesFailed': '메시지를 검색하지 못했습니다. 잠시 후 다시 시도하세요.',
+    'search.noMessages': '찾은 메시지가 없습니다.',
+    'search.none': '“{q}”에 대한 결과가 없습니다.',
+    'search.offline': '오프라인: 이 휴대폰에 있는 것만 보여 줍니다.',
+  },
+});
