@@ -74,6 +74,7 @@ SIGNED_IN_STOPS: dict[str, str] = {
     "chats": "/app/chats",
     "chat-new": "/app/chats/new",
     "chat-share": "/app/chats/share",
+    "search": "/app/search",
     "chat-room": "/app/chats/{chat}",
     "chat-info": "/app/chats/{chat}/info",
     "me": "/app/me",
