@@ -25,8 +25,8 @@ import pytest
 from bca.domains import DOMAINS, assemble
 from bca.search.offline import card_terms, contact_terms, profile_terms
 from bca.search.tokens import TRAILING_PARTICLES, query_terms
-from bca.sync.snapshots import schema, upsert_row
 from bca.sync.snapshot_search import write_search_row
+from bca.sync.snapshots import schema, upsert_row
 from tests.search.relevance import Case, build, score
 
 FIXTURES = Path(__file__).with_name("offline_fixtures.json")
@@ -238,7 +238,7 @@ FIXTURE_ROWS: list[tuple[str, dict[str, Any]]] = [
         {
             "name": "Müller & Søn",
             "team_name": "마케팅팀",
-            "description": "Straße 𝔘 ß ς",
+            "description": "Straße \U0001d518 ß ς",  # an astral letter
             "email": "mueller@example.de",
             "phone": "02-123-4567",
             "address": None,

@@ -314,7 +314,11 @@ async def test_snapshot_lifecycle(api: Api, client: httpx.AsyncClient, backends:
     etag, cursor = ready.headers["ETag"], ready.headers["BCA-Sync-Cursor"]
     db = open_copy(ready.content)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert meta(db) == {"user_id": alice.id, "cursor": int(cursor), "schema_version": SCHEMA_VERSION}
+    assert meta(db) == {
+        "user_id": alice.id,
+        "cursor": int(cursor),
+        "schema_version": SCHEMA_VERSION,
+    }
     state = tables(db)
     assert {row[0] for row in state["profiles"]} == {a, b}
     assert {row[0] for row in state["relations"]} == {f"{a}:{b}"}

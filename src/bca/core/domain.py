@@ -18,6 +18,8 @@ slot's type). The slots are:
   run in-process or by ``bca worker``;
 - ``bca.sync.entities.ENTITIES``: :class:`~bca.sync.entities.EntitySpec`, the entity types of
   offline sync (the snapshot file's tables follow the order of the list of domains);
+- ``bca.sync.snapshot_search.SEARCHABLE``: :class:`~bca.sync.snapshot_search.Searchable`, the
+  entities the snapshot's search table holds and their terms (the search domain's);
 - hooks (:class:`bca.core.hooks.Hooks`, a slot of async functions run in order):
   ``bca.accounts.hooks.ACCOUNT_CREATED`` / ``ACCOUNT_SHOWN_OR_HIDDEN``,
   ``bca.profiles.hooks.PROFILE_REMOVED`` / ``BLOCKED``;

@@ -24,7 +24,7 @@ The families a text is indexed by:
 A query asks for every token of its words (all must match) in the same families: each Hangul
 word's content morphemes (particles stripped by Kiwi) as bigrams, a single syllable as a prefix,
 a word of initial consonants as a prefix of the choseong family, Latin words exactly, digits by
-their 4-digit windows. The client's tokenizer (``web/src/search/tokens.ts``) makes the same
+their 4-digit windows. The client's tokenizer (``web/src/data/search-tokens.ts``) makes the same
 tokens without Kiwi (no particle stripping): a subset of what the server asks.
 
 Kiwi loads once per process, when first needed (about a second and 250 MB): never at import.

@@ -39,9 +39,10 @@ SEARCHABLE: Slot[Searchable] = Slot("searchable sync entities", key=lambda item:
 
 def search_schema() -> list[str]:
     """The search table, its FTS5 index and the triggers that keep the index."""
-    add = f"INSERT INTO {FTS_TABLE}(rowid, terms) VALUES (new.entry, new.terms);"
+    # The names are this module's constants, not input.
+    add = f"INSERT INTO {FTS_TABLE}(rowid, terms) VALUES (new.entry, new.terms);"  # noqa: S608
     remove = (
-        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, terms) "
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, terms) "  # noqa: S608
         "VALUES ('delete', old.entry, old.terms);"
     )
     return [

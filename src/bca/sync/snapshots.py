@@ -1,6 +1,8 @@
 """Snapshot files: a user's offline database, patched from the change log by the worker.
 
-The file is SQLite (schema below, ``SCHEMA_VERSION``). Updating downloads the current file,
+The file is SQLite (schema below, ``SCHEMA_VERSION``): a table per sync entity, and the search
+table that the app searches offline (``bca.sync.snapshot_search``; every row written here
+takes its search entry with it). Updating downloads the current file,
 applies the changes after its cursor exactly as a client would, and uploads the result under a
 *new* key; only then does the ``sync_snapshots`` row switch to it, and only after that is the
 old object deleted. A reader therefore always gets a whole file. A missing, foreign, outdated or
@@ -29,9 +31,9 @@ from bca.core.time import isoformat, utcnow
 from bca.sync import repository
 from bca.sync.entities import ENTITIES, spec_of
 from bca.sync.errors import CursorExpired
+from bca.sync.service import collect_changes, render_entities
 from bca.sync.snapshot_search import TABLE as SEARCH_TABLE
 from bca.sync.snapshot_search import search_contents, search_schema, write_search_row
-from bca.sync.service import collect_changes, render_entities
 
 if TYPE_CHECKING:
     from bca.backends import Backends
