@@ -14,6 +14,7 @@ from sqlalchemy import event, func, select
 from bca.backends import Backends
 from bca.sync import repository
 from bca.sync.models import Change, HeldEntity, Snapshot
+from bca.sync.snapshots import SCHEMA_VERSION
 from tests.factories.accounts import Api, TestUser
 from tests.factories.cards import FULL_PROFILE_FIELDS
 from tests.factories.sync import (
@@ -313,7 +314,11 @@ async def test_snapshot_lifecycle(api: Api, client: httpx.AsyncClient, backends:
     etag, cursor = ready.headers["ETag"], ready.headers["BCA-Sync-Cursor"]
     db = open_copy(ready.content)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert meta(db) == {"user_id": alice.id, "cursor": int(cursor), "schema_version": 4}
+    assert meta(db) == {
+        "user_id": alice.id,
+        "cursor": int(cursor),
+        "schema_version": SCHEMA_VERSION,
+    }
     state = tables(db)
     assert {row[0] for row in state["profiles"]} == {a, b}
     assert {row[0] for row in state["relations"]} == {f"{a}:{b}"}

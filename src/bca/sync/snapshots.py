@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 PATCH_PAGE = 1000
 TEST_DELAY_VARIABLE = "BCA_TEST_SNAPSHOT_DELAY"
 """Test-only: seconds to pause a build after the file is written and before it is uploaded, so
