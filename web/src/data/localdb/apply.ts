@@ -38,7 +38,7 @@ export const TABLE_OF: Record<Entity, string> = {
 };
 
 /** The snapshot schema version this client understands; another one takes a fresh snapshot. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** JSON as Python's `json.dumps(v, separators=(",", ":"), sort_keys=True)` writes it. */
 export function pythonJson(value: unknown): string {
