@@ -6,7 +6,7 @@
 import { api, type Chat, type ChatRequest } from '../api';
 import { engine } from './live';
 import { allPages } from './pages';
-import { forget, invalidate, query, type Query } from './query';
+import { invalidate, query, type Query } from './query';
 
 const requestPath = (chatId: string): string => `/v1/chat-requests/${encodeURIComponent(chatId)}`;
 
@@ -20,9 +20,10 @@ export function requestQuery(chatId: string): Query<ChatRequest> {
   return query(`chat-requests:one:${chatId}`, () => api.get<ChatRequest>(requestPath(chatId)));
 }
 
+/** Out of the list. The screen of the request keeps what it showed (it is left at once, by a
+ * replacing navigation); reading it again would only be a 404. */
 function answered(chatId: string): void {
   requestsQuery().update((list) => list.filter((request) => request.chat.id !== chatId));
-  forget(`chat-requests:one:${chatId}`);
 }
 
 /** Accepts: the chat becomes one of my chats. */

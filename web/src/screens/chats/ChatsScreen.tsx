@@ -49,7 +49,6 @@ function RequestsEntry(): JSX.Element | null {
         <ListRow
           href={paths.requests}
           title={t('chat.requests')}
-          label={t('chat.requestsCount', { count })}
           trailing={<span class="chat-badge chat-badge-muted">{count > 99 ? '99+' : count}</span>}
         />
       </List>
