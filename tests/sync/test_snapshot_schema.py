@@ -1,7 +1,7 @@
 """The snapshot file's schema is derived from the entities' read schemas (``columns_of``), and
 stays what clients already hold: the tables below, ``schema_version`` 5 (4 added cards'
-``verified``; 5 chats' ``request`` and profiles' ``message_requests``). A column that changes here must change ``SCHEMA_VERSION`` with it (clients
-rebuild their copy)."""
+``verified``; 5 chats' ``request`` and profiles' ``message_requests``). A column that changes
+here must change ``SCHEMA_VERSION`` with it (clients rebuild their copy)."""
 
 from __future__ import annotations
 
