@@ -7,7 +7,7 @@
  */
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm';
 import { describe, expect, it } from 'vitest';
-import { applyChanges, applyPage, pythonJson, readMeta, TABLE_OF, type ChangesPage, type SqlExec, type SqlValue } from '../../src/data/localdb/apply';
+import { applyChanges, applyPage, pythonJson, readMeta, SCHEMA_VERSION, TABLE_OF, type ChangesPage, type SqlExec, type SqlValue } from '../../src/data/localdb/apply';
 
 interface Case {
   user_id: string;
@@ -68,7 +68,7 @@ describe('the change applier', () => {
       const db = exec(await open(sample));
       const before = readMeta(db);
       expect(before?.userId).toBe(sample.user_id);
-      expect(before?.schemaVersion).toBe(3);
+      expect(before?.schemaVersion).toBe(SCHEMA_VERSION);
       for (const page of sample.pages) applyPage(db, page);
       for (const table of Object.values(TABLE_OF)) expect(rows(db, table), table).toEqual(sample.expected[table]);
       expect(readMeta(db)?.cursor).toBe(Number(sample.pages.at(-1)?.cursor));
