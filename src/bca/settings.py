@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     # Chat messages older than this are redacted in every chat (a chat's owner may choose
     # less); unset keeps them as long as each chat's own setting says.
     chat_retention_max_days: Annotated[int | None, Field(ge=1, le=3650)] = None
+    # Message requests (chats with profiles that do not follow the inviter) one profile may
+    # start in 24 hours, counted in the database (so across instances); always on.
+    chat_requests_per_day: Annotated[int, Field(ge=1)] = 20
 
     # One endpoint override for every AWS client (S3, SQS, SES): any compatible store works.
     aws_endpoint_url: str | None = Field(

@@ -76,20 +76,31 @@ async def test_creating_as_a_profile_not_mine_or_with_unknown_participants_is_40
     assert response.status_code == 404
 
 
-async def test_only_followers_or_followed_profiles_can_be_added(api: Api) -> None:
+async def test_followers_join_and_anyone_else_is_asked(api: Api) -> None:
     me = await chat_user(api)
     stranger, fan, idol = await chat_user(api), await chat_user(api), await chat_user(api)
     await relate(api, fan, me)  # fan follows me
-    await relate(api, me, idol)  # I follow idol
+    await relate(api, me, idol)  # I follow idol (who does not follow me)
 
-    def body(*others: TestUser) -> dict[str, Any]:
-        return {"profile_id": me.profile_id, "participant_ids": [o.profile_id for o in others]}
-
-    response = await api.client.post("/v1/chats", json=body(fan, stranger), headers=me.headers)
-    assert response.status_code == 403
-    assert response.json()["code"] == "not_invitable"
-    response = await api.client.post("/v1/chats", json=body(fan, idol), headers=me.headers)
+    response = await api.client.post(
+        "/v1/chats",
+        json={
+            "profile_id": me.profile_id,
+            "participant_ids": [fan.profile_id, stranger.profile_id, idol.profile_id],
+        },
+        headers=me.headers,
+    )
     assert response.status_code == 201, response.text
+    chat = response.json()
+    assert chat["participant_count"] == 4
+    assert chat["request"] is False
+    fans = (await api.client.get(f"/v1/chats/{chat['id']}", headers=fan.headers)).json()
+    assert fans["request"] is False
+    for asked in (stranger, idol):
+        theirs = (await api.client.get(f"/v1/chats/{chat['id']}", headers=asked.headers)).json()
+        assert theirs["request"] is True
+        listed = (await api.client.get("/v1/chats", headers=asked.headers)).json()["items"]
+        assert listed == []
 
 
 async def test_no_chat_across_a_block(api: Api) -> None:
@@ -359,17 +370,23 @@ async def test_mute_is_per_participant_and_writes_no_event(api: Api) -> None:
 # --- invitations ---------------------------------------------------------------------------
 
 
-async def test_any_participant_invites_their_followers_or_followees(api: Api) -> None:
+async def test_any_participant_invites_their_followers(api: Api) -> None:
     owner, ann, newcomer = await chat_user(api), await chat_user(api), await chat_user(api)
     chat = await new_chat(api, owner, ann)
     url = f"/v1/chats/{chat['id']}/participants"
+    closed = await api.client.patch(
+        f"/v1/profiles/{newcomer.profile_id}",
+        json={"message_requests": "nobody"},
+        headers=newcomer.headers,
+    )
+    assert closed.status_code == 200, closed.text
     refused = await api.client.post(
         url, json={"profile_id": newcomer.profile_id}, headers=ann.headers
     )
     assert refused.status_code == 403
     assert refused.json()["code"] == "not_invitable"
 
-    await relate(api, ann, newcomer)  # ann follows the newcomer
+    await relate(api, newcomer, ann)  # the newcomer follows ann
     invited = await api.client.post(
         url, json={"profile_id": newcomer.profile_id}, headers=ann.headers
     )
@@ -384,6 +401,7 @@ async def test_any_participant_invites_their_followers_or_followees(api: Api) ->
     assert theirs.status_code == 200
     assert theirs.json()["participant_count"] == 3
     assert theirs.json()["my_profile_id"] == newcomer.profile_id
+    assert theirs.json()["request"] is False
 
     again = await api.client.post(
         url, json={"profile_id": newcomer.profile_id}, headers=owner.headers

@@ -37,8 +37,10 @@ FULL_PROFILE_FIELDS = {
     "created_at",
     "updated_at",
     "mine",
+    "message_requests",
 }
-"""What the owner, and anyone who may see a profile in full, gets."""
+"""What the owner, and anyone who may see a profile in full, gets (``message_requests``: null
+but for the owner)."""
 SUMMARY_PROFILE_FIELDS = {"id", "name", "image_url", "private"}
 """What others get of a private profile they may not see in full."""
 

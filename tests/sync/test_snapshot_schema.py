@@ -1,7 +1,8 @@
 """The snapshot file's schema is derived from the entities' read schemas (``columns_of``), and
 stays what clients already hold: the tables below, ``schema_version`` 5 (4 added cards'
-``verified``, 5 the search table and its FTS5 index). A column that changes here must change
-``SCHEMA_VERSION`` with it (clients rebuild their copy)."""
+``verified``; 5 the search table and its FTS5 index, chats' ``request`` and profiles'
+``message_requests``). A column that changes here must change ``SCHEMA_VERSION`` with it
+(clients rebuild their copy)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from bca.sync.snapshots import SCHEMA_VERSION, schema
 
 SCHEMA_5 = """\
 CREATE TABLE meta (user_id TEXT NOT NULL, cursor INTEGER NOT NULL, schema_version INTEGER NOT NULL, built_at TEXT NOT NULL);
-CREATE TABLE profiles (id TEXT PRIMARY KEY, name TEXT NOT NULL, team_name TEXT, description TEXT, email TEXT, phone TEXT, address TEXT, sns TEXT, data TEXT, image_url TEXT, private INTEGER NOT NULL, version INTEGER, created_at TEXT, updated_at TEXT, mine INTEGER);
+CREATE TABLE profiles (id TEXT PRIMARY KEY, name TEXT NOT NULL, team_name TEXT, description TEXT, email TEXT, phone TEXT, address TEXT, sns TEXT, data TEXT, image_url TEXT, private INTEGER NOT NULL, version INTEGER, created_at TEXT, updated_at TEXT, mine INTEGER, message_requests TEXT);
 CREATE TABLE relations (id TEXT PRIMARY KEY, profile_id TEXT NOT NULL, target_id TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE INDEX ix_relations_target_id ON relations (target_id);
 CREATE TABLE cards (id TEXT PRIMARY KEY, profile_id TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL, preview_url TEXT, private INTEGER NOT NULL, version INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, verified TEXT NOT NULL);
 CREATE INDEX ix_cards_profile_id ON cards (profile_id);
 CREATE TABLE subscriptions (id TEXT PRIMARY KEY, profile_id TEXT NOT NULL, card_id TEXT NOT NULL, subscribed_at TEXT NOT NULL);
-CREATE TABLE chats (id TEXT PRIMARY KEY, title TEXT, direct INTEGER NOT NULL, owner_profile_id TEXT NOT NULL, my_profile_id TEXT NOT NULL, participant_count INTEGER NOT NULL, muted INTEGER NOT NULL, read_index INTEGER NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE chats (id TEXT PRIMARY KEY, title TEXT, direct INTEGER NOT NULL, owner_profile_id TEXT NOT NULL, my_profile_id TEXT NOT NULL, participant_count INTEGER NOT NULL, muted INTEGER NOT NULL, read_index INTEGER NOT NULL, created_at TEXT NOT NULL, request INTEGER NOT NULL);
 CREATE TABLE contacts (id TEXT PRIMARY KEY, profile_id TEXT NOT NULL, name TEXT NOT NULL, organization TEXT, title TEXT, phones TEXT NOT NULL, emails TEXT NOT NULL, urls TEXT NOT NULL, address TEXT, note TEXT, image_url TEXT, version INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE INDEX ix_contacts_profile_id ON contacts (profile_id);
 CREATE TABLE search_entries (entry INTEGER PRIMARY KEY, entity TEXT NOT NULL, id TEXT NOT NULL, terms TEXT NOT NULL, UNIQUE (entity, id));

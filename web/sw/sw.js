@@ -88,9 +88,26 @@ self.addEventListener('message', (event) => {
 /* Web Push (the server's chat.send_push): the payload is {type: 'message', chat_id, index, sender,
    profile_id, chat_title?, body?}; body only when the subscription allows previews. One
    notification per chat (its tag): a newer message replaces the older one. */
+/* A message request (the server's chat.send_request_notice) is notified once, quietly:
+   {type: 'chat_request', chat_id, profile_id, sender, quiet: true}; it opens the request. */
+function requestNotice(data) {
+  const korean = String(self.navigator.language || '').startsWith('ko');
+  return self.registration.showNotification(String(data.sender || 'B.Ca'), {
+    body: korean ? '메시지 요청' : 'Message request',
+    tag: `chat-request:${data.chat_id}`,
+    silent: true,
+    icon: '/app/icons/icon-192.png',
+    data: { url: `/app/chats/requests/${encodeURIComponent(data.chat_id)}`, chat_id: data.chat_id },
+  });
+}
+
 self.addEventListener('push', (event) => {
   let data;
   try { data = event.data ? event.data.json() : null; } catch { data = null; }
+  if (data && data.type === 'chat_request' && typeof data.chat_id === 'string') {
+    event.waitUntil(requestNotice(data));
+    return;
+  }
   if (!data || data.type !== 'message' || typeof data.chat_id !== 'string') return;
   const title = data.chat_title ? `${data.sender} · ${data.chat_title}` : String(data.sender || 'B.Ca');
   event.waitUntil(self.registration.showNotification(title, {

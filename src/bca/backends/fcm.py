@@ -25,6 +25,24 @@ logger = logging.getLogger(__name__)
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 MAX_RETRY_AFTER = 10.0
 """Longest ``Retry-After`` honoured: a push that late is rarely worth more than a retry later."""
+QUIET: dict[str, Any] = {
+    # Android: delivered when convenient (no waking the device), shown low in the shade on
+    # the quiet channel the app creates for it, with no sound of its own.
+    "android": {
+        "priority": "normal",
+        "notification": {
+            "channel_id": "quiet",
+            "notification_priority": "PRIORITY_LOW",
+            "default_sound": False,
+        },
+    },
+    # iOS: delivered by power considerations (priority 5), shown without sound or wake-up.
+    "apns": {
+        "headers": {"apns-priority": "5"},
+        "payload": {"aps": {"interruption-level": "passive"}},
+    },
+}
+"""What a quiet push (``PushMessage.quiet``) adds to the FCM message."""
 
 
 class FcmPushSender:
@@ -64,13 +82,15 @@ class FcmPushSender:
         self._retry_base_delay = retry_base_delay
 
     async def send(self, message: PushMessage) -> PushResult:
-        payload = {
+        payload: dict[str, Any] = {
             "message": {
                 "token": message.token,
                 "notification": {"title": message.title, "body": message.body},
                 "data": message.data,
             }
         }
+        if message.quiet:
+            payload["message"] |= QUIET
         device = redact(message.token)
         for attempt in range(1, self._max_attempts + 1):
             delay = self._backoff(attempt)

@@ -24,6 +24,8 @@ class PushMessage:
     title: str
     body: str
     data: dict[str, str] = field(default_factory=dict)
+    quiet: bool = False
+    """Shown without sound, vibration or heads-up (a message request's one notice)."""
 
 
 class PushResult(StrEnum):

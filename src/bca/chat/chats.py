@@ -4,21 +4,15 @@ kicking, and each participant's read marker."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends import Backends
-from bca.chat import event_log, repository
-from bca.chat.errors import (
-    AlreadyParticipant,
-    Blocked,
-    InvalidField,
-    NotInvitable,
-)
-from bca.chat.models import Chat, Participant, PastMembership
+from bca.chat import event_log, repository, requests
+from bca.chat.errors import AlreadyParticipant, InvalidField
+from bca.chat.models import DECLINED, PENDING, Chat, Participant, PastMembership
 from bca.chat.repository import ChatView
 from bca.chat.schemas import (
     ChatCreate,
@@ -57,22 +51,6 @@ async def _locked_membership(
     return chat, me
 
 
-async def check_invitable(
-    session: AsyncSession, inviter: uuid.UUID, profiles: Sequence[uuid.UUID]
-) -> None:
-    """Blocks (either way) rule out an invitation first; then a follow (either way) is needed."""
-    relations = await profiles_service.relations_between(session, inviter, profiles)
-    if any(relation.status == "block" for relation in relations):
-        raise Blocked()
-    following = {
-        relation.target_id if relation.profile_id == inviter else relation.profile_id
-        for relation in relations
-        if relation.status == "follow"
-    }
-    if any(profile_id not in following for profile_id in profiles):
-        raise NotInvitable()
-
-
 async def create_chat(
     session: AsyncSession, backends: Backends, *, user_id: uuid.UUID, data: ChatCreate
 ) -> tuple[ChatRead, bool]:
@@ -95,7 +73,9 @@ async def create_chat(
         )
         if existing is not None:
             return existing, False
-    await check_invitable(session, me.id, invited)
+    asked = await requests.invitations(
+        session, backends, me.id, [profiles[profile_id] for profile_id in invited]
+    )
 
     now = utcnow()
     chat = Chat(
@@ -153,6 +133,10 @@ async def create_chat(
     for participant in joined:
         # Nobody has anything to catch up on in a chat that was just created.
         participant.last_read_index = chat.last_event_index
+        if participant.profile_id in asked:
+            await requests.make_request(
+                session, backends, chat=chat, participant=participant, inviter=me.id
+            )
     session.add_all(joined)
     await session.flush()
     await record_chat_change(session, chat.id)
@@ -262,7 +246,11 @@ async def add_participant(
         raise NotFound()
     if await repository.membership(session, chat_id=chat.id, user_id=target.user_id):
         raise AlreadyParticipant()
-    await check_invitable(session, me.profile_id, [target.id])
+    participant = await repository.get_participant(session, chat_id=chat.id, profile_id=target.id)
+    if participant is not None and participant.request == DECLINED:
+        # To the others, one who declined is still there, as while the request was pending.
+        raise AlreadyParticipant()
+    asked = await requests.invitations(session, backends, me.profile_id, [target])
     event = await _write(
         session,
         chat,
@@ -271,7 +259,6 @@ async def add_participant(
         user_id=user_id,
         target_profile_id=target.id,
     )
-    participant = await repository.get_participant(session, chat_id=chat.id, profile_id=target.id)
     if participant is None:
         participant = Participant(chat_id=chat.id, profile_id=target.id, user_id=target.user_id)
         session.add(participant)
@@ -293,6 +280,11 @@ async def add_participant(
     participant.joined_index = event.index
     # What happened before the join is history, not unread news.
     participant.last_read_index = event.index
+    participant.request = None
+    if asked:
+        await requests.make_request(
+            session, backends, chat=chat, participant=participant, inviter=me.profile_id
+        )
     await session.flush()
     return await _tell_members(session, backends, chat.id, event)
 
@@ -307,6 +299,10 @@ async def remove_participant(
 ) -> None:
     """Leave (one's own profile) or kick (the owner, anyone else)."""
     chat, me = await _locked_membership(session, chat_id=chat_id, user_id=user_id)
+    if profile_id == me.profile_id and me.request == PENDING:
+        # Leaving a request unanswered is declining it: nobody else learns of it.
+        await requests.leave_silently(session, chat, me)
+        return
     if chat.direct:
         raise Forbidden("Nobody leaves a direct chat; mute it instead.")
     if profile_id == me.profile_id:
@@ -315,14 +311,19 @@ async def remove_participant(
         if chat.owner_profile_id != me.profile_id:
             raise Forbidden("Only the owner can remove others from the chat.")
         found = await repository.get_participant(session, chat_id=chat.id, profile_id=profile_id)
-        if found is None or found.left_at is not None:
+        if found is None or (found.left_at is not None and found.request != DECLINED):
             raise NotFound()
         target, kind = found, "member_kicked"
     event = await _write(
         session, chat, type=kind, by=me, user_id=user_id, target_profile_id=target.profile_id
     )
-    target.left_at = event.created_at
-    target.left_index = event.index
+    if target.request == DECLINED:
+        # Kicked after declining, unknown to the owner: gone for everyone now, and what
+        # they may read still ends where they declined.
+        target.request = None
+    else:
+        target.left_at = event.created_at
+        target.left_index = event.index
     await session.flush()
     events = [event]
     if chat.owner_profile_id == target.profile_id:

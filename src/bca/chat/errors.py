@@ -12,7 +12,7 @@ class Blocked(Forbidden):
 
 class NotInvitable(Forbidden):
     code = "not_invitable"
-    detail = "Only profiles that follow you, or that you follow, can be invited."
+    detail = "This profile takes no message requests from you."
 
 
 class AlreadyParticipant(Conflict):

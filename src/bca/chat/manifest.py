@@ -7,6 +7,7 @@ from bca.chat import personal, previews, reactions, repository, retention, sched
 from bca.chat.models import (
     Chat,
     ChatEvent,
+    ChatRequest,
     IdempotencyRecord,
     Mention,
     Participant,
@@ -25,9 +26,16 @@ from bca.sync.entities import ENTITIES
 
 
 def _web() -> Web:
-    from bca.chat import conversation_routes, routes, scheduled_routes
+    from bca.chat import conversation_routes, request_routes, routes, scheduled_routes
 
-    return Web(routers=(routes.router, scheduled_routes.router, conversation_routes.router))
+    return Web(
+        routers=(
+            routes.router,
+            scheduled_routes.router,
+            conversation_routes.router,
+            request_routes.router,
+        )
+    )
 
 
 MANIFEST = Domain(
@@ -43,11 +51,13 @@ MANIFEST = Domain(
         Reaction,
         Mention,
         Pin,
+        ChatRequest,
     ),
     hot=True,
     plugs=(
         ENTITIES.plug(sync.CHAT),
         TASKS.plug(Task("chat.send_push", tasks.send_push)),
+        TASKS.plug(Task("chat.send_request_notice", tasks.send_request_notice)),
         TASKS.plug(Task("chat.fetch_preview", previews.fetch_preview)),
         TASKS.plug(
             Task("chat.send_scheduled", scheduled.send_scheduled, every=scheduled.SWEEP_SECONDS)
@@ -70,6 +80,13 @@ MANIFEST = Domain(
             )
         ),
         PERSONAL_DATA.plug(Personal(Participant, (ByUser("user_id"), of_profile("profile_id")))),
+        PERSONAL_DATA.plug(
+            Personal(
+                ChatRequest,
+                (ByUser("user_id"), of_profile("profile_id"), of_profile("inviter_profile_id")),
+                note="who asked whom into a chat; removed with either profile",
+            )
+        ),
         PERSONAL_DATA.plug(Personal(PastMembership, (ByUser("user_id"), of_profile("profile_id")))),
         PERSONAL_DATA.plug(
             Personal(

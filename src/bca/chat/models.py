@@ -11,6 +11,11 @@ from bca.core.db import Base
 from bca.core.ids import new_id
 from bca.core.time import utcnow
 
+PENDING = "pending"
+"""``Participant.request`` of an invitee who has not answered a message request."""
+DECLINED = "declined"
+"""``Participant.request`` of an invitee who declined: they left, silently."""
+
 
 class Chat(Base):
     __tablename__ = "chats"
@@ -49,6 +54,11 @@ class Participant(Base):
     # The index of the event by which the participant left or was kicked: they keep reading
     # the chat up to it, as it was then.
     left_index: Mapped[int | None]
+    # A message request (``chat/requests.py``): ``pending`` while the invitee has not answered
+    # an invitation from a profile they do not follow, ``declined`` once they turned it down
+    # (they have left, silently: to everyone else they look as they did while pending);
+    # None for a participant like any other.
+    request: Mapped[str | None] = mapped_column(String(10))
 
 
 class PastMembership(Base):
@@ -191,3 +201,21 @@ class Pin(Base):
     message_index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"))
     pinned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChatRequest(Base):
+    """Who asked whom into a chat, and when: the request's "who" for the invitee, and the rows
+    the daily limit of requests per inviting profile counts (``chat/requests.py``). Its state
+    lives on the invitee's participant row. Personal data of both profiles."""
+
+    __tablename__ = "chat_requests"
+    __table_args__ = (
+        Index("ix_chat_requests_inviter_profile_id_created_at", "inviter_profile_id", "created_at"),
+        Index("ix_chat_requests_user_id", "user_id"),
+    )
+
+    chat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chats.id"), primary_key=True)
+    profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    inviter_profile_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

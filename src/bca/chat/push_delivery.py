@@ -1,4 +1,5 @@
-"""What a push notification of a new message needs, read in one statement (``chat.send_push``)."""
+"""What a push notification needs, read in one statement: of a new message (``chat.send_push``)
+and of a message request (``chat.send_request_notice``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from bca.accounts.models import AuthSession, User
 from bca.chat.event_log import MESSAGE
-from bca.chat.models import Chat, ChatEvent, Mention, Participant
+from bca.chat.models import PENDING, Chat, ChatEvent, ChatRequest, Mention, Participant
 from bca.core.time import utcnow
 from bca.profiles.models import Profile, Relation
 from bca.profiles.visibility import alive
@@ -95,6 +96,9 @@ async def push_delivery(
                 ChatEvent.deleted_at.is_(None),
                 alive(sender),
                 Participant.left_at.is_(None),
+                # A message request is notified once, quietly (``chat.send_request_notice``);
+                # nothing more until it is accepted.
+                Participant.request.is_(None),
                 or_(Participant.muted.is_(False), mentioned),
                 Participant.profile_id != ChatEvent.profile_id,
                 Participant.user_id != sender.user_id,
@@ -122,5 +126,80 @@ async def push_delivery(
             WebPushTarget(row[7], row[8], row[9], row[10], row[11])
             for row in rows
             if row[7] is not None
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class RequestNotice:
+    """A message request to notify its invitee of, once and quietly, and their devices."""
+
+    inviter_profile_id: uuid.UUID
+    inviter_name: str
+    targets: list[PushTarget]
+    web_targets: list[WebPushTarget]
+
+
+async def request_notice(
+    session: AsyncSession, *, chat_id: uuid.UUID, profile_id: uuid.UUID
+) -> RequestNotice | None:
+    """In one statement: a request still pending, from a live inviter the invitee does not
+    block, and every live session of the invitee with a push token or a Web Push
+    subscription. None when there is nobody to notify."""
+    inviter = aliased(Profile)
+    blocks_inviter = exists().where(
+        Relation.profile_id == Participant.profile_id,
+        Relation.target_id == ChatRequest.inviter_profile_id,
+        Relation.status == "block",
+    )
+    rows = (
+        await session.execute(
+            select(
+                inviter.id,
+                inviter.name,
+                AuthSession.id,
+                AuthSession.push_token,
+                WebPushSubscription.id,
+                WebPushSubscription.endpoint,
+                WebPushSubscription.p256dh,
+                WebPushSubscription.auth,
+                WebPushSubscription.previews,
+            )
+            .select_from(ChatRequest)
+            .join(
+                Participant,
+                (Participant.chat_id == ChatRequest.chat_id)
+                & (Participant.profile_id == ChatRequest.profile_id),
+            )
+            .join(inviter, inviter.id == ChatRequest.inviter_profile_id)
+            .join(AuthSession, AuthSession.user_id == Participant.user_id)
+            .join(User, User.id == Participant.user_id)
+            .outerjoin(WebPushSubscription, WebPushSubscription.session_id == AuthSession.id)
+            .where(
+                ChatRequest.chat_id == chat_id,
+                ChatRequest.profile_id == profile_id,
+                Participant.request == PENDING,
+                Participant.left_at.is_(None),
+                alive(inviter),
+                ~blocks_inviter,
+                or_(AuthSession.push_token.is_not(None), WebPushSubscription.id.is_not(None)),
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > utcnow(),
+                User.deactivated_at.is_(None),
+                User.locked.is_(False),
+            )
+            .order_by(AuthSession.id)
+        )
+    ).all()
+    if not rows:
+        return None
+    return RequestNotice(
+        inviter_profile_id=rows[0][0],
+        inviter_name=rows[0][1],
+        targets=[PushTarget(row[2], row[3]) for row in rows if row[3]],
+        web_targets=[
+            WebPushTarget(row[4], row[5], row[6], row[7], row[8])
+            for row in rows
+            if row[4] is not None
         ],
     )

@@ -26,7 +26,17 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bca.chat.models import Chat, ChatEvent, Mention, Participant, PastMembership
+from bca.cards.models import Card
+from bca.chat.models import (
+    DECLINED,
+    PENDING,
+    Chat,
+    ChatEvent,
+    ChatRequest,
+    Mention,
+    Participant,
+    PastMembership,
+)
 from bca.files.models import StoredFile
 from bca.profiles.models import Profile
 from bca.profiles.visibility import alive
@@ -73,6 +83,12 @@ def attachment_kept(file_id: Any) -> ColumnElement[bool]:
 # --- chats and participants ------------------------------------------------------------------
 
 
+def shown_as_member(participant: Any = Participant) -> ColumnElement[bool]:
+    """A participant as the others see them: present, or gone by declining a message request
+    (a declined request looks to everyone else as it did while it was pending)."""
+    return or_(participant.left_at.is_(None), participant.request == DECLINED)
+
+
 async def find_direct_chat(session: AsyncSession, direct_key: str) -> Chat | None:
     chat: Chat | None = await session.scalar(select(Chat).where(Chat.direct_key == direct_key))
     return chat
@@ -88,7 +104,7 @@ def _my_chats() -> Select[Chat, Participant, int, ChatEvent, StoredFile, int]:
         select(func.count())
         .select_from(other)
         .join(other_profile, other_profile.id == other.profile_id)
-        .where(other.chat_id == Chat.id, other.left_at.is_(None), alive(other_profile))
+        .where(other.chat_id == Chat.id, shown_as_member(other), alive(other_profile))
         .correlate(Chat)
         .scalar_subquery()
     )
@@ -128,14 +144,23 @@ def _my_chats() -> Select[Chat, Participant, int, ChatEvent, StoredFile, int]:
 # Built once (aliases and statements cost more to build than to run).
 _MY_CHAT = _my_chats().where(Chat.id == bindparam("chat"))
 _MY_CHATS_BY_ACTIVITY = (
-    _my_chats().order_by(Chat.last_event_at.desc(), Chat.id.desc()).limit(bindparam("limit"))
+    _my_chats()
+    .where(Participant.request.is_(None))
+    .order_by(Chat.last_event_at.desc(), Chat.id.desc())
+    .limit(bindparam("limit"))
 )
-_MY_CHATS_BEFORE = _MY_CHATS_BY_ACTIVITY.where(
-    or_(
-        Chat.last_event_at < bindparam("before_at"),
-        and_(Chat.last_event_at == bindparam("before_at"), Chat.id < bindparam("before_id")),
-    )
+_MY_REQUESTS = (
+    _my_chats()
+    .where(Participant.request == PENDING)
+    .order_by(Chat.last_event_at.desc(), Chat.id.desc())
+    .limit(bindparam("limit"))
 )
+_BEFORE = or_(
+    Chat.last_event_at < bindparam("before_at"),
+    and_(Chat.last_event_at == bindparam("before_at"), Chat.id < bindparam("before_id")),
+)
+_MY_CHATS_BEFORE = _MY_CHATS_BY_ACTIVITY.where(_BEFORE)
+_MY_REQUESTS_BEFORE = _MY_REQUESTS.where(_BEFORE)
 
 
 async def lock_chat(session: AsyncSession, chat_id: uuid.UUID) -> Chat | None:
@@ -167,12 +192,14 @@ async def list_chats(
     user_id: uuid.UUID,
     before: tuple[datetime, uuid.UUID] | None,
     limit: int,
+    requests: bool = False,
 ) -> list[ChatView]:
-    """Most recent activity first; the cursor is the last row's ``(last_event_at, id)``."""
+    """Most recent activity first; the cursor is the last row's ``(last_event_at, id)``.
+    ``requests``: the message requests I have not answered instead of my chats."""
     parameters: dict[str, object] = {"viewer": user_id, "limit": limit}
-    query = _MY_CHATS_BY_ACTIVITY
+    query = _MY_REQUESTS if requests else _MY_CHATS_BY_ACTIVITY
     if before is not None:
-        query = _MY_CHATS_BEFORE
+        query = _MY_REQUESTS_BEFORE if requests else _MY_CHATS_BEFORE
         parameters |= {"before_at": before[0], "before_id": before[1]}
     rows = (await session.execute(query, parameters)).all()
     return [ChatView(*row) for row in rows]
@@ -209,9 +236,14 @@ async def get_participant(
 
 
 async def active_participants(session: AsyncSession, chat_id: uuid.UUID) -> list[Participant]:
+    """Those who take part (not invitees of a request they have not answered)."""
     rows = await session.scalars(
         select(Participant)
-        .where(Participant.chat_id == chat_id, Participant.left_at.is_(None))
+        .where(
+            Participant.chat_id == chat_id,
+            Participant.left_at.is_(None),
+            Participant.request.is_(None),
+        )
         .order_by(Participant.joined_at, Participant.profile_id)
     )
     return list(rows.all())
@@ -227,7 +259,7 @@ async def visible_participants(
     query = (
         select(Participant)
         .join(Profile, Profile.id == Participant.profile_id)
-        .where(Participant.chat_id == chat_id, Participant.left_at.is_(None), alive())
+        .where(Participant.chat_id == chat_id, shown_as_member(), alive())
     )
     if after is not None:
         query = query.where(
@@ -292,3 +324,57 @@ PRESENT_PARTICIPANTS = (
     )
     .order_by(Participant.joined_at, Participant.profile_id)
 )
+
+
+# --- message requests ------------------------------------------------------------------------
+
+
+async def lock_profile(session: AsyncSession, profile_id: uuid.UUID) -> None:
+    """Hold the inviting profile's row lock: its requests are counted one writer at a time."""
+    await session.execute(select(Profile.id).where(Profile.id == profile_id).with_for_update())
+
+
+async def requests_since(
+    session: AsyncSession, *, inviter_profile_id: uuid.UUID, since: datetime
+) -> list[datetime]:
+    """When the profile's requests since ``since`` were made, oldest first (one index range)."""
+    rows = await session.scalars(
+        select(ChatRequest.created_at)
+        .where(
+            ChatRequest.inviter_profile_id == inviter_profile_id,
+            ChatRequest.created_at > since,
+        )
+        .order_by(ChatRequest.created_at)
+    )
+    return list(rows.all())
+
+
+async def verified_emails_of(session: AsyncSession, profile_id: uuid.UUID) -> list[Any]:
+    """The verified addresses on the profile's live cards (``Card.verified_emails`` lists)."""
+    rows = await session.scalars(
+        select(Card.verified_emails).where(
+            Card.profile_id == profile_id,
+            Card.deleted_at.is_(None),
+            Card.verified_until.is_not(None),
+        )
+    )
+    return [entry for entries in rows.all() for entry in entries or ()]
+
+
+async def chat_request(
+    session: AsyncSession, *, chat_id: uuid.UUID, profile_id: uuid.UUID
+) -> ChatRequest | None:
+    return await session.get(ChatRequest, (chat_id, profile_id))
+
+
+async def first_message_since(
+    session: AsyncSession, *, chat_id: uuid.UUID, index: int
+) -> ChatEvent | None:
+    """The chat's first message after ``index`` (one range of the primary key)."""
+    event: ChatEvent | None = await session.scalar(
+        select(ChatEvent)
+        .where(ChatEvent.chat_id == chat_id, ChatEvent.index > index, ChatEvent.type == "message")
+        .order_by(ChatEvent.index)
+        .limit(1)
+    )
+    return event

@@ -54,7 +54,7 @@ EventIndex = Annotated[int, Path(ge=1, le=MAX_INDEX)]
     response_model=ChatRead,
     responses={
         200: {"model": ChatRead, "description": "The existing direct chat of the pair"},
-        **problems(403, 404, 409),
+        **problems(403, 404, 409, 429),
     },
 )
 async def create_chat(
@@ -131,7 +131,7 @@ async def list_participants(
     "/chats/{chat_id}/participants",
     status_code=201,
     response_model=EventRead,
-    responses=problems(403, 409),
+    responses=problems(403, 409, 429),
 )
 async def add_participant(
     chat_id: uuid.UUID,
@@ -140,7 +140,8 @@ async def add_participant(
     session: SessionDep,
     backends: BackendsDep,
 ) -> EventRead:
-    """Invite a profile that follows, or is followed by, my profile in this chat."""
+    """Invite a profile into this chat: one that follows my profile joins; anyone else is
+    asked (a message request), as their profile allows."""
     return await chats.add_participant(
         session, backends, user_id=user.id, chat_id=chat_id, profile_id=data.profile_id
     )

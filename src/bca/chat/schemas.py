@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from bca.chat.models import Chat, ChatEvent, Participant
+from bca.chat.models import PENDING, Chat, ChatEvent, Participant
 from bca.core.text import NOT_BLANK
 from bca.files.models import StoredFile
 from bca.files.urls import file_url
@@ -292,6 +292,11 @@ class ChatRead(BaseModel):
     unread_mentions: int = Field(
         default=0, description="Unread messages that mention my profile (`<@profile_id>`)."
     )
+    request: bool = Field(
+        default=False,
+        description="A message request I have not answered yet (`/v1/chat-requests`): the "
+        "chat is in my requests, not in my chats.",
+    )
 
     @classmethod
     def from_view(cls, view: ChatView, public_url: str) -> ChatRead:
@@ -315,6 +320,7 @@ class ChatRead(BaseModel):
             if last_event is None
             else EventRead.from_row(last_event, FileRef.from_row(public_url, view.last_file)),
             unread_mentions=view.unread_mentions,
+            request=me.request == PENDING,
         )
 
 
@@ -331,6 +337,7 @@ class ChatEntry(BaseModel):
     muted: bool
     read_index: int
     created_at: datetime
+    request: bool = Field(description="A message request I have not answered yet.")
 
     @classmethod
     def from_row(cls, chat: Chat, me: Participant, participant_count: int) -> ChatEntry:
@@ -344,7 +351,25 @@ class ChatEntry(BaseModel):
             muted=me.muted,
             read_index=me.last_read_index,
             created_at=chat.created_at,
+            request=me.request == PENDING,
         )
+
+
+class ChatRequestRead(BaseModel):
+    """A message request as its invitee sees it: the chat, who asked, and their first
+    message."""
+
+    chat: ChatRead
+    inviter_profile_id: uuid.UUID | None = Field(
+        description="Who asked (null once their profile is gone)."
+    )
+    inviter_verified_work: bool = Field(
+        description="The inviter holds a card with a verified, unexpired work email."
+    )
+    first_message: EventRead | None = Field(
+        description="The first message since the invitation, if any yet."
+    )
+    requested_at: datetime
 
 
 class ParticipantRead(BaseModel):

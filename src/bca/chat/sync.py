@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from bca.accounts.models import User
 from bca.chat.models import Chat, Participant
+from bca.chat.repository import shown_as_member
 from bca.chat.schemas import ChatEntry
 from bca.profiles.models import Profile
 from bca.profiles.sync import ProfileLink, profile_dependents
@@ -41,7 +42,7 @@ def _chats(viewers: Any, ids: Any) -> AnySelect:
         select(func.count())
         .select_from(others)
         .join(other_profile, other_profile.id == others.profile_id)
-        .where(others.chat_id == chat.id, others.left_at.is_(None), alive(other_profile))
+        .where(others.chat_id == chat.id, shown_as_member(others), alive(other_profile))
         .correlate(chat)
         .scalar_subquery()
     )
@@ -165,20 +166,29 @@ CHAT_LINK = ProfileLink(
 
 
 async def record_chat_change(
-    session: AsyncSession, chat_id: uuid.UUID, *, also: Iterable[uuid.UUID] = ()
+    session: AsyncSession,
+    chat_id: uuid.UUID,
+    *,
+    also: Iterable[uuid.UUID] = (),
+    only: uuid.UUID | None = None,
 ) -> None:
     """Chat created, renamed, or its membership changed.
 
     Membership changes also change which profiles members can see (chat partners are
     visible), so every member hears about every member's profile; pass the departed user in
-    ``also`` so that they learn the chat (and its partners) left their view.
+    ``also`` so that they learn the chat (and its partners) left their view. ``only``: a
+    change that one user alone sees (their answer to a message request).
     """
-    # Everyone who ever took part: a departed member must learn the chat left their view even
-    # when the caller forgot ``also``; those who never saw it are filtered out at commit.
-    everyone = await session.scalars(
-        select(Participant.user_id).where(Participant.chat_id == chat_id)
-    )
-    members = set(everyone.all()) | set(also)
+    if only is not None:
+        members = {only}
+    else:
+        # Everyone who ever took part: a departed member must learn the chat left their view
+        # even when the caller forgot ``also``; those who never saw it are filtered out at
+        # commit.
+        everyone = await session.scalars(
+            select(Participant.user_id).where(Participant.chat_id == chat_id)
+        )
+        members = set(everyone.all()) | set(also)
     await record_change(session, user_ids=members, entity="chat", entity_id=str(chat_id))
     profiles = await session.scalars(
         select(Participant.profile_id).where(Participant.chat_id == chat_id)

@@ -14,7 +14,13 @@ from bca.backends.tasks import RetryableTaskError
 from bca.backends.webpush import WebPushResult, payload_json
 from bca.backends.webpush import WebPushTarget as BrowserTarget
 from bca.chat import idempotency
-from bca.chat.push_delivery import PushDelivery, PushTarget, WebPushTarget, push_delivery
+from bca.chat.push_delivery import (
+    PushDelivery,
+    PushTarget,
+    WebPushTarget,
+    push_delivery,
+    request_notice,
+)
 from bca.core.time import utcnow
 from bca.webpush import service as webpush_service
 
@@ -164,6 +170,51 @@ async def _send_web_push(
     retry = sum(result is WebPushResult.retry for result in results)
     if retry:
         raise RetryableTaskError(f"{retry} Web Push deliveries to retry")
+
+
+async def send_request_notice(backends: Backends, *, chat_id: str, profile_id: str) -> None:
+    """The one notice of a message request: quiet (no sound, no heads-up), naming who asks and
+    nothing of what they wrote; sent once per device (a retried task skips those marked), and
+    not at all once the request was answered or its invitee blocks the inviter."""
+    async with backends.database.transaction() as session:
+        notice = await request_notice(
+            session, chat_id=uuid.UUID(chat_id), profile_id=uuid.UUID(profile_id)
+        )
+    if notice is None:
+        return
+    data = {
+        "type": "chat_request",
+        "chat_id": chat_id,
+        "profile_id": str(notice.inviter_profile_id),
+    }
+    mark = f"chat-request:{chat_id}:{profile_id}"
+    if backends.push.enabled:
+        for target in notice.targets:
+            if not await backends.cache.set_if_absent(
+                f"{mark}:{target.session_id}", "1", ttl=PUSH_MARK_TTL
+            ):
+                continue
+            message = PushMessage(
+                token=target.token,
+                title=notice.inviter_name,
+                body="Message request",
+                data=data,
+                quiet=True,
+            )
+            if await backends.push.send(message) is PushResult.unregistered:
+                async with backends.database.transaction() as session:
+                    await accounts_sessions.forget_push_token(
+                        session, session_id=target.session_id, token=target.token
+                    )
+    if backends.web_push.enabled:
+        payload = payload_json({**data, "sender": notice.inviter_name, "quiet": True})
+        for web_target in notice.web_targets:
+            if not await backends.cache.set_if_absent(
+                f"{mark}:{web_target.subscription_id}", "1", ttl=PUSH_MARK_TTL
+            ):
+                continue
+            browser = BrowserTarget(web_target.endpoint, web_target.p256dh, web_target.auth)
+            await backends.web_push.send(browser, payload, topic=uuid.UUID(chat_id).hex)
 
 
 IDEMPOTENCY_RECORD_HOURS = 24

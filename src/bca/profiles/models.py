@@ -30,6 +30,12 @@ class Profile(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     image_file_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("files.id"))
     private: Mapped[bool] = mapped_column(default=False)
+    # Who may start a chat with this profile without being followed by it: ``everyone``,
+    # ``verified_work`` (inviters with a verified work email on a card) or ``nobody``
+    # (``bca.chat.requests``).
+    message_requests: Mapped[str] = mapped_column(
+        String(16), default="everyone", server_default="everyone"
+    )
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

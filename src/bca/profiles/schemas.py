@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -36,6 +36,8 @@ Sns = Annotated[
 RelationStatus = Literal["follow", "follow_requested", "hide", "block"]
 SettableRelationStatus = Literal["follow", "hide", "block"]
 FollowerStatus = Literal["follow", "follow_requested"]
+MessageRequests = Literal["everyone", "verified_work", "nobody"]
+"""Who may start a chat with a profile that does not follow them (``bca.chat.requests``)."""
 
 
 def check_data_size(value: dict[str, Any]) -> dict[str, Any]:
@@ -79,8 +81,9 @@ class ProfileUpdate(Input):
     sns: Sns | SkipJsonSchema[None] = None
     data: dict[str, Any] | SkipJsonSchema[None] = None
     private: bool | SkipJsonSchema[None] = None
+    message_requests: MessageRequests | SkipJsonSchema[None] = None
 
-    @field_validator("name", "sns", "data", "private", mode="before")
+    @field_validator("name", "sns", "data", "private", "message_requests", mode="before")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
@@ -111,6 +114,10 @@ class ProfileRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     mine: bool
+    message_requests: MessageRequests | None = Field(
+        description="Who may start a chat with this profile without being followed by it "
+        "(a message request): shown to the owner alone, null for everyone else."
+    )
 
     @classmethod
     def from_row(cls, profile: Profile, *, mine: bool, public_url: str) -> ProfileRead:
@@ -130,6 +137,7 @@ class ProfileRead(BaseModel):
             created_at=profile.created_at,
             updated_at=profile.updated_at,
             mine=mine,
+            message_requests=cast(MessageRequests, profile.message_requests) if mine else None,
         )
 
 

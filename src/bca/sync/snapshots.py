@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 5
-"""4 added cards' ``verified``; 5 the search table (``bca.sync.snapshot_search``)."""
+"""4 added cards' ``verified``; 5 the search table (``bca.sync.snapshot_search``), chats'
+``request`` and profiles' ``message_requests``."""
 PATCH_PAGE = 1000
 TEST_DELAY_VARIABLE = "BCA_TEST_SNAPSHOT_DELAY"
 """Test-only: seconds to pause a build after the file is written and before it is uploaded, so

@@ -52,7 +52,12 @@ export interface Profile {
   created_at: Timestamp;
   updated_at: Timestamp;
   mine: boolean;
+  /** Who may start a chat with this profile without being followed by it (the owner's alone; null for others). */
+  message_requests?: MessageRequests | null;
 }
+
+/** Who may send a profile message requests. */
+export type MessageRequests = 'everyone' | 'verified_work' | 'nobody';
 
 /** A private profile seen by a non-follower. */
 export interface ProfileSummary {
@@ -72,6 +77,7 @@ export interface ProfileInput {
   sns?: Record<string, string>;
   data?: Record<string, unknown>;
   private?: boolean;
+  message_requests?: MessageRequests;
 }
 
 export type RelationStatus = 'follow' | 'follow_requested' | 'hide' | 'block';
@@ -218,6 +224,17 @@ export interface Chat {
   last_event?: ChatEvent | null;
   /** Unread messages that mention my profile. */
   unread_mentions?: number;
+  /** A message request I have not answered (it is in my requests, not in my chats). */
+  request?: boolean;
+}
+
+/** A message request as its invitee sees it: the chat, who asked, their first message. */
+export interface ChatRequest {
+  chat: Chat;
+  inviter_profile_id: Uuid | null;
+  inviter_verified_work: boolean;
+  first_message: ChatEvent | null;
+  requested_at: Timestamp;
 }
 
 export interface Participant {

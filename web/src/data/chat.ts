@@ -108,7 +108,9 @@ function onEvent(event: ChatEvent): void {
       chatQuery(next.id).update((old) => chatAfterEvent(old, event));
     }
   } else {
+    // A chat not in my list: a new one, or a message request (its list shows the first message).
     invalidate('chat:list');
+    invalidate('chat-requests:list');
   }
   if (event.type === 'member_joined' || event.type === 'member_left' || event.type === 'member_kicked' || event.type === 'chat_updated') {
     const me = known?.my_profile_id;

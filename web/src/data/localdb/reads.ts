@@ -3,7 +3,7 @@
  * modules use them through `synced(...)`; screens never know the difference). JSON columns
  * are parsed, 0/1 columns become booleans.
  */
-import type { Card, Contact, Profile, Subscription } from '../../api';
+import type { Card, Contact, MessageRequests, Profile, Subscription } from '../../api';
 import { localRows } from '../sync';
 import type { Row } from './index';
 
@@ -27,7 +27,12 @@ export function profileFromRow(row: Row): Profile {
     created_at: String(row.created_at ?? ''),
     updated_at: String(row.updated_at ?? ''),
     mine: row.mine === 1,
+    message_requests: requestsSetting(row.message_requests),
   };
+}
+
+function requestsSetting(value: unknown): MessageRequests | null {
+  return value === 'everyone' || value === 'verified_work' || value === 'nobody' ? value : null;
 }
 
 export function cardFromRow(row: Row): Card {

@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import type { Chat } from '../../data/types';
 import { chatsQuery } from '../../data/chat';
+import { requestsQuery } from '../../data/requests';
 import { useQuery } from '../../data/query';
 import { errorMessage } from '../../app/errors';
 import { formatRelative, t } from '../../i18n';
@@ -38,6 +39,23 @@ function ChatRow({ chat }: { chat: Chat }): JSX.Element {
   );
 }
 
+/** The way to my message requests, with their count (shown while there are any). */
+function RequestsEntry(): JSX.Element | null {
+  const count = useQuery(requestsQuery()).data.value?.length ?? 0;
+  if (count === 0) return null;
+  return (
+    <div class="chat-requests-entry">
+      <List label={t('chat.requests')}>
+        <ListRow
+          href={paths.requests}
+          title={t('chat.requests')}
+          trailing={<span class="chat-badge chat-badge-muted">{count > 99 ? '99+' : count}</span>}
+        />
+      </List>
+    </div>
+  );
+}
+
 export default function ChatsScreen(): JSX.Element {
   const q = useQuery(chatsQuery());
   const chats = q.data.value;
@@ -49,6 +67,7 @@ export default function ChatsScreen(): JSX.Element {
   return (
     <Screen title={t('chat.title')} tabs actions={actions}>
       <LiveBanner />
+      <RequestsEntry />
       {chats === undefined ? (
         q.error.value ? <ErrorBox message={errorMessage(q.error.value, 'chat')} onRetry={() => void q.reload()} retryLabel={t('common.retry')} /> : <Loading label={t('common.loading')} />
       ) : chats.length === 0 ? (

@@ -5,11 +5,18 @@ import { errorMessage } from '../../app/errors';
 import { online } from '../../data/offline';
 import { createProfile, deleteProfile, myProfilesQuery, profileConflicts, switchProfile, updateProfile, uploadProfileImage } from '../../data/profiles';
 import { useQuery } from '../../data/query';
-import { ApiError, type Profile } from '../../data/types';
+import { ApiError, type MessageRequests, type Profile } from '../../data/types';
 import { t } from '../../i18n';
 import { Avatar, Button, ConfirmSheet, ErrorBox, Loading, Screen, Switch, TextField, toast } from '../../ui';
 import { ProfileConflict } from './ProfileConflict';
 import { paths } from './routes';
+import './profile.css';
+
+const REQUEST_CHOICES: readonly { value: MessageRequests; label: 'profile.requestsEveryone' | 'profile.requestsVerifiedWork' | 'profile.requestsNobody' }[] = [
+  { value: 'everyone', label: 'profile.requestsEveryone' },
+  { value: 'verified_work', label: 'profile.requestsVerifiedWork' },
+  { value: 'nobody', label: 'profile.requestsNobody' },
+];
 
 /** Create (`/app/me/profiles/new`) or edit (`/app/me/profiles/:id`) one of my profiles. */
 export default function ProfileEdit(): JSX.Element {
@@ -42,6 +49,7 @@ function ProfileForm({ profile, onRestart }: { profile: Profile | null; onRestar
   const [team, setTeam] = useState(profile?.team_name ?? '');
   const [bio, setBio] = useState(profile?.description ?? '');
   const [isPrivate, setPrivate] = useState(profile?.private ?? false);
+  const [requests, setRequests] = useState<MessageRequests>(profile?.message_requests ?? 'everyone');
   const [image, setImage] = useState<File | null>(null);
   const [preview, setPreview] = useState<string | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
@@ -71,7 +79,9 @@ function ProfileForm({ profile, onRestart }: { profile: Profile | null; onRestar
     const fields = { name: name.trim(), team_name: team.trim() || null, description: bio.trim() || null, private: isPrivate };
     let created: Profile | null = null;
     try {
-      let saved = profile ? await updateProfile(profile.id, fields, profile.version) : await createProfile(fields);
+      let saved = profile
+        ? await updateProfile(profile.id, profile.message_requests === requests ? fields : { ...fields, message_requests: requests }, profile.version)
+        : await createProfile(fields);
       if (!profile) {
         created = saved;
         switchProfile(saved.id);
@@ -141,6 +151,18 @@ function ProfileForm({ profile, onRestart }: { profile: Profile | null; onRestar
         <TextField label={t('profile.team')} value={team} onValue={setTeam} optional optionalLabel={t('common.optional')} maxLength={100} autocomplete="organization" />
         <TextField label={t('profile.bio')} value={bio} onValue={setBio} optional optionalLabel={t('common.optional')} multiline rows={4} maxLength={2000} />
         <Switch label={t('profile.private')} hint={t('profile.privateHint')} checked={isPrivate} onChange={setPrivate} />
+        {profile ? (
+          <fieldset class="profile-requests">
+            <legend class="field-label">{t('profile.requests')}</legend>
+            <p class="field-hint">{t('profile.requestsHint')}</p>
+            {REQUEST_CHOICES.map((choice) => (
+              <label class="profile-request-choice" key={choice.value}>
+                <input type="radio" name="message_requests" value={choice.value} checked={requests === choice.value} onChange={() => setRequests(choice.value)} />
+                <span>{t(choice.label)}</span>
+              </label>
+            ))}
+          </fieldset>
+        ) : null}
         {error ? <p class="form-error" role="alert">{error}</p> : null}
         <Button type="submit" block busy={busy} busyLabel={t('common.saving')}>{t('common.save')}</Button>
         {profile ? <Button variant="ghost" block onClick={() => setConfirming(true)}>{t('profile.delete')}</Button> : null}
