@@ -8,7 +8,15 @@ machine's cores with the servers, PostgreSQL and Redis.
 
 Scenarios (``--scenarios``, comma-separated; all by default):
 - ``post``: 20 senders x 50 messages into one 20-member chat, 20 at once: msg/s, p50/p99.
+- ``post-keyed``: the same with an ``Idempotency-Key`` on every post (as the app sends them):
+  the headline figure.
 - ``single``: one sender, 200 messages one after another: p50/p99 per post.
+- ``single-keyed``: the same with an ``Idempotency-Key`` on every post.
+
+Every posting scenario reports the servers' CPU per post (user + system time of the server
+processes from /proc over the run, divided by the posts): far less sensitive than the rate to
+other work sharing the machine. ``--checkout`` runs another checkout's server (its ``.venv``)
+with this script, to compare two trees in one session.
 - ``history``: post latency (one sender, 200 posts) in a chat with 100 earlier messages and in
   one with 10,000 (history written straight into the tables, as the API would have), and the
   ratio of the two medians.
@@ -26,6 +34,7 @@ Scenarios (``--scenarios``, comma-separated; all by default):
 
     .venv/bin/python bench/chat_bench.py                         # everything, --workers 1
     .venv/bin/python bench/chat_bench.py --workers 2 --scenarios post
+    .venv/bin/python bench/chat_bench.py --checkout ../other-tree --scenarios post-keyed
 """
 
 from __future__ import annotations
@@ -54,7 +63,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.asyncio.client import ClientConnection, connect
 
-BCA = str(Path(sys.executable).with_name("bca"))
+BCA = Path(sys.executable).with_name("bca")
 PASSWORD = "bench-password-123"  # noqa: S105  # throwaway accounts of a throwaway database
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -139,14 +148,18 @@ class Meter:
 
     def __exit__(self, *_: object) -> None:
         self.elapsed = time.perf_counter() - self.wall
-        self.server_cores = (cpu_seconds(self.pids) - self.server) / self.elapsed
+        self.server_seconds = cpu_seconds(self.pids) - self.server
+        self.server_cores = self.server_seconds / self.elapsed
         self.client_cores = (time.process_time() - self.client) / self.elapsed
 
 
 class Server:
     """``bca serve`` on a database created for it; everything removed at the end."""
 
-    def __init__(self, admin_url: str, redis_url: str, workers: int, workdir: Path) -> None:
+    def __init__(
+        self, admin_url: str, redis_url: str, workers: int, workdir: Path, bca: Path = BCA
+    ) -> None:
+        self.bca = str(bca)
         self.admin_url = admin_url
         self.redis_url = redis_url
         self.workers = workers
@@ -180,12 +193,12 @@ class Server:
             "BCA_PASSWORD_HASH_MEMORY_KIB": "1024",
         }
         await asyncio.to_thread(
-            subprocess.run, [BCA, "db", "upgrade"], env=env, check=True, capture_output=True
+            subprocess.run, [self.bca, "db", "upgrade"], env=env, check=True, capture_output=True
         )
         port = free_port()
         log = (self.workdir / f"server-{port}.log").open("wb")
         self.process = subprocess.Popen(  # noqa: ASYNC220  # started, not waited for
-            [BCA, "serve", "--port", str(port), "--workers", str(self.workers)],
+            [self.bca, "serve", "--port", str(port), "--workers", str(self.workers)],
             env=env,
             stdout=log,
             stderr=log,
@@ -256,10 +269,11 @@ class Api:
         chat = await self.call("POST", "/v1/chats", 201, json=body, headers=owner.headers)
         return str(chat["id"])
 
-    async def post(self, user: User, chat_id: str, body: str) -> float:
+    async def post(self, user: User, chat_id: str, body: str, *, keyed: bool = False) -> float:
+        headers = user.headers | {"Idempotency-Key": str(uuid.uuid4())} if keyed else user.headers
         started = time.perf_counter()
         await self.call(
-            "POST", f"/v1/chats/{chat_id}/messages", 201, json={"body": body}, headers=user.headers
+            "POST", f"/v1/chats/{chat_id}/messages", 201, json={"body": body}, headers=headers
         )
         return time.perf_counter() - started
 
@@ -282,12 +296,12 @@ async def open_socket(api: Api, user: User) -> ClientConnection:
 Row = dict[str, float]
 
 
-async def scenario_post(api: Api, server: Server, run: str) -> Row:
+async def _concurrent(api: Api, server: Server, run: str, *, keyed: bool) -> Row:
     senders = await api.users(f"p{run}_", 20)
     chat_id = await api.chat(senders[0], senders[1:])
 
     async def send(sender: User) -> list[float]:
-        return [await api.post(sender, chat_id, f"m{n}") for n in range(50)]
+        return [await api.post(sender, chat_id, f"m{n}", keyed=keyed) for n in range(50)]
 
     with Meter(server.pids) as meter:
         results = await asyncio.gather(*(send(sender) for sender in senders))
@@ -298,17 +312,29 @@ async def scenario_post(api: Api, server: Server, run: str) -> Row:
         "p99": percentile(latencies, 0.99),
         "server cores": meter.server_cores,
         "client cores": meter.client_cores,
+        "server CPU per post ms": meter.server_seconds / len(latencies) * 1000,
     }
 
 
-async def _sequential(api: Api, server: Server, sender: User, chat_id: str, count: int) -> Row:
+async def scenario_post(api: Api, server: Server, run: str) -> Row:
+    return await _concurrent(api, server, run, keyed=False)
+
+
+async def scenario_post_keyed(api: Api, server: Server, run: str) -> Row:
+    return await _concurrent(api, server, run, keyed=True)
+
+
+async def _sequential(
+    api: Api, server: Server, sender: User, chat_id: str, count: int, *, keyed: bool = False
+) -> Row:
     with Meter(server.pids) as meter:
-        latencies = [await api.post(sender, chat_id, f"s{n}") for n in range(count)]
+        latencies = [await api.post(sender, chat_id, f"s{n}", keyed=keyed) for n in range(count)]
     return {
         "p50": statistics.median(latencies),
         "p99": percentile(latencies, 0.99),
         "server cores": meter.server_cores,
         "client cores": meter.client_cores,
+        "server CPU per post ms": meter.server_seconds / count * 1000,
     }
 
 
@@ -316,6 +342,12 @@ async def scenario_single(api: Api, server: Server, run: str) -> Row:
     users = await api.users(f"o{run}_", 20)
     chat_id = await api.chat(users[0], users[1:])
     return await _sequential(api, server, users[1], chat_id, 200)
+
+
+async def scenario_single_keyed(api: Api, server: Server, run: str) -> Row:
+    users = await api.users(f"k{run}_", 20)
+    chat_id = await api.chat(users[0], users[1:])
+    return await _sequential(api, server, users[1], chat_id, 200, keyed=True)
 
 
 async def seed_history(server: Server, chat_id: str, authors: Sequence[User], count: int) -> None:
@@ -415,6 +447,7 @@ async def _probe(
         "missing": messages * 10 - len(samples),
         "server cores": meter.server_cores,
         "client cores": meter.client_cores,
+        "server CPU per post ms": meter.server_seconds / messages * 1000,
     }
 
 
@@ -636,7 +669,7 @@ def table(title: str, row: Row) -> str:
     def shown(key: str, value: float) -> str:
         if key.startswith(("p50", "p99", "delivery")):
             return f"{ms(value)} ms"
-        if "cores" in key or key == "ratio":
+        if "cores" in key or key == "ratio" or key.endswith("post ms"):
             return f"{value:.2f}"
         return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
 
@@ -650,7 +683,15 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--scenarios", default="post,single,history,fanout,idle,burst,reactions")
+    parser.add_argument(
+        "--scenarios",
+        default="post-keyed,post,single-keyed,single,history,fanout,idle,burst,reactions",
+    )
+    parser.add_argument(
+        "--checkout",
+        type=Path,
+        help="run this checkout's server (its .venv/bin/bca) instead of this one's",
+    )
     parser.add_argument("--idle", type=int, default=10_000)
     parser.add_argument(
         "--postgres",
@@ -667,7 +708,9 @@ async def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     scenarios = args.scenarios.split(",")
 
-    server = Server(args.postgres, args.redis, args.workers, Path(tempfile.mkdtemp(prefix="bca-")))
+    bca = args.checkout.resolve() / ".venv" / "bin" / "bca" if args.checkout else BCA
+    workdir = Path(tempfile.mkdtemp(prefix="bca-"))
+    server = Server(args.postgres, args.redis, args.workers, workdir, bca)
     await server.start()
     results: dict[str, list[Any]] = {name: [] for name in scenarios}
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
@@ -680,18 +723,20 @@ async def main() -> None:
                     if name == "idle":
                         results[name].append(await scenario_idle(api, server, tag, args.idle))
                     else:
-                        scenario = globals()[f"scenario_{name}"]
+                        scenario = globals()[f"scenario_{name.replace('-', '_')}"]
                         results[name].append(await scenario(api, server, tag))
                     print(f"run {run + 1}, {name}: {results[name][-1]}", file=sys.stderr)
     finally:
         await server.stop()
 
     print(
-        f"\n`bca serve --workers {args.workers}`, PostgreSQL + Redis, medians of {args.runs} runs"
+        f"\n`{bca} serve --workers {args.workers}`, PostgreSQL + Redis, medians of {args.runs} runs"
     )
     titles = {
         "post": "20 senders x 50 messages into one 20-member chat, 20 concurrent",
+        "post-keyed": "20 senders x 50 messages, 20 concurrent, an Idempotency-Key each",
         "single": "one sender, 200 posts one after another",
+        "single-keyed": "one sender, 200 posts one after another, an Idempotency-Key each",
         "history": "one sender, 200 posts, after 100 vs 10,000 earlier messages",
         "idle": f"{args.idle:,} idle WebSockets on the server",
         "burst": "500 concurrent authenticated requests (GET /v1/chats), a connection each",
