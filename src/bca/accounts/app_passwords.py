@@ -89,12 +89,17 @@ async def authenticate_app_password(
     request: a lock, a deactivation or a revocation takes effect at once.
     """
     lockout = Lockout(session)
-    user = await repository.find_user_by_login(session, login)
+    # The user, their live app passwords and their lockout: one statement.
+    rows = await repository.app_password_candidates(session, login)
+    user = rows[0][0] if rows else None
     key = account_key(user, login)
-    await lockout.check(key)
+    if user is None:
+        await lockout.check(key)
+    else:
+        lockout.refuse_while_locked(rows[0][2])
     presented = _app_password_hash(secret)
     matched: AppPassword | None = None
-    candidates = await repository.live_app_passwords(session, user.id) if user else []
+    candidates = [candidate for _, candidate, _ in rows if candidate is not None]
     for candidate in candidates:
         if hmac.compare_digest(candidate.secret_hash, presented):
             matched = candidate

@@ -73,8 +73,12 @@ class Lockout:
     async def check(self, key: str) -> None:
         """429 while the account is locked, without counting: app passwords cannot be guessed
         and an honest phone sends many requests at once, so a success writes nothing."""
+        self.refuse_while_locked(await repository.signin_locked_until(self.session, key))
+
+    @staticmethod
+    def refuse_while_locked(locked_until: datetime | None) -> None:
+        """:meth:`check` for a lock read already (with the user, by HTTP Basic)."""
         now = utcnow()
-        locked_until = await repository.signin_locked_until(self.session, key)
         if locked_until is not None and locked_until > now:
             raise RateLimited(_retry_after(locked_until, now))
 

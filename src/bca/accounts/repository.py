@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import bindparam, case, delete, func, literal, or_, select, update
+from sqlalchemy import String, bindparam, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from bca.accounts.models import (
     AppPassword,
@@ -32,6 +35,51 @@ async def find_user_by_login(session: AsyncSession, login: str) -> User | None:
     column = User.email if "@" in login else User.username
     user: User | None = await session.scalar(select(User).where(column == login))
     return user
+
+
+class _UuidText(FunctionElement[str]):
+    """A uuid column as the text ``str(uuid)`` makes (``SigninFailures.account_key``)."""
+
+    type = String()
+    inherit_cache = True
+    name = "uuid_text"
+
+
+@compiles(_UuidText)
+def _uuid_text(element: _UuidText, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+
+
+@compiles(_UuidText, "sqlite")
+def _uuid_text_sqlite(element: _UuidText, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps a uuid as its 32 hex digits: put the dashes back.
+    hex_ = compiler.process(element.clauses, **kw)
+    parts = [f"substr({hex_}, {start}, {length})" for start, length in _UUID_GROUPS]
+    return " || '-' || ".join(parts)
+
+
+_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+
+
+async def app_password_candidates(
+    session: AsyncSession, login: str
+) -> Sequence[tuple[User, AppPassword | None, datetime | None]]:
+    """HTTP Basic's reads in one statement: the user the login names, each of their live app
+    passwords (none: one row with None) and their account's lockout (``locked_until``).
+    No row when the login names nobody."""
+    login = login.strip().lower()
+    column = User.email if "@" in login else User.username
+    rows = await session.execute(
+        select(User, AppPassword, SigninFailures.locked_until)
+        .outerjoin(
+            AppPassword,
+            (AppPassword.user_id == User.id) & AppPassword.revoked_at.is_(None),
+        )
+        .outerjoin(SigninFailures, SigninFailures.account_key == _UuidText(User.id))
+        .where(column == login)
+        .order_by(AppPassword.created_at, AppPassword.id)
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
 
 
 async def email_exists(session: AsyncSession, email: str) -> bool:
