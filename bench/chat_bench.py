@@ -205,7 +205,7 @@ class Server:
         )
         self.url = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient() as client:
-            for _ in range(300):
+            for _ in range(1200):  # up to two minutes: the machine may be loaded
                 with suppress(httpx.TransportError):
                     if (await client.get(f"{self.url}/healthz")).status_code == 200:
                         return
