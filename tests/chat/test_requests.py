@@ -5,6 +5,7 @@ may ask (the invitee's setting); the daily limit; no read receipts while pending
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -137,6 +138,45 @@ async def test_a_strangers_chat_arrives_as_a_request_with_who_and_the_first_mess
     again = await api.client.post(f"/v1/chat-requests/{chat['id']}/accept", headers=invitee.headers)
     assert again.status_code == 404
     await post(api.client, invitee, chat["id"], "Gladly")
+
+
+async def test_a_pending_invitee_reads_but_does_not_write_until_they_accept(api: Api) -> None:
+    inviter, invitee = await chat_user(api), await chat_user(api)
+    chat = await ask(api, inviter, invitee, direct=True)
+    message = await post(api.client, inviter, chat["id"], "Hello from the fair")
+    url = f"/v1/chats/{chat['id']}"
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    writes = [
+        ("POST", f"{url}/messages", {"body": "Hi"}),
+        ("POST", f"{url}/messages", {"body": "Hi", "send_at": tomorrow}),
+        ("PUT", f"{url}/messages/{message['index']}/reactions/%F0%9F%91%8D", None),
+        ("PUT", f"{url}/pins/{message['index']}", None),
+    ]
+    for method, path, body in writes:
+        refused = await api.client.request(method, path, json=body, headers=invitee.headers)
+        assert refused.status_code == 403, (path, refused.text)
+    keyed = await api.client.post(
+        f"{url}/messages",
+        json={"body": "Hi"},
+        headers=invitee.headers | {"Idempotency-Key": "pending-1"},
+    )
+    assert keyed.status_code == 403, keyed.text
+    assert keyed.json()["code"] == "forbidden"
+    assert [event["index"] for event in await events(api.client, inviter, chat["id"])] == [
+        event["index"] for event in await events(api.client, invitee, chat["id"])
+    ]
+    accepted = await api.client.post(
+        f"/v1/chat-requests/{chat['id']}/accept", headers=invitee.headers
+    )
+    assert accepted.status_code == 200, accepted.text
+    # The key of the refused post was not kept: the same key now posts.
+    posted = await api.client.post(
+        f"{url}/messages",
+        json={"body": "Hi"},
+        headers=invitee.headers | {"Idempotency-Key": "pending-1"},
+    )
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["index"] == message["index"] + 1
 
 
 async def test_a_profile_that_follows_the_inviter_joins_at_once(api: Api) -> None:

@@ -48,7 +48,7 @@ from bca.chat.models import Chat, ChatEvent, IdempotencyRecord, Participant
 from bca.chat.repository import PRESENT_PARTICIPANTS
 from bca.chat.schemas import EventRead
 from bca.core.db import execute_core, outbox
-from bca.core.errors import NotFound
+from bca.core.errors import Forbidden, NotFound
 from bca.core.time import utcnow
 from bca.profiles.models import Profile
 from bca.sync.changelog import touch_held
@@ -310,10 +310,23 @@ class OpenEvent:
         return self.taken.index
 
 
-def _recipients(present: Sequence[Any]) -> list[uuid.UUID]:
-    """The users of the present participants ``(profile, user, alive)``: a participant whose
-    profile was deleted no longer sees the chat, nothing goes to them."""
+def recipients_of(present: Sequence[Any]) -> list[uuid.UUID]:
+    """The users of the present participants (rows of ``PRESENT_PARTICIPANTS``): a participant
+    whose profile was deleted no longer sees the chat, nothing goes to them."""
     return sorted({row[1] for row in present if row[2]})
+
+
+def _writer(present: Sequence[Any], user_id: uuid.UUID) -> uuid.UUID:
+    """The caller's profile among the present participants: 404 when they do not take part,
+    403 while their message request is pending (they may read the chat, not write to it:
+    ``chat/requests.py``). Checked on rows read anyway, so it costs no statement."""
+    row = next((row for row in present if row[1] == user_id and row[2]), None)
+    if row is None:
+        raise NotFound()
+    if not row[3]:
+        raise Forbidden("Accept the message request before you write in this chat.")
+    profile_id: uuid.UUID = row[0]
+    return profile_id
 
 
 async def open_event(session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid.UUID) -> OpenEvent:
@@ -325,10 +338,7 @@ async def open_event(session: AsyncSession, *, chat_id: uuid.UUID, user_id: uuid
     """
     taken = await take_index(session, chat_id)
     present = (await execute_core(session, PRESENT_PARTICIPANTS, {"for_chat": chat_id})).all()
-    me = next((row[0] for row in present if row[1] == user_id and row[2]), None)
-    if me is None:
-        raise NotFound()
-    return OpenEvent(taken, me, _recipients(present))
+    return OpenEvent(taken, _writer(present, user_id), recipients_of(present))
 
 
 async def open_server_event(
@@ -339,7 +349,7 @@ async def open_server_event(
     two statements."""
     taken = await take_index(session, chat_id)
     present = (await execute_core(session, PRESENT_PARTICIPANTS, {"for_chat": chat_id})).all()
-    return taken, _recipients(present)
+    return taken, recipients_of(present)
 
 
 _WRITER_QUEUES: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -454,5 +464,7 @@ async def write_message(
         if idempotency_record_id is not None:
             await execute_core(session, _STORE_RESULT, parameters)
         present = (await execute_core(session, PRESENT_PARTICIPANTS, parameters)).all()
+    # A pending invitee's message is refused here, rolling back what it wrote (no statement more).
+    _writer(present, user_id)
     record_own_view(session, chat_id, user_id)
-    return written, _recipients(present)
+    return written, recipients_of(present)

@@ -60,6 +60,6 @@ async def remove_message_for_everyone(
         target_index=index,
         prior=prior,
     )
-    recipients = sorted({user for _profile, user, alive in present if alive})
+    recipients = event_log.recipients_of(present)
     event_log.announce(session, backends, EventRead.from_values(row, None), user_ids=recipients)
     return True

@@ -313,10 +313,16 @@ async def reading_windows(
 
 
 # The participants an event goes to, built once (see ``core.db.execute_core``): every
-# participant who has not left, oldest first, ``(profile_id, user_id, alive)`` (``alive``: their
-# profile is not deleted); one index range of the chat's participants.
+# participant who has not left, oldest first, ``(profile_id, user_id, alive, answered)``
+# (``alive``: their profile is not deleted; ``answered``: not a message request still pending);
+# one index range of the chat's participants.
 PRESENT_PARTICIPANTS = (
-    select(Participant.profile_id, Participant.user_id, Profile.deleted_at.is_(None))
+    select(
+        Participant.profile_id,
+        Participant.user_id,
+        Profile.deleted_at.is_(None),
+        Participant.request.is_(None),
+    )
     .join(Profile, Profile.id == Participant.profile_id)
     .where(
         Participant.chat_id == bindparam("for_chat", type_=Participant.chat_id.type),

@@ -46,7 +46,7 @@ from bca.chat.schemas import (
     ScheduledMessageUpdate,
 )
 from bca.core.db import insert_ignoring_conflicts
-from bca.core.errors import AppError, Conflict, NotFound
+from bca.core.errors import AppError, Conflict, Forbidden, NotFound
 from bca.core.ids import new_id
 from bca.core.time import utcnow
 from bca.files import service as files_service
@@ -127,6 +127,8 @@ async def schedule_message(
     me = await repository.membership(session, chat_id=chat_id, user_id=user_id)
     if me is None:
         raise NotFound()
+    if me.request is not None:
+        raise Forbidden("Accept the message request before you write in this chat.")
     record_id = None
     if idempotency_key is not None:
         reserved = await _reserve(
