@@ -27,16 +27,24 @@ function byActivity(a: Chat, b: Chat): number {
 export function chatsQuery(): Query<Chat[]> {
   return query('chat:list', async () => {
     const listed = await cached('chat:list', () => allPages<Chat>('/v1/chats'));
-    // Events delivered while the list was read are newer than what it says (its unread count
-    // stands: which of them are messages of others is not known here; the next read tells).
-    const chats = listed.map((chat) => {
-      const delivered = engine.lastIndex(chat.id) ?? 0;
-      if (delivered <= chat.last_event_index) return chat;
-      return { ...chat, last_event_index: delivered };
-    });
+    // Events delivered while the list was read are newer than what it says: they are read (one
+    // page, rarely needed) and counted as live events are (only messages of others are unread).
+    const chats = await Promise.all(listed.map((chat) => withDelivered(chat, engine.lastIndex(chat.id) ?? 0)));
     for (const chat of chats) engine.track(chat.id, chat.last_event_index);
     return chats.sort(byActivity);
   });
+}
+
+async function withDelivered(chat: Chat, delivered: number): Promise<Chat> {
+  if (delivered <= chat.last_event_index) return chat;
+  let caught = chat;
+  try {
+    const page = await fetchEvents(chat.id, chat.last_event_index, Math.min(delivered - chat.last_event_index, 100));
+    caught = page.events.reduce(chatAfterEvent, chat);
+  } catch (error) {
+    if (!isNetworkError(error)) throw error;
+  }
+  return { ...caught, last_event_index: Math.max(caught.last_event_index, delivered) };
 }
 
 /** The installed app's icon badge (issue 23, item 5): the unread count where the browser has one. */
