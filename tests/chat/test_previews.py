@@ -97,11 +97,12 @@ async def test_a_page_with_opengraph_tags_and_an_image_gets_a_preview(
     assert seen[0]["preview"] == preview
     chats = (await api.client.get("/v1/chats", headers=bob.headers)).json()["items"]
     assert chats[0]["last_event"]["type"] == "message_preview"
-    # Ann's own preview is no news to her: her read marker followed it; Bob has both unread.
+    # Ann's own preview is no news to her: her read marker followed it; Bob has the message
+    # unread (a preview is not a message to count).
     mine = (await api.client.get(f"/v1/chats/{chat_id}", headers=ann.headers)).json()
     assert mine["read_index"] == preview_event["index"]
     assert mine["unread_count"] == 0
-    assert chats[0]["unread_count"] == 2
+    assert chats[0]["unread_count"] == 1
 
 
 async def test_a_page_without_opengraph_uses_its_title_and_meta_description(
@@ -289,3 +290,23 @@ async def test_a_deleted_message_takes_its_preview_with_it(
     assert event_now["preview"] is None
     assert event_now["file"] is None
     assert (await api.client.get(path, headers=bob.headers)).status_code == 404
+
+
+async def test_an_edit_that_adds_the_first_link_gets_a_preview(
+    api: Api, backends: Backends, pages: PageServer
+) -> None:
+    ann, bob, chat_id = await two_in_a_chat(api)
+    (message,) = await posted_and_settled(api, backends, ann, chat_id, "no link yet")
+    edited = await api.client.patch(
+        f"/v1/chats/{chat_id}/messages/{message['index']}",
+        json={"body": f"here it is: {pages.url('/page')}"},
+        headers=ann.headers,
+    )
+    assert edited.status_code == 200, edited.text
+    for _ in range(2):
+        await backends.tasks.drain()
+        await asyncio.sleep(0.05)
+    seen = await events(api.client, bob, chat_id, after=message["index"] - 1)
+    assert [event["type"] for event in seen] == ["message", "message_edited", "message_preview"]
+    assert seen[0]["preview"]["url"] == pages.url("/page")
+    assert seen[2]["target_index"] == message["index"]

@@ -8,11 +8,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bca.backends import Backends
 from bca.chat import retention
-from bca.chat.models import Chat, ChatEvent
+from bca.chat.models import Chat, ChatEvent, Mention, Pin, Reaction
 from bca.core.time import utcnow
 from tests.factories.accounts import Api
 from tests.factories.cards import stored_objects
@@ -115,3 +115,64 @@ def test_the_shorter_period_applies() -> None:
     assert retention.period(None, 90) == 90
     assert retention.period(30, 90) == 30
     assert retention.period(365, 90) == 90
+
+
+async def test_a_redacted_message_takes_its_reactions_mentions_preview_and_pin_with_it(
+    api: Api, backends: Backends
+) -> None:
+    client = api.client
+    owner, member = await chat_user(api), await chat_user(api)
+    chat = await new_chat(api, owner, member, title="kept a day")
+    chat_id = chat["id"]
+    old = await post(client, owner, chat_id, f"<@{member.profile_id}> see http://example.com")
+    recent = await post(client, owner, chat_id, "recent")
+    for message in (old, recent):
+        reacted = await client.put(
+            f"/v1/chats/{chat_id}/messages/{message['index']}/reactions/%F0%9F%91%8D",
+            headers=member.headers,
+        )
+        assert reacted.status_code == 200, reacted.text
+        pinned = await client.put(
+            f"/v1/chats/{chat_id}/pins/{message['index']}", headers=owner.headers
+        )
+        assert pinned.status_code == 200, pinned.text
+    async with backends.database.transaction() as session:
+        await session.execute(
+            update(ChatEvent)
+            .where(ChatEvent.chat_id == uuid.UUID(chat_id), ChatEvent.index == old["index"])
+            .values(
+                created_at=utcnow() - timedelta(days=3),
+                preview={"url": "http://example.com", "title": "Example"},
+            )
+        )
+        await session.execute(
+            update(Chat).where(Chat.id == uuid.UUID(chat_id)).values(retention_days=1)
+        )
+    before = await events(client, member, chat_id)
+
+    await retention.apply_retention(backends)
+    await backends.tasks.drain()
+
+    after = await events(client, member, chat_id)
+    by_index = {event["index"]: event for event in after}
+    redacted = by_index[old["index"]]
+    assert (redacted["body"], redacted["reactions"], redacted["preview"]) == (None, None, None)
+    assert by_index[recent["index"]]["reactions"] == [{"emoji": "👍", "count": 1, "mine": True}]
+    # The pin's removal is an event of the log, in the pinner's name, after what was there.
+    (unpinned,) = after[len(before) :]
+    assert (unpinned["type"], unpinned["target_index"], unpinned["profile_id"]) == (
+        "message_unpinned",
+        old["index"],
+        owner.profile_id,
+    )
+    pins = (await client.get(f"/v1/chats/{chat_id}/pins", headers=owner.headers)).json()
+    assert [pin["index"] for pin in pins["items"]] == [recent["index"]]
+    async with backends.database.transaction() as session:
+        for table in (Reaction, Mention, Pin):
+            left = await session.scalars(
+                select(table.message_index).where(table.chat_id == uuid.UUID(chat_id))
+            )
+            assert old["index"] not in set(left.all()), table.__tablename__
+    seen = (await client.get(f"/v1/chats/{chat_id}", headers=member.headers)).json()
+    assert seen["unread_mentions"] == 0
+    assert (await client.get("/v1/mentions", headers=member.headers)).json()["items"] == []

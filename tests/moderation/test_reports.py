@@ -176,3 +176,22 @@ async def test_reports_are_limited_per_user_and_day(api: Api) -> None:
         assert answer.status_code == 201
     limited = await _report(api, reporter, kind="profile", profile_id=owner.profile_id)
     assert limited.status_code == 429
+
+
+async def test_a_moderator_cannot_lock_their_own_account_through_a_report(api: Api) -> None:
+    reporter = await chat_user(api)
+    moderator = await chat_user(api, admin=True)
+    against_me = await _report(api, reporter, kind="profile", profile_id=moderator.profile_id)
+    assert against_me.status_code == 201, against_me.text
+
+    with pytest.raises(AppError) as refused:
+        await _act(api, moderator, against_me.json()["id"], "lock-account")
+    assert (refused.value.status, getattr(refused.value, "code", None)) == (403, "forbidden")
+    assert (await api.client.get("/v1/me", headers=moderator.headers)).status_code == 200
+    mine = (await api.client.get("/v1/reports", headers=reporter.headers)).json()["items"]
+    assert [item["status"] for item in mine] == ["open"]
+
+    # Another moderator may.
+    colleague = await api.user(admin=True)
+    await _act(api, colleague, against_me.json()["id"], "lock-account")
+    assert (await api.client.get("/v1/me", headers=moderator.headers)).status_code == 401

@@ -31,6 +31,8 @@ from bca.rights.erasure import erase_soon
 from bca.sync.service import request_rebuild
 
 Run = Callable[[AsyncSession, Backends, uuid.UUID], Awaitable[dict[str, Any]]]
+LocksOut = Callable[[AsyncSession, uuid.UUID], Awaitable[uuid.UUID | None]]
+"""The account an action on a target would lock out of administration (None: nobody)."""
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,10 @@ class Action:
     destructive: bool = False
     asks_reason: bool = False
     reason_required: bool = False
-    # Refused on the actor's own account: it would end their administration.
-    not_on_self: bool = False
+    locks_out: LocksOut | None = None
+    """The account the action locks, deactivates, erases or demotes: refused when it is the
+    actor's own (it would end their administration), whatever the target names it through
+    (the account itself, a report against it)."""
     shell: Shell | None = None
     """Offered by ``bca admin users`` when set (user actions only)."""
 
@@ -67,6 +71,10 @@ class Action:
     def audit_name(self) -> str:
         """The audit record's ``action``: ``user.lock``."""
         return f"{self.target_type}.{self.name}"
+
+
+async def _the_account(_session: AsyncSession, target: uuid.UUID) -> uuid.UUID:
+    return target
 
 
 def _user_step(
@@ -202,7 +210,7 @@ ACTIONS: tuple[Action, ...] = (
         _user_step(_lock),
         _is_user(lambda user: not user.locked),
         destructive=True,
-        not_on_self=True,
+        locks_out=_the_account,
         shell=Shell(
             "Lock the account: it cannot sign in, and is signed out on every device.",
             "{user} was already locked",
@@ -249,7 +257,7 @@ ACTIONS: tuple[Action, ...] = (
         _user_step(_demote),
         _is_user(lambda user: user.role == "admin"),
         destructive=True,
-        not_on_self=True,
+        locks_out=_the_account,
         shell=Shell(
             "Take the admin role away (the account stays a normal user).",
             "{user} already has the role user",
@@ -264,7 +272,7 @@ ACTIONS: tuple[Action, ...] = (
         _is_user(lambda user: user.deactivated_at is None),
         destructive=True,
         asks_reason=True,
-        not_on_self=True,
+        locks_out=_the_account,
         shell=Shell(
             "Deactivate the account (as if its owner deleted it; can be restored).",
             "{user} was already deactivated",
@@ -292,7 +300,7 @@ ACTIONS: tuple[Action, ...] = (
         destructive=True,
         asks_reason=True,
         reason_required=True,
-        not_on_self=True,
+        locks_out=_the_account,
         shell=Shell(
             "Erase the account and everything of its owner now (cannot be undone; their "
             "messages in chats with others stay as redacted events).",
@@ -348,6 +356,7 @@ ACTIONS: tuple[Action, ...] = (
         _open_report(),
         destructive=True,
         asks_reason=True,
+        locks_out=moderation.reported_account,
     ),
 )
 _BY_KEY = {(action.target_type, action.name): action for action in ACTIONS}

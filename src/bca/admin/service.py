@@ -103,7 +103,8 @@ async def perform(
     if actor.user is not None:  # an account's request; the shell's operator is trusted
         if actor.user.role != "admin":
             raise NotFound()
-        if action.not_on_self and target_id == actor.user.id:
+        locked_out = action.locks_out
+        if locked_out is not None and await locked_out(session, target_id) == actor.user.id:
             raise NotOnYourself()
     reason = (reason or "").strip()[:REASON_MAX_LENGTH] or None
     if action.reason_required and reason is None:

@@ -14,7 +14,7 @@ import re
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, exists, insert, literal, or_, select
+from sqlalchemy import and_, delete, exists, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.chat.models import Chat, ChatEvent, Mention, Participant
@@ -46,11 +46,11 @@ async def record_mentions(
     sender_user_id: uuid.UUID,
     profile_ids: list[uuid.UUID],
     at: datetime,
-) -> None:
-    """One ``INSERT ... SELECT``: the mentioned profiles present in the chat, alive, not the
-    sender's, and not blocking the sender."""
+) -> list[uuid.UUID]:
+    """The mentioned profiles present in the chat, alive, not the sender's and not blocking
+    the sender become mentions (one read, one insert); answers those recorded."""
     if not profile_ids:
-        return
+        return []
     blocks_sender = exists().where(
         Relation.profile_id == Participant.profile_id,
         Relation.target_id == sender_profile_id,
@@ -90,6 +90,51 @@ async def record_mentions(
                 for row in found
             ],
         )
+    return [row[2] for row in found]
+
+
+async def update_mentions(
+    session: AsyncSession,
+    *,
+    chat_id: uuid.UUID,
+    index: int,
+    sender_profile_id: uuid.UUID,
+    sender_user_id: uuid.UUID,
+    body: str,
+    at: datetime,
+) -> list[uuid.UUID]:
+    """After an edit of message ``index`` to ``body``: its mentions follow the new text. The
+    profiles it mentions and did not before are recorded (under :func:`record_mentions`'s
+    rules), those it no longer mentions are removed; answers the profiles newly recorded (to
+    notify). A message whose mentions did not change costs one read."""
+    wanted = mentioned_in(body)
+    recorded = set(
+        (
+            await session.scalars(
+                select(Mention.profile_id).where(
+                    Mention.chat_id == chat_id, Mention.message_index == index
+                )
+            )
+        ).all()
+    )
+    gone = recorded - set(wanted)
+    if gone:
+        await session.execute(
+            delete(Mention).where(
+                Mention.chat_id == chat_id,
+                Mention.message_index == index,
+                Mention.profile_id.in_(gone),
+            )
+        )
+    return await record_mentions(
+        session,
+        chat_id=chat_id,
+        index=index,
+        sender_profile_id=sender_profile_id,
+        sender_user_id=sender_user_id,
+        profile_ids=[profile_id for profile_id in wanted if profile_id not in recorded],
+        at=at,
+    )
 
 
 async def my_mentions(

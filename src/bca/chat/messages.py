@@ -112,6 +112,10 @@ async def edit_message(
     index: int,
     body: str,
 ) -> EventRead:
+    """The author's new text. The message's mentions follow it (a new one is recorded and
+    pushed to that participant alone, one taken out is removed: ``mentions.update_mentions``),
+    and a message without a preview whose edit brings a new first link gets one fetched, as
+    a post does."""
     opened, original, prior = await _open_change(
         session,
         chat_id=chat_id,
@@ -120,11 +124,33 @@ async def edit_message(
         allowed=lambda opened, original: original.profile_id == opened.profile_id,
         refusal="Only the author can edit a message.",
     )
+    link_before = previews.first_link(original.body)
     original.body = body
     original.edited_at = opened.taken.at
-    return await _write_change(
+    written = await _write_change(
         session, backends, opened, original, type=event_log.MESSAGE_EDITED, prior=prior, body=body
     )
+    newly_mentioned = await mentions.update_mentions(
+        session,
+        chat_id=chat_id,
+        index=index,
+        sender_profile_id=opened.profile_id,
+        sender_user_id=user_id,
+        body=body,
+        at=opened.taken.at,
+    )
+    if newly_mentioned and (backends.push.enabled or backends.web_push.enabled):
+        enqueue_after_commit(
+            session,
+            backends.tasks,
+            "chat.send_push",
+            chat_id=str(chat_id),
+            index=index,
+            mentioned=[str(profile_id) for profile_id in newly_mentioned],
+        )
+    if original.preview is None and previews.first_link(body) != link_before:
+        previews.enqueue_preview(session, backends, chat_id=chat_id, index=index, body=body)
+    return written
 
 
 async def delete_message(

@@ -48,13 +48,17 @@ class PushDelivery:
 
 
 async def push_delivery(
-    session: AsyncSession, *, chat_id: uuid.UUID, index: int
+    session: AsyncSession,
+    *,
+    chat_id: uuid.UUID,
+    index: int,
+    mentioned_only: list[uuid.UUID] | None = None,
 ) -> PushDelivery | None:
     """In one statement: a message that still exists from a live sender, and every live
     session with a push token or a Web Push subscription of every active participant except
     the sender, those who muted the chat (unless the message mentions them) and those who
-    block the sender. None when there is
-    nobody to notify."""
+    block the sender. With ``mentioned_only`` (an edit's new mentions): only those profiles,
+    and only while the message mentions them. None when there is nobody to notify."""
     sender = aliased(Profile)
     blocks_sender = exists().where(
         Relation.profile_id == Participant.profile_id,
@@ -67,51 +71,52 @@ async def push_delivery(
         Mention.message_index == ChatEvent.index,
         Mention.profile_id == Participant.profile_id,
     )
-    rows = (
-        await session.execute(
-            select(
-                ChatEvent.body,
-                ChatEvent.profile_id,
-                sender.name,
-                Chat.title,
-                Chat.direct,
-                AuthSession.id,
-                AuthSession.push_token,
-                WebPushSubscription.id,
-                WebPushSubscription.endpoint,
-                WebPushSubscription.p256dh,
-                WebPushSubscription.auth,
-                WebPushSubscription.previews,
-            )
-            .join(Chat, Chat.id == ChatEvent.chat_id)
-            .join(sender, sender.id == ChatEvent.profile_id)
-            .join(Participant, Participant.chat_id == ChatEvent.chat_id)
-            .join(AuthSession, AuthSession.user_id == Participant.user_id)
-            .join(User, User.id == Participant.user_id)
-            .outerjoin(WebPushSubscription, WebPushSubscription.session_id == AuthSession.id)
-            .where(
-                ChatEvent.chat_id == chat_id,
-                ChatEvent.index == index,
-                ChatEvent.type == MESSAGE,
-                ChatEvent.deleted_at.is_(None),
-                alive(sender),
-                Participant.left_at.is_(None),
-                # A message request is notified once, quietly (``chat.send_request_notice``);
-                # nothing more until it is accepted.
-                Participant.request.is_(None),
-                or_(Participant.muted.is_(False), mentioned),
-                Participant.profile_id != ChatEvent.profile_id,
-                Participant.user_id != sender.user_id,
-                ~blocks_sender,
-                or_(AuthSession.push_token.is_not(None), WebPushSubscription.id.is_not(None)),
-                AuthSession.revoked_at.is_(None),
-                AuthSession.expires_at > utcnow(),
-                User.deactivated_at.is_(None),
-                User.locked.is_(False),
-            )
-            .order_by(AuthSession.id)
+    query = (
+        select(
+            ChatEvent.body,
+            ChatEvent.profile_id,
+            sender.name,
+            Chat.title,
+            Chat.direct,
+            AuthSession.id,
+            AuthSession.push_token,
+            WebPushSubscription.id,
+            WebPushSubscription.endpoint,
+            WebPushSubscription.p256dh,
+            WebPushSubscription.auth,
+            WebPushSubscription.previews,
         )
-    ).all()
+        .join(Chat, Chat.id == ChatEvent.chat_id)
+        .join(sender, sender.id == ChatEvent.profile_id)
+        .join(Participant, Participant.chat_id == ChatEvent.chat_id)
+        .join(AuthSession, AuthSession.user_id == Participant.user_id)
+        .join(User, User.id == Participant.user_id)
+        .outerjoin(WebPushSubscription, WebPushSubscription.session_id == AuthSession.id)
+        .where(
+            ChatEvent.chat_id == chat_id,
+            ChatEvent.index == index,
+            ChatEvent.type == MESSAGE,
+            ChatEvent.deleted_at.is_(None),
+            alive(sender),
+            Participant.left_at.is_(None),
+            # A message request is notified once, quietly (``chat.send_request_notice``);
+            # nothing more until it is accepted.
+            Participant.request.is_(None),
+            or_(Participant.muted.is_(False), mentioned),
+            Participant.profile_id != ChatEvent.profile_id,
+            Participant.user_id != sender.user_id,
+            ~blocks_sender,
+            or_(AuthSession.push_token.is_not(None), WebPushSubscription.id.is_not(None)),
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > utcnow(),
+            User.deactivated_at.is_(None),
+            User.locked.is_(False),
+        )
+        .order_by(AuthSession.id)
+    )
+    if mentioned_only is not None:
+        query = query.where(Participant.profile_id.in_(mentioned_only), mentioned)
+    rows = (await session.execute(query)).all()
     if not rows:
         return None
     first = rows[0]

@@ -55,10 +55,9 @@ class ChatView:
     last_file: StoredFile | None
     # Messages after my read marker that mention my profile (``chat/mentions.py``).
     unread_mentions: int = 0
-
-    @property
-    def unread_count(self) -> int:
-        return max(0, self.chat.last_event_index - self.participant.last_read_index)
+    # Messages by others after my read marker, not deleted, counted up to ``MAX_UNREAD``:
+    # reactions, pins, previews, edits and membership changes are no news to count.
+    unread_count: int = 0
 
 
 # --- profiles, relations, files (read only) --------------------------------------------------
@@ -94,7 +93,12 @@ async def find_direct_chat(session: AsyncSession, direct_key: str) -> Chat | Non
     return chat
 
 
-def _my_chats() -> Select[Chat, Participant, int, ChatEvent, StoredFile, int]:
+MAX_UNREAD = 1000
+"""Unread messages are counted up to this many (an app shows "999+"): a chat list costs the
+same however long someone stayed away."""
+
+
+def _my_chats() -> Select[Chat, Participant, int, ChatEvent, StoredFile, int, int]:
     """The chats of the user ``viewer``, with what only they see (read marker, mute), the
     number of live participants (a count over members, never over the chat's history) and the
     newest event (one row of the ``(chat_id, index)`` primary key)."""
@@ -120,8 +124,26 @@ def _my_chats() -> Select[Chat, Participant, int, ChatEvent, StoredFile, int]:
         .correlate(Chat, Participant)
         .scalar_subquery()
     )
+    # Index range of the chat's events after my marker (the primary key), at most MAX_UNREAD.
+    unread = aliased(ChatEvent, name="unread_event")
+    unread_messages = (
+        select(unread.index)
+        .where(
+            unread.chat_id == Chat.id,
+            unread.index > Participant.last_read_index,
+            unread.type == "message",
+            unread.profile_id != Participant.profile_id,
+            unread.deleted_at.is_(None),
+        )
+        .correlate(Chat, Participant)
+        .limit(MAX_UNREAD)
+        .subquery()
+    )
+    unread_count = select(func.count()).select_from(unread_messages).scalar_subquery()
     return (
-        select(Chat, Participant, participants, ChatEvent, StoredFile, unread_mentions)
+        select(
+            Chat, Participant, participants, ChatEvent, StoredFile, unread_mentions, unread_count
+        )
         .select_from(Participant)
         .join(Chat, Chat.id == Participant.chat_id)
         .join(Profile, Profile.id == Participant.profile_id)

@@ -279,7 +279,10 @@ class ChatRead(BaseModel):
     participant_count: int
     last_event_index: int
     last_event_at: datetime
-    unread_count: int
+    unread_count: int = Field(
+        description="Messages of others after my read marker, not deleted (up to 1,000);"
+        " reactions, pins, previews, edits and membership changes are not counted."
+    )
     read_index: int
     muted: bool
     created_at: datetime

@@ -32,17 +32,20 @@ PUSH_MARK_TTL = 24 * 3600
 """How long a device is remembered as notified of a message, so a retried task skips it."""
 
 
-def _push_mark(chat_id: str, index: int, session_id: uuid.UUID) -> str:
-    return f"chat-push:{chat_id}:{index}:{session_id}"
+def _push_mark(chat_id: str, occasion: str, session_id: uuid.UUID) -> str:
+    return f"chat-push:{chat_id}:{occasion}:{session_id}"
 
 
-def _web_push_mark(chat_id: str, index: int, subscription_id: uuid.UUID) -> str:
-    return f"chat-webpush:{chat_id}:{index}:{subscription_id}"
+def _web_push_mark(chat_id: str, occasion: str, subscription_id: uuid.UUID) -> str:
+    return f"chat-webpush:{chat_id}:{occasion}:{subscription_id}"
 
 
-async def send_push(backends: Backends, *, chat_id: str, index: int) -> None:
+async def send_push(
+    backends: Backends, *, chat_id: str, index: int, mentioned: list[str] | None = None
+) -> None:
     """Notify the devices (FCM) and browsers (Web Push) of a new message's recipients (see
-    ``push_delivery``).
+    ``push_delivery``); with ``mentioned``, only those profiles, mentioned by an edit of the
+    message (a device notified of the message itself may still hear of the mention, once).
 
     Enqueued only when push is configured. One read-only query finds the message, the devices
     and the browsers; the transaction ends before anything is sent, so slow push services never
@@ -52,15 +55,23 @@ async def send_push(backends: Backends, *, chat_id: str, index: int) -> None:
     makes the task fail retryably, so the task layer retries it with its backoff. Tokens FCM no
     longer knows and subscriptions a push service calls gone (404/410) are forgotten.
     """
+    only = None if mentioned is None else [uuid.UUID(profile_id) for profile_id in mentioned]
     async with backends.database.transaction() as session:
-        delivery = await push_delivery(session, chat_id=uuid.UUID(chat_id), index=index)
+        delivery = await push_delivery(
+            session, chat_id=uuid.UUID(chat_id), index=index, mentioned_only=only
+        )
     if delivery is None:
         return
+    occasion = str(index) if only is None else f"{index}:mention"
     limit = asyncio.Semaphore(PUSH_CONCURRENCY)
     if backends.push.enabled and delivery.targets:
-        await _send_fcm(backends, delivery, chat_id=chat_id, index=index, limit=limit)
+        await _send_fcm(
+            backends, delivery, chat_id=chat_id, index=index, occasion=occasion, limit=limit
+        )
     if backends.web_push.enabled and delivery.web_targets:
-        await _send_web_push(backends, delivery, chat_id=chat_id, index=index, limit=limit)
+        await _send_web_push(
+            backends, delivery, chat_id=chat_id, index=index, occasion=occasion, limit=limit
+        )
 
 
 def _title(delivery: PushDelivery) -> str:
@@ -80,6 +91,7 @@ async def _send_fcm(
     *,
     chat_id: str,
     index: int,
+    occasion: str,
     limit: asyncio.Semaphore,
 ) -> None:
     targets = delivery.targets
@@ -93,7 +105,7 @@ async def _send_fcm(
     }
 
     async def notify(target: PushTarget) -> PushResult | None:
-        mark = _push_mark(chat_id, index, target.session_id)
+        mark = _push_mark(chat_id, occasion, target.session_id)
         if not await backends.cache.set_if_absent(mark, "1", ttl=PUSH_MARK_TTL):
             return None
         async with limit:
@@ -137,6 +149,7 @@ async def _send_web_push(
     *,
     chat_id: str,
     index: int,
+    occasion: str,
     limit: asyncio.Semaphore,
 ) -> None:
     targets = delivery.web_targets
@@ -147,7 +160,7 @@ async def _send_web_push(
     }
 
     async def notify(target: WebPushTarget) -> WebPushResult | None:
-        mark = _web_push_mark(chat_id, index, target.subscription_id)
+        mark = _web_push_mark(chat_id, occasion, target.subscription_id)
         if not await backends.cache.set_if_absent(mark, "1", ttl=PUSH_MARK_TTL):
             return None
         async with limit:

@@ -81,6 +81,11 @@ async def get_of_reporter(
     return found
 
 
+async def get(session: AsyncSession, report_id: uuid.UUID) -> Report | None:
+    found: Report | None = await session.get(Report, report_id)
+    return found
+
+
 async def lock(session: AsyncSession, report_id: uuid.UUID) -> Report | None:
     found: Report | None = await session.scalar(
         select(Report)

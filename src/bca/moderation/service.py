@@ -168,6 +168,12 @@ async def hide_card(
     return _resolve(report, "card_hidden") | {"card_id": str(report.card_id)}
 
 
+async def reported_account(session: AsyncSession, report_id: uuid.UUID) -> uuid.UUID | None:
+    """The account a report is against (what "lock the account" would lock), if it exists."""
+    report = await repository.get(session, report_id)
+    return report.reported_user_id if report is not None else None
+
+
 async def lock_account(
     session: AsyncSession, backends: Backends, report_id: uuid.UUID
 ) -> dict[str, Any]:

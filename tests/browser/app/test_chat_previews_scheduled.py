@@ -6,11 +6,15 @@ Pixel's Chromium against a real ``bca serve`` on both stacks:
   description, and the image the server stored as its own file), without a reload.
 - She writes another message and chooses "Send later": the scheduled messages of the chat
   list it with its time; she cancels it, the list empties, and the server says cancelled.
+- She attaches a file and schedules it with a caption: the server keeps both (the file
+  uploaded first), and the composer is empty again.
 
 The screen is checked by axe-core and saved as a screenshot.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +35,7 @@ pytestmark = pytest.mark.timeout(300)
 
 
 def test_a_link_shows_its_preview_and_a_message_is_scheduled_then_cancelled(
-    new_phone: NewPhone, app_server: AppServer, page_site: PageServer
+    new_phone: NewPhone, app_server: AppServer, page_site: PageServer, tmp_path: Path
 ) -> None:
     alice, bob = friends(app_server)
     chat = new_chat(app_server, alice, bob, "Previews")
@@ -77,3 +81,27 @@ def test_a_link_shows_its_preview_and_a_message_is_scheduled_then_cancelled(
         ("See you tomorrow", "cancelled", "cancelled")
     ]
     assert bubble(page, "See you tomorrow").count() == 0  # never posted
+
+    notes = tmp_path / "agenda.txt"
+    notes.write_text("1. cards\n2. chats\n")
+    page.locator(".composer input[type=file]").set_input_files(str(notes))
+    page.locator(".composer-attachment").wait_for()
+    page.locator("textarea.composer-input").fill("The agenda")
+    page.get_by_role("button", name="Send later").click()
+    sheet = page.locator("dialog.sheet[open]")
+    assert "agenda.txt" in sheet.locator(".schedule-file").inner_text()
+    check(page, "chat-schedule-file")
+    sheet.locator("button[type=submit]").click()
+    scheduled.wait_for()
+    assert page.locator(".composer-attachment").count() == 0
+    assert page.locator("textarea.composer-input").input_value() == ""
+    kept = call(
+        app_server,
+        alice,
+        "GET",
+        "/v1/scheduled-messages",
+        params={"chat_id": chat["id"], "status": "scheduled"},
+    )
+    assert [(k["body"], k["file"]["content_type"].split(";")[0]) for k in kept["items"]] == [
+        ("The agenda", "text/plain")
+    ]

@@ -27,15 +27,24 @@ function byActivity(a: Chat, b: Chat): number {
 export function chatsQuery(): Query<Chat[]> {
   return query('chat:list', async () => {
     const listed = await cached('chat:list', () => allPages<Chat>('/v1/chats'));
-    // Events delivered while the list was read are newer than what it says.
-    const chats = listed.map((chat) => {
-      const delivered = engine.lastIndex(chat.id) ?? 0;
-      if (delivered <= chat.last_event_index) return chat;
-      return { ...chat, last_event_index: delivered, unread_count: Math.max(0, delivered - chat.read_index) };
-    });
+    // Events delivered while the list was read are newer than what it says: they are read (one
+    // page, rarely needed) and counted as live events are (only messages of others are unread).
+    const chats = await Promise.all(listed.map((chat) => withDelivered(chat, engine.lastIndex(chat.id) ?? 0)));
     for (const chat of chats) engine.track(chat.id, chat.last_event_index);
     return chats.sort(byActivity);
   });
+}
+
+async function withDelivered(chat: Chat, delivered: number): Promise<Chat> {
+  if (delivered <= chat.last_event_index) return chat;
+  let caught = chat;
+  try {
+    const page = await fetchEvents(chat.id, chat.last_event_index, Math.min(delivered - chat.last_event_index, 100));
+    caught = page.events.reduce(chatAfterEvent, chat);
+  } catch (error) {
+    if (!isNetworkError(error)) throw error;
+  }
+  return { ...caught, last_event_index: Math.max(caught.last_event_index, delivered) };
 }
 
 /** The installed app's icon badge (issue 23, item 5): the unread count where the browser has one. */
@@ -83,14 +92,25 @@ export function participantsQuery(id: string): Query<Participant[]> {
   return query(`chat:participants:${id}`, () => allPages<Participant>(`${chatPath(id)}/participants`));
 }
 
-/** The chat's state after an event (pure: the list and the room share it). */
+/**
+ * The chat's state after an event (pure: the list and the room share it). Unread counts the
+ * messages of others after my marker, as the server does: reactions, pins, previews, edits and
+ * membership changes are no news.
+ */
 export function chatAfterEvent(chat: Chat, event: ChatEvent): Chat {
   if (event.index <= chat.last_event_index) return chat;
   // My message, or its link preview when I had read everything before it (the server moves my marker the same way).
   const ownPreview = event.type === 'message_preview' && chat.read_index === event.index - 1;
   const mine = (event.type === 'message' || ownPreview) && event.profile_id === chat.my_profile_id;
   const readIndex = mine ? event.index : chat.read_index;
-  return { ...chat, last_event_index: event.index, last_event_at: event.created_at, read_index: readIndex, unread_count: Math.max(0, event.index - readIndex) };
+  const news = event.type === 'message' && event.profile_id !== chat.my_profile_id ? 1 : 0;
+  const unread = mine ? 0 : chat.unread_count + news;
+  return { ...chat, last_event_index: event.index, last_event_at: event.created_at, read_index: readIndex, unread_count: unread };
+}
+
+/** A deletion of an unread message may lower the count by one, or not (whose was it?): the server says. */
+function unreadMessageDeleted(chat: Chat | undefined, event: ChatEvent): boolean {
+  return Boolean(chat && event.type === 'message_deleted' && (event.target_index ?? 0) > chat.read_index && chat.unread_count > 0);
 }
 
 function putChat(chat: Chat): void {
@@ -101,6 +121,10 @@ function putChat(chat: Chat): void {
 function onEvent(event: ChatEvent): void {
   const list = chatsQuery().data.value;
   const known = list?.find((chat) => chat.id === event.chat_id) ?? chatQuery(event.chat_id).data.value;
+  if (unreadMessageDeleted(known, event)) {
+    invalidate(`chat:one:${event.chat_id}`);
+    invalidate('chat:list');
+  }
   if (known) {
     const next = chatAfterEvent(known, event);
     if (next !== known) {
@@ -204,7 +228,8 @@ export async function markRead(chatId: string, index: number): Promise<void> {
   const chat = chatQuery(chatId).data.value;
   if ((readSent.get(chatId) ?? 0) >= index || (chat && chat.read_index >= index)) return;
   readSent.set(chatId, index);
-  const read = (old: Chat): Chat => (old.read_index >= index ? old : { ...old, read_index: index, unread_count: Math.max(0, old.last_event_index - index) });
+  // Read to the end: nothing is unread; part of the way: the count stays until the server tells.
+  const read = (old: Chat): Chat => (old.read_index >= index ? old : { ...old, read_index: index, unread_count: index >= old.last_event_index ? 0 : old.unread_count });
   chatQuery(chatId).update(read);
   chatsQuery().update((list) => list.map((c) => (c.id === chatId ? read(c) : c)));
   // Offline, the marker waits in the outbox (a marker never moves back: sent late, it is right).

@@ -4,6 +4,7 @@
  * scheduled offline would not be kept for its time anyway.
  */
 import { api, type ScheduledMessage } from '../api';
+import { uploadFile } from './chat';
 import { allPages } from './pages';
 import { invalidate, query, type Query } from './query';
 
@@ -18,8 +19,11 @@ export function refreshScheduled(chatId: string): void {
   invalidate(key(chatId));
 }
 
-export async function scheduleMessage(chatId: string, body: string, sendAt: Date): Promise<ScheduledMessage> {
-  const kept = await api.post<ScheduledMessage>(`/v1/chats/${encodeURIComponent(chatId)}/messages`, { body, send_at: sendAt.toISOString() }, { idempotencyKey: true });
+/** Kept by the server to be sent at `sendAt`: the text, an attachment (uploaded first), or both. */
+export async function scheduleMessage(chatId: string, body: string, sendAt: Date, file: File | null = null): Promise<ScheduledMessage> {
+  const stored = file ? await uploadFile(file) : null;
+  const message = { ...(body ? { body } : {}), ...(stored ? { file_id: stored.id } : {}), send_at: sendAt.toISOString() };
+  const kept = await api.post<ScheduledMessage>(`/v1/chats/${encodeURIComponent(chatId)}/messages`, message, { idempotencyKey: true });
   refreshScheduled(chatId);
   return kept;
 }

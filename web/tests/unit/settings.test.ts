@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { TokenPair } from '../../src/api/types';
+import type { Chat, ChatEvent, TokenPair } from '../../src/api/types';
 
 class MemoryStorage {
   private items = new Map<string, string>();
@@ -98,5 +98,18 @@ describe('mute per chat', () => {
     };
     await settings.setChatMuted('c2', true);
     expect(list.data.value?.map((item) => [item.id, item.muted])).toEqual([['c1', false], ['c2', true]]);
+  });
+});
+
+describe('unread count', () => {
+  const event = (index: number, type: ChatEvent['type'], profile: string) => ({ chat_id: 'c1', index, type, profile_id: profile, created_at: '2026-12-07T00:00:00Z' });
+  it('counts the messages of others, not reactions, pins or edits, and none after my own', () => {
+    let state: Chat = chat('c1', false);
+    for (const [index, type, profile] of [[1, 'message', 'p2'], [2, 'reaction_added', 'p2'], [3, 'message_pinned', 'p2'], [4, 'message_edited', 'p2'], [5, 'message', 'p2']] as const) {
+      state = chats.chatAfterEvent(state, event(index, type, profile));
+    }
+    expect([state.last_event_index, state.unread_count]).toEqual([5, 2]);
+    state = chats.chatAfterEvent(state, event(6, 'message', 'p1'));
+    expect([state.read_index, state.unread_count]).toEqual([6, 0]);
   });
 });

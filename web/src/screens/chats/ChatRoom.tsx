@@ -521,11 +521,11 @@ function Composer({ chat, reply, editing, onDone, onSent }: { chat: Chat; reply:
               }
             }}
           />
-          {!editing && !file && text.trim() ? <IconButton label={t('chat.schedule')} onClick={() => setScheduling(true)}><ClockIcon /></IconButton> : null}
+          {!editing && (file || text.trim()) ? <IconButton label={t('chat.schedule')} onClick={() => setScheduling(true)}><ClockIcon /></IconButton> : null}
           <Button type="submit" busy={busy} disabled={!editing && !text.trim() && !file}>{editing ? t('chat.save') : t('chat.send')}</Button>
         </div>
       </form>
-      <ScheduleSheet chatId={chat.id} body={text.trim()} open={scheduling} onClose={() => setScheduling(false)} onScheduled={() => { setText(''); onDone(); }} />
+      <ScheduleSheet chatId={chat.id} body={text.trim()} file={file} open={scheduling} onClose={() => setScheduling(false)} onScheduled={() => { setText(''); pick(null); onDone(); }} />
     </>
   );
 }

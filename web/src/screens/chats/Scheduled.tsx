@@ -6,8 +6,8 @@ import { cancelScheduled, localInputValue, refreshScheduled, scheduleMessage, sc
 import { formatDate, t } from '../../i18n';
 import { Button, Sheet, TextField, toast } from '../../ui';
 
-/** Choose when to send the composer's text: the server keeps it and sends it then. */
-export function ScheduleSheet({ chatId, body, open, onClose, onScheduled }: { chatId: string; body: string; open: boolean; onClose: () => void; onScheduled: () => void }): JSX.Element {
+/** Choose when to send the composer's text and attachment: the server keeps them and sends them then. */
+export function ScheduleSheet({ chatId, body, file, open, onClose, onScheduled }: { chatId: string; body: string; file: File | null; open: boolean; onClose: () => void; onScheduled: () => void }): JSX.Element {
   const [when, setWhen] = useState('');
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -18,7 +18,7 @@ export function ScheduleSheet({ chatId, body, open, onClose, onScheduled }: { ch
   const submit = (): void => {
     if (!chosen || !valid) return;
     setBusy(true);
-    scheduleMessage(chatId, body, chosen)
+    scheduleMessage(chatId, body, chosen, file)
       .then(() => {
         toast(t('chat.scheduledFor', { time: formatDate(chosen.toISOString(), 'dateTime') }), 'success');
         onScheduled();
@@ -29,7 +29,8 @@ export function ScheduleSheet({ chatId, body, open, onClose, onScheduled }: { ch
   return (
     <Sheet open={open} onClose={onClose} title={t('chat.schedule')}>
       <form class="schedule-form" onSubmit={(event) => { event.preventDefault(); submit(); }}>
-        <p class="schedule-body">{body}</p>
+        {body ? <p class="schedule-body">{body}</p> : null}
+        {file ? <p class="schedule-file">{t('chat.file')} · {file.name}</p> : null}
         <TextField label={t('chat.sendAt')} type="datetime-local" value={when} onValue={setWhen} error={when && !valid ? t('chat.sendAtFuture') : undefined} />
         <Button type="submit" block busy={busy} disabled={!valid}>{t('chat.schedule')}</Button>
       </form>
@@ -53,7 +54,7 @@ export function ScheduledBar({ chatId, newest }: { chatId: string; newest: numbe
           <li key={item.id} class="scheduled-item">
             <span class="scheduled-text">
               <time class="scheduled-time" dateTime={item.send_at}>{formatDate(item.send_at, 'dateTime')}</time>
-              <span class="scheduled-body">{item.body ?? t('chat.file')}</span>
+              <span class="scheduled-body">{item.file && item.body ? `${t('chat.file')} · ${item.body}` : (item.body ?? t('chat.file'))}</span>
             </span>
             <Button
               variant="ghost"
