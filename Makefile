@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for `make test` and `make test-fast` (TEST_WORKERS=0: one process). Three
+# on two cores: much of the suite waits on servers, workers and browsers it started.
+TEST_WORKERS ?= 3
 # The tests that need no service (no database, Redis or server process).
 UNIT_TESTS ?= tests/test_settings.py tests/test_env_example.py tests/core tests/test_architecture.py \
 	tests/test_make.py tests/test_webapp.py
@@ -118,13 +121,13 @@ web-check: system $(WEB_MODULES)  ## the app's type check, lint, unit tests and 
 
 test: lint web-check  ## install, lint, type-check, the app's checks, unit tests and build, then the whole suite
 	$(BYTECODE)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 unit: install  ## only the fast tests that need no service
 	$(BIN)/pytest $(UNIT_TESTS)
 
-test-fast: install  ## while working: SQLite alone, no slow or browser tests: make test-fast [ARGS="tests/cards -x"]
-	BCA_TEST_STACKS=sqlite $(BIN)/pytest -m "not slow and not browser" $(ARGS)
+test-fast: install  ## while working: SQLite alone, no slow or browser tests: make test-fast [ARGS="tests/cards -x"] [TEST_WORKERS=0]
+	BCA_TEST_STACKS=sqlite $(BIN)/pytest -n $(TEST_WORKERS) -m "not slow and not browser" $(ARGS)
 
 format: install  ## rewrite src and tests with ruff format and ruff's safe fixes
 	$(BIN)/ruff format src tests

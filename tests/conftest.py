@@ -1,7 +1,8 @@
 """Test harness: every API test runs on both stacks.
 
 - ``sqlite``: the embedded default (SQLite file, in-process cache and tasks, local storage).
-- ``postgres``: the production stack (PostgreSQL and Redis on this machine).
+- ``postgres``: the production stack (PostgreSQL on this machine; Redis: a private
+  ``redis-server`` per test process, or BCA_TEST_REDIS_SERVER: tests/fixtures/redis_server.py).
 
 Each session migrates one PostgreSQL database and one SQLite template through Alembic; each
 test then starts from empty tables (TRUNCATE on PostgreSQL, a fresh copy on SQLite).
@@ -32,6 +33,7 @@ from bca.domains import DOMAINS, metadata_of
 from bca.settings import Settings, load_settings
 from bca.wiring import create_backends
 from tests.factories.accounts import Api
+from tests.fixtures.redis_server import CACHE_DATABASE, suite_redis_url
 
 pytest_plugins = [
     "tests.fixtures.moto",
@@ -44,16 +46,31 @@ pytest_plugins = [
 POSTGRES_ADMIN_URL = os.environ.get(
     "BCA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
-REDIS_SERVER = os.environ.get("BCA_TEST_REDIS_SERVER", "redis://127.0.0.1:6379")
-"""The Redis server of the suite; it uses databases 9 (cache), 10 and 11 (brokers) there.
-Point it at a private ``redis-server`` to run two suites on one machine at once."""
-REDIS_URL = f"{REDIS_SERVER}/9"
 STACKS = [name for name in os.environ.get("BCA_TEST_STACKS", "sqlite,postgres").split(",") if name]
 """The stacks every API test runs on. ``BCA_TEST_STACKS=sqlite`` (``make test-fast``) runs the
 suite on the embedded stack alone while working, and skips the tests that need PostgreSQL;
 CI and ``make test`` run both."""
 if not STACKS or set(STACKS) - {"sqlite", "postgres"}:
     raise pytest.UsageError(f"BCA_TEST_STACKS names sqlite and/or postgres, not {STACKS}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``pytest -n N --dist loadgroup`` (``make test``) each test goes to whichever
+    pytest-xdist worker is free, except that the tests of a module with module- or class-scoped
+    fixtures (a browser module's servers and browser, a private PostgreSQL) stay together on
+    one worker, so those fixtures are set up once, not once per worker. Before xdist's own hook,
+    which reads the marks."""
+    for item in items:
+        if not isinstance(item, pytest.Function):
+            continue
+        scopes = {
+            definition.scope
+            for definitions in item._fixtureinfo.name2fixturedefs.values()
+            for definition in definitions
+        }
+        if scopes & {"module", "class"}:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +116,7 @@ async def _truncate_postgres(url: str) -> None:
 
 
 async def _flush_redis() -> None:
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(suite_redis_url(CACHE_DATABASE))
     await client.flushdb()
     await client.aclose()
 
@@ -134,7 +151,10 @@ def settings(
         "password_hash_memory_kib": 1024,
     }
     if stack == "postgres":
-        values |= {"database_url": request.getfixturevalue("postgres_url"), "redis_url": REDIS_URL}
+        values |= {
+            "database_url": request.getfixturevalue("postgres_url"),
+            "redis_url": suite_redis_url(CACHE_DATABASE),
+        }
     else:
         database = tmp_path / "bca.db"
         shutil.copy(sqlite_template, database)

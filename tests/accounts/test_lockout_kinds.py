@@ -26,9 +26,9 @@ from bca.backends.cache import MemoryCache
 from bca.backends.tasks import run_task
 from bca.core.ratelimit import CARDDAV_FAILURES_PER_ADDRESS, FAILED_SIGNIN_LIMIT
 from bca.core.time import utcnow
-from tests.conftest import REDIS_URL
 from tests.factories.accounts import Api, TestUser
 from tests.factories.carddav import basic, create_app_password
+from tests.fixtures.redis_server import CACHE_DATABASE, suite_redis_url
 
 PROBE = (
     '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:displayname/></d:prop></d:propfind>'
@@ -110,7 +110,7 @@ async def _empty_the_cache(backends: Backends) -> None:
     if isinstance(backends.cache, MemoryCache):
         backends.cache._values.clear()
         return
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(suite_redis_url(CACHE_DATABASE))
     await client.flushdb()
     await client.aclose()
 

@@ -12,10 +12,10 @@ from bca.admin.service import queue_depth
 from bca.backends import Backends
 from bca.settings import Settings, load_settings
 from bca.wiring import create_backends
-from tests.conftest import REDIS_SERVER
 from tests.fixtures.moto import create_queue, sqs_task_settings
+from tests.fixtures.redis_server import suite_redis_url
 
-BROKER_URL = f"{REDIS_SERVER}/10"
+BROKER_URL = suite_redis_url(10)
 
 
 def _settings(tmp_path: Any, **values: Any) -> Settings:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bca.backends.cache import Cache, MemoryCache, RedisCache
-from tests.conftest import REDIS_URL
+from tests.fixtures.redis_server import CACHE_DATABASE, suite_redis_url
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -16,7 +16,7 @@ async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
     if request.param == "memory":
         created: Cache = MemoryCache()
     else:
-        created = RedisCache(REDIS_URL)
+        created = RedisCache(suite_redis_url(CACHE_DATABASE))
         await created.client.flushdb()
     yield created
     await created.close()

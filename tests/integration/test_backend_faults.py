@@ -24,11 +24,11 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.factories.accounts import DEFAULT_PASSWORD
+from tests.fixtures.redis_server import PrivateRedis
 from tests.fixtures.servers import BCA, Server, clean_environment, free_port
 
 POSTS = 200
@@ -102,40 +102,6 @@ class PrivatePostgres:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-class PrivateRedis:
-    """A ``redis-server`` without persistence on a port of its own; stopped, its data is gone."""
-
-    def __init__(self) -> None:
-        if shutil.which("redis-server") is None:
-            pytest.skip("redis-server is not installed")
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        client.close()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def private_postgres() -> Iterator[PrivatePostgres]:
     cluster = PrivatePostgres()
@@ -148,6 +114,8 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 @pytest.fixture
 def private_redis() -> Iterator[PrivateRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
     server = PrivateRedis()
     server.start()
     try:

@@ -19,11 +19,11 @@ from bca.backends import Backends
 from bca.settings import Settings
 from bca.sync.models import Snapshot
 from bca.sync.snapshots import TEST_DELAY_VARIABLE
-from tests.conftest import REDIS_SERVER
 from tests.factories.accounts import DEFAULT_PASSWORD, Api, TestUser
+from tests.fixtures.redis_server import suite_redis_url
 from tests.fixtures.worker import WorkerProcess, eventually, worker_env
 
-BROKER_URL = f"{REDIS_SERVER}/11"
+BROKER_URL = suite_redis_url(11)
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ import pytest
 import redis.asyncio as redis
 
 from bca.settings import Settings
-from tests.conftest import REDIS_SERVER
 from tests.factories.accounts import Api
+from tests.fixtures.redis_server import suite_redis_url
 from tests.fixtures.worker import WorkerProcess, worker_env
 
-BROKER_URL = f"{REDIS_SERVER}/12"
+BROKER_URL = suite_redis_url(12)
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ import redis.asyncio as redis
 from bca.backends import Backends
 from bca.backends.tasks import CeleryTaskQueue
 from bca.settings import Settings
-from tests.conftest import REDIS_SERVER
 from tests.factories.accounts import Api
 from tests.factories.sync import open_copy, tables, worker_user
+from tests.fixtures.redis_server import suite_redis_url
 from tests.fixtures.worker import WorkerProcess, eventually, worker_env
 
-BROKER_URL = f"{REDIS_SERVER}/10"
+BROKER_URL = suite_redis_url(10)
 
 
 @pytest.fixture

@@ -40,8 +40,9 @@ from tests.browser.app.helpers import (
     require_chromium,
 )
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import REDIS_URL, STACKS
+from tests.conftest import STACKS
 from tests.fixtures.pages import PageServer
+from tests.fixtures.redis_server import CACHE_DATABASE, suite_redis_url
 from tests.fixtures.servers import start_server
 from tests.webpush.stand_in import PushService, running_push_service
 
@@ -178,7 +179,7 @@ def app_server(
     if app_stack == "postgres":
         env |= {
             "BCA_DATABASE_URL": request.getfixturevalue("postgres_url"),
-            "BCA_REDIS_URL": REDIS_URL,
+            "BCA_REDIS_URL": suite_redis_url(CACHE_DATABASE),
         }
     else:
         database = folder / "bca.db"
