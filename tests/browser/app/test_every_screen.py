@@ -28,6 +28,7 @@ from tests.browser.app.helpers import (
     axe,
     call,
     make_account,
+    new_chat,
     shot,
     sign_in,
     small_png,
@@ -77,6 +78,8 @@ SIGNED_IN_STOPS: dict[str, str] = {
     "search": "/app/search",
     "chat-room": "/app/chats/{chat}",
     "chat-info": "/app/chats/{chat}/info",
+    "chat-requests": "/app/chats/requests",
+    "chat-request": "/app/chats/requests/{request}",
     "me": "/app/me",
     "profile-new": "/app/me/profiles/new",
     "profile-edit": "/app/me/profiles/{me}",
@@ -135,6 +138,7 @@ def test_the_tour_covers_every_route() -> None:
             them="p",
             chat="x",
             me="q",
+            request="r",
         )
         for path in (GUEST_STOPS | SIGNED_IN_STOPS).values()
     ]
@@ -150,7 +154,8 @@ class World:
 
 
 def make_world(server: AppServer) -> World:
-    """Someone with some data: a card (shared), another's card held, a contact, a scan, a chat."""
+    """Someone with some data: a card (shared), another's card held, a contact, a scan, a chat,
+    and a message request from a stranger."""
     me = make_account(server, "tour", name="Minjun Kim")
     them = make_account(server, "them", name="Seo-yeon Lee")
     my_card = call(
@@ -228,6 +233,9 @@ def make_world(server: AppServer) -> World:
     )
     call(server, them, "POST", f"/v1/chats/{chat['id']}/messages", json={"body": "안녕하세요!"})
     call(server, me, "POST", f"/v1/chats/{chat['id']}/messages", json={"body": "Hello there"})
+    stranger = make_account(server, "stranger", name="Jiwoo Han")
+    request = new_chat(server, stranger, me)
+    call(server, stranger, "POST", f"/v1/chats/{request['id']}/messages", json={"body": "반가워요"})
     # The scan's reading settles (a blank picture reads as nothing), so its screen is stable.
     deadline = time.monotonic() + 30
     while call(server, me, "GET", f"/v1/scans/{scan['id']}")["status"] == "pending":
@@ -245,6 +253,7 @@ def make_world(server: AppServer) -> World:
             "them": them.profile_id,
             "chat": chat["id"],
             "me": me.profile_id,
+            "request": request["id"],
         },
     )
 

@@ -64,6 +64,8 @@ TEXT = {
         "delete": "Delete",
         "deleted": "This message was deleted",
         "edited": "edited",
+        "follow": "Follow",
+        "following": "You follow",
     },
     "ko": {
         "add": "내 명함첩에 추가",
@@ -215,6 +217,14 @@ def test_two_people_meet_share_a_card_follow_and_chat(
     hana.get_by_role("button", name=ko["follow"], exact=True).click()
     hana.locator(".person-state .pill", has_text=ko["following"]).wait_for()
     step(hana, 11, "person-followed")
+
+    # Ada sees her new follower and follows her back: a chat from someone she does not follow
+    # would reach her as a message request (tests/browser/app/test_requests.py), not a chat.
+    ada.goto("/app/people/list/followers")
+    ada.locator("a.person-link", has_text="Hana Kim").click()
+    ada.wait_for_url(re.compile(r"/app/people/[0-9a-f-]{36}$"))
+    ada.get_by_role("button", name=en["follow"], exact=True).click()
+    ada.locator(".person-state .pill", has_text=en["following"]).wait_for()
 
     # 6. Ada waits on her wallet; from Ada's profile, Hana starts a chat and says hello.
     open_tab(ada, "wallet")
