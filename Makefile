@@ -6,9 +6,10 @@ STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# pytest-xdist workers for `make test` and `make test-fast` (TEST_WORKERS=0: one process). Three
-# on two cores: much of the suite waits on servers, workers and browsers it started.
-TEST_WORKERS ?= 3
+# pytest-xdist workers for `make test` and `make test-fast` (0: one process). One process on
+# this machine kind: the suite is CPU-bound (three workers on 2 cores took 37 minutes, one
+# process about as long), so workers pay only where there are more cores: TEST_WORKERS=N.
+TEST_WORKERS ?= 0
 # The tests that need no service (no database, Redis or server process).
 UNIT_TESTS ?= tests/test_settings.py tests/test_env_example.py tests/core tests/test_architecture.py \
 	tests/test_make.py tests/test_webapp.py
@@ -126,7 +127,7 @@ test: lint web-check  ## install, lint, type-check, the app's checks, unit tests
 unit: install  ## only the fast tests that need no service
 	$(BIN)/pytest $(UNIT_TESTS)
 
-test-fast: install  ## while working: SQLite alone, no slow or browser tests: make test-fast [ARGS="tests/cards -x"] [TEST_WORKERS=0]
+test-fast: install  ## while working: SQLite alone, no slow or browser tests: make test-fast [ARGS="tests/cards -x"] [TEST_WORKERS=N]
 	BCA_TEST_STACKS=sqlite $(BIN)/pytest -n $(TEST_WORKERS) -m "not slow and not browser" $(ARGS)
 
 format: install  ## rewrite src and tests with ruff format and ruff's safe fixes
