@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -45,6 +45,18 @@ class PushDelivery:
     direct: bool
     targets: list[PushTarget]
     web_targets: list[WebPushTarget]
+
+
+def _reachable_devices() -> tuple[ColumnElement[bool], ...]:
+    """A device push can reach: a live session of an active account, with an FCM token or a
+    Web Push subscription (the rows join ``AuthSession``, ``User`` and ``WebPushSubscription``)."""
+    return (
+        or_(AuthSession.push_token.is_not(None), WebPushSubscription.id.is_not(None)),
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > utcnow(),
+        User.deactivated_at.is_(None),
+        User.locked.is_(False),
+    )
 
 
 async def push_delivery(
@@ -106,11 +118,7 @@ async def push_delivery(
             Participant.profile_id != ChatEvent.profile_id,
             Participant.user_id != sender.user_id,
             ~blocks_sender,
-            or_(AuthSession.push_token.is_not(None), WebPushSubscription.id.is_not(None)),
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > utcnow(),
-            User.deactivated_at.is_(None),
-            User.locked.is_(False),
+            *_reachable_devices(),
         )
         .order_by(AuthSession.id)
     )
@@ -187,11 +195,7 @@ async def request_notice(
                 Participant.left_at.is_(None),
                 alive(inviter),
                 ~blocks_inviter,
-                or_(AuthSession.push_token.is_not(None), WebPushSubscription.id.is_not(None)),
-                AuthSession.revoked_at.is_(None),
-                AuthSession.expires_at > utcnow(),
-                User.deactivated_at.is_(None),
-                User.locked.is_(False),
+                *_reachable_devices(),
             )
             .order_by(AuthSession.id)
         )
