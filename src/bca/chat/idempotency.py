@@ -36,7 +36,7 @@ def scope_of(chat_id: uuid.UUID) -> str:
     return f"chat:{chat_id}"
 
 
-def _request_hash(data: MessageCreate) -> str:
+def request_hash_of(data: MessageCreate) -> str:
     return hashlib.sha256(data.model_dump_json().encode()).hexdigest()
 
 
@@ -52,7 +52,7 @@ async def reserve(
     """The first post's event for a key seen before, else the id of the key's new reservation
     (the post then writes its result into it)."""
     scope = scope_of(chat_id)
-    request_hash = _request_hash(data)
+    request_hash = request_hash_of(data)
     marker = "idempotency:" + hashlib.sha256(f"{user_id}:{scope}:{key}".encode()).hexdigest()
     if not await backends.cache.set_if_absent(marker, "1", ttl=IN_FLIGHT_SECONDS):
         return await _replay(
@@ -64,7 +64,7 @@ async def reserve(
 
     outbox(session).after_commit(release)
     outbox(session).on_rollback(release)
-    record_id = await _insert_record(
+    record_id = await insert_record(
         session, user_id=user_id, scope=scope, key=key, request_hash=request_hash
     )
     if record_id is not None:
@@ -117,7 +117,7 @@ async def _find_record(
     return record
 
 
-async def _insert_record(
+async def insert_record(
     session: AsyncSession, *, user_id: uuid.UUID, scope: str, key: str, request_hash: str
 ) -> uuid.UUID | None:
     """Record a new key (None when it is known already): one statement, no savepoint."""

@@ -25,7 +25,6 @@ The statements live here, beside the feature, to keep it in one module.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import logging
 import os
@@ -36,7 +35,7 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bca.backends import Backends
-from bca.chat import event_reads, messages, repository
+from bca.chat import event_reads, idempotency, messages, repository
 from bca.chat.errors import IdempotencyKeyReused, InvalidField
 from bca.chat.models import IdempotencyRecord, ScheduledMessage
 from bca.chat.schemas import (
@@ -45,9 +44,7 @@ from bca.chat.schemas import (
     ScheduledMessageRead,
     ScheduledMessageUpdate,
 )
-from bca.core.db import insert_ignoring_conflicts
 from bca.core.errors import AppError, Conflict, Forbidden, NotFound
-from bca.core.ids import new_id
 from bca.core.time import utcnow
 from bca.files import service as files_service
 from bca.files.models import StoredFile
@@ -184,19 +181,9 @@ async def _reserve(
 ) -> ScheduledMessage | uuid.UUID:
     """The scheduled message a key made before, else the id of the key's new reservation."""
     scope = f"scheduled:{chat_id}"
-    request_hash = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
-    inserted: uuid.UUID | None = await session.scalar(
-        insert_ignoring_conflicts(session, IdempotencyRecord)
-        .values(
-            id=new_id(),
-            user_id=user_id,
-            scope=scope,
-            key=key,
-            request_hash=request_hash,
-            result="",
-            created_at=utcnow(),
-        )
-        .returning(IdempotencyRecord.id)
+    request_hash = idempotency.request_hash_of(data)
+    inserted = await idempotency.insert_record(
+        session, user_id=user_id, scope=scope, key=key, request_hash=request_hash
     )
     if inserted is not None:
         return inserted
